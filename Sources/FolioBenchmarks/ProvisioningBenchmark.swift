@@ -1,0 +1,112 @@
+import ArgumentParser
+import FolioDomain
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// Provisions many tenants and reports how long each took, then times migration runs over all
+/// of their schemas: the no-op run a restart performs, and a run that visits every schema.
+struct ProvisioningBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provisioning",
+        abstract: "Provision N tenants (p50/p95), then time a no-op `folio migrate` over them."
+    )
+
+    @Option(help: "How many tenants to provision.")
+    var tenants = 1000
+
+    @Option(help: "How many provisioning requests run at once.")
+    var concurrency = 1
+
+    @Option(help: "The Migrations/ folder.")
+    var migrations = "Migrations"
+
+    func run() async throws {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        var logger = Logger(label: "folio.bench")
+        logger.logLevel = .warning
+        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = max(4, concurrency * 2)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let tenants = tenants
+        let concurrency = max(1, concurrency)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+
+            let runner = MigrationRunner(client: client, migrations: migrationSet, logger: logger)
+            _ = try await runner.run()
+            let existing = try await Self.count(client, logger: logger)
+            let directory = TenantDirectory(client: client, tenantMigrations: migrationSet.tenant, logger: logger)
+            let runID = UUID().uuidString.prefix(8)
+
+            print("provisioning \(tenants) tenants (\(migrationSet.tenant.count) tenant migrations each), concurrency \(concurrency)")
+            let started = ContinuousClock.now
+            let durations = try await withThrowingTaskGroup(of: Duration.self) { provisioning in
+                var next = 0
+                var durations: [Duration] = []
+                func startOne() {
+                    let index = next
+                    next += 1
+                    provisioning.addTask {
+                        let begin = ContinuousClock.now
+                        _ = try await directory.register(TenantRegistration(externalID: "bench-\(runID)-\(index)", displayName: nil))
+                        return ContinuousClock.now - begin
+                    }
+                }
+                for _ in 0..<min(concurrency, tenants) { startOne() }
+                while let duration = try await provisioning.next() {
+                    durations.append(duration)
+                    if next < tenants { startOne() }
+                }
+                return durations
+            }
+            let total = ContinuousClock.now - started
+            let sorted = durations.sorted()
+            print("  p50 \(Self.milliseconds(Self.percentile(sorted, 0.50)))  p95 \(Self.milliseconds(Self.percentile(sorted, 0.95)))  p99 \(Self.milliseconds(Self.percentile(sorted, 0.99)))  max \(Self.milliseconds(sorted.last ?? .zero))")
+            print("  total \(Self.seconds(total)), \(Self.rate(tenants, total)) tenants/s")
+
+            let schemas = existing + tenants
+            for verifyAll in [false, true] {
+                let begin = ContinuousClock.now
+                let report = try await runner.run(verifyAll: verifyAll)
+                let elapsed = ContinuousClock.now - begin
+                let label = verifyAll ? "migrate --verify-all" : "migrate (no-op)"
+                print(
+                    "\(label) over \(schemas) schemas: \(Self.seconds(elapsed)), \(Self.rate(schemas, elapsed)) schemas/s"
+                        + " (\(report.tenantSchemasChecked) visited, \(report.tenantFilesApplied) files applied)"
+                )
+            }
+        }
+    }
+
+    static func count(_ client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM folio.tenants", logger: logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    static func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
+        guard !sorted.isEmpty else { return .zero }
+        let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
+        return sorted[max(0, index)]
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.3f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.2f ms", (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000)
+    }
+
+    static func rate(_ count: Int, _ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.0f", seconds > 0 ? Double(count) / seconds : 0)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// Set-up shared by the commands: configuration, logging and a database connection pool.
+enum CommandSupport {
+    /// Loads the configuration or stops with a message naming each bad setting (exit code 78,
+    /// EX_CONFIG), before anything else happens.
+    static func loadConfiguration(
+        _ requirements: FolioConfiguration.Requirements,
+        overrides: [String: String] = [:]
+    ) throws -> FolioConfiguration {
+        let environment = ProcessInfo.processInfo.environment.merging(overrides) { _, override in override }
+        do {
+            return try FolioConfiguration.load(environment: environment, requirements: requirements)
+        } catch {
+            FileHandle.standardError.write(Data("folio: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
+    static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func loadMigrations(_ configuration: FolioConfiguration) throws -> MigrationSet {
+        do {
+            return try MigrationSet.load(from: configuration.migrationsDirectory)
+        } catch {
+            FileHandle.standardError.write(Data("folio: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
+    /// Runs `body` with a running connection pool, and closes the pool afterwards.
+    static func withDatabase<Result: Sendable>(
+        _ configuration: FolioConfiguration,
+        logger: Logger,
+        _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: configuration.database.configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("folio: \(message)\n".utf8))
+    }
+}

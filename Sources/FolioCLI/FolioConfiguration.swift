@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import TenantRegistry
+
+/// Everything Folio reads from its environment (DESIGN.md section 7), parsed and checked once.
+package struct FolioConfiguration: Sendable {
+    package var database: DatabaseURL
+    package var httpHost: String
+    package var httpPort: Int
+    /// The base of the notification URL put into each provider order.
+    package var publicBaseURL: URL
+    package var platformKeys: [APIKey]
+    /// Empty only for commands that never touch the vault.
+    package var vaultKeys: [VaultKey]
+    package var invoiceboxBaseURL: URL
+    package var invoiceboxPartnerID: String?
+    package var hasInvoiceboxPartnerToken: Bool
+    package var hostWebhookURL: URL?
+    package var logLevel: Logger.Level
+    package var migrationsDirectory: URL
+    package var migrationConcurrency: Int
+
+    /// What a command cannot run without.
+    package struct Requirements: Sendable {
+        package var vaultKeys: Bool
+
+        package static let databaseOnly = Requirements(vaultKeys: false)
+        package static let server = Requirements(vaultKeys: true)
+    }
+
+    /// Reads the variables, after those of the file named by `FOLIO_CONFIG_FILE` (the environment
+    /// wins over the file). Every problem is reported at once, each naming its variable.
+    package static func load(
+        environment: [String: String],
+        requirements: Requirements
+    ) throws(ConfigurationError) -> FolioConfiguration {
+        var values = environment
+        if let path = environment["FOLIO_CONFIG_FILE"], !path.isEmpty {
+            guard let fileValues = ConfigurationFile.read(path: path) else {
+                throw ConfigurationError(problems: ["FOLIO_CONFIG_FILE: cannot read \(path)"])
+            }
+            values = fileValues.merging(environment) { _, fromEnvironment in fromEnvironment }
+        }
+        var reader = Reader(values: values)
+        let configuration = reader.configuration(requirements: requirements)
+        guard reader.problems.isEmpty, let configuration else {
+            throw ConfigurationError(problems: reader.problems)
+        }
+        return configuration
+    }
+
+    private struct Reader {
+        let values: [String: String]
+        var problems: [String] = []
+
+        func value(_ name: String) -> String? {
+            guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+
+        mutating func configuration(requirements: Requirements) -> FolioConfiguration? {
+            let database = databaseURL()
+            let host = value("FOLIO_HTTP_HOST") ?? "127.0.0.1"
+            let port = integer("FOLIO_HTTP_PORT", default: 8080, range: 1...65535)
+            let publicBaseURL = url("FOLIO_PUBLIC_BASE_URL") ?? URL(string: "http://\(host):\(port)")
+            let platformKeys = platformKeyList()
+            let vaultKeys = vaultKeyList(required: requirements.vaultKeys)
+            let invoiceboxBaseURL = url("FOLIO_INVOICEBOX_BASE_URL") ?? URL(string: "https://api.invoicebox.ru")!
+            let partnerID = value("FOLIO_INVOICEBOX_PARTNER_ID")
+            let hasPartnerToken = value("FOLIO_INVOICEBOX_PARTNER_TOKEN") != nil
+            if (partnerID != nil) != hasPartnerToken {
+                problems.append("FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN: set both or neither")
+            }
+            let webhookURL = url("FOLIO_HOST_WEBHOOK_URL")
+            if webhookURL != nil, value("FOLIO_HOST_WEBHOOK_SECRET") == nil {
+                problems.append("FOLIO_HOST_WEBHOOK_SECRET: is required when FOLIO_HOST_WEBHOOK_URL is set")
+            }
+            let logLevel = level()
+            let migrations = URL(fileURLWithPath: value("FOLIO_MIGRATIONS_DIR") ?? "Migrations", isDirectory: true)
+            let concurrency = integer("FOLIO_MIGRATION_CONCURRENCY", default: 4, range: 1...64)
+
+            guard let database, let publicBaseURL else { return nil }
+            return FolioConfiguration(
+                database: database,
+                httpHost: host,
+                httpPort: port,
+                publicBaseURL: publicBaseURL,
+                platformKeys: platformKeys,
+                vaultKeys: vaultKeys,
+                invoiceboxBaseURL: invoiceboxBaseURL,
+                invoiceboxPartnerID: partnerID,
+                hasInvoiceboxPartnerToken: hasPartnerToken,
+                hostWebhookURL: webhookURL,
+                logLevel: logLevel,
+                migrationsDirectory: migrations,
+                migrationConcurrency: concurrency
+            )
+        }
+
+        mutating func databaseURL() -> DatabaseURL? {
+            guard let raw = value("FOLIO_DATABASE_URL") else {
+                problems.append("FOLIO_DATABASE_URL: is required (postgres://user:password@host:port/database)")
+                return nil
+            }
+            do {
+                return try DatabaseURL(raw)
+            } catch {
+                problems.append("FOLIO_DATABASE_URL: \(error)")
+                return nil
+            }
+        }
+
+        mutating func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
+            guard let raw = value(name) else { return defaultValue }
+            guard let number = Int(raw), range.contains(number) else {
+                problems.append("\(name): must be an integer from \(range.lowerBound) to \(range.upperBound)")
+                return defaultValue
+            }
+            return number
+        }
+
+        mutating func url(_ name: String) -> URL? {
+            guard let raw = value(name) else { return nil }
+            guard let url = URL(string: raw), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                problems.append("\(name): must be an absolute http or https URL")
+                return nil
+            }
+            return url
+        }
+
+        mutating func platformKeyList() -> [APIKey] {
+            guard let raw = value("FOLIO_PLATFORM_KEYS") else { return [] }
+            var keys: [APIKey] = []
+            for (index, entry) in raw.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+                let key = entry.trimmingCharacters(in: .whitespaces)
+                // Keys are bearer secrets: short or spaced ones would be guessable or mangled in headers.
+                guard key.count >= 32, key.count <= 256, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    problems.append("FOLIO_PLATFORM_KEYS: entry \(index + 1) must be 32 to 256 visible ASCII characters")
+                    continue
+                }
+                keys.append(APIKey(secret: key))
+            }
+            return keys
+        }
+
+        mutating func vaultKeyList(required: Bool) -> [VaultKey] {
+            guard let raw = value("FOLIO_VAULT_KEYS") else {
+                if required { problems.append("FOLIO_VAULT_KEYS: is required (comma-separated id:base64 keys of 32 bytes)") }
+                return []
+            }
+            switch VaultKey.parseList(raw, variable: "FOLIO_VAULT_KEYS") {
+            case .success(let keys): return keys
+            case .failure(let error):
+                problems += error.problems
+                return []
+            }
+        }
+
+        mutating func level() -> Logger.Level {
+            guard let raw = value("FOLIO_LOG_LEVEL") else { return .info }
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                problems.append("FOLIO_LOG_LEVEL: must be one of trace, debug, info, notice, warning, error, critical")
+                return .info
+            }
+            return level
+        }
+    }
+}
+
+/// `KEY=VALUE` lines; `#` starts a comment; values may be wrapped in double quotes.
+enum ConfigurationFile {
+    static func read(path: String) -> [String: String]? {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return nil
+        }
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key] = value
+        }
+        return values
+    }
+}

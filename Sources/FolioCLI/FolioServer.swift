@@ -1,0 +1,71 @@
+import FolioHTTP
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import TenantRegistry
+
+/// Wires the configured parts into one process and runs it until SIGTERM or SIGINT, then shuts
+/// down gracefully: the server stops accepting, in-flight requests finish, the pool closes.
+enum FolioServer {
+    static func run(
+        configuration: FolioConfiguration,
+        migrate: Bool,
+        onReady: (@Sendable () -> Void)? = nil
+    ) async throws {
+        let logger = Logger(label: "folio")
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+
+        let migrations = try CommandSupport.loadMigrations(configuration)
+        let client = PostgresClient(configuration: configuration.database.configuration, backgroundLogger: logger)
+        let runner = MigrationRunner(
+            client: client,
+            migrations: migrations,
+            logger: Logger(label: "folio.migrate"),
+            concurrency: configuration.migrationConcurrency
+        )
+        let handler = FolioAPIHandler(
+            tenants: TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: Logger(label: "folio.registry")),
+            keys: APIKeyStore(client: client, configuredPlatformKeys: configuration.platformKeys, logger: Logger(label: "folio.auth")),
+            readiness: { (try? await runner.isUpToDate()) ?? false },
+            metrics: metrics
+        )
+
+        var app = Application(
+            router: try FolioApplication.buildRouter(handler: handler),
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+            services: [client],
+            logger: logger
+        )
+        app.beforeServerStarts {
+            if migrate {
+                let report = try await runner.run()
+                logger.info(
+                    "migrations applied",
+                    metadata: [
+                        "registry.files": "\(report.registryApplied)",
+                        "tenant.schemas": "\(report.tenantSchemasMigrated)",
+                        "tenant.files": "\(report.tenantFilesApplied)",
+                    ]
+                )
+            } else if try await !runner.isUpToDate() {
+                logger.warning("migrations are pending; readiness reports 503 until `folio migrate` runs")
+            }
+            logger.info(
+                "folio listening",
+                metadata: ["address": "\(configuration.httpHost):\(configuration.httpPort)", "database": "\(configuration.database.redacted)"]
+            )
+            onReady?()
+        }
+        do {
+            try await app.runService()
+        } catch let error as MigrationError {
+            CommandSupport.printError(error.description)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Who is calling, as established by an API key.
+package enum Principal: Hashable, Sendable {
+    /// The host platform's backend: reaches every tenant.
+    case platform(keyID: UUID?)
+    /// A key issued to one tenant: reaches that tenant only.
+    case tenant(TenantID, keyID: UUID)
+
+    /// Whether this caller may see anything of `tenant`.
+    package func canReach(_ tenant: TenantID) -> Bool {
+        switch self {
+        case .platform: true
+        case .tenant(let own, _): own == tenant
+        }
+    }
+
+    package var isPlatform: Bool {
+        if case .platform = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,39 @@
+/// One field of a request that breaks a rule.
+package struct FieldViolation: Hashable, Sendable {
+    /// A JSON pointer into the request body, e.g. `/externalId`.
+    package let pointer: String
+    /// A stable machine code: `too_short`, `too_long`, `invalid_characters`, …
+    package let code: String
+    package let detail: String
+
+    package init(pointer: String, code: String, detail: String) {
+        self.pointer = pointer
+        self.code = code
+        self.detail = detail
+    }
+
+    /// Length is counted in characters as people see them; control characters are refused
+    /// because they make identifiers ambiguous in logs and panels.
+    package static func checkText(_ value: String, pointer: String, lengths: ClosedRange<Int>) -> [FieldViolation] {
+        let count = value.count
+        if count < lengths.lowerBound {
+            return [FieldViolation(pointer: pointer, code: "too_short", detail: "must be at least \(lengths.lowerBound) characters")]
+        }
+        if count > lengths.upperBound {
+            return [FieldViolation(pointer: pointer, code: "too_long", detail: "must be at most \(lengths.upperBound) characters")]
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return [FieldViolation(pointer: pointer, code: "invalid_characters", detail: "must not contain control characters")]
+        }
+        return []
+    }
+}
+
+/// A request whose fields break the rules; carries every violation found.
+package struct ValidationFailure: Error, Hashable, Sendable {
+    package let violations: [FieldViolation]
+
+    package init(violations: [FieldViolation]) {
+        self.violations = violations
+    }
+}

@@ -1,0 +1,51 @@
+import FolioAPI
+import FolioDomain
+import Foundation
+import Logging
+import Prometheus
+import TenantRegistry
+
+/// Folio's REST API: the implementation of the operations generated from `openapi/openapi.yaml`.
+///
+/// Expected failures are thrown as `APIProblem` (or domain errors that map to one) and rendered by
+/// `ProblemMiddleware`, so every error shares one shape whatever the operation.
+package struct FolioAPIHandler: APIProtocol {
+    let tenants: TenantDirectory
+    let keys: APIKeyStore
+    let readiness: @Sendable () async -> Bool
+    let metrics: PrometheusCollectorRegistry
+
+    package init(
+        tenants: TenantDirectory,
+        keys: APIKeyStore,
+        readiness: @escaping @Sendable () async -> Bool,
+        metrics: PrometheusCollectorRegistry
+    ) {
+        self.tenants = tenants
+        self.keys = keys
+        self.readiness = readiness
+        self.metrics = metrics
+    }
+
+    /// The caller as established by `AuthenticationMiddleware`.
+    var principal: Principal {
+        get throws {
+            guard let principal = RequestScope.current?.principal else { throw APIProblem.missingAPIKey }
+            return principal
+        }
+    }
+
+    func requirePlatform() throws {
+        guard try principal.isPlatform else { throw APIProblem.platformOnly }
+    }
+
+    /// Parses a tenant id from a path and checks that the caller may reach it. A tenant the caller
+    /// cannot reach answers exactly like one that does not exist.
+    func reachableTenant(_ raw: String) throws -> TenantID {
+        guard let id = TenantID(string: raw) else {
+            throw APIProblem.invalidParameter("tenantId", "must be a UUID")
+        }
+        guard try principal.canReach(id) else { throw APIProblem.tenantNotFound(id.description) }
+        return id
+    }
+}

@@ -1,0 +1,34 @@
+import FolioAPI
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+
+/// Builds the HTTP side of Folio: middleware in the order each one needs, then the generated routes.
+package enum FolioApplication {
+    /// Middleware is added before the routes, because Hummingbird binds each route to the
+    /// middleware registered when the route is added.
+    package static func buildRouter(handler: FolioAPIHandler) throws -> Router<FolioRequestContext> {
+        let router = Router(context: FolioRequestContext.self)
+        // Outermost, so that it records the status the caller finally gets.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: RequestBodyLimitMiddleware())
+        router.add(middleware: AuthenticationMiddleware(keys: handler.keys))
+        try handler.registerHandlers(on: router)
+        return router
+    }
+
+    package static func build(
+        handler: FolioAPIHandler,
+        host: String,
+        port: Int,
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
+        Application(
+            router: try buildRouter(handler: handler),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import NIOSSL
+import PostgresNIO
+
+/// `FOLIO_DATABASE_URL`: `postgres://user:password@host:port/database`, with an optional
+/// `?host=/socket/dir` for a Unix socket and `?sslmode=disable|prefer|require`.
+package struct DatabaseURL: Sendable {
+    package let configuration: PostgresClient.Configuration
+    /// The URL without its password, fit for logs and error messages.
+    package let redacted: String
+
+    package init(_ string: String) throws(DatabaseURLError) {
+        guard let components = URLComponents(string: string),
+            let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
+        else {
+            throw .malformed("must look like postgres://user:password@host:port/database")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw .malformed("names no user")
+        }
+        let password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        let database = components.path.isEmpty ? nil : String(components.path.dropFirst())
+        let port = components.port ?? 5432
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
+            uniquingKeysWith: { _, last in last }
+        )
+
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            configuration = .init(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
+                username: user,
+                password: password,
+                database: database
+            )
+        } else {
+            let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+            let tls: PostgresClient.Configuration.TLS
+            switch query["sslmode"] ?? "prefer" {
+            case "disable": tls = .disable
+            case "prefer": tls = .prefer(.makeClientConfiguration())
+            case "require": tls = .require(.makeClientConfiguration())
+            default: throw .malformed("sslmode must be disable, prefer or require")
+            }
+            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        configuration.options.maximumConnections = Int(query["max_connections"] ?? "") ?? 20
+        self.configuration = configuration
+
+        var shown = components
+        if shown.password != nil { shown.password = "***" }
+        self.redacted = shown.string ?? "postgres://…"
+    }
+}
+
+/// Why `FOLIO_DATABASE_URL` (or another database URL) was refused; never contains the password.
+package enum DatabaseURLError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformed(String)
+
+    package var description: String {
+        switch self {
+        case .malformed(let reason): "the database URL \(reason)"
+        }
+    }
+}

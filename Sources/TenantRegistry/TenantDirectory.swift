@@ -1,0 +1,172 @@
+import FolioDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The tenants of this Folio, each with its own schema; backed by PostgreSQL.
+package struct TenantDirectory: Sendable {
+    let client: PostgresClient
+    /// Tenant migrations applied to a schema when its tenant is provisioned.
+    let tenantMigrations: [Migration]
+    let logger: Logger
+
+    package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger) {
+        self.client = client
+        self.tenantMigrations = tenantMigrations
+        self.logger = logger
+    }
+
+    /// One page of the tenant list.
+    package struct Page: Sendable {
+        package let tenants: [Tenant]
+        /// Pass to `list(limit:after:)` to read on; `nil` on the last page.
+        package let nextCursor: String?
+    }
+
+    /// Registers a tenant, or returns the one already registered under the same external id.
+    ///
+    /// The tenant row, its schema and every tenant migration are committed together: a failure
+    /// anywhere leaves neither a row nor a half-made schema. Concurrent calls with one external id
+    /// serialise on its unique index, and all but the first return the first one's tenant.
+    package func register(_ registration: TenantRegistration) async throws -> (tenant: Tenant, created: Bool) {
+        // A competing registration that rolls back after we waited on it leaves no row to return;
+        // trying again then either inserts or finds a committed winner.
+        for _ in 0..<3 {
+            if let outcome = try await registerOnce(registration) { return outcome }
+        }
+        throw RegistryConflict.externalIDContended
+    }
+
+    private func registerOnce(_ registration: TenantRegistration) async throws -> (tenant: Tenant, created: Bool)? {
+        try await client.inTransaction(logger: logger) { connection in
+            let id = TenantID.random()
+            let schema = id.schemaName
+            let inserted = try await connection.query(
+                """
+                INSERT INTO folio.tenants (id, external_id, display_name, schema_name)
+                VALUES (\(id.rawValue), \(registration.externalID), \(registration.displayName), \(schema))
+                ON CONFLICT (external_id) DO NOTHING
+                RETURNING created_at
+                """,
+                logger: logger
+            )
+            var createdAt: Date?
+            for try await date in inserted.decode(Date.self) { createdAt = date }
+            guard let createdAt else {
+                guard let existing = try await Self.tenant(externalID: registration.externalID, on: connection, logger: logger) else {
+                    return nil
+                }
+                return (existing, false)
+            }
+            try await connection.query("CREATE SCHEMA \(unescaped: quotedIdentifier(schema))", logger: logger)
+            _ = try await MigrationRunner.bringUpToDate(schema, migrations: tenantMigrations, on: connection, logger: logger)
+            logger.info("tenant provisioned", metadata: ["tenant.id": "\(id)"])
+            let tenant = Tenant(id: id, externalID: registration.externalID, displayName: registration.displayName, createdAt: createdAt)
+            return (tenant, true)
+        }
+    }
+
+    package func tenant(_ id: TenantID) async throws -> Tenant? {
+        let rows = try await client.query(
+            "SELECT id, external_id, display_name, created_at FROM folio.tenants WHERE id = \(id.rawValue)",
+            logger: logger
+        )
+        return try await Self.firstTenant(in: rows)
+    }
+
+    /// Tenants in registration order, `limit` at a time.
+    package func list(limit: Int, after cursor: String?) async throws -> Page {
+        let afterSeq = try cursor.map(Self.decodeCursor) ?? 0
+        let rows = try await client.query(
+            """
+            SELECT id, external_id, display_name, created_at, seq FROM folio.tenants
+            WHERE seq > \(afterSeq) ORDER BY seq LIMIT \(limit + 1)
+            """,
+            logger: logger
+        )
+        // One row more than asked tells whether another page follows.
+        var rowsRead: [(Tenant, Int64)] = []
+        for try await (id, externalID, displayName, createdAt, seq) in rows.decode((UUID, String, String?, Date, Int64).self) {
+            rowsRead.append((Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt), seq))
+        }
+        let page = rowsRead.prefix(limit)
+        let nextCursor = rowsRead.count > limit ? page.last.map { Self.encodeCursor($0.1) } : nil
+        return Page(tenants: page.map(\.0), nextCursor: nextCursor)
+    }
+
+    /// Removes the tenant, its keys and its schema with all its data. Returns false for an unknown id.
+    package func delete(_ id: TenantID) async throws -> Bool {
+        try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "DELETE FROM folio.tenants WHERE id = \(id.rawValue) RETURNING schema_name",
+                logger: logger
+            )
+            var schema: String?
+            for try await name in rows.decode(String.self) { schema = name }
+            guard let schema else { return false }
+            try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quotedIdentifier(schema)) CASCADE", logger: logger)
+            logger.info("tenant deleted", metadata: ["tenant.id": "\(id)"])
+            return true
+        }
+    }
+
+    /// Runs `body` as one unit of work inside the tenant's schema: a transaction whose search path
+    /// is set locally, so unqualified names are the tenant's tables and nothing leaks to the pool.
+    package func withTenant<Result: Sendable>(
+        _ id: TenantID,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT schema_name FROM folio.tenants WHERE id = \(id.rawValue) FOR SHARE",
+                logger: logger
+            )
+            var schema: String?
+            for try await name in rows.decode(String.self) { schema = name }
+            guard let schema else { throw RegistryError.tenantNotFound(id) }
+            try await connection.setLocalSearchPath(schema, logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func tenant(externalID: String, on connection: PostgresConnection, logger: Logger) async throws -> Tenant? {
+        let rows = try await connection.query(
+            "SELECT id, external_id, display_name, created_at FROM folio.tenants WHERE external_id = \(externalID)",
+            logger: logger
+        )
+        return try await firstTenant(in: rows)
+    }
+
+    private static func firstTenant(in rows: PostgresRowSequence) async throws -> Tenant? {
+        var tenant: Tenant?
+        for try await (id, externalID, displayName, createdAt) in rows.decode((UUID, String, String?, Date).self) {
+            tenant = Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt)
+        }
+        return tenant
+    }
+
+    /// Cursors are opaque to callers; inside they carry the last position seen.
+    static func encodeCursor(_ seq: Int64) -> String {
+        Data("t:\(seq)".utf8).base64URLEncodedString()
+    }
+
+    static func decodeCursor(_ cursor: String) throws(RegistryError) -> Int64 {
+        guard cursor.utf8.count <= 64,
+            let data = Data(base64URLEncoded: cursor),
+            let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("t:"),
+            let seq = Int64(text.dropFirst(2)),
+            seq >= 0
+        else {
+            throw .invalidCursor
+        }
+        return seq
+    }
+}
+
+/// Registration kept colliding with registrations that rolled back; the caller may retry.
+package enum RegistryConflict: Error, Sendable {
+    case externalIDContended
+}

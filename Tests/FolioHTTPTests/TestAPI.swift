@@ -1,0 +1,102 @@
+import FolioHTTP
+import FolioTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Metrics
+import NIOCore
+import NIOFoundationCompat
+import Prometheus
+import TenantRegistry
+
+/// Folio's router over a fresh database, driven in-process, with a platform key configured.
+struct TestAPI {
+    /// swift-metrics can be bootstrapped once per process; every test shares this registry.
+    static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    let client: any TestClientProtocol
+    let platformKey: String
+
+    static func run(_ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+        let metrics = Self.metrics
+        try await TestDatabase.withFresh { database in
+            let logger = TestDatabase.logger
+            let platformKey = APIKey.generate()
+            let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
+            let handler = FolioAPIHandler(
+                tenants: TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger),
+                keys: APIKeyStore(client: database, configuredPlatformKeys: [platformKey], logger: logger),
+                readiness: { (try? await runner.isUpToDate()) ?? false },
+                metrics: metrics
+            )
+            let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
+            try await app.test(.router) { client in
+                try await body(TestAPI(client: client, platformKey: platformKey.secret))
+            }
+        }
+    }
+
+    /// Sends a request and returns the response, with the platform key unless `key` says otherwise.
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        key: String?? = .none,
+        json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        let bearer: String? = switch key {
+        case .none: platformKey
+        case .some(let explicit): explicit
+        }
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(string: json)
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    /// Registers a tenant through the API and returns its id.
+    func createTenant(_ externalID: String) async throws -> String {
+        let response = try await send(.post, "/v1/tenants", json: #"{"externalId":"\#(externalID)"}"#)
+        guard response.status == .created, let id = try response.json()["id"] as? String else {
+            throw UnexpectedResponse(status: response.status, body: String(buffer: response.body))
+        }
+        return id
+    }
+
+    /// Issues a tenant key through the API.
+    func createTenantKey(_ tenantID: String) async throws -> String {
+        let response = try await send(.post, "/v1/tenants/\(tenantID)/api-keys", json: "{}")
+        guard response.status == .created, let key = try response.json()["key"] as? String else {
+            throw UnexpectedResponse(status: response.status, body: String(buffer: response.body))
+        }
+        return key
+    }
+}
+
+struct UnexpectedResponse: Error {
+    let status: HTTPResponse.Status
+    let body: String
+}
+
+extension TestResponse {
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: body))
+        return object as? [String: Any] ?? [:]
+    }
+
+    /// The problem's `code`, checking on the way that the answer really is a problem document.
+    var problemCode: String? {
+        guard headers[.contentType] == "application/problem+json" else { return nil }
+        return (try? json())?["code"] as? String
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// A fresh PostgreSQL database per test, on the server named by `FOLIO_TEST_DATABASE_URL`
+/// (`scripts/test.sh` starts a private cluster and sets it).
+///
+/// A database of its own lets each test count tenants and schemas, and run migrations over
+/// "every tenant", while the other tests run in parallel.
+package enum TestDatabase {
+    package static let logger = Logger(label: "folio.test")
+
+    /// The repository's own `Migrations/`, exactly as `folio serve` loads them.
+    package static let migrations: MigrationSet = {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // FolioTestSupport
+            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()
+        do {
+            return try MigrationSet.load(from: root.appendingPathComponent("Migrations", isDirectory: true))
+        } catch {
+            fatalError("cannot load Migrations/: \(error)")
+        }
+    }()
+
+    package struct MissingServer: Error, CustomStringConvertible {
+        package var description: String {
+            "FOLIO_TEST_DATABASE_URL is not set: run the suite with scripts/test.sh, which starts PostgreSQL"
+        }
+    }
+
+    static func serverConfiguration() throws -> PostgresClient.Configuration {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else {
+            throw MissingServer()
+        }
+        return try DatabaseURL(url).configuration
+    }
+
+    /// Creates an empty database, runs `body` with a running client connected to it, then drops it.
+    ///
+    /// - Parameters:
+    ///   - migrated: apply the registry migrations before `body`.
+    ///   - maximumConnections: the pool size; 1 proves that nothing leaks between units of work.
+    package static func withFresh<Result: Sendable>(
+        migrated: Bool = true,
+        maximumConnections: Int = 8,
+        _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let server = try serverConfiguration()
+        let name = "folio_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = PostgresClient(configuration: server, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            defer { group.cancelAll() }
+            try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+
+            var configuration = server
+            configuration.database = name
+            configuration.options.maximumConnections = maximumConnections
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let outcome: Swift.Result<Result, any Error> = await withTaskGroup(of: Void.self) { inner in
+                inner.addTask { await client.run() }
+                defer { inner.cancelAll() }
+                do {
+                    if migrated {
+                        _ = try await MigrationRunner(client: client, migrations: migrations, logger: logger).run()
+                    }
+                    return .success(try await body(client))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try await admin.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)", logger: logger)
+            return try outcome.get()
+        }
+    }
+}
+
+extension PostgresClient {
+    /// The single value of a one-row, one-column query, for assertions.
+    package func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value? {
+        let rows = try await self.query(query, logger: TestDatabase.logger)
+        var value: Value?
+        for try await decoded in rows.decode(Value.self) { value = decoded }
+        return value
+    }
+}

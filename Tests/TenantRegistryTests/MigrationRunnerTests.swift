@@ -1,0 +1,131 @@
+import FolioDomain
+import FolioTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import TenantRegistry
+
+@Suite struct MigrationRunnerTests {
+    let migrations = TestDatabase.migrations
+    let logger = TestDatabase.logger
+
+    @Test func appliesEveryFileOnceAndThenNothing() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client in
+            let runner = MigrationRunner(client: client, migrations: migrations, logger: logger)
+            let first = try await runner.run()
+            #expect(first.registryApplied == migrations.registry.count)
+            #expect(try await runner.isUpToDate())
+
+            let second = try await runner.run(verifyAll: true)
+            #expect(second == MigrationRunner.Report())
+            let recorded = try await client.scalar("SELECT count(*) FROM folio.schema_migrations", as: Int64.self)
+            #expect(recorded == Int64(migrations.registry.count))
+        }
+    }
+
+    @Test func resumesWhereAnEarlierRunStopped() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client in
+            // An earlier run that got through the first files only, with tenants made meanwhile.
+            let partial = MigrationSet(registry: migrations.registry, tenant: Array(migrations.tenant.prefix(1)))
+            _ = try await MigrationRunner(client: client, migrations: partial, logger: logger).run()
+            let directory = TenantDirectory(client: client, tenantMigrations: partial.tenant, logger: logger)
+            let tenants = try await registerTenants(3, in: directory)
+
+            let runner = MigrationRunner(client: client, migrations: migrations, logger: logger)
+            #expect(try await !runner.isUpToDate())
+            let report = try await runner.run()
+            #expect(report.tenantSchemasMigrated == 3)
+            #expect(report.tenantFilesApplied == 3 * (migrations.tenant.count - 1))
+            #expect(try await runner.isUpToDate())
+            for tenant in tenants {
+                let tables = try await tableNames(in: tenant.id.schemaName, client: client)
+                #expect(tables.contains("idempotency_records"))
+            }
+        }
+    }
+
+    @Test func refusesARegistryFileEditedAfterItWasApplied() async throws {
+        try await TestDatabase.withFresh { client in
+            var registry = migrations.registry
+            let original = registry[0]
+            registry[0] = Migration(version: original.version, name: original.name, sql: original.sql + "\n-- edited")
+            let edited = MigrationSet(registry: registry, tenant: migrations.tenant)
+            await #expect(throws: MigrationError.editedAfterApply(schema: "folio", name: original.name)) {
+                try await MigrationRunner(client: client, migrations: edited, logger: logger).run()
+            }
+        }
+    }
+
+    @Test func refusesATenantFileEditedAfterItWasApplied() async throws {
+        try await TestDatabase.withFresh { client in
+            var tenant = migrations.tenant
+            let original = tenant[0]
+            tenant[0] = Migration(version: original.version, name: original.name, sql: original.sql.replacingOccurrences(of: "128", with: "256"))
+            let edited = MigrationSet(registry: migrations.registry, tenant: tenant)
+            await #expect(throws: MigrationError.editedAfterApply(schema: "tenant catalogue", name: original.name)) {
+                try await MigrationRunner(client: client, migrations: edited, logger: logger).run()
+            }
+        }
+    }
+
+    @Test func namesTheFailingSchemaAndMigratesTheOthers() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
+            let tenants = try await registerTenants(3, in: directory)
+            let broken = tenants[1].id.schemaName
+            // Someone created by hand, in one schema, the table the next migration creates.
+            try await client.query("CREATE TABLE \(unescaped: quotedIdentifier(broken)).guest_notes (id int)", logger: logger)
+            let next = Migration(version: 900, name: "0900_create_guest_notes.sql", sql: "CREATE TABLE guest_notes (id uuid PRIMARY KEY);")
+            let newer = MigrationSet(registry: migrations.registry, tenant: migrations.tenant + [next])
+
+            let error = await #expect(throws: MigrationError.self) {
+                try await MigrationRunner(client: client, migrations: newer, logger: logger, concurrency: 2).run()
+            }
+            guard case .tenantSchemasFailed(let failures) = error else {
+                Issue.record("expected failing schemas, got \(String(describing: error))")
+                return
+            }
+            #expect(failures.map(\.schema) == [broken])
+            #expect(failures[0].reason.contains("0900_create_guest_notes.sql"))
+            for tenant in tenants where tenant.id.schemaName != broken {
+                let version = try await client.scalar("SELECT schema_version FROM folio.tenants WHERE id = \(tenant.id.rawValue)", as: Int.self)
+                #expect(version == 900)
+            }
+            let brokenVersion = try await client.scalar("SELECT schema_version FROM folio.tenants WHERE schema_name = \(broken)", as: Int.self)
+            #expect(brokenVersion == migrations.tenant.last?.version)
+        }
+    }
+
+    @Test func concurrentRunnersApplyEachFileOnce() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client in
+            let reports = try await withThrowingTaskGroup(of: MigrationRunner.Report.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await MigrationRunner(client: client, migrations: migrations, logger: logger).run() }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(reports.map(\.registryApplied).reduce(0, +) == migrations.registry.count)
+            let recorded = try await client.scalar("SELECT count(*) FROM folio.schema_migrations", as: Int64.self)
+            #expect(recorded == Int64(migrations.registry.count))
+        }
+    }
+}
+
+func registerTenants(_ count: Int, in directory: TenantDirectory) async throws -> [Tenant] {
+    var tenants: [Tenant] = []
+    for index in 0..<count {
+        tenants.append(try await directory.register(TenantRegistration(externalID: "tenant-\(index)", displayName: nil)).tenant)
+    }
+    return tenants
+}
+
+func tableNames(in schema: String, client: PostgresClient) async throws -> Set<String> {
+    let rows = try await client.query(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
+        logger: TestDatabase.logger
+    )
+    var names: Set<String> = []
+    for try await name in rows.decode(String.self) { names.insert(name) }
+    return names
+}

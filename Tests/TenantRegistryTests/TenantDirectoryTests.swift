@@ -1,0 +1,138 @@
+import FolioDomain
+import FolioTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import TenantRegistry
+
+@Suite struct TenantDirectoryTests {
+    let migrations = TestDatabase.migrations
+    let logger = TestDatabase.logger
+
+    func directory(_ client: PostgresClient, tenantMigrations: [Migration]? = nil) -> TenantDirectory {
+        TenantDirectory(client: client, tenantMigrations: tenantMigrations ?? migrations.tenant, logger: logger)
+    }
+
+    @Test func provisioningCreatesTheSchemaWithEveryTenantTable() async throws {
+        try await TestDatabase.withFresh { client in
+            let (tenant, created) = try await directory(client).register(TenantRegistration(externalID: "hotel-1", displayName: "Hotel One"))
+            #expect(created)
+            #expect(tenant.id.schemaName.count == 34)
+            let tables = try await tableNames(in: tenant.id.schemaName, client: client)
+            #expect(tables == ["invoices", "idempotency_records", "schema_migrations"])
+            let applied = try await client.scalar(
+                "SELECT count(*) FROM \(unescaped: quotedIdentifier(tenant.id.schemaName)).schema_migrations",
+                as: Int64.self
+            )
+            #expect(applied == Int64(migrations.tenant.count))
+            #expect(try await directory(client).tenant(tenant.id) == tenant)
+        }
+    }
+
+    @Test func concurrentRegistrationsOfOneExternalIDMakeOneTenant() async throws {
+        try await TestDatabase.withFresh(maximumConnections: 16) { client in
+            let directory = directory(client)
+            let outcomes = try await withThrowingTaskGroup(of: (Tenant, Bool).self) { group in
+                for _ in 0..<24 {
+                    group.addTask {
+                        let result = try await directory.register(TenantRegistration(externalID: "same-host-user", displayName: nil))
+                        return (result.tenant, result.created)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter(\.1).count == 1)
+            #expect(Set(outcomes.map(\.0.id)).count == 1)
+            #expect(try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self) == 1)
+            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'", as: Int64.self) == 1)
+        }
+    }
+
+    @Test func aProvisioningThatFailsHalfwayLeavesNothingBehind() async throws {
+        try await TestDatabase.withFresh { client in
+            let broken = migrations.tenant + [Migration(version: 901, name: "0901_broken.sql", sql: "CREATE TABLE fine (id int); SELECT * FROM no_such_table;")]
+            await #expect(throws: MigrationError.self) {
+                try await directory(client, tenantMigrations: broken).register(TenantRegistration(externalID: "hotel-2", displayName: nil))
+            }
+            let tenantRows = try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self)
+            let tenantSchemas = try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'", as: Int64.self)
+            #expect(tenantRows == 0)
+            #expect(tenantSchemas == 0)
+            // The same external id can then be registered for real.
+            let retried = try await directory(client).register(TenantRegistration(externalID: "hotel-2", displayName: nil))
+            #expect(retried.created)
+        }
+    }
+
+    @Test func deletingDropsTheSchemaAndTheKeys() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = directory(client)
+            let tenant = try await directory.register(TenantRegistration(externalID: "hotel-3", displayName: nil)).tenant
+            _ = try await APIKeyStore(client: client, configuredPlatformKeys: [], logger: logger).issueTenantKey(for: tenant.id, label: nil)
+            #expect(try await directory.delete(tenant.id))
+            #expect(try await directory.tenant(tenant.id) == nil)
+            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 0)
+            #expect(try await client.scalar("SELECT count(*) FROM folio.api_keys", as: Int64.self) == 0)
+            #expect(try await directory.delete(tenant.id) == false)
+        }
+    }
+
+    @Test func aUnitOfWorkSeesOnlyItsTenantAndLeavesTheConnectionClean() async throws {
+        // One connection: whatever one unit of work set would be seen by the next.
+        try await TestDatabase.withFresh(maximumConnections: 1) { client in
+            let directory = directory(client)
+            let first = try await directory.register(TenantRegistration(externalID: "a", displayName: nil)).tenant
+            let second = try await directory.register(TenantRegistration(externalID: "b", displayName: nil)).tenant
+            _ = try await directory.withTenant(first.id) { connection in
+                try await connection.query(
+                    "INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, description) VALUES (\(UUID()), 'r-1', 'open', 'RUB', 100, 'stay')",
+                    logger: logger
+                )
+            }
+            let countInSecond = try await directory.withTenant(second.id) { connection in
+                let rows = try await connection.query("SELECT count(*) FROM invoices", logger: logger)
+                var count: Int64 = -1
+                for try await value in rows.decode(Int64.self) { count = value }
+                return count
+            }
+            #expect(countInSecond == 0)
+            let searchPath = try await client.scalar("SELECT current_setting('search_path')", as: String.self)
+            #expect(searchPath == #""$user", public"#)
+            let unknown = TenantID.random()
+            await #expect(throws: RegistryError.tenantNotFound(unknown)) {
+                try await directory.withTenant(unknown) { _ in }
+            }
+        }
+    }
+
+    @Test func listingPagesThroughEveryTenantInOrder() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = directory(client)
+            let registered = try await registerTenants(5, in: directory)
+            var seen: [Tenant] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await directory.list(limit: 2, after: cursor)
+                seen += page.tenants
+                cursor = page.nextCursor
+                pages += 1
+            } while cursor != nil
+            #expect(pages == 3)
+            #expect(seen.map(\.id) == registered.map(\.id))
+            await #expect(throws: RegistryError.invalidCursor) {
+                try await directory.list(limit: 2, after: "not-a-cursor")
+            }
+        }
+    }
+
+    @Test func hostileExternalIDsAreStoredVerbatim() async throws {
+        try await TestDatabase.withFresh { client in
+            let hostile = #"x'); DROP SCHEMA folio CASCADE; --"#
+            let tenant = try await directory(client).register(TenantRegistration(externalID: hostile, displayName: "\"; SELECT 1"))
+            #expect(tenant.tenant.externalID == hostile)
+            #expect(try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self) == 1)
+        }
+    }
+}

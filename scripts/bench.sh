@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs a benchmark of `folio-bench` (release build) against a fresh private PostgreSQL cluster
+# with the server's default durability settings, then removes the cluster.
+# Example: scripts/bench.sh provisioning --tenants 1000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+pg_ensure_installed
+cluster="$(mktemp -d /tmp/folio-bench-postgres.XXXXXX)"
+port="$(pg_free_port 56432)"
+trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT
+
+pg_start "$cluster" "$port"
+pg_create_database "$port" folio_bench
+
+swift build -c release --product folio-bench
+export FOLIO_DATABASE_URL="postgres://folio@127.0.0.1:$port/folio_bench?sslmode=disable"
+"$(swift build -c release --show-bin-path)/folio-bench" "$@"

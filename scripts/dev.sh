@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Starts the whole development stack: a private PostgreSQL cluster (kept in .folio/postgres
+# between runs) and `folio dev`, which applies migrations and prints a development platform key.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+pg_ensure_installed
+cluster="$PWD/.folio/postgres"
+port="${FOLIO_DEV_POSTGRES_PORT:-$(pg_free_port 54329)}"
+mkdir -p .folio
+trap 'pg_stop "$cluster"' EXIT
+
+pg_start "$cluster" "$port"
+pg_create_database "$port" folio
+echo "development PostgreSQL on 127.0.0.1:$port ($cluster)"
+
+swift build --product folio
+export FOLIO_DATABASE_URL="postgres://folio@127.0.0.1:$port/folio?sslmode=disable"
+.build/debug/folio dev "$@"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a private PostgreSQL cluster that it starts and stops itself.
+# Arguments are passed to `swift test` (e.g. --filter MigrationRunnerTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+pg_ensure_installed
+cluster="$(mktemp -d /tmp/folio-test-postgres.XXXXXX)"
+port="$(pg_free_port 55432)"
+trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT
+
+# Durability is irrelevant for a throw-away cluster; turning it off makes schema-heavy tests fast.
+pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400
+echo "test PostgreSQL cluster on 127.0.0.1:$port ($cluster)"
+
+export FOLIO_TEST_DATABASE_URL="postgres://folio@127.0.0.1:$port/postgres?sslmode=disable"
+swift build --build-tests
+swift test --skip-build "$@"
