@@ -48,6 +48,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "TokenVault",
+            dependencies: [
+                "FolioDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FolioAPI",
             dependencies: [
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -78,6 +89,7 @@ let package = Package(
                 "FolioDomain",
                 "FolioHTTP",
                 "TenantRegistry",
+                "TokenVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -113,6 +125,8 @@ let package = Package(
             dependencies: [
                 "TenantRegistry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/FolioTestSupport",
@@ -134,6 +148,19 @@ let package = Package(
             dependencies: [
                 "FolioCLI",
                 "TenantRegistry",
+                "TokenVault",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TokenVaultTests",
+            dependencies: [
+                "FolioDomain",
+                "FolioTestSupport",
+                "TenantRegistry",
+                "TokenVault",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings

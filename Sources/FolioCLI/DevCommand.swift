@@ -35,7 +35,9 @@ struct DevCommand: AsyncParsableCommand {
         CommandSupport.bootstrapLogging(level: configuration.logLevel)
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
         try await FolioServer.run(configuration: configuration, migrate: true) {
-            print(
+            // Written straight to the file descriptor: `print` is block-buffered when standard
+            // output is a file or a pipe, and the banner would show up only at exit.
+            FileHandle.standardOutput.write(Data(
                 """
 
                 Folio is running at \(base)
@@ -52,8 +54,8 @@ struct DevCommand: AsyncParsableCommand {
 
                 Stop with Ctrl-C.
 
-                """
-            )
+                """.utf8
+            ))
         }
     }
 

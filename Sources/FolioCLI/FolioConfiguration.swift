@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TenantRegistry
+import TokenVault
 
 /// Everything Folio reads from its environment (DESIGN.md section 7), parsed and checked once.
 package struct FolioConfiguration: Sendable {
@@ -11,7 +12,7 @@ package struct FolioConfiguration: Sendable {
     package var publicBaseURL: URL
     package var platformKeys: [APIKey]
     /// Empty only for commands that never touch the vault.
-    package var vaultKeys: [VaultKey]
+    package var vaultKeys: [KeyEncryptionKey]
     package var invoiceboxBaseURL: URL
     package var invoiceboxPartnerID: String?
     package var hasInvoiceboxPartnerToken: Bool
@@ -143,15 +144,15 @@ package struct FolioConfiguration: Sendable {
             return keys
         }
 
-        mutating func vaultKeyList(required: Bool) -> [VaultKey] {
+        mutating func vaultKeyList(required: Bool) -> [KeyEncryptionKey] {
             guard let raw = value("FOLIO_VAULT_KEYS") else {
                 if required { problems.append("FOLIO_VAULT_KEYS: is required (comma-separated id:base64 keys of 32 bytes)") }
                 return []
             }
-            switch VaultKey.parseList(raw, variable: "FOLIO_VAULT_KEYS") {
+            switch KeyEncryptionKey.parseList(raw) {
             case .success(let keys): return keys
             case .failure(let error):
-                problems += error.problems
+                problems += error.problems.map { "FOLIO_VAULT_KEYS: \($0)" }
                 return []
             }
         }

@@ -1,4 +1,5 @@
 import FolioHTTP
+import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
@@ -7,6 +8,7 @@ import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import TenantRegistry
+import TokenVault
 
 /// Wires the configured parts into one process and runs it until SIGTERM or SIGINT, then shuts
 /// down gracefully: the server stops accepting, in-flight requests finish, the pool closes.
@@ -21,6 +23,10 @@ enum FolioServer {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
         let migrations = try CommandSupport.loadMigrations(configuration)
+        guard let vaultKeys = KeyRing(configuration.vaultKeys) else {
+            CommandSupport.printError("FOLIO_VAULT_KEYS: is required")
+            throw ExitCode(78)
+        }
         let client = PostgresClient(configuration: configuration.database.configuration, backgroundLogger: logger)
         let runner = MigrationRunner(
             client: client,
@@ -55,6 +61,7 @@ enum FolioServer {
             } else if try await !runner.isUpToDate() {
                 logger.warning("migrations are pending; readiness reports 503 until `folio migrate` runs")
             }
+            try await SecretVault(client: client, keys: vaultKeys, logger: Logger(label: "folio.vault")).checkEveryRecordHasItsKey()
             logger.info(
                 "folio listening",
                 metadata: ["address": "\(configuration.httpHost):\(configuration.httpPort)", "database": "\(configuration.database.redacted)"]
@@ -65,7 +72,10 @@ enum FolioServer {
             try await app.runService()
         } catch let error as MigrationError {
             CommandSupport.printError(error.description)
-            throw error
+            throw ExitCode.failure
+        } catch let error as VaultError {
+            CommandSupport.printError(error.description)
+            throw ExitCode(78)
         }
     }
 }

@@ -32,7 +32,7 @@ extension FolioAPIHandler {
     package func deleteTenant(_ input: Operations.DeleteTenant.Input) async throws -> Operations.DeleteTenant.Output {
         let id = try reachableTenant(input.path.tenantId)
         try requirePlatform()
-        guard try await tenants.delete(id) else { throw APIProblem.tenantNotFound(id.description) }
+        guard try await tenants.delete(id, actor: actor) else { throw APIProblem.tenantNotFound(id.description) }
         return .noContent(.init())
     }
 

@@ -35,6 +35,11 @@ package struct FolioAPIHandler: APIProtocol {
         }
     }
 
+    /// Who acts, for audit trails: the request id.
+    var actor: String {
+        "request:" + (RequestScope.current?.requestID ?? "unknown")
+    }
+
     func requirePlatform() throws {
         guard try principal.isPlatform else { throw APIProblem.platformOnly }
     }

@@ -94,9 +94,14 @@ package struct TenantDirectory: Sendable {
         return Page(tenants: page.map(\.0), nextCursor: nextCursor)
     }
 
-    /// Removes the tenant, its keys and its schema with all its data. Returns false for an unknown id.
-    package func delete(_ id: TenantID) async throws -> Bool {
+    /// Removes the tenant, its keys, its vault records and its schema with all its data.
+    /// Returns false for an unknown id.
+    ///
+    /// - Parameter actor: who asked (a request id or a command), for the audit rows the database
+    ///   writes as the tenant's vault records go.
+    package func delete(_ id: TenantID, actor: String) async throws -> Bool {
         try await client.inTransaction(logger: logger) { connection in
+            try await connection.query("SELECT set_config('folio.actor', \(actor), true)", logger: logger)
             let rows = try await connection.query(
                 "DELETE FROM folio.tenants WHERE id = \(id.rawValue) RETURNING schema_name",
                 logger: logger

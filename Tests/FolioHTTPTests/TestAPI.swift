@@ -4,7 +4,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Metrics
 import NIOCore
 import NIOFoundationCompat
 import Prometheus
@@ -12,18 +11,11 @@ import TenantRegistry
 
 /// Folio's router over a fresh database, driven in-process, with a platform key configured.
 struct TestAPI {
-    /// swift-metrics can be bootstrapped once per process; every test shares this registry.
-    static let metrics: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return registry
-    }()
-
     let client: any TestClientProtocol
     let platformKey: String
 
     static func run(_ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
-        let metrics = Self.metrics
+        let metrics = TestMetrics.registry
         try await TestDatabase.withFresh { database in
             let logger = TestDatabase.logger
             let platformKey = APIKey.generate()

@@ -70,11 +70,11 @@ import Testing
             let directory = directory(client)
             let tenant = try await directory.register(TenantRegistration(externalID: "hotel-3", displayName: nil)).tenant
             _ = try await APIKeyStore(client: client, configuredPlatformKeys: [], logger: logger).issueTenantKey(for: tenant.id, label: nil)
-            #expect(try await directory.delete(tenant.id))
+            #expect(try await directory.delete(tenant.id, actor: "test"))
             #expect(try await directory.tenant(tenant.id) == nil)
             #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 0)
             #expect(try await client.scalar("SELECT count(*) FROM folio.api_keys", as: Int64.self) == 0)
-            #expect(try await directory.delete(tenant.id) == false)
+            #expect(try await directory.delete(tenant.id, actor: "test") == false)
         }
     }
 

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TokenVault
+
+/// `folio vault …`: maintenance of the encrypted token vault.
+struct VaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vault",
+        abstract: "Maintain the encrypted token vault.",
+        subcommands: [Rotate.self]
+    )
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrap every data key under the active key (the first of FOLIO_VAULT_KEYS).",
+            discussion: """
+                Runs while Folio serves; safe to interrupt and run again. When it reports no failures,
+                the other keys can be removed from FOLIO_VAULT_KEYS.
+                """
+        )
+
+        @Option(help: "Records rewrapped per transaction.")
+        var batchSize = 200
+
+        func run() async throws {
+            let configuration = try CommandSupport.loadConfiguration(.server)
+            CommandSupport.bootstrapLogging(level: configuration.logLevel)
+            let logger = Logger(label: "folio.vault")
+            guard let keys = KeyRing(configuration.vaultKeys) else { throw ExitCode(78) }
+            let batchSize = max(1, batchSize)
+            let started = ContinuousClock.now
+            let report = try await CommandSupport.withDatabase(configuration, logger: logger) { client in
+                try await SecretVault(client: client, keys: keys, logger: logger).rotate(actor: "folio vault rotate", batchSize: batchSize)
+            }
+            let elapsed = ContinuousClock.now - started
+            print("rewrapped \(report.rewrapped), skipped \(report.skipped), failed \(report.failed) (active key '\(keys.active.id)')")
+            print("took \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+            if report.failed > 0 {
+                CommandSupport.printError("\(report.failed) record(s) could not be rewrapped; see the log, and keep their keys configured")
+                throw ExitCode.failure
+            }
+        }
+    }
+}

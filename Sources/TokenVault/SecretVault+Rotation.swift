@@ -1,0 +1,94 @@
+import FolioDomain
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+
+extension SecretVault {
+    /// What `rotate` did.
+    package struct RotationReport: Sendable, Equatable {
+        /// Records moved to the active KEK.
+        package var rewrapped = 0
+        /// Records already under the active KEK when the run began.
+        package var skipped = 0
+        /// Records that could not be rewrapped (their KEK missing, or tampered with); they keep
+        /// their old wrapping and are named in the log.
+        package var failed = 0
+    }
+
+    /// Rewraps every data key not under the active KEK, in small committed batches, while the
+    /// service keeps reading and writing.
+    ///
+    /// A batch locks its rows with `FOR UPDATE SKIP LOCKED`, so a concurrent store (which seals
+    /// under the active KEK anyway) is never blocked and never overwritten, and two rotations
+    /// share the work. After a crash, running it again picks up the records still left.
+    ///
+    /// - Parameter limit: stop after this many records (used to exercise resumption).
+    package func rotate(actor: Actor, batchSize: Int = 200, limit: Int? = nil) async throws -> RotationReport {
+        var report = RotationReport()
+        let active = keys.active
+        let countRows = try await client.query("SELECT count(*) FROM folio.vault_secrets WHERE kek_id = \(active.id)", logger: logger)
+        for try await count in countRows.decode(Int64.self) { report.skipped = Int(count) }
+
+        var after = (tenant: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), purpose: "")
+        while limit.map({ report.rewrapped + report.failed < $0 }) ?? true {
+            let size = min(batchSize, limit.map { $0 - report.rewrapped - report.failed } ?? batchSize)
+            let cursor = after
+            let batch = try await client.withTransaction(logger: logger) { connection -> (rewrapped: Int, failed: Int, last: (UUID, String)?) in
+                let rows = try await connection.query(
+                    """
+                    SELECT tenant_id, purpose, format_version, kek_id, wrapped_key, nonce, ciphertext
+                    FROM folio.vault_secrets
+                    WHERE kek_id <> \(active.id) AND (tenant_id, purpose) > (\(cursor.tenant), \(cursor.purpose))
+                    ORDER BY tenant_id, purpose
+                    LIMIT \(size)
+                    FOR UPDATE SKIP LOCKED
+                    """,
+                    logger: logger
+                )
+                var records: [SealedRecord] = []
+                var last: (UUID, String)?
+                for try await (tenant, purpose, version, keyID, wrapped, nonce, ciphertext) in rows.decode((UUID, String, Int16, String, Data, Data, Data).self) {
+                    last = (tenant, purpose)
+                    guard let purpose = VaultPurpose(purpose) else { continue }
+                    records.append(
+                        SealedRecord(
+                            tenant: TenantID(tenant), purpose: purpose, formatVersion: Int(version), keyID: keyID,
+                            wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
+                        )
+                    )
+                }
+                var rewrapped = 0
+                var failed = 0
+                for record in records {
+                    do {
+                        let moved = try EnvelopeCipher.rewrap(record, keys: keys, to: active)
+                        try await connection.query(
+                            """
+                            UPDATE folio.vault_secrets SET kek_id = \(moved.keyID), wrapped_key = \(moved.wrappedKey), updated_at = now()
+                            WHERE tenant_id = \(record.tenant.rawValue) AND purpose = \(record.purpose.rawValue)
+                            """,
+                            logger: logger
+                        )
+                        try await audit(.rotate, tenant: record.tenant, purpose: record.purpose, actor: actor, keyID: moved.keyID, on: connection)
+                        rewrapped += 1
+                    } catch let error as VaultError {
+                        if case .integrity = error { integrityFailures.increment() }
+                        logger.error("vault record not rotated", metadata: ["tenant.id": "\(record.tenant)", "vault.purpose": "\(record.purpose)", "error": "\(error)"])
+                        failed += 1
+                    }
+                }
+                return (rewrapped, failed, last)
+            }
+            report.rewrapped += batch.rewrapped
+            report.failed += batch.failed
+            guard let last = batch.last else { break }
+            after = (tenant: last.0, purpose: last.1)
+        }
+        logger.info(
+            "vault rotation finished",
+            metadata: ["rewrapped": "\(report.rewrapped)", "skipped": "\(report.skipped)", "failed": "\(report.failed)", "kek_id": "\(active.id)"]
+        )
+        return report
+    }
+}

@@ -1,0 +1,151 @@
+import FolioDomain
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+
+/// Per-tenant secrets, envelope-encrypted, in the registry's `vault_secrets` table.
+///
+/// Every operation runs in one transaction together with its audit row, so there is no access
+/// without a trace. The vault knows nothing of what a purpose means.
+package struct SecretVault: Sendable {
+    let client: PostgresClient
+    let keys: KeyRing
+    let logger: Logger
+    let integrityFailures: Counter
+
+    package init(client: PostgresClient, keys: KeyRing, logger: Logger) {
+        self.client = client
+        self.keys = keys
+        self.logger = logger
+        self.integrityFailures = Counter(label: "folio_vault_integrity_failures_total")
+    }
+
+    /// The caller recorded in the audit trail: a request id, or the command that acted.
+    package typealias Actor = String
+
+    /// Stores (or replaces) the tenant's secret for `purpose`, sealed under the active KEK.
+    package func store(_ secret: Secret, tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws {
+        let record = try EnvelopeCipher.seal(secret, tenant: tenant, purpose: purpose, with: keys.active)
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO folio.vault_secrets (tenant_id, purpose, format_version, kek_id, wrapped_key, nonce, ciphertext)
+                    VALUES (\(tenant.rawValue), \(purpose.rawValue), \(record.formatVersion), \(record.keyID),
+                            \(record.wrappedKey), \(record.nonce), \(record.ciphertext))
+                    ON CONFLICT (tenant_id, purpose) DO UPDATE SET
+                        format_version = excluded.format_version, kek_id = excluded.kek_id,
+                        wrapped_key = excluded.wrapped_key, nonce = excluded.nonce,
+                        ciphertext = excluded.ciphertext, updated_at = now()
+                    """,
+                    logger: logger
+                )
+                try await audit(.store, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
+            }
+        } catch let error as PostgresTransactionError {
+            if let server = error.closureError as? PSQLError, server.serverInfo?[.sqlState] == "23503" {
+                throw VaultError.unknownTenant(tenant)
+            }
+            throw error
+        }
+        logger.info("vault secret stored", metadata: ["tenant.id": "\(tenant)", "vault.purpose": "\(purpose)", "actor": "\(actor)"])
+    }
+
+    /// The tenant's secret for `purpose`, or `nil` when none is stored.
+    ///
+    /// A record that fails authentication throws `VaultError.integrity`, is logged without any
+    /// secret material, and counted in `folio_vault_integrity_failures_total`.
+    package func read(tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws -> Secret? {
+        let record = try await client.withTransaction(logger: logger) { connection -> SealedRecord? in
+            let rows = try await connection.query(
+                """
+                SELECT format_version, kek_id, wrapped_key, nonce, ciphertext FROM folio.vault_secrets
+                WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue)
+                """,
+                logger: logger
+            )
+            var record: SealedRecord?
+            for try await (version, keyID, wrapped, nonce, ciphertext) in rows.decode((Int16, String, Data, Data, Data).self) {
+                record = SealedRecord(
+                    tenant: tenant, purpose: purpose, formatVersion: Int(version), keyID: keyID,
+                    wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
+                )
+            }
+            if let record {
+                try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
+            }
+            return record
+        }
+        guard let record else { return nil }
+        do {
+            return try EnvelopeCipher.open(record, keys: keys)
+        } catch {
+            if case .integrity = error { integrityFailures.increment() }
+            logger.error(
+                "vault record could not be decrypted",
+                metadata: ["tenant.id": "\(tenant)", "vault.purpose": "\(purpose)", "vault.kek_id": "\(record.keyID)", "error": "\(error)"]
+            )
+            throw error
+        }
+    }
+
+    /// Deletes the tenant's secret for `purpose`; returns whether there was one.
+    package func delete(tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            try await Self.setActor(actor, on: connection, logger: logger)
+            let rows = try await connection.query(
+                "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue) RETURNING 1",
+                logger: logger
+            )
+            var deleted = false
+            for try await _ in rows { deleted = true }
+            return deleted
+        }
+    }
+
+    /// Deletes every secret of the tenant (crypto-shredding); returns how many there were.
+    package func deleteAll(tenant: TenantID, actor: Actor) async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
+            try await Self.setActor(actor, on: connection, logger: logger)
+            let rows = try await connection.query(
+                "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
+                logger: logger
+            )
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+    }
+
+    /// Names the actor for audit rows the database writes itself in this transaction.
+    package static func setActor(_ actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT set_config('folio.actor', \(actor), true)", logger: logger)
+    }
+
+    /// Refuses to start while records need a KEK that is not configured.
+    package func checkEveryRecordHasItsKey() async throws {
+        let rows = try await client.query("SELECT kek_id, count(*) FROM folio.vault_secrets GROUP BY kek_id", logger: logger)
+        var missing: [String] = []
+        var count = 0
+        for try await (keyID, records) in rows.decode((String, Int64).self) where keys.key(id: keyID) == nil {
+            missing.append(keyID)
+            count += Int(records)
+        }
+        guard missing.isEmpty else { throw VaultError.keysMissingForRecords(count: count, keyIDs: missing.sorted()) }
+    }
+
+    enum AuditAction: String {
+        case store, read, rotate
+    }
+
+    func audit(_ action: AuditAction, tenant: TenantID, purpose: VaultPurpose, actor: Actor, keyID: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
+            VALUES (\(tenant.rawValue), \(purpose.rawValue), \(action.rawValue), \(actor), \(keyID))
+            """,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,31 @@
+import FolioDomain
+
+/// Failures of the vault. None of them carries secret material.
+package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A record failed authentication: tampered with, or copied to another tenant or purpose.
+    case integrity(tenant: TenantID, purpose: VaultPurpose)
+    /// A record was wrapped by a KEK that is not configured any more.
+    case missingKey(id: String, tenant: TenantID, purpose: VaultPurpose)
+    /// A record of a format this Folio does not know.
+    case unsupportedFormat(version: Int, tenant: TenantID, purpose: VaultPurpose)
+    /// Records need KEKs that the configuration no longer has; the start is refused.
+    case keysMissingForRecords(count: Int, keyIDs: [String])
+    /// A secret was stored for a tenant that does not exist.
+    case unknownTenant(TenantID)
+
+    package var description: String {
+        switch self {
+        case .integrity(let tenant, let purpose):
+            "vault integrity failure for tenant \(tenant), purpose \(purpose)"
+        case .missingKey(let id, let tenant, let purpose):
+            "vault record of tenant \(tenant), purpose \(purpose) needs key '\(id)', which is not configured"
+        case .unsupportedFormat(let version, let tenant, let purpose):
+            "vault record of tenant \(tenant), purpose \(purpose) has unknown format version \(version)"
+        case .keysMissingForRecords(let count, let keyIDs):
+            "\(count) vault record(s) need key(s) \(keyIDs.map { "'\($0)'" }.joined(separator: ", ")) missing from FOLIO_VAULT_KEYS; "
+                + "put the key(s) back, or run `folio vault rotate` while they are still configured"
+        case .unknownTenant(let tenant):
+            "no tenant \(tenant) exists to hold a vault record"
+        }
+    }
+}
