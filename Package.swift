@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "FolioDomain",
                 "TenantRegistry",
+                "TokenVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

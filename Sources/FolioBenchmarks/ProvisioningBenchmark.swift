@@ -67,9 +67,8 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
                 return durations
             }
             let total = ContinuousClock.now - started
-            let sorted = durations.sorted()
-            print("  p50 \(Self.milliseconds(Self.percentile(sorted, 0.50)))  p95 \(Self.milliseconds(Self.percentile(sorted, 0.95)))  p99 \(Self.milliseconds(Self.percentile(sorted, 0.99)))  max \(Self.milliseconds(sorted.last ?? .zero))")
-            print("  total \(Self.seconds(total)), \(Self.rate(tenants, total)) tenants/s")
+            print("  \(Stats.summary(durations, unit: .milliseconds))")
+            print("  total \(Stats.seconds(total)), \(Stats.rate(tenants, total)) tenants/s")
 
             let schemas = existing + tenants
             for verifyAll in [false, true] {
@@ -78,7 +77,7 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
                 let elapsed = ContinuousClock.now - begin
                 let label = verifyAll ? "migrate --verify-all" : "migrate (no-op)"
                 print(
-                    "\(label) over \(schemas) schemas: \(Self.seconds(elapsed)), \(Self.rate(schemas, elapsed)) schemas/s"
+                    "\(label) over \(schemas) schemas: \(Stats.seconds(elapsed)), \(Stats.rate(schemas, elapsed)) schemas/s"
                         + " (\(report.tenantSchemasChecked) visited, \(report.tenantFilesApplied) files applied)"
                 )
             }
@@ -89,24 +88,5 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
         let rows = try await client.query("SELECT count(*) FROM folio.tenants", logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
-    }
-
-    static func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
-        guard !sorted.isEmpty else { return .zero }
-        let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
-        return sorted[max(0, index)]
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        String(format: "%.3f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.2f ms", (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000)
-    }
-
-    static func rate(_ count: Int, _ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return String(format: "%.0f", seconds > 0 ? Double(count) / seconds : 0)
     }
 }
