@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 
 pg_ensure_installed
-cluster="$PWD/.folio/postgres"
+# As root the cluster belongs to the `postgres` account, which may not reach into the checkout
+# (under /root, say), so it lives in a directory of its own named after the checkout.
+if [ "$(id -u)" -eq 0 ]; then
+    cluster="/var/tmp/folio-dev-postgres-$(printf '%s' "$PWD" | cksum | cut -d ' ' -f 1)"
+else
+    cluster="$PWD/.folio/postgres"
+fi
 port="${FOLIO_DEV_POSTGRES_PORT:-$(pg_free_port 54329)}"
 mkdir -p .folio
 trap 'pg_stop "$cluster"' EXIT

@@ -42,7 +42,8 @@ pg_free_port() {
 }
 
 # pg_start DIR PORT [extra server options…]: creates the cluster in DIR on first use, then starts
-# it on 127.0.0.1:PORT with trust authentication for the superuser `folio`.
+# it on 127.0.0.1:PORT with trust authentication for the superuser `folio`. It listens on TCP
+# only: no Unix socket, so the length or spelling of DIR never matters.
 pg_start() {
     local dir="$1" port="$2"
     shift 2
@@ -53,8 +54,12 @@ pg_start() {
         pg_as_owner "$PG_BIN/initdb" -D "$dir/data" -U folio --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; return 1; }
     fi
+    if ! pg_as_owner test -w "$dir"; then
+        echo "$PG_OS_USER cannot write to $dir (is a parent directory private?)" >&2
+        return 1
+    fi
     pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $*" start >/dev/null \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' $*" start >/dev/null \
         || { cat "$dir/server.log" >&2; return 1; }
 }
 

@@ -43,26 +43,30 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
             _ = try await runner.run()
             let existing = try await Self.count(client, logger: logger)
             let directory = TenantDirectory(client: client, tenantMigrations: migrationSet.tenant, logger: logger)
-            let runID = UUID().uuidString.prefix(8)
+            let runID = String(UUID().uuidString.prefix(8))
 
             print("provisioning \(tenants) tenants (\(migrationSet.tenant.count) tenant migrations each), concurrency \(concurrency)")
             let started = ContinuousClock.now
+            let provisionOne: @Sendable (Int) async throws -> Duration = { index in
+                let begin = ContinuousClock.now
+                _ = try await directory.register(TenantRegistration(externalID: "bench-\(runID)-\(index)", displayName: nil))
+                return ContinuousClock.now - begin
+            }
             let durations = try await withThrowingTaskGroup(of: Duration.self) { provisioning in
                 var next = 0
                 var durations: [Duration] = []
-                func startOne() {
+                while next < min(concurrency, tenants) {
                     let index = next
+                    provisioning.addTask { try await provisionOne(index) }
                     next += 1
-                    provisioning.addTask {
-                        let begin = ContinuousClock.now
-                        _ = try await directory.register(TenantRegistration(externalID: "bench-\(runID)-\(index)", displayName: nil))
-                        return ContinuousClock.now - begin
-                    }
                 }
-                for _ in 0..<min(concurrency, tenants) { startOne() }
                 while let duration = try await provisioning.next() {
                     durations.append(duration)
-                    if next < tenants { startOne() }
+                    if next < tenants {
+                        let index = next
+                        provisioning.addTask { try await provisionOne(index) }
+                        next += 1
+                    }
                 }
                 return durations
             }

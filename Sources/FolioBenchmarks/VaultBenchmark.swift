@@ -39,7 +39,7 @@ struct VaultBenchmark: AsyncParsableCommand {
             _ = try await MigrationRunner(client: client, migrations: migrationSet, logger: logger).run()
 
             let directory = TenantDirectory(client: client, tenantMigrations: migrationSet.tenant, logger: logger)
-            let runID = UUID().uuidString.prefix(8)
+            let runID = String(UUID().uuidString.prefix(8))
             var tenants: [TenantID] = []
             for index in 0..<100 {
                 tenants.append(try await directory.register(TenantRegistration(externalID: "vault-bench-\(runID)-\(index)", displayName: nil)).tenant.id)

@@ -1,5 +1,5 @@
-import FolioHTTP
 import ArgumentParser
+import FolioHTTP
 import Foundation
 import Hummingbird
 import Logging
@@ -49,17 +49,31 @@ enum FolioServer {
         )
         app.beforeServerStarts {
             if migrate {
-                let report = try await runner.run()
-                logger.info(
-                    "migrations applied",
-                    metadata: [
-                        "registry.files": "\(report.registryApplied)",
-                        "tenant.schemas": "\(report.tenantSchemasMigrated)",
-                        "tenant.files": "\(report.tenantFilesApplied)",
-                    ]
-                )
+                do {
+                    let report = try await runner.run()
+                    logger.info(
+                        "migrations applied",
+                        metadata: [
+                            "registry.files": "\(report.registryApplied)",
+                            "tenant.schemas": "\(report.tenantSchemasMigrated)",
+                            "tenant.files": "\(report.tenantFilesApplied)",
+                        ]
+                    )
+                } catch MigrationError.tenantSchemasFailed(let failures) {
+                    // One broken tenant must not keep every replica down: the others are served,
+                    // and requests for the failed tenants answer 503 until `folio migrate` succeeds.
+                    logger.error(
+                        "some tenant schemas failed to migrate; serving the others",
+                        metadata: ["schemas": "\(failures.map(\.schema).joined(separator: ","))"]
+                    )
+                }
             } else if try await !runner.isUpToDate() {
-                logger.warning("migrations are pending; readiness reports 503 until `folio migrate` runs")
+                logger.warning("registry migrations are pending; readiness reports 503 until `folio migrate` runs")
+            }
+            let behind = try await runner.tenantSchemasBehind()
+            Gauge(label: "folio_tenant_schemas_behind").record(behind)
+            if behind > 0 {
+                logger.warning("tenant schemas are behind the latest migration", metadata: ["count": "\(behind)"])
             }
             try await SecretVault(client: client, keys: vaultKeys, logger: Logger(label: "folio.vault")).checkEveryRecordHasItsKey()
             logger.info(

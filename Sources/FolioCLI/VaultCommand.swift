@@ -15,8 +15,8 @@ struct VaultCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rewrap every data key under the active key (the first of FOLIO_VAULT_KEYS).",
             discussion: """
-                Runs while Folio serves; safe to interrupt and run again. When it reports no failures,
-                the other keys can be removed from FOLIO_VAULT_KEYS.
+                Runs while Folio serves; safe to interrupt and run again. When it reports nothing
+                remaining, the other keys can be removed from FOLIO_VAULT_KEYS.
                 """
         )
 
@@ -34,10 +34,16 @@ struct VaultCommand: AsyncParsableCommand {
                 try await SecretVault(client: client, keys: keys, logger: logger).rotate(actor: "folio vault rotate", batchSize: batchSize)
             }
             let elapsed = ContinuousClock.now - started
-            print("rewrapped \(report.rewrapped), skipped \(report.skipped), failed \(report.failed) (active key '\(keys.active.id)')")
+            print(
+                "rewrapped \(report.rewrapped), skipped \(report.skipped), failed \(report.failed), "
+                    + "remaining \(report.remaining) (active key '\(keys.active.id)')"
+            )
             print("took \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
-            if report.failed > 0 {
-                CommandSupport.printError("\(report.failed) record(s) could not be rewrapped; see the log, and keep their keys configured")
+            if report.remaining > 0 {
+                CommandSupport.printError(
+                    "\(report.remaining) record(s) are not under the active key yet (\(report.failed) failed; see the log); "
+                        + "keep the old keys configured and run it again"
+                )
                 throw ExitCode.failure
             }
         }

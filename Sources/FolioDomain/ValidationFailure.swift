@@ -19,7 +19,9 @@ package struct FieldViolation: Hashable, Sendable {
         if count < lengths.lowerBound {
             return [FieldViolation(pointer: pointer, code: "too_short", detail: "must be at least \(lengths.lowerBound) characters")]
         }
-        if count > lengths.upperBound {
+        // Characters as people see them can each take many bytes; the byte cap keeps a value
+        // within what an index entry can hold.
+        if count > lengths.upperBound || value.utf8.count > lengths.upperBound * 4 {
             return [FieldViolation(pointer: pointer, code: "too_long", detail: "must be at most \(lengths.upperBound) characters")]
         }
         if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

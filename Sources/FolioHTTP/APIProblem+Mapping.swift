@@ -20,6 +20,14 @@ extension APIProblem {
             return .tenantNotFound(id.description)
         case RegistryError.invalidCursor:
             return .invalidParameter("cursor", "not a cursor returned by this API")
+        case RegistryError.tenantSchemaBehind:
+            return APIProblem(
+                status: .serviceUnavailable,
+                code: "tenant_unavailable",
+                detail: "This tenant's data is being migrated; try again shortly."
+            )
+        case is RegistryConflict, is MigrationError:
+            return .serviceUnavailable
         case let error as ServerError:
             return from(error, method: method)
         case let error as DecodingError:
@@ -36,11 +44,14 @@ extension APIProblem {
     private static func from(_ error: ServerError, method: HTTPRequest.Method) -> APIProblem {
         let underlying = error.underlyingError
         if underlying is APIProblem || underlying is ValidationFailure || underlying is RegistryError
+            || underlying is RegistryConflict || underlying is MigrationError
             || underlying is DecodingError || underlying is PSQLError || underlying is PostgresTransactionError
         {
             return from(underlying, method: method)
         }
         switch error.httpStatus {
+        case .notAcceptable:
+            return .notAcceptable
         case .unsupportedMediaType:
             return APIProblem(
                 status: .unsupportedMediaType,
@@ -51,8 +62,29 @@ extension APIProblem {
             return .invalidBody("The request body is missing.")
         case .badRequest:
             return APIProblem(status: .badRequest, code: "invalid_parameter", detail: error.causeDescription)
+        case let status where status.kind == .clientError:
+            return APIProblem(status: status, code: "invalid_request", detail: error.causeDescription)
         default:
             return .internalError
+        }
+    }
+
+    /// What the log may say about an error. Never the text of a `ServerError`: it quotes the
+    /// request's headers (the bearer key among them), its body and the handler's output.
+    static func logDescription(of error: any Error) -> String {
+        switch error {
+        case let error as ServerError:
+            "operation \(error.operationID): " + logDescription(of: error.underlyingError)
+        case let error as PSQLError:
+            "PSQLError: " + error.serverSummary
+        case let error as PostgresTransactionError:
+            "PostgresTransactionError: " + logDescription(of: error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError ?? error)
+        case let error as MigrationError:
+            error.description
+        case let error as APIProblem:
+            "APIProblem \(error.code)"
+        default:
+            String(describing: type(of: error))
         }
     }
 

@@ -82,6 +82,12 @@ extension APIProblem {
         )
     }
 
+    package static let notAcceptable = APIProblem(
+        status: .notAcceptable,
+        code: "not_acceptable",
+        detail: "This API answers application/json (and text/plain for /metrics); adjust the Accept header."
+    )
+
     package static let serviceUnavailable = APIProblem(
         status: .serviceUnavailable,
         code: "service_unavailable",

@@ -13,6 +13,7 @@ package enum FolioApplication {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: AcceptMiddleware())
         router.add(middleware: RequestBodyLimitMiddleware())
         router.add(middleware: AuthenticationMiddleware(keys: handler.keys))
         try handler.registerHandlers(on: router)

@@ -20,10 +20,12 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem = APIProblem.from(error, method: request.method)
             if problem.status.kind == .serverError {
-                // The full error goes to the log only; its text may describe internals.
                 context.logger.error(
                     "request failed",
-                    metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)", "status": "\(problem.status.code)"]
+                    metadata: [
+                        "error": "\(APIProblem.logDescription(of: error))", "path": "\(request.uri.path)",
+                        "status": "\(problem.status.code)",
+                    ]
                 )
             }
             response = ProblemDocument.response(for: problem, requestID: requestID)

@@ -4,7 +4,7 @@ import Foundation
 
 /// A bearer key as handed to a caller. It exists in clear only between issuing and printing;
 /// the database keeps its SHA-256 hash.
-package struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Marks Folio keys so that secret scanners and people recognise them.
     package static let prefix = "folio_"
 
@@ -32,6 +32,7 @@ package struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConve
 
     package var description: String { "APIKey(redacted)" }
     package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
 /// A key just issued, with the metadata the caller needs to manage it.

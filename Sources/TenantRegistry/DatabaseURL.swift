@@ -18,7 +18,8 @@ package struct DatabaseURL: Sendable {
         guard let user = components.user, !user.isEmpty else {
             throw .malformed("names no user")
         }
-        let password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        // `URLComponents` has already percent-decoded it.
+        let password = components.password
         let database = components.path.isEmpty ? nil : String(components.path.dropFirst())
         let port = components.port ?? 5432
         let query = Dictionary(

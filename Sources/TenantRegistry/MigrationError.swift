@@ -8,6 +8,8 @@ package enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible
     case editedAfterApply(schema: String, name: String)
     /// A schema records a migration that no file provides (a file was removed or renamed).
     case unknownApplied(schema: String, name: String)
+    /// A new file numbered below one already applied; renumber it above the highest.
+    case outOfOrder(scope: MigrationScope, name: String)
     /// One statement of a file failed; the schema's transaction was rolled back.
     case statementFailed(schema: String, name: String, reason: String)
     /// Some tenant schemas failed; all others were migrated.
@@ -32,6 +34,8 @@ package enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible
             "migration \(name) was edited after it was applied to schema \(schema); add a new migration instead"
         case .unknownApplied(let schema, let name):
             "schema \(schema) records migration \(name), which no file provides"
+        case .outOfOrder(let scope, let name):
+            "\(scope.rawValue) migration \(name) is numbered below a migration already applied; give it a higher number"
         case .statementFailed(let schema, let name, let reason):
             "migration \(name) failed in schema \(schema): \(reason)"
         case .tenantSchemasFailed(let failures):

@@ -56,23 +56,21 @@ package struct MigrationRunner: Sendable {
         report.tenantSchemasChecked = schemas.count
         var failures: [MigrationError.SchemaFailure] = []
 
-        try await withThrowingTaskGroup(of: (String, Result<Int, any Error>).self) { group in
+        let migrateOne: @Sendable (String) async -> (String, Result<Int, any Error>) = { schema in
+            do {
+                return (schema, .success(try await migrateTenantSchema(schema)))
+            } catch {
+                return (schema, .failure(error))
+            }
+        }
+        await withTaskGroup(of: (String, Result<Int, any Error>).self) { group in
             var pending = schemas.makeIterator()
-            func startNext() -> Bool {
-                guard let schema = pending.next() else { return false }
-                group.addTask {
-                    do {
-                        return (schema, .success(try await migrateTenantSchema(schema)))
-                    } catch {
-                        return (schema, .failure(error))
-                    }
-                }
-                return true
+            var started = 0
+            while started < concurrency, let schema = pending.next() {
+                group.addTask { await migrateOne(schema) }
+                started += 1
             }
-            for _ in 0..<concurrency {
-                guard startNext() else { break }
-            }
-            while let (schema, result) = try await group.next() {
+            while let (schema, result) = await group.next() {
                 switch result {
                 case .success(let applied):
                     if applied > 0 {
@@ -84,7 +82,9 @@ package struct MigrationRunner: Sendable {
                     logger.error("tenant schema failed to migrate", metadata: ["schema": "\(schema)", "reason": "\(reason)"])
                     failures.append(.init(schema: schema, reason: reason))
                 }
-                _ = startNext()
+                if let schema = pending.next() {
+                    group.addTask { await migrateOne(schema) }
+                }
             }
         }
 
@@ -94,21 +94,26 @@ package struct MigrationRunner: Sendable {
         return report
     }
 
-    /// Whether the registry and every tenant schema are at the latest version (for readiness).
+    /// Whether every registry file is applied: what readiness checks.
+    ///
+    /// Tenant schemas are left out on purpose: one broken tenant schema must not take every
+    /// replica out of service. A tenant whose schema is behind is refused on its own (see
+    /// `TenantDirectory.withTenant`) and counted by `tenantSchemasBehind()`.
     package func isUpToDate() async throws -> Bool {
-        let registryLatest = migrations.registry.last?.version ?? 0
+        let applied = try await client.query("SELECT version FROM folio.schema_migrations", logger: logger)
+        var versions: Set<Int> = []
+        for try await version in applied.decode(Int.self) { versions.insert(version) }
+        return Set(migrations.registry.map(\.version)).isSubset(of: versions)
+    }
+
+    /// How many tenant schemas are not at the latest tenant migration.
+    package func tenantSchemasBehind() async throws -> Int {
         let rows = try await client.query(
-            """
-            SELECT
-                (SELECT coalesce(max(version), 0) FROM folio.schema_migrations),
-                (SELECT count(*) FROM folio.tenants WHERE schema_version < \(latestTenantVersion))
-            """,
+            "SELECT count(*) FROM folio.tenants WHERE schema_version < \(latestTenantVersion)",
             logger: logger
         )
-        for try await (registryVersion, tenantsBehind) in rows.decode((Int, Int64).self) {
-            return registryVersion == registryLatest && tenantsBehind == 0
-        }
-        return false
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     // MARK: - Registry
@@ -158,6 +163,12 @@ package struct MigrationRunner: Sendable {
             }
             try MigrationLedger.verify(entries, against: migrations.tenant, schema: "tenant catalogue")
             let known = Set(entries.map(\.version))
+            // Schemas are caught up by version watermark, so a new file numbered below one already
+            // applied would never reach existing schemas.
+            let highest = entries.map(\.version).max() ?? 0
+            if let late = migrations.tenant.first(where: { !known.contains($0.version) && $0.version < highest }) {
+                throw MigrationError.outOfOrder(scope: .tenant, name: late.name)
+            }
             for migration in migrations.tenant where !known.contains(migration.version) {
                 try await connection.query(
                     """
@@ -196,13 +207,15 @@ package struct MigrationRunner: Sendable {
                 "SELECT pg_advisory_xact_lock(\(Self.tenantLockClass), hashtext(\(schema)))",
                 logger: logger
             )
-            // The tenant may have been deleted since the list was read.
-            let exists = try await connection.query(
-                "SELECT 1 FROM pg_namespace WHERE nspname = \(schema)",
+            // The tenant row is locked before any of its tables, the same order as a unit of
+            // work (which takes KEY SHARE, compatible with this lock) and a deletion: no deadlock.
+            // No row means the tenant was deleted since the list was read.
+            let row = try await connection.query(
+                "SELECT 1 FROM folio.tenants WHERE schema_name = \(schema) FOR NO KEY UPDATE",
                 logger: logger
             )
             var found = false
-            for try await _ in exists { found = true }
+            for try await _ in row { found = true }
             guard found else { return 0 }
             return try await Self.bringUpToDate(schema, migrations: migrations.tenant, on: connection, logger: logger)
         }

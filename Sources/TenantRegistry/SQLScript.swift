@@ -23,7 +23,8 @@ package enum SQLScript {
             let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
             switch character {
             case "-" where next == "-":
-                let end = characters[index...].firstIndex(of: "\n") ?? characters.count
+                // `\r\n` is one Character in Swift, so look for any newline, not just "\n".
+                let end = characters[index...].firstIndex(where: \.isNewline) ?? characters.count
                 current.append(contentsOf: characters[index..<end])
                 index = end
             case "/" where next == "*":
@@ -80,7 +81,7 @@ package enum SQLScript {
     }
 
     private static func isOnlyComments(_ statement: String) -> Bool {
-        statement.split(separator: "\n").allSatisfy { line in
+        statement.split(whereSeparator: \.isNewline).allSatisfy { line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             return trimmed.isEmpty || trimmed.hasPrefix("--")
         }

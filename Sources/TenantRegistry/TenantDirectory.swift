@@ -16,6 +16,9 @@ package struct TenantDirectory: Sendable {
         self.logger = logger
     }
 
+    /// The version a tenant schema must have for its units of work to run.
+    var latestTenantVersion: Int { tenantMigrations.last?.version ?? 0 }
+
     /// One page of the tenant list.
     package struct Page: Sendable {
         package let tenants: [Tenant]
@@ -122,13 +125,16 @@ package struct TenantDirectory: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.inTransaction(logger: logger) { connection in
+            // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
+            // runner record a new schema version on the row.
             let rows = try await connection.query(
-                "SELECT schema_name FROM folio.tenants WHERE id = \(id.rawValue) FOR SHARE",
+                "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue) FOR KEY SHARE",
                 logger: logger
             )
-            var schema: String?
-            for try await name in rows.decode(String.self) { schema = name }
-            guard let schema else { throw RegistryError.tenantNotFound(id) }
+            var found: (schema: String, version: Int)?
+            for try await (name, version) in rows.decode((String, Int).self) { found = (name, version) }
+            guard let (schema, version) = found else { throw RegistryError.tenantNotFound(id) }
+            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
             try await connection.setLocalSearchPath(schema, logger: logger)
             return try await body(connection)
         }

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// A key-encryption key (KEK): wraps the data keys of vault records and never touches the database.
-package struct KeyEncryptionKey: Sendable, CustomStringConvertible {
+package struct KeyEncryptionKey: Sendable, CustomStringConvertible, CustomReflectable {
     package let id: String
     /// Kept as bytes because `SymmetricKey` is not `Sendable`; turned into a key where it is used.
     private let material: Data
@@ -15,6 +15,7 @@ package struct KeyEncryptionKey: Sendable, CustomStringConvertible {
     var key: SymmetricKey { SymmetricKey(data: material) }
 
     package var description: String { "KeyEncryptionKey(\(id), redacted)" }
+    package var customMirror: Mirror { Mirror(self, children: ["id": id], displayStyle: .struct) }
 
     /// Parses `id:base64` entries separated by commas (the form of `FOLIO_VAULT_KEYS`); the first
     /// entry is the active key. Problems name the entry or the key id, never key material.

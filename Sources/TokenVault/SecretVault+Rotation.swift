@@ -14,6 +14,9 @@ extension SecretVault {
         /// Records that could not be rewrapped (their KEK missing, or tampered with); they keep
         /// their old wrapping and are named in the log.
         package var failed = 0
+        /// Records still not under the active KEK when the run ended: the failed ones, and any a
+        /// replica with an older configuration wrote meanwhile. Zero means old keys can go.
+        package var remaining = 0
     }
 
     /// Rewraps every data key not under the active KEK, in small committed batches, while the
@@ -30,11 +33,42 @@ extension SecretVault {
         let countRows = try await client.query("SELECT count(*) FROM folio.vault_secrets WHERE kek_id = \(active.id)", logger: logger)
         for try await count in countRows.decode(Int64.self) { report.skipped = Int(count) }
 
+        // Passes repeat while they make progress, so rows skipped because they were locked, or
+        // written under an old key during the run, are picked up.
+        var pass = 0
+        var failedRecords: Set<String> = []
+        while pass < 5, limit.map({ report.rewrapped + report.failed < $0 }) ?? true {
+            pass += 1
+            let before = report.rewrapped
+            try await rotationPass(actor: actor, batchSize: batchSize, limit: limit, report: &report, failedRecords: &failedRecords)
+            let remaining = try await countNotUnder(active.id)
+            report.remaining = remaining
+            if remaining == 0 || report.rewrapped == before { break }
+        }
+        logger.info(
+            "vault rotation finished",
+            metadata: [
+                "rewrapped": "\(report.rewrapped)", "skipped": "\(report.skipped)", "failed": "\(report.failed)",
+                "remaining": "\(report.remaining)", "kek_id": "\(active.id)",
+            ]
+        )
+        return report
+    }
+
+    private func countNotUnder(_ keyID: String) async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM folio.vault_secrets WHERE kek_id <> \(keyID)", logger: logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    /// One walk over the records not under the active KEK, in key order.
+    private func rotationPass(actor: Actor, batchSize: Int, limit: Int?, report: inout RotationReport, failedRecords: inout Set<String>) async throws {
+        let active = keys.active
         var after = (tenant: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), purpose: "")
         while limit.map({ report.rewrapped + report.failed < $0 }) ?? true {
             let size = min(batchSize, limit.map { $0 - report.rewrapped - report.failed } ?? batchSize)
             let cursor = after
-            let batch = try await client.withTransaction(logger: logger) { connection -> (rewrapped: Int, failed: Int, last: (UUID, String)?) in
+            let batch = try await client.withTransaction(logger: logger) { connection -> (rewrapped: Int, failed: [String], last: (UUID, String)?) in
                 let rows = try await connection.query(
                     """
                     SELECT tenant_id, purpose, format_version, kek_id, wrapped_key, nonce, ciphertext
@@ -59,7 +93,7 @@ extension SecretVault {
                     )
                 }
                 var rewrapped = 0
-                var failed = 0
+                var failed: [String] = []
                 for record in records {
                     do {
                         let moved = try EnvelopeCipher.rewrap(record, keys: keys, to: active)
@@ -75,20 +109,18 @@ extension SecretVault {
                     } catch let error as VaultError {
                         if case .integrity = error { integrityFailures.increment() }
                         logger.error("vault record not rotated", metadata: ["tenant.id": "\(record.tenant)", "vault.purpose": "\(record.purpose)", "error": "\(error)"])
-                        failed += 1
+                        failed.append("\(record.tenant)/\(record.purpose)")
                     }
                 }
                 return (rewrapped, failed, last)
             }
             report.rewrapped += batch.rewrapped
-            report.failed += batch.failed
+            // A record that failed in an earlier pass is counted once.
+            for record in batch.failed where failedRecords.insert(record).inserted {
+                report.failed += 1
+            }
             guard let last = batch.last else { break }
             after = (tenant: last.0, purpose: last.1)
         }
-        logger.info(
-            "vault rotation finished",
-            metadata: ["rewrapped": "\(report.rewrapped)", "skipped": "\(report.skipped)", "failed": "\(report.failed)", "kek_id": "\(active.id)"]
-        )
-        return report
     }
 }

@@ -46,7 +46,8 @@ import Testing
     @Test(arguments: [
         ("FOLIO_DATABASE_URL", nil as String?),
         ("FOLIO_DATABASE_URL", "mysql://x@y/z"),
-        ("FOLIO_DATABASE_URL", "postgres://db/folio?sslmode=sometimes"),
+        ("FOLIO_DATABASE_URL", "postgres://db/folio"),
+        ("FOLIO_DATABASE_URL", "postgres://u@db/folio?sslmode=sometimes"),
         ("FOLIO_VAULT_KEYS", nil),
         ("FOLIO_VAULT_KEYS", "primary:" + Data(repeating: 1, count: 16).base64EncodedString()),
         ("FOLIO_VAULT_KEYS", vaultKey + "," + vaultKey),
@@ -66,6 +67,19 @@ import Testing
         let found = problems(environment)
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.contains(variable) == true, "\(found)")
+    }
+
+    @Test func aBadSSLModeIsNamed() {
+        var environment = Self.minimal
+        environment["FOLIO_DATABASE_URL"] = "postgres://u@db/folio?sslmode=sometimes"
+        #expect(problems(environment).first?.contains("sslmode") == true)
+    }
+
+    @Test func aPercentEncodedPasswordIsDecodedOnce() throws {
+        var environment = Self.minimal
+        environment["FOLIO_DATABASE_URL"] = "postgres://u:p%2541ss@db/folio"
+        let configuration = try FolioConfiguration.load(environment: environment, requirements: .server)
+        #expect(configuration.database.configuration.password == "p%41ss")
     }
 
     @Test func everyProblemIsReportedAtOnce() {

@@ -1,4 +1,6 @@
+import FolioTestSupport
 import Foundation
+import PostgresNIO
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -90,6 +92,30 @@ import Testing
             }
             // Nothing about the problem echoes the caller's key.
             #expect(!String(buffer: response.body).contains(api.platformKey))
+        }
+    }
+
+    @Test func anUnacceptableAcceptHeaderIsRefusedBeforeAnythingIsWritten() async throws {
+        try await TestAPI.run { api in
+            let refused = try await api.send(.post, "/v1/tenants", json: #"{"externalId":"a"}"#, headers: [.accept: "text/html"])
+            #expect(refused.status == .notAcceptable)
+            #expect(refused.problemCode == "not_acceptable")
+            let accepted = try await api.send(.post, "/v1/tenants", json: #"{"externalId":"b"}"#, headers: [.accept: "text/html;q=0.9, application/*"])
+            #expect(accepted.status == .created)
+            let list = try await api.send(.get, "/v1/tenants").json()
+            #expect((list["items"] as? [[String: Any]])?.compactMap { $0["externalId"] as? String } == ["b"])
+        }
+    }
+
+    @Test func aDatabaseFailureAnswers503AndTheLogNeverHoldsTheKey() async throws {
+        let logs = CapturedLogs()
+        try await TestAPI.run(logs: logs) { api in
+            try await api.database.query("DROP TABLE folio.api_keys, folio.tenants CASCADE", logger: TestDatabase.logger)
+            let response = try await api.send(.get, "/v1/tenants")
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.problemCode == "service_unavailable")
+            #expect(logs.text.contains("request failed"))
+            #expect(!logs.text.contains(api.platformKey))
         }
     }
 

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import PostgresNIO
 import Prometheus
 import TenantRegistry
 
@@ -13,11 +14,14 @@ import TenantRegistry
 struct TestAPI {
     let client: any TestClientProtocol
     let platformKey: String
+    /// The database behind the API, for arranging failures.
+    let database: PostgresClient
 
-    static func run(_ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+    /// - Parameter logs: where the application logs, when a test reads the log.
+    static func run(logs: CapturedLogs? = nil, _ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
         let metrics = TestMetrics.registry
         try await TestDatabase.withFresh { database in
-            let logger = TestDatabase.logger
+            let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
             let platformKey = APIKey.generate()
             let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
             let handler = FolioAPIHandler(
@@ -28,7 +32,7 @@ struct TestAPI {
             )
             let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
             try await app.test(.router) { client in
-                try await body(TestAPI(client: client, platformKey: platformKey.secret))
+                try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database))
             }
         }
     }

@@ -33,11 +33,11 @@ import Testing
             let tenants = try await registerTenants(3, in: directory)
 
             let runner = MigrationRunner(client: client, migrations: migrations, logger: logger)
-            #expect(try await !runner.isUpToDate())
+            #expect(try await runner.tenantSchemasBehind() == 3)
             let report = try await runner.run()
             #expect(report.tenantSchemasMigrated == 3)
             #expect(report.tenantFilesApplied == 3 * (migrations.tenant.count - 1))
-            #expect(try await runner.isUpToDate())
+            #expect(try await runner.tenantSchemasBehind() == 0)
             for tenant in tenants {
                 let tables = try await tableNames(in: tenant.id.schemaName, client: client)
                 #expect(tables.contains("idempotency_records"))
@@ -94,6 +94,53 @@ import Testing
             }
             let brokenVersion = try await client.scalar("SELECT schema_version FROM folio.tenants WHERE schema_name = \(broken)", as: Int.self)
             #expect(brokenVersion == migrations.tenant.last?.version)
+        }
+    }
+
+    @Test func refusesANewTenantFileNumberedBelowAnAppliedOne() async throws {
+        try await TestDatabase.withFresh { client in
+            // Merged after 0001 and 0002 were applied everywhere, but numbered below them.
+            let late = Migration(version: 0, name: "0000_late.sql", sql: "CREATE TABLE late (id int);")
+            let withLateFile = MigrationSet(registry: migrations.registry, tenant: migrations.tenant + [late])
+            await #expect(throws: MigrationError.outOfOrder(scope: .tenant, name: "0000_late.sql")) {
+                try await MigrationRunner(client: client, migrations: withLateFile, logger: logger).run()
+            }
+        }
+    }
+
+    @Test func aTenantWhoseSchemaIsBehindIsRefusedAlone() async throws {
+        try await TestDatabase.withFresh { client in
+            let older = Array(migrations.tenant.dropLast())
+            let current = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
+            let stale = try await TenantDirectory(client: client, tenantMigrations: older, logger: logger)
+                .register(TenantRegistration(externalID: "provisioned-by-an-old-replica", displayName: nil)).tenant
+            let fresh = try await current.register(TenantRegistration(externalID: "fresh", displayName: nil)).tenant
+            await #expect(throws: RegistryError.tenantSchemaBehind(stale.id)) {
+                try await current.withTenant(stale.id) { _ in }
+            }
+            try await current.withTenant(fresh.id) { _ in }
+            let runner = MigrationRunner(client: client, migrations: migrations, logger: logger)
+            #expect(try await runner.tenantSchemasBehind() == 1)
+            #expect(try await runner.isUpToDate())
+            _ = try await runner.run()
+            try await current.withTenant(stale.id) { _ in }
+            #expect(try await runner.tenantSchemasBehind() == 0)
+        }
+    }
+
+    @Test func concurrentRunnersMigrateEachTenantSchemaOnce() async throws {
+        try await TestDatabase.withFresh(maximumConnections: 12) { client in
+            let older = MigrationSet(registry: migrations.registry, tenant: Array(migrations.tenant.prefix(1)))
+            let directory = TenantDirectory(client: client, tenantMigrations: older.tenant, logger: logger)
+            _ = try await registerTenants(6, in: directory)
+            let reports = try await withThrowingTaskGroup(of: MigrationRunner.Report.self) { group in
+                for _ in 0..<3 {
+                    group.addTask { try await MigrationRunner(client: client, migrations: migrations, logger: logger, concurrency: 3).run() }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(reports.map(\.tenantSchemasMigrated).reduce(0, +) == 6)
+            #expect(reports.map(\.tenantFilesApplied).reduce(0, +) == 6 * (migrations.tenant.count - 1))
         }
     }
 

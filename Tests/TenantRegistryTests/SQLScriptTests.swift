@@ -24,6 +24,12 @@ import Testing
         #expect(statements[3] == "SELECT $1::int")
     }
 
+    @Test func understandsWindowsLineEndings() {
+        let statements = SQLScript.statements(in: "-- a comment\r\nCREATE TABLE a (x int);\r\nCREATE TABLE b (y int);\r\n")
+        #expect(statements.count == 2)
+        #expect(statements.last == "CREATE TABLE b (y int)")
+    }
+
     @Test func dropsStatementsThatAreOnlyComments() {
         #expect(SQLScript.statements(in: "-- nothing here\n;\n  ;") == [])
     }
