@@ -1,6 +1,8 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import InvoiceboxSandbox
+import Logging
 import TenantRegistry
 
 /// `folio dev`: `serve` with development defaults, so that a database URL is all it needs.
@@ -15,6 +17,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "Where the development keys are kept.")
     var stateDir = ".folio/dev-keys"
+
+    @Option(help: "Port of the Invoicebox sandbox started for development (0: any free port).")
+    var sandboxPort = 0
 
     func run() async throws {
         let state = URL(fileURLWithPath: stateDir, isDirectory: true)
@@ -31,9 +36,30 @@ struct DevCommand: AsyncParsableCommand {
         let configured = environment["FOLIO_PLATFORM_KEYS"].flatMap { $0.isEmpty ? nil : $0 }
         overrides["FOLIO_PLATFORM_KEYS"] = ([platformKey] + (configured.map { [$0] } ?? [])).joined(separator: ",")
 
-        let configuration = try CommandSupport.loadConfiguration(.server, overrides: overrides)
-        CommandSupport.bootstrapLogging(level: configuration.logLevel)
+        // The Invoicebox sandbox runs in this process unless a provider URL is configured.
+        let useSandbox = environment["FOLIO_INVOICEBOX_BASE_URL"]?.isEmpty ?? true
+        let sandboxConfiguration = SandboxConfiguration.fast
+        if useSandbox {
+            overrides["FOLIO_INVOICEBOX_PARTNER_ID"] = sandboxConfiguration.partnerID
+            overrides["FOLIO_INVOICEBOX_PARTNER_TOKEN"] = sandboxConfiguration.partnerToken
+        }
+        let loaded = try CommandSupport.loadConfiguration(.server, overrides: overrides)
+        CommandSupport.bootstrapLogging(level: loaded.logLevel)
+        guard useSandbox else {
+            try await Self.serve(loaded, sandboxURL: nil, stateDirectory: state, platformKey: platformKey)
+            return
+        }
+        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: Logger(label: "folio.sandbox"))
+        try await sandbox.withRunningServer(port: sandboxPort) { url in
+            var configuration = loaded
+            configuration.invoiceboxBaseURL = url
+            try await Self.serve(configuration, sandboxURL: url, stateDirectory: state, platformKey: platformKey)
+        }
+    }
+
+    static func serve(_ configuration: FolioConfiguration, sandboxURL: URL?, stateDirectory state: URL, platformKey: String) async throws {
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
+        let sandboxLine = sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" } ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
         try await FolioServer.run(configuration: configuration, migrate: true) {
             // Written straight to the file descriptor: `print` is block-buffered when standard
             // output is a file or a pipe, and the banner would show up only at exit.
@@ -41,6 +67,7 @@ struct DevCommand: AsyncParsableCommand {
                 """
 
                 Folio is running at \(base)
+                \(sandboxLine)
                 Development platform key (kept in \(state.path)/platform.key):
 
                     \(platformKey)

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import FolioDomain
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// Invoicebox API v3 over AsyncHTTPClient (invoicebox-api.md).
+///
+/// Give it an `HTTPClient` whose redirects are disabled: a redirect answering a write must be an
+/// error, not a second request somewhere else.
+package struct InvoiceboxGateway: PaymentProvider {
+    let transport: InvoiceboxTransport
+
+    package init(http: HTTPClient, configuration: InvoiceboxClientConfiguration = .init(), logger: Logger) {
+        self.transport = InvoiceboxTransport(http: http, configuration: configuration, logger: logger)
+    }
+
+    package func checkToken(of shop: ShopCredentials) async throws -> Bool {
+        do {
+            let response = try await send(.init(method: .GET, path: "/security/api/auth/auth", kind: .read, operation: "auth check"), shop: shop)
+            // An anonymous caller gets 200 too, with no user: only a user id proves the token.
+            return response.data?.optionalString("userId") != nil
+        } catch let error as InvoiceboxError {
+            if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
+            throw error
+        }
+    }
+
+    package func invite(email: String, partner: PartnerCredentials) async throws -> String {
+        let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("type", .string("email")), ("identifier", .string(email))])
+        let response = try await send(
+            .init(method: .POST, path: "/notification/api/invite", body: body.serialized(), kind: .write, operation: "invite"),
+            partner: partner
+        )
+        guard let data = response.data else { throw malformed("no data", response) }
+        return try data.string("id")
+    }
+
+    package func activate(code: String, partner: PartnerCredentials) async throws -> ActivatedShop {
+        let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("activationCode", .string(code))])
+        let response = try await send(
+            .init(
+                method: .POST, path: "/billing/api/merchant/merchant-integration-setting/activation",
+                body: body.serialized(), kind: .write, operation: "activation"
+            ),
+            partner: partner
+        )
+        guard let data = response.data else { throw malformed("no data", response) }
+        return ActivatedShop(merchantID: try data.string("merchantId"), token: Secret(try data.string("token")))
+    }
+
+    package func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
+        let request = InvoiceboxTransport.Request(
+            method: .POST, path: "/billing/api/order/order",
+            body: OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),
+            kind: .write, operation: "create order"
+        )
+        do {
+            let response = try await send(request, shop: shop)
+            guard let data = response.data else { throw malformed("no data", response) }
+            return try ProviderOrder(data)
+        } catch let error as InvoiceboxError {
+            switch error {
+            case .outcomeUnknown, .timedOut, .transport:
+                // The order may exist: adopt it rather than risk a second one.
+                if let existing = try await order(merchantOrderID: draft.merchantOrderID, shop: shop) { return existing }
+                throw error
+            case .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                // An earlier attempt, perhaps by a process that crashed, created it.
+                if let existing = try await order(merchantOrderID: draft.merchantOrderID, shop: shop) { return existing }
+                throw error
+            default:
+                throw error
+            }
+        }
+    }
+
+    package func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder? {
+        do {
+            let response = try await send(
+                .init(method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .read, operation: "read order"),
+                shop: shop
+            )
+            guard let data = response.data else { return nil }
+            let order = try ProviderOrder(data)
+            return owned(order, by: shop, response: response)
+        } catch let error as InvoiceboxError {
+            if case .rejected(404, _, _, _, _) = error { return nil }
+            throw error
+        }
+    }
+
+    package func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder? {
+        let page = try await listOrders(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
+        // The filter may be ignored by the server, so only an exact match counts.
+        return page.items.first { $0.merchantOrderID == merchantOrderID }
+    }
+
+    package func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder> {
+        let response = try await send(
+            .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
+            shop: shop
+        )
+        let orders = try response.dataList.map { try ProviderOrder($0) }
+        let meta = response.meta
+        return ProviderPage(
+            items: orders.compactMap { owned($0, by: shop, response: response) },
+            totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
+            page: Int(meta.optionalString("page") ?? "") ?? query.page,
+            pageSize: Int(meta.optionalString("pageSize") ?? "") ?? query.pageSize
+        )
+    }
+
+    package func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder {
+        let body = WireJSON.object([
+            ("description", .optionalString(description)),
+            ("expirationDate", .optionalString(expiresAt.map(WireDate.format))),
+        ])
+        let response = try await send(
+            .init(method: .PUT, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", body: body.serialized(), kind: .write, operation: "update order"),
+            shop: shop
+        )
+        guard let data = response.data else { throw malformed("no data", response) }
+        return try ProviderOrder(data)
+    }
+
+    package func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        do {
+            let response = try await send(
+                .init(method: .DELETE, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .write, operation: "cancel order"),
+                shop: shop
+            )
+            guard let data = response.data else { throw malformed("no data", response) }
+            return try ProviderOrder(data)
+        } catch let error as InvoiceboxError {
+            // After an interrupted cancel, a canceled order proves that it went through.
+            switch error {
+            case .outcomeUnknown, .timedOut, .transport:
+                if let current = try await order(id: id, shop: shop), current.status == .canceled { return current }
+                throw error
+            default:
+                throw error
+            }
+        }
+    }
+
+    package func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem] {
+        let response = try await send(
+            .init(
+                method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(orderID))/refund-basket-item",
+                kind: .read, operation: "refundable items"
+            ),
+            shop: shop
+        )
+        return try response.dataList.map { try RefundableItem($0) }
+    }
+
+    package func createRefund(_ draft: RefundDraft, shop: ShopCredentials) async throws -> ProviderRefund {
+        let request = InvoiceboxTransport.Request(
+            method: .POST, path: "/billing/api/order/refund-order",
+            body: OrderWireFormat.createRefund(draft).serialized(), kind: .write, operation: "create refund"
+        )
+        do {
+            let response = try await send(request, shop: shop)
+            guard let data = response.data else { throw malformed("no data", response) }
+            return try ProviderRefund(data)
+        } catch let error as InvoiceboxError {
+            switch error {
+            case .outcomeUnknown, .timedOut, .transport, .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                let refunds = try await listRefunds(parentOrderID: draft.parentOrderID, shop: shop)
+                if let existing = refunds.first(where: { $0.merchantOrderID == draft.merchantOrderID }) { return existing }
+                throw error
+            default:
+                throw error
+            }
+        }
+    }
+
+    package func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
+        let response = try await send(
+            .init(
+                method: .GET, path: "/filter/api/order/refund-order",
+                query: [("parentId", parentOrderID), ("_order[createdAt]", "asc"), ("page", "1"), ("pageSize", "100")],
+                kind: .read, operation: "list refunds"
+            ),
+            shop: shop
+        )
+        let refunds = try response.dataList.map { try ProviderRefund($0) }
+        return refunds.filter { $0.parentID == parentOrderID }
+    }
+
+    // MARK: - Helpers
+
+    private func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
+        try await transport.send(request, baseURL: shop.baseURL, prefix: shop.apiPrefix.rawValue, token: shop.token, accountKey: "merchant:" + shop.merchantID)
+    }
+
+    private func send(_ request: InvoiceboxTransport.Request, partner: PartnerCredentials) async throws -> InvoiceboxTransport.Response {
+        try await transport.send(request, baseURL: partner.baseURL, prefix: "v3", token: partner.token, accountKey: "partner:" + partner.partnerID)
+    }
+
+    /// A row of another shop is dropped, as the official client does: in a multi-tenant service a
+    /// foreign record must never be taken for one's own.
+    private func owned(_ order: ProviderOrder, by shop: ShopCredentials, response: InvoiceboxTransport.Response) -> ProviderOrder? {
+        guard let merchant = order.merchantID else { return order }
+        return merchant == shop.merchantID ? order : nil
+    }
+
+    private func malformed(_ reason: String, _ response: InvoiceboxTransport.Response) -> InvoiceboxError {
+        .malformedResponse(reason: reason, status: response.status, requestID: response.requestID)
+    }
+}

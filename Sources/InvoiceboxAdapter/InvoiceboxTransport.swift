@@ -1,0 +1,279 @@
+import AsyncHTTPClient
+import FolioDomain
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// How the adapter behaves on the wire; the defaults follow the provider's own official client.
+package struct InvoiceboxClientConfiguration: Sendable {
+    package var userAgent = "Folio/\(FolioVersion.current) (InvoiceboxAdapter 1.0)"
+    /// Total time budget of a read, across its retries.
+    package var readBudget: Duration = .seconds(12)
+    /// Total time budget of a write; writes are made once.
+    package var writeBudget: Duration = .seconds(30)
+    package var readAttempts = 3
+    /// Backoff before retry n is `backoffBase × 2^(n−1)` plus up to `jitter`.
+    package var backoffBase: Duration = .seconds(1)
+    package var jitter: Duration = .milliseconds(250)
+    /// A `Retry-After` longer than this gives up at once.
+    package var maximumRetryAfter: Duration = .seconds(60)
+    package var responseSizeLimit = 4 << 20
+    /// Below the provider's 100 requests per 30 s per account, leaving room for other clients.
+    package var requestsPerWindow = 90
+    package var window: Duration = .seconds(30)
+    package var breakerThreshold = 5
+    package var breakerOpenFor: Duration = .seconds(30)
+
+    package init() {}
+}
+
+/// One HTTP exchange with Invoicebox: retries, limits, breaker, size cap and error decoding.
+struct InvoiceboxTransport: Sendable {
+    enum Kind: Sendable {
+        case read, write
+    }
+
+    struct Request: Sendable {
+        var method: HTTPMethod
+        /// The path after `/v3` (or `/l3`), e.g. `/billing/api/order/order`.
+        var path: String
+        var query: [(String, String)] = []
+        var body: Data?
+        var kind: Kind
+        /// Names the operation in logs and errors, e.g. `create order`.
+        var operation: String
+    }
+
+    struct Response {
+        var status: Int
+        var requestID: String?
+        var json: [String: Any]
+
+        var data: WireObject? {
+            (json["data"] as? [String: Any]).map { WireObject(members: $0, status: status, requestID: requestID) }
+        }
+
+        var dataList: [WireObject] {
+            ((json["data"] as? [Any]) ?? []).compactMap { $0 as? [String: Any] }.map {
+                WireObject(members: $0, status: status, requestID: requestID)
+            }
+        }
+
+        var meta: WireObject {
+            WireObject(members: json["metaData"] as? [String: Any] ?? [:], status: status, requestID: requestID)
+        }
+    }
+
+    let http: HTTPClient
+    let configuration: InvoiceboxClientConfiguration
+    let limiter: SlidingWindowLimiter
+    let breaker: CircuitBreaker
+    let logger: Logger
+
+    init(http: HTTPClient, configuration: InvoiceboxClientConfiguration, logger: Logger) {
+        self.http = http
+        self.configuration = configuration
+        self.limiter = SlidingWindowLimiter(limit: configuration.requestsPerWindow, window: configuration.window)
+        self.breaker = CircuitBreaker(threshold: configuration.breakerThreshold, openFor: configuration.breakerOpenFor)
+        self.logger = logger
+    }
+
+    /// Sends `request` for the account `accountKey` (a merchant or partner id) with `token`.
+    func send(_ request: Request, baseURL: URL, prefix: String, token: Secret?, accountKey: String) async throws(InvoiceboxError) -> Response {
+        let budget = request.kind == .read ? configuration.readBudget : configuration.writeBudget
+        let deadline = ContinuousClock.now + budget
+        let attempts = request.kind == .read ? max(1, configuration.readAttempts) : 1
+        let breakerKey = baseURL.absoluteString
+        var lastError = InvoiceboxError.timedOut(operation: request.operation)
+
+        for attempt in 1...attempts {
+            try await breaker.permit(breakerKey)
+            do {
+                try await limiter.acquire(accountKey)
+            } catch {
+                throw .timedOut(operation: request.operation)
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw .timedOut(operation: request.operation) }
+
+            let outcome = await exchange(request, baseURL: baseURL, prefix: prefix, token: token, timeout: remaining)
+            let retryDelay: Duration?
+            switch outcome {
+            case .response(let status, let requestID, let headers, let body):
+                switch status {
+                case 200..<300:
+                    do {
+                        let response = try decodeSuccess(status: status, requestID: requestID, headers: headers, body: body)
+                        await breaker.recordSuccess(breakerKey)
+                        return response
+                    } catch {
+                        await breaker.recordNeutral(breakerKey)
+                        throw error
+                    }
+                case 429:
+                    await breaker.recordFailure(breakerKey)
+                    let retryAfter = Self.retryAfter(headers)
+                    lastError = .rateLimited(retryAfterSeconds: retryAfter.map { Int($0.components.seconds) }, requestID: requestID)
+                    guard request.kind == .read else { throw lastError }
+                    if let retryAfter, retryAfter > configuration.maximumRetryAfter { throw lastError }
+                    retryDelay = retryAfter ?? backoff(attempt: attempt)
+                case 408, 425, 500...599:
+                    await breaker.recordFailure(breakerKey)
+                    if request.kind == .write {
+                        // 503 and 408/425 say the request was not processed; anything else may have been.
+                        if status == 503 || status == 408 || status == 425 { throw .unavailable(status: status, requestID: requestID) }
+                        throw .outcomeUnknown(operation: request.operation, requestID: requestID)
+                    }
+                    lastError = .unavailable(status: status, requestID: requestID)
+                    retryDelay = Self.retryAfter(headers) ?? backoff(attempt: attempt)
+                default:
+                    await breaker.recordNeutral(breakerKey)
+                    throw Self.decodeError(status: status, requestID: requestID, body: body)
+                }
+            case .timedOut:
+                await breaker.recordFailure(breakerKey)
+                if request.kind == .write { throw .outcomeUnknown(operation: request.operation, requestID: nil) }
+                lastError = .timedOut(operation: request.operation)
+                retryDelay = backoff(attempt: attempt)
+            case .transportFailed(let reason, let sent):
+                await breaker.recordFailure(breakerKey)
+                if request.kind == .write {
+                    throw sent ? .outcomeUnknown(operation: request.operation, requestID: nil) : .transport(reason: reason)
+                }
+                lastError = .transport(reason: reason)
+                retryDelay = backoff(attempt: attempt)
+            case .tooLarge(let requestID):
+                await breaker.recordNeutral(breakerKey)
+                throw .responseTooLarge(limit: configuration.responseSizeLimit, requestID: requestID)
+            }
+
+            guard attempt < attempts, let retryDelay, ContinuousClock.now + retryDelay < deadline else { break }
+            logger.debug("retrying Invoicebox read", metadata: ["operation": "\(request.operation)", "attempt": "\(attempt)"])
+            do {
+                try await Task.sleep(for: retryDelay)
+            } catch {
+                throw lastError
+            }
+        }
+        throw lastError
+    }
+
+    private enum Outcome {
+        case response(status: Int, requestID: String?, headers: HTTPHeaders, body: ByteBuffer)
+        case timedOut
+        /// `sent` is true when the request may have reached the provider.
+        case transportFailed(reason: String, sent: Bool)
+        case tooLarge(requestID: String?)
+    }
+
+    private func exchange(_ request: Request, baseURL: URL, prefix: String, token: Secret?, timeout: Duration) async -> Outcome {
+        var outgoing = HTTPClientRequest(url: Self.url(baseURL: baseURL, prefix: prefix, path: request.path, query: request.query))
+        outgoing.method = request.method
+        outgoing.headers.add(name: "Accept", value: "application/json")
+        outgoing.headers.add(name: "Content-Type", value: "application/json")
+        outgoing.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let token {
+            outgoing.headers.add(name: "Authorization", value: "Bearer \(token.revealed)")
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(ByteBuffer(data: body))
+        }
+        let started = ContinuousClock.now
+        do {
+            let response = try await http.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let requestID = response.headers.first(name: "X-Request-Id")
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > configuration.responseSizeLimit {
+                return .tooLarge(requestID: requestID)
+            }
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: configuration.responseSizeLimit)
+            } catch is NIOTooManyBytesError {
+                return .tooLarge(requestID: requestID)
+            }
+            logger.info(
+                "invoicebox call",
+                metadata: [
+                    "operation": "\(request.operation)", "status": "\(response.status.code)",
+                    "invoicebox.request_id": "\(requestID ?? "none")",
+                    "duration_ms": "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+                ]
+            )
+            return .response(status: Int(response.status.code), requestID: requestID, headers: response.headers, body: body)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .timedOut
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            return .transportFailed(reason: "connect timeout", sent: false)
+        } catch let error as HTTPClientError {
+            return .transportFailed(reason: "\(error)", sent: error != .connectTimeout)
+        } catch {
+            let connectionRefused = "\(error)".contains("refused")
+            return .transportFailed(reason: connectionRefused ? "connection refused" : "connection failed", sent: !connectionRefused)
+        }
+    }
+
+    private func decodeSuccess(status: Int, requestID: String?, headers: HTTPHeaders, body: ByteBuffer) throws(InvoiceboxError) -> Response {
+        let contentType = headers.first(name: "Content-Type")?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
+            throw .malformedResponse(reason: "content type \(contentType.isEmpty ? "missing" : contentType), not JSON", status: status, requestID: requestID)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            throw .malformedResponse(reason: "body is not a JSON object", status: status, requestID: requestID)
+        }
+        if object["error"] != nil {
+            throw Self.decodeError(status: status, requestID: requestID, body: body)
+        }
+        return Response(status: status, requestID: requestID, json: object)
+    }
+
+    /// Reads `{"error": {code, message, fields}}`, or `{code, message}` at the top level.
+    static func decodeError(status: Int, requestID: String?, body: ByteBuffer) -> InvoiceboxError {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            return .rejected(status: status, code: nil, message: nil, fields: [], requestID: requestID)
+        }
+        let error = object["error"] as? [String: Any] ?? object
+        let fields = (error["fields"] as? [Any] ?? []).compactMap { $0 as? [String: Any] }.compactMap { field -> InvoiceboxError.FieldError? in
+            guard let name = field["name"] as? String else { return nil }
+            return .init(name: name, code: field["code"] as? String, message: field["message"] as? String)
+        }
+        return .rejected(status: status, code: error["code"] as? String, message: error["message"] as? String, fields: fields, requestID: requestID)
+    }
+
+    private func backoff(attempt: Int) -> Duration {
+        let base = configuration.backoffBase * (1 << (attempt - 1))
+        let jitterNanoseconds = Int64(configuration.jitter.components.seconds) * 1_000_000_000 + configuration.jitter.components.attoseconds / 1_000_000_000
+        return base + .nanoseconds(jitterNanoseconds > 0 ? Int64.random(in: 0...jitterNanoseconds) : 0)
+    }
+
+    /// `Retry-After` in seconds or as an HTTP date.
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Int(value) { return .seconds(max(0, seconds)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .seconds(max(0, Int(date.timeIntervalSinceNow.rounded(.up))))
+    }
+
+    /// Builds the URL with every query name and value percent-encoded, `+`, `[` and `]` included,
+    /// so that timestamps with offsets and bracketed filters survive the trip.
+    static func url(baseURL: URL, prefix: String, path: String, query: [(String, String)]) -> String {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        var url = base + "/" + prefix + path
+        if !query.isEmpty {
+            url += "?" + query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+        }
+        return url
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        allowed.remove(charactersIn: "")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

@@ -1,0 +1,137 @@
+import FolioDomain
+import Foundation
+
+/// The payer named in an order.
+package struct OrderCustomer: Sendable, Equatable {
+    package enum Kind: String, Sendable {
+        /// An individual: pays online.
+        case `private`
+        /// An organisation or sole proprietor: may pay by invoice.
+        case legal
+    }
+
+    package var kind: Kind
+    package var name: String?
+    package var phone: String?
+    package var email: String?
+    /// INN.
+    package var vatNumber: String?
+    /// KPP, for organisations only.
+    package var taxRegistrationReasonCode: String?
+    package var registrationAddress: String?
+
+    package init(kind: Kind, name: String? = nil, phone: String? = nil, email: String? = nil, vatNumber: String? = nil, taxRegistrationReasonCode: String? = nil, registrationAddress: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.phone = phone
+        self.email = email
+        self.vatNumber = vatNumber
+        self.taxRegistrationReasonCode = taxRegistrationReasonCode
+        self.registrationAddress = registrationAddress
+    }
+}
+
+/// A basket line with the fiscal attributes the provider requires besides its money.
+package struct OrderLine: Sendable, Equatable {
+    package var basket: BasketLineRequest
+    /// Unit sign and OKEI code; a room night is a piece (`шт.`, `796`).
+    package var measure = "шт."
+    package var measureCode = "796"
+    /// `service`, `commodity`, or a fiscal tag 1212 code.
+    package var itemType = "service"
+    /// `full_prepayment`, `prepayment`, `advance` or `full_payment`.
+    package var paymentType = "full_prepayment"
+    /// `YYYY-MM-DD`, when the service is rendered.
+    package var serviceDate: String?
+
+    package init(basket: BasketLineRequest, measure: String = "шт.", measureCode: String = "796", itemType: String = "service", paymentType: String = "full_prepayment", serviceDate: String? = nil) {
+        self.basket = basket
+        self.measure = measure
+        self.measureCode = measureCode
+        self.itemType = itemType
+        self.paymentType = paymentType
+        self.serviceDate = serviceDate
+    }
+}
+
+/// The stay an order pays for; sent as the provider's `LodgingReservation` JSON-LD.
+package struct LodgingReservation: Sendable, Equatable {
+    package var reservationID: String
+    package var propertyName: String?
+    package var streetAddress: String?
+    package var locality: String?
+    package var region: String?
+    package var postalCode: String?
+    package var country: String?
+    package var guestName: String?
+    package var checkIn: Date?
+    package var checkOut: Date?
+
+    package init(reservationID: String, propertyName: String? = nil, streetAddress: String? = nil, locality: String? = nil, region: String? = nil, postalCode: String? = nil, country: String? = nil, guestName: String? = nil, checkIn: Date? = nil, checkOut: Date? = nil) {
+        self.reservationID = reservationID
+        self.propertyName = propertyName
+        self.streetAddress = streetAddress
+        self.locality = locality
+        self.region = region
+        self.postalCode = postalCode
+        self.country = country
+        self.guestName = guestName
+        self.checkIn = checkIn
+        self.checkOut = checkOut
+    }
+}
+
+/// Everything Folio asks of a new order. The amounts are not given: the adapter computes them.
+package struct OrderDraft: Sendable, Equatable {
+    /// Folio's invoice id; finding the order by it after a lost response prevents duplicates.
+    package var merchantOrderID: String
+    package var description: String
+    package var currency: Currency
+    package var language: String?
+    package var expiresAt: Date
+    package var customer: OrderCustomer
+    package var lines: [OrderLine]
+    package var reservation: LodgingReservation?
+    package var notificationURL: URL?
+    package var successURL: URL?
+    package var failURL: URL?
+    package var returnURL: URL?
+
+    package init(merchantOrderID: String, description: String, currency: Currency, language: String? = nil, expiresAt: Date, customer: OrderCustomer, lines: [OrderLine], reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil) {
+        self.merchantOrderID = merchantOrderID
+        self.description = description
+        self.currency = currency
+        self.language = language
+        self.expiresAt = expiresAt
+        self.customer = customer
+        self.lines = lines
+        self.reservation = reservation
+        self.notificationURL = notificationURL
+        self.successURL = successURL
+        self.failURL = failURL
+        self.returnURL = returnURL
+    }
+
+    /// The lines priced by the provider's rules, and the order totals they add up to.
+    package var priced: (lines: [PricedLine], amount: MinorUnits, vat: MinorUnits) {
+        let lines = lines.map { Basket.price($0.basket) }
+        let totals = Basket.totals(of: lines)
+        return (lines, totals.amount, totals.vat)
+    }
+}
+
+/// A refund of some lines of a paid order.
+package struct RefundDraft: Sendable, Equatable {
+    package var parentOrderID: String
+    /// The refund's own id; a second refund needs a new one.
+    package var merchantOrderID: String
+    package var description: String
+    package var lines: [OrderLine]
+
+    package init(parentOrderID: String, merchantOrderID: String, description: String, lines: [OrderLine]) {
+        self.parentOrderID = parentOrderID
+        self.merchantOrderID = merchantOrderID
+        self.description = description
+        self.lines = lines
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Keeps each shop under the provider's limit (100 requests per 30 s per account) with a sliding
+/// window; a request over the limit waits for a slot instead of failing.
+actor SlidingWindowLimiter {
+    let limit: Int
+    let window: Duration
+    private var sent: [String: [ContinuousClock.Instant]] = [:]
+
+    init(limit: Int, window: Duration) {
+        self.limit = max(1, limit)
+        self.window = window
+    }
+
+    /// Waits until `key` may send another request, and books it.
+    func acquire(_ key: String) async throws {
+        while true {
+            let now = ContinuousClock.now
+            var times = sent[key, default: []].filter { now - $0 < window }
+            if times.count < limit {
+                times.append(now)
+                sent[key] = times
+                return
+            }
+            sent[key] = times
+            try await Task.sleep(until: times[0] + window, clock: .continuous)
+        }
+    }
+}
+
+/// Stops calling a provider that keeps failing: after `threshold` consecutive failures the circuit
+/// opens for `openFor`, then lets a single probe through; its success closes the circuit.
+actor CircuitBreaker {
+    let threshold: Int
+    let openFor: Duration
+    private var states: [String: State] = [:]
+
+    private struct State {
+        var consecutiveFailures = 0
+        var openedAt: ContinuousClock.Instant?
+        var probeInFlight = false
+    }
+
+    init(threshold: Int, openFor: Duration) {
+        self.threshold = max(1, threshold)
+        self.openFor = openFor
+    }
+
+    /// Throws `circuitOpen` while the circuit for `key` is open (or its probe is out).
+    func permit(_ key: String) throws(InvoiceboxError) {
+        var state = states[key, default: State()]
+        defer { states[key] = state }
+        guard let openedAt = state.openedAt else { return }
+        let elapsed = ContinuousClock.now - openedAt
+        if elapsed < openFor || state.probeInFlight {
+            let remaining = max(openFor - elapsed, .seconds(1))
+            throw .circuitOpen(retryAfterSeconds: Int(remaining.components.seconds))
+        }
+        state.probeInFlight = true
+    }
+
+    func recordSuccess(_ key: String) {
+        states[key] = State()
+    }
+
+    func recordFailure(_ key: String) {
+        var state = states[key, default: State()]
+        state.consecutiveFailures += 1
+        state.probeInFlight = false
+        if state.openedAt != nil || state.consecutiveFailures >= threshold {
+            state.openedAt = ContinuousClock.now
+        }
+        states[key] = state
+    }
+
+    /// An answer that says nothing about the provider's health (a 4xx) releases a probe.
+    func recordNeutral(_ key: String) {
+        var state = states[key, default: State()]
+        if state.probeInFlight {
+            state = State()
+        }
+        states[key] = state
+    }
+}

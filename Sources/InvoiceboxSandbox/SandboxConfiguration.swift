@@ -1,0 +1,37 @@
+import Foundation
+
+/// How the sandbox behaves where Invoicebox's sources leave a choice (invoicebox-api.md §18).
+package struct SandboxConfiguration: Sendable {
+    /// The host platform's partner account, for invite and activation.
+    package var partnerID = "7d0c1f52-4a3b-4e59-9c1d-2b3a4c5d6e7f"
+    package var partnerToken = "sandbox-partner-token-0123456789abcdef"
+    /// Requests per token per window before 429; 0 turns the limit off.
+    package var requestsPerToken = 100
+    /// Requests per client address per window before 429; 0 turns the limit off.
+    package var requestsPerAddress = 500
+    package var rateWindow: Duration = .seconds(30)
+    /// Where payment links point; the path ends with `/order/<orderContainerId>` as in real payloads.
+    package var paymentPageBaseURL = "https://pay.sandbox.invalid"
+    /// Whether a reused `merchantOrderId` is refused, as documented (the live API may not).
+    package var refuseDuplicateMerchantOrderIDs = true
+    /// Waits before the 2nd, 3rd, … delivery of a notification: 10 more attempts, spread over a
+    /// day in real life; tests shrink them.
+    package var notificationRetryDelays: [Duration] = [
+        .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(900),
+        .seconds(1800), .seconds(3600), .seconds(7200), .seconds(21600), .seconds(43200),
+    ]
+    /// The provider waits at most 20 s for a notification's answer.
+    package var notificationTimeout: Duration = .seconds(20)
+    /// Seed the published demo shop (token `b37c…d42e`, merchant `ffffffff-…`).
+    package var seedDemoShop = true
+
+    package init() {}
+
+    /// Delays a thousand times shorter, for tests and local demos.
+    package static var fast: SandboxConfiguration {
+        var configuration = SandboxConfiguration()
+        configuration.notificationRetryDelays = Array(repeating: .milliseconds(50), count: 10)
+        configuration.notificationTimeout = .seconds(5)
+        return configuration
+    }
+}

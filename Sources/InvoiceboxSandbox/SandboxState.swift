@@ -1,0 +1,419 @@
+import Crypto
+import Foundation
+
+/// A notification waiting to be delivered.
+struct PendingNotification: Sendable {
+    var orderID: String
+    var status: String
+    var url: String
+    var key: String
+    /// The exact bytes that are signed and sent.
+    var body: Data
+}
+
+/// Everything the simulated provider knows, in memory: restarting the sandbox starts clean.
+package actor SandboxState {
+    let configuration: SandboxConfiguration
+    private var merchants: [String: SandboxMerchant] = [:]
+    private var merchantIDByToken: [String: String] = [:]
+    private var invitesByEmail: [String: SandboxInvite] = [:]
+    private var emailByCode: [String: String] = [:]
+    private var orders: [String: SandboxOrder] = [:]
+    private var refunds: [String: SandboxRefund] = [:]
+    private var faults: [SandboxFault] = []
+    private var attempts: [NotificationAttempt] = []
+    private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
+    private let outbox: AsyncStream<PendingNotification>.Continuation
+
+    init(configuration: SandboxConfiguration, outbox: AsyncStream<PendingNotification>.Continuation) {
+        self.configuration = configuration
+        self.outbox = outbox
+        if configuration.seedDemoShop {
+            let demo = SandboxMerchant(
+                id: "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                token: "b37c4c689295904ed21eee5d9a48d42e",
+                notificationKey: "098f6bcd4621d373cade4e832627b4f6"
+            )
+            merchants[demo.id] = demo
+            merchantIDByToken[demo.token] = demo.id
+        }
+    }
+
+    // MARK: - Access control
+
+    /// The merchant a bearer token belongs to.
+    func merchant(token: String) -> SandboxMerchant? {
+        merchantIDByToken[token].flatMap { merchants[$0] }
+    }
+
+    func isPartner(token: String) -> Bool {
+        token == configuration.partnerToken
+    }
+
+    /// Books a request for `key`; returns the seconds to wait when the window is full.
+    func admit(_ key: String, limit: Int) -> Int? {
+        guard limit > 0 else { return nil }
+        let now = ContinuousClock.now
+        var times = rateWindows[key, default: []].filter { now - $0 < configuration.rateWindow }
+        guard times.count < limit else {
+            rateWindows[key] = times
+            let wait = configuration.rateWindow - (now - times[0])
+            return max(1, Int(wait.components.seconds) + 1)
+        }
+        times.append(now)
+        rateWindows[key] = times
+        return nil
+    }
+
+    // MARK: - Faults
+
+    package func inject(_ fault: SandboxFault) {
+        faults.append(fault)
+    }
+
+    package func clearFaults() {
+        faults.removeAll()
+    }
+
+    /// The first fault that matches the request, used up by one.
+    func takeFault(method: String, path: String) -> SandboxFault? {
+        guard let index = faults.firstIndex(where: { fault in
+            (fault.method.map { $0.uppercased() == method } ?? true) && (fault.pathContains.map { path.contains($0) } ?? true)
+        }) else { return nil }
+        let fault = faults[index]
+        faults[index].remaining -= 1
+        if faults[index].remaining <= 0 { faults.remove(at: index) }
+        return fault
+    }
+
+    // MARK: - Admin
+
+    /// Registers a shop; missing values are generated.
+    package func addMerchant(id: String? = nil, token: String? = nil, notificationKey: String? = nil, notificationURL: String? = nil) -> (id: String, token: String, notificationKey: String) {
+        let merchant = SandboxMerchant(
+            id: id ?? UUID().uuidString.lowercased(),
+            token: token ?? Self.randomHex(16),
+            notificationKey: notificationKey ?? Self.randomHex(16),
+            notificationURL: notificationURL
+        )
+        merchants[merchant.id] = merchant
+        merchantIDByToken[merchant.token] = merchant.id
+        return (merchant.id, merchant.token, merchant.notificationKey)
+    }
+
+    /// The shop's notification key, which in real life the shop copies from its cabinet.
+    package func notificationKey(merchantID: String) -> String? {
+        merchants[merchantID]?.notificationKey
+    }
+
+    /// The activation code of the latest invitation sent to `email`.
+    package func activationCode(email: String) -> String? {
+        invitesByEmail[email.lowercased()]?.activationCode
+    }
+
+    package func notificationAttempts() -> [NotificationAttempt] {
+        attempts
+    }
+
+    func record(_ attempt: NotificationAttempt) {
+        attempts.append(attempt)
+    }
+
+    // MARK: - Partner
+
+    func invite(partnerID: String, type: String, identifier: String) throws(SandboxError) -> String {
+        guard partnerID == configuration.partnerID else { throw .forbidden }
+        guard type == "email" else { throw .invalid("validation_error", field: "type", message: "type must be email") }
+        guard identifier.count <= 100, identifier.contains("@") else {
+            throw .invalid("validation_error", field: "identifier", message: "identifier must be an e-mail")
+        }
+        let email = identifier.lowercased()
+        let invite = SandboxInvite(id: UUID().uuidString.lowercased(), email: email, activationCode: String(Int.random(in: 100_000_000...999_999_999)))
+        if let previous = invitesByEmail[email] { emailByCode[previous.activationCode] = nil }
+        invitesByEmail[email] = invite
+        emailByCode[invite.activationCode] = email
+        return invite.id
+    }
+
+    func activate(partnerID: String, code: String) throws(SandboxError) -> SandboxMerchant {
+        guard partnerID == configuration.partnerID else { throw .forbidden }
+        guard let email = emailByCode[code], var invite = invitesByEmail[email] else {
+            throw .invalid("activation_code_not_found", field: "activationCode", message: "Activation code not found")
+        }
+        if let existing = invite.activatedMerchantID.flatMap({ merchants[$0] }) { return existing }
+        let created = addMerchant()
+        invite.activatedMerchantID = created.id
+        invitesByEmail[email] = invite
+        return merchants[created.id]!
+    }
+
+    // MARK: - Orders
+
+    func createOrder(_ json: [String: Any], body: Data, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        expireDueOrders()
+        let merchantID = try OrderValidation.requireString(json, "merchantId", maxLength: 36)
+        guard merchantID == merchant.id else { throw .forbidden }
+        let merchantOrderID = try OrderValidation.requireString(json, "merchantOrderId", maxLength: 256)
+        _ = try OrderValidation.requireString(json, "description", maxLength: 1000)
+        let amount = try OrderValidation.requireMoney(json, "amount")
+        let vat = try OrderValidation.requireMoney(json, "vatAmount")
+        guard let currency = json["currencyId"] as? String, OrderValidation.currencies.contains(currency) else {
+            throw .invalid("wrong_currency", field: "currencyId", message: "Wrong currency")
+        }
+        if let language = json["languageId"], !(language is NSNull) {
+            guard let language = language as? String, OrderValidation.languages.contains(language) else {
+                throw .invalid("language_not_found", field: "languageId", message: "Language not found")
+            }
+        }
+        guard let expirationText = json["expirationDate"] as? String, let expiration = OrderValidation.date(expirationText), expiration > Date() else {
+            throw .invalid("wrong_expiration_date", field: "expirationDate", message: "Wrong expiration date")
+        }
+        guard let customer = json["customer"] as? [String: Any] else {
+            throw .invalid("validation_error", field: "customer", message: "customer is required")
+        }
+        if let type = customer["type"], !(type is NSNull) {
+            guard let type = type as? String, OrderValidation.customerTypes.contains(type) else {
+                throw .invalid("validation_error", field: "customer.type", message: "unknown customer type")
+            }
+        }
+        for url in ["notificationUrl", "successUrl", "failUrl", "returnUrl"] {
+            _ = try OrderValidation.optionalString(json, url, maxLength: 1000)
+        }
+        let policy = ((json["orderSetting"] as? [String: Any])?["roundPolicy"] as? String) ?? "strict"
+        let lines = try OrderValidation.basket(json, amountMinor: amount, vatMinor: vat, roundPolicy: policy)
+        if configuration.refuseDuplicateMerchantOrderIDs,
+            orders.values.contains(where: { $0.merchantID == merchant.id && $0.merchantOrderID == merchantOrderID })
+        {
+            throw .invalid("merchant_order_id_duplicate", field: "merchantOrderId", message: "Merchant order id duplicate")
+        }
+        let order = SandboxOrder(
+            id: UUID().uuidString.lowercased(),
+            containerID: UUID().uuidString.lowercased(),
+            merchantID: merchant.id,
+            merchantOrderID: merchantOrderID,
+            status: "created",
+            amountMinor: amount,
+            vatMinor: vat,
+            currency: currency,
+            createdAt: Date(),
+            expirationDate: expiration,
+            notificationURL: json["notificationUrl"] as? String,
+            request: body,
+            basket: lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
+        )
+        orders[order.id] = order
+        return SandboxJSON.envelope(orderObject(order))
+    }
+
+    func order(id: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        expireDueOrders()
+        return SandboxJSON.envelope(orderObject(try owned(id, by: merchant)))
+    }
+
+    func listOrders(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        expireDueOrders()
+        let mine = orders.values.filter { $0.merchantID == merchant.id }.map(orderObject)
+        return try query.page(of: mine)
+    }
+
+    /// `PUT`: only while `created`; the arithmetic is checked again on the merged order.
+    func updateOrder(id: String, changes: [String: Any], merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        expireDueOrders()
+        var order = try owned(id, by: merchant)
+        guard order.status == "created" else { throw .wrongStatus }
+        var merged = (try? JSONSerialization.jsonObject(with: order.request)) as? [String: Any] ?? [:]
+        for key in ["description", "amount", "vatAmount", "expirationDate", "basketItems", "metaData", "customer", "shopId"] {
+            if let value = changes[key] { merged[key] = value }
+        }
+        if let text = changes["expirationDate"] {
+            guard let text = text as? String, let date = OrderValidation.date(text), date > Date() else {
+                throw .invalid("wrong_expiration_date", field: "expirationDate", message: "Wrong expiration date")
+            }
+            order.expirationDate = date
+        }
+        let amount = try OrderValidation.requireMoney(merged, "amount")
+        let vat = try OrderValidation.requireMoney(merged, "vatAmount")
+        let policy = ((merged["orderSetting"] as? [String: Any])?["roundPolicy"] as? String) ?? "strict"
+        let lines = try OrderValidation.basket(merged, amountMinor: amount, vatMinor: vat, roundPolicy: policy)
+        order.amountMinor = amount
+        order.vatMinor = vat
+        order.basket = lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
+        order.request = (try? JSONSerialization.data(withJSONObject: merged)) ?? order.request
+        orders[order.id] = order
+        return SandboxJSON.envelope(orderObject(order))
+    }
+
+    /// `DELETE`: `created` (and `hold`) become `canceled`; anything else is refused.
+    func cancelOrder(id: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        expireDueOrders()
+        var order = try owned(id, by: merchant)
+        guard order.status == "created" || order.status == "hold" else { throw .wrongStatus }
+        order.status = "canceled"
+        orders[order.id] = order
+        notify(order)
+        return SandboxJSON.envelope(orderObject(order))
+    }
+
+    // MARK: - Payer actions (admin)
+
+    /// The payer pays: `completed`, `paidAt`, and a notification.
+    package func pay(orderID: String) throws(SandboxError) {
+        expireDueOrders()
+        guard var order = orders[orderID] else { throw .notFound }
+        guard order.status == "created" else { throw .wrongStatus }
+        order.status = "completed"
+        order.paidAt = Date()
+        orders[order.id] = order
+        notify(order)
+    }
+
+    /// The order's deadline passes now.
+    package func expire(orderID: String) throws(SandboxError) {
+        guard var order = orders[orderID] else { throw .notFound }
+        guard order.status == "created" else { throw .wrongStatus }
+        order.expirationDate = Date()
+        order.status = "expired"
+        orders[order.id] = order
+        notify(order)
+    }
+
+    /// Sends the notification for the order's current status again (a duplicate delivery).
+    package func renotify(orderID: String) throws(SandboxError) {
+        guard let order = orders[orderID] else { throw .notFound }
+        notify(order)
+    }
+
+    /// Orders whose deadline passed unpaid become `expired`.
+    func expireDueOrders() {
+        let now = Date()
+        for (id, order) in orders where order.status == "created" && order.expirationDate <= now {
+            var expired = order
+            expired.status = "expired"
+            orders[id] = expired
+            notify(expired)
+        }
+    }
+
+    package func orderIDs(merchantID: String) -> [String] {
+        orders.values.filter { $0.merchantID == merchantID }.map(\.id)
+    }
+
+    // MARK: - Refunds
+
+    func refundableItems(orderID: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        let order = try owned(orderID, by: merchant)
+        let items: [[String: Any]] = order.basket.compactMap { line in
+            guard var item = (try? JSONSerialization.jsonObject(with: line.item)) as? [String: Any] else { return nil }
+            item["availableAmount"] = SandboxMoney.number(line.totalMinor - line.refundedMinor)
+            item["availableVatAmount"] = SandboxMoney.number(line.totalVATMinor - line.refundedVATMinor)
+            return item
+        }
+        return SandboxJSON.collection(items, totalCount: items.count, page: 1, pageSize: max(items.count, 1))
+    }
+
+    func createRefund(_ json: [String: Any], merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        let parentID = try OrderValidation.requireString(json, "parentId", maxLength: 36)
+        var parent = try owned(parentID, by: merchant)
+        guard parent.status == "completed" else { throw .wrongStatus }
+        let merchantOrderID = try OrderValidation.requireString(json, "merchantOrderId", maxLength: 100)
+        let description = try OrderValidation.requireString(json, "description", maxLength: 1000)
+        let amount = try OrderValidation.requireMoney(json, "amount")
+        let vat = try OrderValidation.requireMoney(json, "vatAmount")
+        let lines = try OrderValidation.basket(json, amountMinor: amount, vatMinor: vat, roundPolicy: "strict")
+        if refunds.values.contains(where: { $0.merchantID == merchant.id && $0.merchantOrderID == merchantOrderID }) {
+            throw .invalid("merchant_order_id_duplicate", field: "merchantOrderId", message: "Merchant order id duplicate")
+        }
+        let available = parent.basket.reduce(0) { $0 + $1.totalMinor - $1.refundedMinor }
+        guard amount <= available else { throw .calculation("wrong_total_amount", field: "amount") }
+        // Each refunded line draws on the parent's lines of the same sku.
+        for line in lines {
+            var remaining = line.totalMinor
+            var remainingVAT = line.totalVATMinor
+            for index in parent.basket.indices where parent.basket[index].sku == line.sku && remaining > 0 {
+                let free = parent.basket[index].totalMinor - parent.basket[index].refundedMinor
+                let take = min(free, remaining)
+                let takeVAT = min(parent.basket[index].totalVATMinor - parent.basket[index].refundedVATMinor, remainingVAT)
+                parent.basket[index].refundedMinor += take
+                parent.basket[index].refundedVATMinor += takeVAT
+                remaining -= take
+                remainingVAT -= takeVAT
+            }
+            guard remaining == 0 else { throw .calculation("wrong_total_amount", field: "basketItems") }
+        }
+        let refund = SandboxRefund(
+            id: UUID().uuidString.lowercased(), parentID: parent.id, merchantID: merchant.id, merchantOrderID: merchantOrderID,
+            description: description, amountMinor: amount, vatMinor: vat, currency: parent.currency,
+            status: (json["status"] as? String) == "draft" ? "draft" : "created", createdAt: Date(),
+            basketItems: (try? JSONSerialization.data(withJSONObject: json["basketItems"] ?? [])) ?? Data("[]".utf8)
+        )
+        orders[parent.id] = parent
+        refunds[refund.id] = refund
+        return SandboxJSON.envelope(refundObject(refund))
+    }
+
+    func listRefunds(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        let mine = refunds.values.filter { $0.merchantID == merchant.id }.map(refundObject)
+        return try query.page(of: mine)
+    }
+
+    /// Refunds complete when the money has gone back (admin).
+    package func completeRefund(id: String) throws(SandboxError) {
+        guard var refund = refunds[id] else { throw .notFound }
+        refund.status = "completed"
+        refunds[id] = refund
+    }
+
+    // MARK: - Representation
+
+    private func owned(_ id: String, by merchant: SandboxMerchant) throws(SandboxError) -> SandboxOrder {
+        guard let order = orders[id] else { throw .notFound }
+        guard order.merchantID == merchant.id else { throw .forbidden }
+        return order
+    }
+
+    private func orderObject(_ order: SandboxOrder) -> [String: Any] {
+        var object = (try? JSONSerialization.jsonObject(with: order.request)) as? [String: Any] ?? [:]
+        object["id"] = order.id
+        object["orderContainerId"] = order.containerID
+        object["merchantId"] = order.merchantID
+        object["merchantOrderId"] = order.merchantOrderID
+        object["status"] = order.status
+        object["subtype"] = "order"
+        object["processingStatus"] = ""
+        object["processable"] = true
+        object["fileIds"] = [Any]()
+        object["amount"] = SandboxMoney.number(order.amountMinor)
+        object["vatAmount"] = SandboxMoney.number(order.vatMinor)
+        object["currencyId"] = order.currency
+        object["createdAt"] = OrderValidation.format(order.createdAt)
+        object["expirationDate"] = OrderValidation.format(order.expirationDate)
+        object["paymentUrl"] = "\(configuration.paymentPageBaseURL)/order/\(order.containerID)"
+        if let paidAt = order.paidAt { object["paidAt"] = OrderValidation.format(paidAt) }
+        return object
+    }
+
+    private func refundObject(_ refund: SandboxRefund) -> [String: Any] {
+        [
+            "id": refund.id, "parentId": refund.parentID, "merchantId": refund.merchantID,
+            "merchantOrderId": refund.merchantOrderID, "description": refund.description,
+            "amount": SandboxMoney.number(refund.amountMinor), "vatAmount": SandboxMoney.number(refund.vatMinor),
+            "currencyId": refund.currency, "status": refund.status, "createdAt": OrderValidation.format(refund.createdAt),
+            "basketItems": (try? JSONSerialization.jsonObject(with: refund.basketItems)) ?? [Any](),
+        ]
+    }
+
+    /// Queues the OrderNotification for the order's current state, signed with the shop's key.
+    private func notify(_ order: SandboxOrder) {
+        guard let merchant = merchants[order.merchantID], let url = order.notificationURL ?? merchant.notificationURL else { return }
+        var object = orderObject(order)
+        object["merchantOrderIdVisible"] = object["merchantOrderIdVisible"] ?? order.merchantOrderID
+        // Serialised as the provider does: slashes escaped, non-ASCII raw, so that a receiver that
+        // re-serialises before verifying the signature fails.
+        guard let body = try? JSONSerialization.data(withJSONObject: object) else { return }
+        outbox.yield(PendingNotification(orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, body: body))
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}

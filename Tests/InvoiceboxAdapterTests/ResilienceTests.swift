@@ -1,0 +1,148 @@
+import FolioDomain
+import Foundation
+import InvoiceboxSandbox
+import Testing
+
+@testable import InvoiceboxAdapter
+
+/// Timeouts, 429 storms, 5xx, lost responses and malformed bodies, injected by the sandbox.
+@Suite struct ResilienceTests {
+    @Test func readsAreRetriedThroughTransientFailures() async throws {
+        try await SandboxHarness.run { harness async throws in
+            let order = try await harness.gateway.createOrder(harness.draft(), shop: harness.shop)
+            try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","count":2}"#)
+            #expect(try await harness.gateway.order(id: order.id, shop: harness.shop)?.id == order.id)
+            try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":0,"method":"GET","count":2}"#)
+            #expect(try await harness.gateway.order(id: order.id, shop: harness.shop)?.id == order.id)
+        }
+    }
+
+    @Test func aReadGivesUpAfterItsAttempts() async throws {
+        try await SandboxHarness.run { harness async throws in
+            try await harness.injectFault(#"{"kind":"status","status":500,"method":"GET","count":3}"#)
+            let error = await #expect(throws: InvoiceboxError.self) {
+                try await harness.gateway.order(id: UUID().uuidString, shop: harness.shop)
+            }
+            #expect(error == .unavailable(status: 500, requestID: error?.requestID))
+        }
+    }
+
+    @Test func aLongRetryAfterIsNotWaitedFor() async throws {
+        try await SandboxHarness.run { harness async throws in
+            try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":3600,"method":"GET","count":1}"#)
+            let error = await #expect(throws: InvoiceboxError.self) {
+                try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+            }
+            guard case .rateLimited(let seconds, _)? = error else {
+                Issue.record("expected rateLimited, got \(String(describing: error))")
+                return
+            }
+            #expect(seconds == 3600)
+        }
+    }
+
+    @Test func aWriteIsNeverRetriedBlindly() async throws {
+        try await SandboxHarness.run { harness async throws in
+            try await harness.injectFault(#"{"kind":"status","status":500,"method":"POST","count":1}"#)
+            let error = await #expect(throws: InvoiceboxError.self) {
+                try await harness.gateway.createOrder(harness.draft(), shop: harness.shop)
+            }
+            // The sandbox refused before creating anything, and the lookup found nothing.
+            #expect(error == .outcomeUnknown(operation: "create order", requestID: error?.requestID))
+            #expect(try await harness.orderCount() == 0)
+        }
+    }
+
+    @Test func aLostResponseAfterCreationLeavesExactlyOneOrder() async throws {
+        try await SandboxHarness.run { harness async throws in
+            try await harness.injectFault(#"{"kind":"drop_response","method":"POST","pathContains":"/order/order","count":1}"#)
+            let draft = harness.draft("LOST-1")
+            let order = try await harness.gateway.createOrder(draft, shop: harness.shop)
+            #expect(order.merchantOrderID == "LOST-1")
+            #expect(try await harness.orderCount() == 1)
+        }
+    }
+
+    @Test func aWriteThatTimesOutIsAdoptedToo() async throws {
+        var client = SandboxHarness.fastClient
+        client.writeBudget = .milliseconds(300)
+        try await SandboxHarness.run(client: client) { harness async throws in
+            try await harness.injectFault(#"{"kind":"hang","milliseconds":1500,"method":"POST","count":1}"#)
+            let order = try await harness.gateway.createOrder(harness.draft("SLOW-1"), shop: harness.shop)
+            #expect(order.merchantOrderID == "SLOW-1")
+            #expect(try await harness.orderCount() == 1)
+        }
+    }
+
+    @Test func aMalformedBodyIsATypedError() async throws {
+        try await SandboxHarness.run { harness async throws in
+            try await harness.injectFault(#"{"kind":"malformed_body","method":"GET","count":1}"#)
+            let error = await #expect(throws: InvoiceboxError.self) {
+                try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+            }
+            guard case .malformedResponse(_, 200, let requestID)? = error else {
+                Issue.record("expected malformedResponse, got \(String(describing: error))")
+                return
+            }
+            #expect(requestID != nil)
+        }
+    }
+
+    @Test func aStormOf429sIsWeatheredWithinTheBudget() async throws {
+        var sandbox = SandboxConfiguration.fast
+        sandbox.requestsPerToken = 5
+        sandbox.rateWindow = .milliseconds(400)
+        var client = SandboxHarness.fastClient
+        client.requestsPerWindow = 100
+        try await SandboxHarness.run(sandbox: sandbox, client: client) { harness async throws in
+            // Far more reads than the sandbox allows per window: some get 429 and are retried.
+            var succeeded = 0
+            for _ in 0..<12 {
+                do {
+                    _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+                    succeeded += 1
+                } catch InvoiceboxError.rateLimited {
+                    continue
+                }
+            }
+            #expect(succeeded >= 5)
+        }
+    }
+
+    @Test func theClientSideLimiterKeepsTheShopUnderTheProvidersLimit() async throws {
+        var sandbox = SandboxConfiguration.fast
+        sandbox.requestsPerToken = 5
+        sandbox.rateWindow = .milliseconds(500)
+        var client = SandboxHarness.fastClient
+        client.requestsPerWindow = 5
+        // Wider than the sandbox's window: the client measures from before connecting, the
+        // sandbox from arrival.
+        client.window = .milliseconds(800)
+        client.readAttempts = 1
+        try await SandboxHarness.run(sandbox: sandbox, client: client) { harness async throws in
+            // With one attempt a 429 would surface; the limiter makes the 12 calls wait instead.
+            for _ in 0..<12 {
+                _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+            }
+        }
+    }
+
+    @Test func theCircuitOpensAfterRepeatedFailures() async throws {
+        var client = SandboxHarness.fastClient
+        client.readAttempts = 1
+        client.breakerThreshold = 3
+        client.breakerOpenFor = .seconds(60)
+        try await SandboxHarness.run(client: client) { harness async throws in
+            try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","count":3}"#)
+            for _ in 0..<3 {
+                await #expect(throws: InvoiceboxError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
+            }
+            // The sandbox would answer now, but the breaker does not ask it.
+            let error = await #expect(throws: InvoiceboxError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
+            guard case .circuitOpen? = error else {
+                Issue.record("expected circuitOpen, got \(String(describing: error))")
+                return
+            }
+        }
+    }
+}
