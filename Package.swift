@@ -96,8 +96,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "InvoicingService",
+            dependencies: [
+                "FolioDomain",
+                "InvoiceboxAdapter",
+                "TenantRegistry",
+                "TokenVault",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FolioAPI",
             dependencies: [
+                "FolioDomain",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             plugins: [
@@ -109,7 +122,10 @@ let package = Package(
             dependencies: [
                 "FolioAPI",
                 "FolioDomain",
+                "InvoiceboxAdapter",
+                "InvoicingService",
                 "TenantRegistry",
+                "TokenVault",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,7 +141,10 @@ let package = Package(
             dependencies: [
                 "FolioDomain",
                 "FolioHTTP",
+                "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
+                "InvoicingService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TenantRegistry",
                 "TokenVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -241,6 +260,11 @@ let package = Package(
             dependencies: [
                 "FolioDomain",
                 "FolioTestSupport",
+                "InvoiceboxAdapter",
+                "InvoiceboxSandbox",
+                "InvoicingService",
+                "TokenVault",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "FolioHTTP",

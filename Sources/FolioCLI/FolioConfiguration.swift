@@ -1,3 +1,4 @@
+import FolioDomain
 import Foundation
 import Logging
 import TenantRegistry
@@ -15,7 +16,7 @@ package struct FolioConfiguration: Sendable {
     package var vaultKeys: [KeyEncryptionKey]
     package var invoiceboxBaseURL: URL
     package var invoiceboxPartnerID: String?
-    package var hasInvoiceboxPartnerToken: Bool
+    package var invoiceboxPartnerToken: Secret?
     package var hostWebhookURL: URL?
     package var logLevel: Logger.Level
     package var migrationsDirectory: URL
@@ -68,8 +69,8 @@ package struct FolioConfiguration: Sendable {
             let vaultKeys = vaultKeyList(required: requirements.vaultKeys)
             let invoiceboxBaseURL = url("FOLIO_INVOICEBOX_BASE_URL") ?? URL(string: "https://api.invoicebox.ru")!
             let partnerID = value("FOLIO_INVOICEBOX_PARTNER_ID")
-            let hasPartnerToken = value("FOLIO_INVOICEBOX_PARTNER_TOKEN") != nil
-            if (partnerID != nil) != hasPartnerToken {
+            let partnerToken = value("FOLIO_INVOICEBOX_PARTNER_TOKEN").map(Secret.init)
+            if (partnerID != nil) != (partnerToken != nil) {
                 problems.append("FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN: set both or neither")
             }
             let webhookURL = url("FOLIO_HOST_WEBHOOK_URL")
@@ -90,7 +91,7 @@ package struct FolioConfiguration: Sendable {
                 vaultKeys: vaultKeys,
                 invoiceboxBaseURL: invoiceboxBaseURL,
                 invoiceboxPartnerID: partnerID,
-                hasInvoiceboxPartnerToken: hasPartnerToken,
+                invoiceboxPartnerToken: partnerToken,
                 hostWebhookURL: webhookURL,
                 logLevel: logLevel,
                 migrationsDirectory: migrations,

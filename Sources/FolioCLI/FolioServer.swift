@@ -1,7 +1,10 @@
 import ArgumentParser
+import AsyncHTTPClient
 import FolioHTTP
 import Foundation
 import Hummingbird
+import InvoiceboxAdapter
+import InvoicingService
 import Logging
 import Metrics
 import PostgresNIO
@@ -34,9 +37,25 @@ enum FolioServer {
             logger: Logger(label: "folio.migrate"),
             concurrency: configuration.migrationConcurrency
         )
+        // One HTTP client for the process; redirects are refused so that a redirected write is
+        // an error rather than a second request somewhere else.
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+        )
+        let vault = SecretVault(client: client, keys: vaultKeys, logger: Logger(label: "folio.vault"))
+        var partner: PartnerCredentials?
+        if let partnerID = configuration.invoiceboxPartnerID, let token = configuration.invoiceboxPartnerToken {
+            partner = PartnerCredentials(partnerID: partnerID, token: token, baseURL: configuration.invoiceboxBaseURL)
+        }
         let handler = FolioAPIHandler(
             tenants: TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: Logger(label: "folio.registry")),
             keys: APIKeyStore(client: client, configuredPlatformKeys: configuration.platformKeys, logger: Logger(label: "folio.auth")),
+            invoicing: InvoicingSetup(
+                client: client, vault: vault,
+                provider: InvoiceboxGateway(http: httpClient, logger: Logger(label: "folio.invoicebox")),
+                partner: partner, providerBaseURL: configuration.invoiceboxBaseURL, logger: Logger(label: "folio.invoicing")
+            ),
             readiness: { (try? await runner.isUpToDate()) ?? false },
             metrics: metrics
         )
@@ -75,15 +94,24 @@ enum FolioServer {
             if behind > 0 {
                 logger.warning("tenant schemas are behind the latest migration", metadata: ["count": "\(behind)"])
             }
-            try await SecretVault(client: client, keys: vaultKeys, logger: Logger(label: "folio.vault")).checkEveryRecordHasItsKey()
+            try await vault.checkEveryRecordHasItsKey()
             logger.info(
                 "folio listening",
                 metadata: ["address": "\(configuration.httpHost):\(configuration.httpPort)", "database": "\(configuration.database.redacted)"]
             )
             onReady?()
         }
+        // The client is shut down on every path, after the server has stopped.
+        let outcome: Result<Void, any Error>
         do {
             try await app.runService()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await httpClient.shutdown()
+        do {
+            try outcome.get()
         } catch let error as MigrationError {
             CommandSupport.printError(error.description)
             throw ExitCode.failure

@@ -3,7 +3,7 @@
 /// Every way Swift has of turning a value into text — `description`, `debugDescription`, string
 /// interpolation, `dump` and `Mirror`, `Encodable` — yields a redaction marker. The value is read
 /// only through `revealed`, whose name makes each use easy to find and review.
-package struct Secret: Sendable, Equatable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
+package struct Secret: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     package static let redactionMarker = "<redacted>"

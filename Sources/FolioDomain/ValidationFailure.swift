@@ -39,3 +39,27 @@ package struct ValidationFailure: Error, Hashable, Sendable {
         self.violations = violations
     }
 }
+
+extension FieldViolation {
+    /// A plain e-mail address of at most 100 characters (the provider's limit). The detail
+    /// never repeats the value.
+    package static func checkEmail(_ value: String, pointer: String) -> FieldViolation? {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = value.count <= 100 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && value.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "<" && $0 != ">" && $0 != "," }
+        return valid ? nil : FieldViolation(pointer: pointer, code: "invalid_format", detail: "must be an e-mail address of at most 100 characters")
+    }
+
+    /// A code or secret: visible ASCII without spaces, within `lengths`. The detail never
+    /// repeats the value, which may be a secret.
+    package static func checkToken(_ value: String, pointer: String, lengths: ClosedRange<Int>) -> FieldViolation? {
+        guard lengths.contains(value.count) else {
+            return FieldViolation(pointer: pointer, code: value.count < lengths.lowerBound ? "too_short" : "too_long", detail: "must be \(lengths.lowerBound) to \(lengths.upperBound) characters")
+        }
+        guard value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            return FieldViolation(pointer: pointer, code: "invalid_characters", detail: "must be visible ASCII characters without spaces")
+        }
+        return nil
+    }
+}

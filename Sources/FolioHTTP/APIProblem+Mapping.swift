@@ -2,10 +2,13 @@ import FolioDomain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import InvoiceboxAdapter
+import InvoicingService
 import Logging
 import OpenAPIRuntime
 import PostgresNIO
 import TenantRegistry
+import TokenVault
 
 extension APIProblem {
     /// Turns whatever a handler, the generated code or a middleware threw into the problem the
@@ -28,6 +31,12 @@ extension APIProblem {
             )
         case is RegistryConflict, is MigrationError:
             return .serviceUnavailable
+        case let error as InvoicingError:
+            return from(error)
+        case let error as InvoiceboxError:
+            return from(error)
+        case VaultError.unknownTenant(let id):
+            return .tenantNotFound(id.description)
         case let error as ServerError:
             return from(error, method: method)
         case let error as DecodingError:
@@ -45,6 +54,7 @@ extension APIProblem {
         let underlying = error.underlyingError
         if underlying is APIProblem || underlying is ValidationFailure || underlying is RegistryError
             || underlying is RegistryConflict || underlying is MigrationError
+            || underlying is InvoicingError || underlying is InvoiceboxError || underlying is VaultError
             || underlying is DecodingError || underlying is PSQLError || underlying is PostgresTransactionError
         {
             return from(underlying, method: method)
@@ -132,6 +142,58 @@ extension APIProblem {
         case is Bool.Type: "boolean"
         default: "object or array"
         }
+    }
+
+    private static func from(_ error: InvoicingError) -> APIProblem {
+        switch error {
+        case .partnerNotConfigured:
+            return APIProblem(
+                status: .serviceUnavailable, code: "invoicing_not_configured",
+                detail: "This Folio has no partner account with the provider (FOLIO_INVOICEBOX_PARTNER_ID); connect a shop with PUT …/invoicing/credentials."
+            )
+        case .alreadyActive:
+            return APIProblem(status: .conflict, code: "invoicing_active", detail: "Invoicing is already active for this tenant; disable it first to start over.")
+        case .notInvited:
+            return APIProblem(status: .conflict, code: "not_invited", detail: "Send an invitation (POST …/invoicing/invite) before activating.")
+        case .inviteTooSoon(let seconds):
+            var problem = APIProblem(status: .tooManyRequests, code: "invite_too_soon", detail: "An invitation was sent moments ago; try again in \(seconds) s.")
+            problem.retryAfterSeconds = seconds
+            return problem
+        case .activationCodeRejected(let providerCode, let requestID):
+            var problem = APIProblem(
+                status: .unprocessableContent, code: "activation_code_rejected",
+                detail: "The provider did not accept the activation code; nothing was changed.",
+                fieldErrors: [FieldError(pointer: "/activationCode", code: "rejected", detail: "not accepted by the provider")]
+            )
+            problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
+        case .credentialsRejected:
+            return APIProblem(
+                status: .unprocessableContent, code: "invalid_credentials",
+                detail: "The provider did not accept the token for this merchant; nothing was stored.",
+                fieldErrors: [FieldError(pointer: "/token", code: "rejected", detail: "not accepted by the provider")]
+            )
+        }
+    }
+
+    private static func from(_ error: InvoiceboxError) -> APIProblem {
+        var problem: APIProblem
+        switch error {
+        case .rejected(_, let code, _, _, _):
+            problem = APIProblem(status: .badGateway, code: "provider_rejected", detail: "The payment provider refused the request (\(code ?? "no code")).")
+            problem.providerCode = code
+        case .rateLimited(let seconds, _):
+            problem = APIProblem(status: .serviceUnavailable, code: "provider_unavailable", detail: "The payment provider's rate limit is reached; try again later.")
+            problem.retryAfterSeconds = seconds
+        case .circuitOpen(let seconds):
+            problem = APIProblem(status: .serviceUnavailable, code: "provider_unavailable", detail: "The payment provider is failing; try again later.")
+            problem.retryAfterSeconds = seconds
+        default:
+            problem = APIProblem(status: .serviceUnavailable, code: "provider_unavailable", detail: "The payment provider did not answer properly; try again later.")
+        }
+        problem.providerRequestID = error.requestID
+        return problem
     }
 
     private static func from(_ error: HTTPError) -> APIProblem {

@@ -11,6 +11,11 @@ package struct APIProblem: Error, Sendable, Equatable {
     package let code: String
     package let detail: String
     package var fieldErrors: [FieldError] = []
+    /// The payment provider's own code and request id, when the provider refused or failed.
+    package var providerCode: String?
+    package var providerRequestID: String?
+    /// Sent as `Retry-After`.
+    package var retryAfterSeconds: Int?
 
     /// One offending field: a JSON pointer into the body, or the name of a parameter.
     package struct FieldError: Sendable, Equatable, Encodable {

@@ -1,6 +1,7 @@
 import FolioAPI
 import FolioDomain
 import Foundation
+import InvoicingService
 import Logging
 import Prometheus
 import TenantRegistry
@@ -12,17 +13,20 @@ import TenantRegistry
 package struct FolioAPIHandler: APIProtocol {
     let tenants: TenantDirectory
     let keys: APIKeyStore
+    let invoicing: InvoicingSetup
     let readiness: @Sendable () async -> Bool
     let metrics: PrometheusCollectorRegistry
 
     package init(
         tenants: TenantDirectory,
         keys: APIKeyStore,
+        invoicing: InvoicingSetup,
         readiness: @escaping @Sendable () async -> Bool,
         metrics: PrometheusCollectorRegistry
     ) {
         self.tenants = tenants
         self.keys = keys
+        self.invoicing = invoicing
         self.readiness = readiness
         self.metrics = metrics
     }

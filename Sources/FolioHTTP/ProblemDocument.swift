@@ -10,6 +10,8 @@ struct ProblemDocument: Encodable {
     let code: String
     let detail: String
     let requestId: String
+    let providerCode: String?
+    let providerRequestId: String?
     let errors: [APIProblem.FieldError]?
 
     init(_ problem: APIProblem, requestID: String) {
@@ -19,6 +21,8 @@ struct ProblemDocument: Encodable {
         self.code = problem.code
         self.detail = problem.detail
         self.requestId = requestID
+        self.providerCode = problem.providerCode
+        self.providerRequestId = problem.providerRequestID
         self.errors = problem.fieldErrors.isEmpty ? nil : problem.fieldErrors
     }
 
@@ -36,6 +40,9 @@ struct ProblemDocument: Encodable {
         headers[.contentType] = "application/problem+json"
         if problem.status == .unauthorized {
             headers[.wwwAuthenticate] = "Bearer"
+        }
+        if let seconds = problem.retryAfterSeconds {
+            headers[.retryAfter] = String(seconds)
         }
         return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

@@ -1,14 +1,20 @@
+import AsyncHTTPClient
+import FolioDomain
 import FolioHTTP
 import FolioTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import InvoiceboxAdapter
+import InvoiceboxSandbox
+import InvoicingService
 import NIOCore
 import NIOFoundationCompat
 import PostgresNIO
 import Prometheus
 import TenantRegistry
+import TokenVault
 
 /// Folio's router over a fresh database, driven in-process, with a platform key configured.
 struct TestAPI {
@@ -16,23 +22,42 @@ struct TestAPI {
     let platformKey: String
     /// The database behind the API, for arranging failures.
     let database: PostgresClient
+    /// The simulated provider the API talks to, and its address.
+    let sandbox: InvoiceboxSandbox
+    let sandboxURL: URL
 
     /// - Parameter logs: where the application logs, when a test reads the log.
     static func run(logs: CapturedLogs? = nil, _ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
         let metrics = TestMetrics.registry
         try await TestDatabase.withFresh { database in
             let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
-            let platformKey = APIKey.generate()
-            let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
-            let handler = FolioAPIHandler(
-                tenants: TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger),
-                keys: APIKeyStore(client: database, configuredPlatformKeys: [platformKey], logger: logger),
-                readiness: { (try? await runner.isUpToDate()) ?? false },
-                metrics: metrics
-            )
-            let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
-            try await app.test(.router) { client in
-                try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database))
+            let sandboxConfiguration = SandboxConfiguration.fast
+            let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
+            try await sandbox.withRunningServer { sandboxURL in
+                let platformKey = APIKey.generate()
+                let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
+                var client = InvoiceboxClientConfiguration()
+                client.backoffBase = .milliseconds(10)
+                let invoicing = InvoicingSetup(
+                    client: database,
+                    vault: SecretVault(client: database, keys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!, logger: logger),
+                    provider: InvoiceboxGateway(http: .shared, configuration: client, logger: logger),
+                    partner: PartnerCredentials(partnerID: sandboxConfiguration.partnerID, token: Secret(sandboxConfiguration.partnerToken), baseURL: sandboxURL),
+                    providerBaseURL: sandboxURL,
+                    logger: logger,
+                    reinviteInterval: .zero
+                )
+                let handler = FolioAPIHandler(
+                    tenants: TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger),
+                    keys: APIKeyStore(client: database, configuredPlatformKeys: [platformKey], logger: logger),
+                    invoicing: invoicing,
+                    readiness: { (try? await runner.isUpToDate()) ?? false },
+                    metrics: metrics
+                )
+                let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
+                try await app.test(.router) { client in
+                    try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL))
+                }
             }
         }
     }

@@ -1,0 +1,78 @@
+import FolioAPI
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import InvoicingService
+import TenantRegistry
+
+extension FolioAPIHandler {
+    package func getInvoicing(_ input: Operations.GetInvoicing.Input) async throws -> Operations.GetInvoicing.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        return .ok(.init(body: .json(.init(try await invoicing.state(of: id)))))
+    }
+
+    package func disableInvoicing(_ input: Operations.DisableInvoicing.Input) async throws -> Operations.DisableInvoicing.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        _ = try await invoicing.disable(id, actor: actor)
+        return .ok(.init(body: .json(.init(.disabled))))
+    }
+
+    package func inviteForInvoicing(_ input: Operations.InviteForInvoicing.Input) async throws -> Operations.InviteForInvoicing.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        try Self.validate([FieldViolation.checkEmail(body.email, pointer: "/email")])
+        return .ok(.init(body: .json(.init(try await invoicing.invite(id, email: body.email)))))
+    }
+
+    package func activateInvoicing(_ input: Operations.ActivateInvoicing.Input) async throws -> Operations.ActivateInvoicing.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        try Self.validate([FieldViolation.checkToken(body.activationCode, pointer: "/activationCode", lengths: 1...36)])
+        return .ok(.init(body: .json(.init(try await invoicing.activate(id, code: body.activationCode, actor: actor)))))
+    }
+
+    package func putInvoicingCredentials(_ input: Operations.PutInvoicingCredentials.Input) async throws -> Operations.PutInvoicingCredentials.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        var violations: [FieldViolation?] = [
+            UUID(uuidString: body.merchantId) == nil || body.merchantId.count != 36
+                ? FieldViolation(pointer: "/merchantId", code: "invalid_format", detail: "must be the shop's UUID") : nil,
+            FieldViolation.checkToken(body.token.revealed, pointer: "/token", lengths: 8...512),
+        ]
+        if let key = body.notificationKey {
+            violations.append(FieldViolation.checkToken(key.revealed, pointer: "/notificationKey", lengths: 1...256))
+        }
+        try Self.validate(violations)
+        let state = try await invoicing.connect(
+            id, merchantID: body.merchantId.lowercased(), token: body.token, notificationKey: body.notificationKey,
+            apiPrefix: body.apiPrefix == .l3 ? .l3 : .v3, actor: actor
+        )
+        return .ok(.init(body: .json(.init(state))))
+    }
+
+    /// The tenant of the path, if the caller may reach it and it exists.
+    func existingTenant(_ raw: String) async throws -> TenantID {
+        let id = try reachableTenant(raw)
+        guard try await tenants.tenant(id) != nil else { throw APIProblem.tenantNotFound(id.description) }
+        return id
+    }
+
+    static func validate(_ violations: [FieldViolation?]) throws {
+        let found = violations.compactMap { $0 }
+        guard found.isEmpty else { throw ValidationFailure(violations: found) }
+    }
+}
+
+extension Components.Schemas.InvoicingState {
+    init(_ state: InvoicingState) {
+        self.init(
+            state: .init(rawValue: state.stage.rawValue) ?? .disabled,
+            invitedEmail: state.invitedEmail,
+            invitedAt: state.invitedAt,
+            merchantId: state.merchantID,
+            activatedAt: state.activatedAt,
+            tokenLastFour: state.tokenLastFour,
+            hasNotificationKey: state.hasNotificationKey
+        )
+    }
+}

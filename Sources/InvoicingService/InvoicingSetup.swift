@@ -1,0 +1,139 @@
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import Logging
+import PostgresNIO
+import TokenVault
+
+/// The host's "Enable invoicing" button: invite, activate by code, or connect an existing shop;
+/// and disable again. Tokens go to the vault and nowhere else.
+package struct InvoicingSetup: Sendable {
+    let client: PostgresClient
+    let vault: SecretVault
+    let provider: any PaymentProvider
+    /// `nil` when the platform has no partner account: invite and activation are then refused.
+    let partner: PartnerCredentials?
+    let providerBaseURL: URL
+    let logger: Logger
+    /// The shortest time between two invitations of one tenant.
+    let reinviteInterval: Duration
+
+    package init(client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger, reinviteInterval: Duration = .seconds(60)) {
+        self.client = client
+        self.vault = vault
+        self.provider = provider
+        self.partner = partner
+        self.providerBaseURL = providerBaseURL
+        self.logger = logger
+        self.reinviteInterval = reinviteInterval
+    }
+
+    static let tokenPurpose = VaultPurpose(InvoicingSecret.apiToken)!
+    static let notificationKeyPurpose = VaultPurpose(InvoicingSecret.notificationKey)!
+
+    package func state(of tenant: TenantID) async throws -> InvoicingState {
+        let rows = try await client.query(
+            """
+            SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key
+            FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
+            """,
+            logger: logger
+        )
+        for try await (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) in rows.decode(
+            (String, String?, Date?, String?, Date?, String?, Bool).self
+        ) {
+            return InvoicingState(
+                stage: InvoicingState.Stage(rawValue: stage) ?? .disabled, invitedEmail: email, invitedAt: invitedAt,
+                merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
+            )
+        }
+        return .disabled
+    }
+
+    /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,
+    /// but not more often than `reinviteInterval`.
+    package func invite(_ tenant: TenantID, email: String) async throws -> InvoicingState {
+        guard let partner else { throw InvoicingError.partnerNotConfigured }
+        let current = try await state(of: tenant)
+        guard current.stage != .active else { throw InvoicingError.alreadyActive }
+        if let invitedAt = current.invitedAt, Date().timeIntervalSince(invitedAt) < Double(reinviteInterval.components.seconds) {
+            throw InvoicingError.inviteTooSoon(retryAfterSeconds: Int(Double(reinviteInterval.components.seconds) - Date().timeIntervalSince(invitedAt)) + 1)
+        }
+        let invitationID = try await provider.invite(email: email, partner: partner)
+        try await client.query(
+            """
+            INSERT INTO folio.tenant_invoicing (tenant_id, state, invited_email, invitation_id, invited_at)
+            VALUES (\(tenant.rawValue), 'invited', \(email), \(invitationID), now())
+            ON CONFLICT (tenant_id) DO UPDATE SET state = 'invited', invited_email = excluded.invited_email,
+                invitation_id = excluded.invitation_id, invited_at = now(), updated_at = now()
+            WHERE folio.tenant_invoicing.state <> 'active'
+            """,
+            logger: logger
+        )
+        logger.info("invoicing invitation sent", metadata: ["tenant.id": "\(tenant)"])
+        return try await state(of: tenant)
+    }
+
+    /// Turns the activation code the tenant received into its shop: the token is checked with the
+    /// provider, then stored in the vault, and only then is the tenant active.
+    package func activate(_ tenant: TenantID, code: String, actor: String) async throws -> InvoicingState {
+        guard let partner else { throw InvoicingError.partnerNotConfigured }
+        let current = try await state(of: tenant)
+        guard current.stage != .active else { throw InvoicingError.alreadyActive }
+        guard current.stage == .invited else { throw InvoicingError.notInvited }
+        let shop: ActivatedShop
+        do {
+            shop = try await provider.activate(code: code, partner: partner)
+        } catch let error as InvoiceboxError {
+            guard case .rejected = error else { throw error }
+            throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
+        }
+        return try await connect(tenant, merchantID: shop.merchantID, token: shop.token, notificationKey: nil, apiPrefix: .v3, actor: actor)
+    }
+
+    /// Connects a shop the tenant already has. The token is verified before it is stored.
+    package func connect(
+        _ tenant: TenantID,
+        merchantID: String,
+        token: Secret,
+        notificationKey: Secret?,
+        apiPrefix: ShopCredentials.APIPrefix,
+        actor: String
+    ) async throws -> InvoicingState {
+        let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix)
+        guard try await provider.checkToken(of: shop) else { throw InvoicingError.credentialsRejected }
+        try await vault.store(token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor)
+        if let notificationKey {
+            try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
+        } else {
+            _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
+        }
+        try await client.query(
+            """
+            INSERT INTO folio.tenant_invoicing
+                (tenant_id, state, merchant_id, api_prefix, token_last_four, has_notification_key, activated_at)
+            VALUES (\(tenant.rawValue), 'active', \(merchantID), \(apiPrefix.rawValue), \(token.lastFour), \(notificationKey != nil), now())
+            ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
+                api_prefix = excluded.api_prefix, token_last_four = excluded.token_last_four,
+                has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
+            """,
+            logger: logger
+        )
+        logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(merchantID)"])
+        return try await state(of: tenant)
+    }
+
+    /// Disables invoicing and destroys the stored secrets; invoices stay readable.
+    /// Returns whether invoicing was enabled or invited.
+    package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
+        _ = try await vault.deleteAll(tenant: tenant, actor: actor)
+        let rows = try await client.query(
+            "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
+            logger: logger
+        )
+        var existed = false
+        for try await _ in rows { existed = true }
+        logger.info("invoicing disabled", metadata: ["tenant.id": "\(tenant)"])
+        return existed
+    }
+}

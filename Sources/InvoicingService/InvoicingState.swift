@@ -1,0 +1,56 @@
+import FolioDomain
+import Foundation
+
+/// Where a tenant stands with its payment provider.
+package struct InvoicingState: Sendable, Equatable {
+    package enum Stage: String, Sendable {
+        /// Never enabled, or disabled since.
+        case disabled
+        /// Invited by e-mail; waiting for the activation code.
+        case invited
+        /// A shop is connected and its token is in the vault.
+        case active
+    }
+
+    package var stage: Stage
+    package var invitedEmail: String?
+    package var invitedAt: Date?
+    package var merchantID: String?
+    package var activatedAt: Date?
+    package var tokenLastFour: String?
+    package var hasNotificationKey: Bool
+
+    package static let disabled = InvoicingState(stage: .disabled, hasNotificationKey: false)
+
+    package init(stage: Stage, invitedEmail: String? = nil, invitedAt: Date? = nil, merchantID: String? = nil, activatedAt: Date? = nil, tokenLastFour: String? = nil, hasNotificationKey: Bool) {
+        self.stage = stage
+        self.invitedEmail = invitedEmail
+        self.invitedAt = invitedAt
+        self.merchantID = merchantID
+        self.activatedAt = activatedAt
+        self.tokenLastFour = tokenLastFour
+        self.hasNotificationKey = hasNotificationKey
+    }
+}
+
+/// The vault purposes of the provider's secrets.
+package enum InvoicingSecret {
+    package static let apiToken = "invoicebox.api_token"
+    package static let notificationKey = "invoicebox.notification_key"
+}
+
+/// Why an invoicing step was refused; mapped to problems by the API layer.
+package enum InvoicingError: Error, Equatable, Sendable {
+    /// The provider refused the token (on activation, or when credentials were given).
+    case credentialsRejected
+    /// The partner account is not configured (FOLIO_INVOICEBOX_PARTNER_ID / _TOKEN).
+    case partnerNotConfigured
+    /// Activation needs an invitation first.
+    case notInvited
+    /// The tenant already invoices; disable it first to start over.
+    case alreadyActive
+    /// The last invitation went out moments ago.
+    case inviteTooSoon(retryAfterSeconds: Int)
+    /// The provider refused the activation code.
+    case activationCodeRejected(providerCode: String?, requestID: String?)
+}
