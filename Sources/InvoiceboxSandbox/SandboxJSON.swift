@@ -131,6 +131,10 @@ struct FilterQuery {
     /// Numbers compare as numbers, timestamps as instants (with or without an offset), the rest as text.
     static func compare(_ left: Any?, _ right: Any?) -> Int {
         guard let leftText = text(left), let rightText = text(right) else { return text(left) == nil ? (text(right) == nil ? 0 : -1) : 1 }
+        // The sandbox's own timestamps are all UTC in one format: their text sorts by time.
+        if leftText.count == rightText.count, leftText.hasSuffix("+00:00"), rightText.hasSuffix("+00:00") {
+            return leftText < rightText ? -1 : (leftText > rightText ? 1 : 0)
+        }
         if let a = Double(leftText), let b = Double(rightText) { return a < b ? -1 : (a > b ? 1 : 0) }
         if let a = date(leftText), let b = date(rightText) { return a < b ? -1 : (a > b ? 1 : 0) }
         return leftText < rightText ? -1 : (leftText > rightText ? 1 : 0)

@@ -24,6 +24,18 @@ package actor SandboxState {
     private var attempts: [NotificationAttempt] = []
     private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
     private let outbox: AsyncStream<PendingNotification>.Continuation
+    /// Made once: a formatter is costly to create, and every answer carries several timestamps.
+    private let timestamps: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter
+    }()
+
+    /// The API writes `+00:00`, not `Z`.
+    private func timestamp(_ date: Date) -> String {
+        String(timestamps.string(from: date).dropLast()) + "+00:00"
+    }
 
     init(configuration: SandboxConfiguration, outbox: AsyncStream<PendingNotification>.Continuation) {
         self.configuration = configuration
@@ -385,10 +397,10 @@ package actor SandboxState {
         object["amount"] = SandboxMoney.number(order.amountMinor)
         object["vatAmount"] = SandboxMoney.number(order.vatMinor)
         object["currencyId"] = order.currency
-        object["createdAt"] = OrderValidation.format(order.createdAt)
-        object["expirationDate"] = OrderValidation.format(order.expirationDate)
+        object["createdAt"] = timestamp(order.createdAt)
+        object["expirationDate"] = timestamp(order.expirationDate)
         object["paymentUrl"] = "\(configuration.paymentPageBaseURL)/order/\(order.containerID)"
-        if let paidAt = order.paidAt { object["paidAt"] = OrderValidation.format(paidAt) }
+        if let paidAt = order.paidAt { object["paidAt"] = timestamp(paidAt) }
         return object
     }
 
@@ -397,7 +409,7 @@ package actor SandboxState {
             "id": refund.id, "parentId": refund.parentID, "merchantId": refund.merchantID,
             "merchantOrderId": refund.merchantOrderID, "description": refund.description,
             "amount": SandboxMoney.number(refund.amountMinor), "vatAmount": SandboxMoney.number(refund.vatMinor),
-            "currencyId": refund.currency, "status": refund.status, "createdAt": OrderValidation.format(refund.createdAt),
+            "currencyId": refund.currency, "status": refund.status, "createdAt": timestamp(refund.createdAt),
             "basketItems": (try? JSONSerialization.jsonObject(with: refund.basketItems)) ?? [Any](),
         ]
     }

@@ -86,3 +86,32 @@ import Testing
         #expect(url == "https://api.invoicebox.ru/v3/filter/api/order/order?createdAt%5B_ge%5D=2024-08-01T00%3A00%3A00%2B03%3A00&status%5B%5D=created")
     }
 }
+
+@Suite struct WireDateTests {
+    @Test(arguments: [
+        ("2024-08-12T14:00:00+03:00", 1_723_460_400.0),
+        ("2024-08-12T11:00:00Z", 1_723_460_400.0),
+        ("2024-08-12T11:00:00+00:00", 1_723_460_400.0),
+        ("2024-08-12T05:30:00-05:30", 1_723_460_400.0),
+        ("2024-02-29T00:00:00.250Z", 1_709_164_800.25),
+        ("1969-12-31T23:59:59+00:00", -1.0),
+    ])
+    func readsTheOffsetsAndFractionsThePayloadsUse(text: String, seconds: Double) {
+        #expect(WireDate.parse(text)?.timeIntervalSince1970 == seconds)
+    }
+
+    @Test(arguments: ["", "2024-08-12", "2024-08-12T14:00:00", "2024-13-01T00:00:00Z", "2024-08-12T14:00:00+0300", "2024-08-12 14:00:00Z", "2024-08-12T14:00:00+03:00x"])
+    func refusesWhatIsNotATimestamp(text: String) {
+        #expect(WireDate.parse(text) == nil)
+    }
+
+    @Test func writesUTCWithAnExplicitOffsetAndReadsItBack() {
+        for seconds in stride(from: -86_400.0 * 800, to: 86_400.0 * 40_000, by: 86_400.0 * 97 + 3_671) {
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = WireDate.format(date)
+            #expect(text.hasSuffix("+00:00"))
+            #expect(WireDate.parse(text) == date, "\(text)")
+        }
+        #expect(WireDate.format(Date(timeIntervalSince1970: 1_723_460_400)) == "2024-08-12T11:00:00+00:00")
+    }
+}
