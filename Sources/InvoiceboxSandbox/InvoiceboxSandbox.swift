@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A local simulator of Invoicebox API v3: the same paths, envelopes, validations, error codes,
 /// statuses, rate limit and signed notifications, plus an admin API (`/__sandbox/…`) for what
@@ -43,6 +44,17 @@ package final class InvoiceboxSandbox: Sendable {
         }
     }
 
+    /// Notification delivery and expiry sweeps, as a service that stops on graceful shutdown.
+    private struct BackgroundWork: Service {
+        let sandbox: InvoiceboxSandbox
+
+        func run() async throws {
+            await cancelWhenGracefulShutdown {
+                await sandbox.runBackgroundWork()
+            }
+        }
+    }
+
     /// Serves the sandbox on `host:port` (0 picks a free port) and runs `body` with its base URL.
     package func withRunningServer<Result: Sendable>(
         host: String = "127.0.0.1",
@@ -59,13 +71,27 @@ package final class InvoiceboxSandbox: Sendable {
             },
             logger: logger
         )
+        // A service group, so that the server drains and closes when `body` is done instead of
+        // being cancelled mid-connection.
+        let services = ServiceGroup(
+            configuration: .init(services: [app, BackgroundWork(sandbox: self)], gracefulShutdownSignals: [], logger: logger)
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            group.addTask { await self.runBackgroundWork() }
-            defer { group.cancelAll() }
+            group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
-            guard let boundPort = await iterator.next() else { throw CancellationError() }
-            return try await body(URL(string: "http://\(host):\(boundPort)")!)
+            guard let boundPort = await iterator.next() else {
+                group.cancelAll()
+                throw CancellationError()
+            }
+            let result: Swift.Result<Result, any Error>
+            do {
+                result = .success(try await body(URL(string: "http://\(host):\(boundPort)")!))
+            } catch {
+                result = .failure(error)
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
         }
     }
 }
