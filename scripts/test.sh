@@ -16,4 +16,14 @@ echo "test PostgreSQL cluster on 127.0.0.1:$port ($cluster)"
 
 export FOLIO_TEST_DATABASE_URL="postgres://folio@127.0.0.1:$port/postgres?sslmode=disable"
 swift build --build-tests
-swift test --skip-build "$@"
+
+# The run is long; a failure is summarised at the very end so that the tail of the output names it.
+log="$cluster/swift-test.log"
+status=0
+swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+    echo
+    echo "=== failures (full output above) ==="
+    grep -E '✘|recorded an issue|error:|Fatal error|Crash' "$log" | grep -v '^✘ Suite' | head -60 || true
+fi
+exit "$status"

@@ -151,6 +151,13 @@ extension APIProblem {
                 status: .serviceUnavailable, code: "invoicing_not_configured",
                 detail: "This Folio has no partner account with the provider (FOLIO_INVOICEBOX_PARTNER_ID); connect a shop with PUT …/invoicing/credentials."
             )
+        case .partnerRejected(let requestID):
+            var problem = APIProblem(
+                status: .serviceUnavailable, code: "invoicing_not_configured",
+                detail: "The provider refused this platform's partner credentials; the operator must fix FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN."
+            )
+            problem.providerRequestID = requestID
+            return problem
         case .alreadyActive:
             return APIProblem(status: .conflict, code: "invoicing_active", detail: "Invoicing is already active for this tenant; disable it first to start over.")
         case .notInvited:
@@ -183,6 +190,10 @@ extension APIProblem {
         case .rejected(_, let code, _, _, _):
             problem = APIProblem(status: .badGateway, code: "provider_rejected", detail: "The payment provider refused the request (\(code ?? "no code")).")
             problem.providerCode = code
+        case .existingOrderDiffers:
+            problem = APIProblem(status: .conflict, code: "provider_conflict", detail: "The provider already holds a different order under this id.")
+        case .invalidBasket(let reason):
+            problem = APIProblem(status: .unprocessableContent, code: "validation_failed", detail: "The items cannot be priced: \(reason).")
         case .rateLimited(let seconds, _):
             problem = APIProblem(status: .serviceUnavailable, code: "provider_unavailable", detail: "The payment provider's rate limit is reached; try again later.")
             problem.retryAfterSeconds = seconds

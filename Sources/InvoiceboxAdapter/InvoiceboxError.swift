@@ -21,6 +21,11 @@ package enum InvoiceboxError: Error, Equatable, Sendable, CustomStringConvertibl
     case responseTooLarge(limit: Int, requestID: String?)
     /// The connection could not be made or broke before a response.
     case transport(reason: String)
+    /// An order (or refund) with this `merchantOrderId` already exists, for another amount or
+    /// currency: it belongs to something else, and is not adopted.
+    case existingOrderDiffers(orderID: String, requestID: String?)
+    /// The request cannot be priced (empty basket, a quantity or price out of range).
+    case invalidBasket(String)
 
     package struct FieldError: Equatable, Sendable {
         package let name: String
@@ -31,9 +36,9 @@ package enum InvoiceboxError: Error, Equatable, Sendable, CustomStringConvertibl
     package var requestID: String? {
         switch self {
         case .rejected(_, _, _, _, let id), .rateLimited(_, let id), .unavailable(_, let id), .outcomeUnknown(_, let id),
-            .malformedResponse(_, _, let id), .responseTooLarge(_, let id):
+            .malformedResponse(_, _, let id), .responseTooLarge(_, let id), .existingOrderDiffers(_, let id):
             id
-        case .timedOut, .circuitOpen, .transport:
+        case .timedOut, .circuitOpen, .transport, .invalidBasket:
             nil
         }
     }
@@ -65,6 +70,10 @@ package enum InvoiceboxError: Error, Equatable, Sendable, CustomStringConvertibl
             "Invoicebox sent a response over \(limit) bytes (request id \(id ?? "none"))"
         case .transport(let reason):
             "cannot reach Invoicebox: \(reason)"
+        case .existingOrderDiffers(let orderID, let id):
+            "Invoicebox already holds order \(orderID) under this merchantOrderId, with other figures (request id \(id ?? "none"))"
+        case .invalidBasket(let reason):
+            "the basket cannot be priced: \(reason)"
         }
     }
 }

@@ -52,7 +52,7 @@ package struct InvoiceboxGateway: PaymentProvider {
     package func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
         let request = InvoiceboxTransport.Request(
             method: .POST, path: "/billing/api/order/order",
-            body: OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),
+            body: try OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),
             kind: .write, operation: "create order"
         )
         do {
@@ -61,18 +61,32 @@ package struct InvoiceboxGateway: PaymentProvider {
             return try ProviderOrder(data)
         } catch let error as InvoiceboxError {
             switch error {
-            case .outcomeUnknown, .timedOut, .transport:
-                // The order may exist: adopt it rather than risk a second one.
-                if let existing = try await order(merchantOrderID: draft.merchantOrderID, shop: shop) { return existing }
-                throw error
-            case .rejected(_, "merchant_order_id_duplicate", _, _, _):
-                // An earlier attempt, perhaps by a process that crashed, created it.
-                if let existing = try await order(merchantOrderID: draft.merchantOrderID, shop: shop) { return existing }
-                throw error
+            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
+                .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                // The order may exist (a lost or unreadable answer, or an earlier attempt, perhaps
+                // by a process that crashed): adopt it rather than risk a second one.
+                return try await adopt(draft, shop: shop, after: error)
             default:
                 throw error
             }
         }
+    }
+
+    /// The order an earlier attempt made for `draft`, checked against it; the original error when
+    /// there is none, or when the lookup itself fails (the outcome is then still unknown).
+    private func adopt(_ draft: OrderDraft, shop: ShopCredentials, after original: InvoiceboxError) async throws -> ProviderOrder {
+        let existing: ProviderOrder?
+        do {
+            existing = try await order(merchantOrderID: draft.merchantOrderID, shop: shop)
+        } catch {
+            throw original
+        }
+        guard let existing else { throw original }
+        let expected = try draft.priced
+        guard existing.amount == expected.amount, existing.currency == draft.currency.rawValue else {
+            throw InvoiceboxError.existingOrderDiffers(orderID: existing.id, requestID: original.requestID)
+        }
+        return existing
     }
 
     package func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder? {
@@ -135,8 +149,9 @@ package struct InvoiceboxGateway: PaymentProvider {
         } catch let error as InvoiceboxError {
             // After an interrupted cancel, a canceled order proves that it went through.
             switch error {
-            case .outcomeUnknown, .timedOut, .transport:
-                if let current = try await order(id: id, shop: shop), current.status == .canceled { return current }
+            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge:
+                let current = try? await order(id: id, shop: shop)
+                if let current, current.status == .canceled { return current }
                 throw error
             default:
                 throw error
@@ -158,7 +173,7 @@ package struct InvoiceboxGateway: PaymentProvider {
     package func createRefund(_ draft: RefundDraft, shop: ShopCredentials) async throws -> ProviderRefund {
         let request = InvoiceboxTransport.Request(
             method: .POST, path: "/billing/api/order/refund-order",
-            body: OrderWireFormat.createRefund(draft).serialized(), kind: .write, operation: "create refund"
+            body: try OrderWireFormat.createRefund(draft).serialized(), kind: .write, operation: "create refund"
         )
         do {
             let response = try await send(request, shop: shop)
@@ -166,10 +181,14 @@ package struct InvoiceboxGateway: PaymentProvider {
             return try ProviderRefund(data)
         } catch let error as InvoiceboxError {
             switch error {
-            case .outcomeUnknown, .timedOut, .transport, .rejected(_, "merchant_order_id_duplicate", _, _, _):
-                let refunds = try await listRefunds(parentOrderID: draft.parentOrderID, shop: shop)
-                if let existing = refunds.first(where: { $0.merchantOrderID == draft.merchantOrderID }) { return existing }
-                throw error
+            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
+                .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                let refunds = try? await listRefunds(parentOrderID: draft.parentOrderID, shop: shop)
+                guard let existing = refunds?.first(where: { $0.merchantOrderID == draft.merchantOrderID }) else { throw error }
+                guard existing.amount == (try OrderDraft.price(draft.lines)).amount else {
+                    throw InvoiceboxError.existingOrderDiffers(orderID: existing.id, requestID: error.requestID)
+                }
+                return existing
             default:
                 throw error
             }

@@ -25,6 +25,8 @@ package struct InvoiceboxClientConfiguration: Sendable {
     package var window: Duration = .seconds(30)
     package var breakerThreshold = 5
     package var breakerOpenFor: Duration = .seconds(30)
+    /// A retry is not started with less than this left of the budget.
+    package var minimumRetryBudget: Duration = .seconds(1)
 
     package init() {}
 }
@@ -89,14 +91,22 @@ struct InvoiceboxTransport: Sendable {
         var lastError = InvoiceboxError.timedOut(operation: request.operation)
 
         for attempt in 1...attempts {
-            try await breaker.permit(breakerKey)
+            // The slot comes first: waiting for it must not hold the breaker's half-open probe.
+            let booked: Bool
             do {
-                try await limiter.acquire(accountKey)
+                booked = try await limiter.acquire(accountKey, before: deadline)
             } catch {
                 throw .timedOut(operation: request.operation)
             }
+            guard booked else {
+                throw .rateLimited(retryAfterSeconds: Int(configuration.window.components.seconds), requestID: nil)
+            }
+            try await breaker.permit(breakerKey)
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw .timedOut(operation: request.operation) }
+            guard remaining > .zero else {
+                await breaker.recordNeutral(breakerKey)
+                throw .timedOut(operation: request.operation)
+            }
 
             let outcome = await exchange(request, baseURL: baseURL, prefix: prefix, token: token, timeout: remaining)
             let retryDelay: Duration?
@@ -113,7 +123,9 @@ struct InvoiceboxTransport: Sendable {
                         throw error
                     }
                 case 429:
-                    await breaker.recordFailure(breakerKey)
+                    // One shop over its own limit says nothing about the provider's health, and
+                    // the breaker is shared by every shop on this base URL.
+                    await breaker.recordNeutral(breakerKey)
                     let retryAfter = Self.retryAfter(headers)
                     lastError = .rateLimited(retryAfterSeconds: retryAfter.map { Int($0.components.seconds) }, requestID: requestID)
                     guard request.kind == .read else { throw lastError }
@@ -149,7 +161,7 @@ struct InvoiceboxTransport: Sendable {
                 throw .responseTooLarge(limit: configuration.responseSizeLimit, requestID: requestID)
             }
 
-            guard attempt < attempts, let retryDelay, ContinuousClock.now + retryDelay < deadline else { break }
+            guard attempt < attempts, let retryDelay, ContinuousClock.now + retryDelay + configuration.minimumRetryBudget < deadline else { break }
             logger.debug("retrying Invoicebox read", metadata: ["operation": "\(request.operation)", "attempt": "\(attempt)"])
             do {
                 try await Task.sleep(for: retryDelay)

@@ -114,9 +114,19 @@ package struct OrderDraft: Sendable, Equatable {
 
     /// The lines priced by the provider's rules, and the order totals they add up to.
     package var priced: (lines: [PricedLine], amount: MinorUnits, vat: MinorUnits) {
-        let lines = lines.map { Basket.price($0.basket) }
-        let totals = Basket.totals(of: lines)
-        return (lines, totals.amount, totals.vat)
+        get throws(InvoiceboxError) {
+            try OrderDraft.price(lines)
+        }
+    }
+
+    static func price(_ lines: [OrderLine]) throws(InvoiceboxError) -> (lines: [PricedLine], amount: MinorUnits, vat: MinorUnits) {
+        do {
+            let priced = try lines.map { line throws(BasketError) in try Basket.price(line.basket) }
+            let totals = try Basket.totals(of: priced)
+            return (priced, totals.amount, totals.vat)
+        } catch {
+            throw .invalidBasket(error.description)
+        }
     }
 }
 

@@ -3,8 +3,8 @@ import Foundation
 
 /// The request bodies of invoicebox-api.md §9.1 and §12.2, built from drafts.
 enum OrderWireFormat {
-    static func createOrder(_ draft: OrderDraft, merchantID: String) -> WireJSON {
-        let priced = draft.priced
+    static func createOrder(_ draft: OrderDraft, merchantID: String) throws(InvoiceboxError) -> WireJSON {
+        let priced = try draft.priced
         return .object([
             ("merchantId", .string(merchantID)),
             ("merchantOrderId", .string(draft.merchantOrderID)),
@@ -26,15 +26,14 @@ enum OrderWireFormat {
         ])
     }
 
-    static func createRefund(_ draft: RefundDraft) -> WireJSON {
-        let lines = draft.lines.map { Basket.price($0.basket) }
-        let totals = Basket.totals(of: lines)
+    static func createRefund(_ draft: RefundDraft) throws(InvoiceboxError) -> WireJSON {
+        let (lines, amount, vat) = try OrderDraft.price(draft.lines)
         return .object([
             ("parentId", .string(draft.parentOrderID)),
             ("merchantOrderId", .string(draft.merchantOrderID)),
             ("description", .string(draft.description)),
-            ("amount", .money(totals.amount)),
-            ("vatAmount", .money(totals.vat)),
+            ("amount", .money(amount)),
+            ("vatAmount", .money(vat)),
             ("basketItems", .array(zip(lines, draft.lines).map { basketItem($0, attributes: $1) })),
         ])
     }

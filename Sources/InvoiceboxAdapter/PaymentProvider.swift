@@ -53,6 +53,8 @@ package struct OrderQuery: Sendable, Equatable {
         items.append(("_order[createdAt]", newestFirst ? "desc" : "asc"))
         items.append(("page", String(page)))
         items.append(("pageSize", String(pageSize)))
+        items.append(("_page", String(page)))
+        items.append(("_pageSize", String(pageSize)))
         return items
     }
 }

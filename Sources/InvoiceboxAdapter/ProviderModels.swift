@@ -99,7 +99,7 @@ package struct ProviderRefund: Sendable, Equatable {
         merchantOrderID = try object.string("merchantOrderId")
         status = try object.string("status")
         amount = try object.money("amount")
-        vatAmount = try object.optionalMoney("vatAmount") ?? .zero
+        vatAmount = try object.money("vatAmount")
         currency = object.optionalString("currencyId")
         createdAt = try object.date("createdAt")
     }
@@ -119,7 +119,8 @@ package struct RefundableItem: Sendable, Equatable {
         name = try object.string("name")
         vatCode = try object.string("vatCode")
         totalAmount = try object.money("totalAmount")
-        availableAmount = try object.optionalMoney("availableAmount") ?? totalAmount
+        // Assuming the whole line when the figure is missing would overstate what can be refunded.
+        availableAmount = try object.money("availableAmount")
         availableVATAmount = try object.optionalMoney("availableVatAmount")
     }
 }

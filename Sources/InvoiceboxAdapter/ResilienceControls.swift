@@ -12,18 +12,21 @@ actor SlidingWindowLimiter {
         self.window = window
     }
 
-    /// Waits until `key` may send another request, and books it.
-    func acquire(_ key: String) async throws {
+    /// Waits until `key` may send another request, and books it. Returns false, booking
+    /// nothing, when the slot would come after `deadline`.
+    func acquire(_ key: String, before deadline: ContinuousClock.Instant) async throws -> Bool {
         while true {
             let now = ContinuousClock.now
             var times = sent[key, default: []].filter { now - $0 < window }
             if times.count < limit {
                 times.append(now)
                 sent[key] = times
-                return
+                return true
             }
             sent[key] = times
-            try await Task.sleep(until: times[0] + window, clock: .continuous)
+            let slot = times[0] + window
+            guard slot < deadline else { return false }
+            try await Task.sleep(until: slot, clock: .continuous)
         }
     }
 }

@@ -51,7 +51,8 @@ struct WireObject {
         }
         let scaled = number * 100
         let rounded = scaled.rounded()
-        guard number.isFinite, abs(scaled - rounded) < 1e-6, abs(rounded) < 9e15 else {
+        // The tolerance grows with the amount: a double's own rounding does too.
+        guard number.isFinite, abs(scaled - rounded) <= max(1e-6, abs(scaled) * 1e-12), abs(rounded) < 9e15 else {
             throw fail("\(key) is not an amount with at most two fraction digits")
         }
         return MinorUnits(Int64(rounded))
@@ -115,7 +116,7 @@ enum WireDate {
             bytes[13] == 0x3A, bytes[16] == 0x3A,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
             let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -146,6 +147,14 @@ enum WireDate {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

@@ -59,7 +59,12 @@ package struct InvoicingSetup: Sendable {
         if let invitedAt = current.invitedAt, Date().timeIntervalSince(invitedAt) < Double(reinviteInterval.components.seconds) {
             throw InvoicingError.inviteTooSoon(retryAfterSeconds: Int(Double(reinviteInterval.components.seconds) - Date().timeIntervalSince(invitedAt)) + 1)
         }
-        let invitationID = try await provider.invite(email: email, partner: partner)
+        let invitationID: String
+        do {
+            invitationID = try await provider.invite(email: email, partner: partner)
+        } catch let error as InvoiceboxError {
+            throw Self.partnerError(error)
+        }
         try await client.query(
             """
             INSERT INTO folio.tenant_invoicing (tenant_id, state, invited_email, invitation_id, invited_at)
@@ -85,10 +90,33 @@ package struct InvoicingSetup: Sendable {
         do {
             shop = try await provider.activate(code: code, partner: partner)
         } catch let error as InvoiceboxError {
-            guard case .rejected = error else { throw error }
+            guard case .rejected(let status, _, _, _, _) = error, status != 401, status != 403 else { throw Self.partnerError(error) }
             throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
         }
-        return try await connect(tenant, merchantID: shop.merchantID, token: shop.token, notificationKey: nil, apiPrefix: .v3, actor: actor)
+        // An activation code may work only once: the token is kept before anything else can
+        // fail, and a check that cannot reach the provider now does not throw it away.
+        try await store(tenant, merchantID: shop.merchantID, token: shop.token, notificationKey: nil, apiPrefix: .v3, actor: actor)
+        do {
+            let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL)
+            if try await !provider.checkToken(of: shopCredentials) {
+                _ = try await disable(tenant, actor: actor)
+                throw InvoicingError.credentialsRejected
+            }
+        } catch let error as InvoiceboxError {
+            logger.warning(
+                "activated shop's token could not be checked now; kept",
+                metadata: ["tenant.id": "\(tenant)", "error": "\(error)"]
+            )
+        }
+        return try await state(of: tenant)
+    }
+
+    /// 401 and 403 on a partner call mean the platform's partner credentials are wrong.
+    static func partnerError(_ error: InvoiceboxError) -> any Error {
+        if case .rejected(let status, _, _, _, let requestID) = error, status == 401 || status == 403 {
+            return InvoicingError.partnerRejected(requestID: requestID)
+        }
+        return error
     }
 
     /// Connects a shop the tenant already has. The token is verified before it is stored.
@@ -102,6 +130,19 @@ package struct InvoicingSetup: Sendable {
     ) async throws -> InvoicingState {
         let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix)
         guard try await provider.checkToken(of: shop) else { throw InvoicingError.credentialsRejected }
+        try await store(tenant, merchantID: merchantID, token: token, notificationKey: notificationKey, apiPrefix: apiPrefix, actor: actor)
+        return try await state(of: tenant)
+    }
+
+    /// Puts the secrets in the vault, then marks the tenant active with the shop's settings.
+    private func store(
+        _ tenant: TenantID,
+        merchantID: String,
+        token: Secret,
+        notificationKey: Secret?,
+        apiPrefix: ShopCredentials.APIPrefix,
+        actor: String
+    ) async throws {
         try await vault.store(token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor)
         if let notificationKey {
             try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
@@ -111,16 +152,16 @@ package struct InvoicingSetup: Sendable {
         try await client.query(
             """
             INSERT INTO folio.tenant_invoicing
-                (tenant_id, state, merchant_id, api_prefix, token_last_four, has_notification_key, activated_at)
-            VALUES (\(tenant.rawValue), 'active', \(merchantID), \(apiPrefix.rawValue), \(token.lastFour), \(notificationKey != nil), now())
+                (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
+            VALUES (\(tenant.rawValue), 'active', \(merchantID), \(apiPrefix.rawValue), \(providerBaseURL.absoluteString),
+                    \(token.lastFour), \(notificationKey != nil), now())
             ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
-                api_prefix = excluded.api_prefix, token_last_four = excluded.token_last_four,
+                api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
                 has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
             """,
             logger: logger
         )
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(merchantID)"])
-        return try await state(of: tenant)
     }
 
     /// Disables invoicing and destroys the stored secrets; invoices stay readable.

@@ -45,6 +45,8 @@ package enum InvoicingError: Error, Equatable, Sendable {
     case credentialsRejected
     /// The partner account is not configured (FOLIO_INVOICEBOX_PARTNER_ID / _TOKEN).
     case partnerNotConfigured
+    /// The provider refused the partner's own credentials: a platform setting is wrong.
+    case partnerRejected(requestID: String?)
     /// Activation needs an invitation first.
     case notInvited
     /// The tenant already invoices; disable it first to start over.

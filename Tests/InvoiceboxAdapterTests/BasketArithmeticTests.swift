@@ -26,7 +26,7 @@ import Testing
                 OrderLine(basket: BasketLineRequest(sku: "CITY-FEE", name: "Сбор", quantity: 1, unitPrice: MinorUnits(24_000), vatCode: .none)),
             ]
         )
-        let body = String(decoding: OrderWireFormat.createOrder(draft, merchantID: "ffffffff-ffff-ffff-ffff-ffffffffffff").serialized(), as: UTF8.self)
+        let body = String(decoding: try OrderWireFormat.createOrder(draft, merchantID: "ffffffff-ffff-ffff-ffff-ffffffffffff").serialized(), as: UTF8.self)
         #expect(body.contains(#""amount":13740.00,"vatAmount":2250.00"#))
         #expect(body.contains(#""quantity":2,"amount":6000.00,"amountWoVat":5000.00,"totalAmount":12000.00,"totalVatAmount":2000.00,"vatCode":"RUS_VAT20""#))
         #expect(body.contains(#""quantity":2,"amount":750.00,"amountWoVat":625.00,"totalAmount":1500.00,"totalVatAmount":250.00"#))
@@ -38,9 +38,9 @@ import Testing
         #expect(try JSONSerialization.jsonObject(with: Data(body.utf8)) is [String: Any])
     }
 
-    @Test func theWorkedRoundingExampleStaysWithinTheTolerance() {
+    @Test func theWorkedRoundingExampleStaysWithinTheTolerance() throws {
         // 3 nights × 4 999.99 at 20 %: the per-unit split drifts by a kopeck, which is allowed.
-        let line = Basket.price(BasketLineRequest(sku: "N", name: "night", quantity: 3, unitPrice: MinorUnits(499_999), vatCode: .twenty))
+        let line = try Basket.price(BasketLineRequest(sku: "N", name: "night", quantity: 3, unitPrice: MinorUnits(499_999), vatCode: .twenty))
         #expect(line.totalAmount == MinorUnits(1_499_997))
         #expect(line.totalVATAmount == MinorUnits(250_000))
         #expect(line.quantity == 3)
@@ -87,12 +87,30 @@ import Testing
         return found
     }
 
-    @Test func randomBasketsAlwaysSatisfyTheProvidersRules() {
+    @Test func outOfRangeLinesAreRefusedBeforeAnyArithmetic() throws {
+        let huge = BasketLineRequest(sku: "X", name: "x", quantity: .max, unitPrice: MinorUnits(.max), vatCode: .twenty)
+        #expect(throws: BasketError.quantityOutOfRange(sku: "X")) { try Basket.price(huge) }
+        let free = BasketLineRequest(sku: "Y", name: "y", quantity: 1, unitPrice: MinorUnits(0), vatCode: .none)
+        #expect(throws: BasketError.priceOutOfRange(sku: "Y")) { try Basket.price(free) }
+        let negative = BasketLineRequest(sku: "Z", name: "z", quantity: -2, unitPrice: MinorUnits(100), vatCode: .none)
+        #expect(throws: BasketError.quantityOutOfRange(sku: "Z")) { try Basket.price(negative) }
+        #expect(throws: BasketError.empty) { try Basket.totals(of: []) }
+        // Each factor at its bound: the product alone is over the total's bound.
+        let biggest = BasketLineRequest(sku: "B", name: "b", quantity: BasketError.quantities.upperBound, unitPrice: MinorUnits(BasketError.unitPrices.upperBound), vatCode: .twentyTwo)
+        #expect(throws: BasketError.totalOutOfRange) { try Basket.price(biggest) }
+        // Two lines each within the bound whose sum is not.
+        let large = BasketLineRequest(sku: "L", name: "l", quantity: 1_000, unitPrice: MinorUnits(600_000_000_000), vatCode: .twentyTwo)
+        let priced = try #require(try? Basket.price(large))
+        #expect(priced.totalVATAmount.value == 108_196_721_311_475)
+        #expect(throws: BasketError.totalOutOfRange) { try Basket.totals(of: [priced, priced]) }
+    }
+
+    @Test func randomBasketsAlwaysSatisfyTheProvidersRules() throws {
         for seed in UInt64(1)...2000 {
             var generator = SplitMix64(state: seed)
             let requests = Self.randomBasket(&generator)
-            let lines = requests.map(Basket.price)
-            let totals = Basket.totals(of: lines)
+            let lines = try requests.map { try Basket.price($0) }
+            let totals = try Basket.totals(of: lines)
             let found = Self.violations(of: lines, amount: totals.amount, vat: totals.vat)
             #expect(found.isEmpty, "seed \(seed): \(found)")
             // No money is created or lost by the pricing.

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FolioDomain
 import Foundation
 import InvoiceboxSandbox
@@ -69,7 +70,7 @@ import Testing
         try await SandboxHarness.run { harness async throws in
             let draft = harness.draft("DUP-1")
             let first = try await harness.gateway.createOrder(draft, shop: harness.shop)
-            let body = OrderWireFormat.createOrder(draft, merchantID: harness.shop.merchantID).serialized()
+            let body = try OrderWireFormat.createOrder(draft, merchantID: harness.shop.merchantID).serialized()
             let error = await #expect(throws: InvoiceboxError.self) {
                 try await harness.gateway.transport.send(
                     .init(method: .POST, path: "/billing/api/order/order", body: body, kind: .write, operation: "create order"),
@@ -97,6 +98,12 @@ import Testing
         try await SandboxHarness.run { harness async throws in
             var shop = harness.shop
             shop.apiPrefix = .l3
+            // A fault armed for l3 paths only proves the call really went there.
+            try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","pathContains":"/l3/","count":1}"#)
+            var client = SandboxHarness.fastClient
+            client.readAttempts = 1
+            let oneShot = InvoiceboxGateway(http: .shared, configuration: client, logger: SandboxHarness.logger)
+            await #expect(throws: InvoiceboxError.self) { try await oneShot.listOrders(OrderQuery(), shop: shop) }
             let order = try await harness.gateway.createOrder(harness.draft(), shop: shop)
             #expect(try await harness.gateway.order(id: order.id, shop: harness.shop)?.id == order.id)
         }

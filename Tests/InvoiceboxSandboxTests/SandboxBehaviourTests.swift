@@ -81,8 +81,18 @@ import Testing
             #expect(try await count("status%5B_ne%5D=completed") == (3, 3))
             #expect(try await count("pageSize=3&page=2") == (1, 4))
             #expect(try await count("_pageSize=3&_page=2") == (1, 4))
-            #expect(try await count("createdAt%5B_ge%5D=2000-01-01T00%3A00%3A00%2B03%3A00") == (4, 4))
-            #expect(try await count("createdAt%5B_ge%5D=2000-01-01T00%3A00%3A00") == (4, 4))
+            // Bounds near now, where the offset decides: the UTC clock time of an hour ago is four
+            // hours ago when read at +03:00 and two hours ahead when read at -03:00; the `+` is
+            // encoded because a bare one would read as a space.
+            let utc = ISO8601DateFormatter()
+            utc.formatOptions = [.withInternetDateTime]
+            utc.timeZone = TimeZone(identifier: "UTC")
+            let hourAgo = String(utc.string(from: Date().addingTimeInterval(-3600)).dropLast())
+            #expect(try await count("createdAt%5B_ge%5D=\(hourAgo)") == (4, 4))
+            #expect(try await count("createdAt%5B_ge%5D=\(hourAgo)%2B00%3A00") == (4, 4))
+            #expect(try await count("createdAt%5B_ge%5D=\(hourAgo)%2B03%3A00") == (4, 4))
+            #expect(try await count("createdAt%5B_ge%5D=\(hourAgo)-03%3A00") == (0, 0))
+            #expect(try await count("createdAt%5B_lt%5D=\(hourAgo)-03%3A00") == (4, 4))
             let refused = try await client.send(.GET, "/v3/filter/api/order/order?_order=createdAt:desc", token: shop.token)
             #expect(refused.status == 422)
             let defaultPage = try await client.send(.GET, "/v3/filter/api/order/order", token: shop.token)
