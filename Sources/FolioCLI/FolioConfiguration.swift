@@ -21,6 +21,8 @@ package struct FolioConfiguration: Sendable {
     package var logLevel: Logger.Level
     package var migrationsDirectory: URL
     package var migrationConcurrency: Int
+    /// The largest invoice total accepted, in minor units.
+    package var maximumInvoiceAmount: Int64
 
     /// What a command cannot run without.
     package struct Requirements: Sendable {
@@ -80,6 +82,8 @@ package struct FolioConfiguration: Sendable {
             let logLevel = level()
             let migrations = URL(fileURLWithPath: value("FOLIO_MIGRATIONS_DIR") ?? "Migrations", isDirectory: true)
             let concurrency = integer("FOLIO_MIGRATION_CONCURRENCY", default: 4, range: 1...64)
+            // 10,000,000.00 in the currency's main unit; far above a stay, low enough to catch a typo.
+            let maximumAmount = integer("FOLIO_MAX_INVOICE_AMOUNT", default: 1_000_000_000, range: 1...1_000_000_000_000_000)
 
             guard let database, let publicBaseURL else { return nil }
             return FolioConfiguration(
@@ -95,7 +99,8 @@ package struct FolioConfiguration: Sendable {
                 hostWebhookURL: webhookURL,
                 logLevel: logLevel,
                 migrationsDirectory: migrations,
-                migrationConcurrency: concurrency
+                migrationConcurrency: concurrency,
+                maximumInvoiceAmount: Int64(maximumAmount)
             )
         }
 

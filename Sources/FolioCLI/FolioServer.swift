@@ -48,22 +48,31 @@ enum FolioServer {
         if let partnerID = configuration.invoiceboxPartnerID, let token = configuration.invoiceboxPartnerToken {
             partner = PartnerCredentials(partnerID: partnerID, token: token, baseURL: configuration.invoiceboxBaseURL)
         }
+        let tenants = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: Logger(label: "folio.registry"))
+        let provider = InvoiceboxGateway(http: httpClient, logger: Logger(label: "folio.invoicebox"))
+        let invoicing = InvoicingSetup(
+            client: client, vault: vault, provider: provider,
+            partner: partner, providerBaseURL: configuration.invoiceboxBaseURL, logger: Logger(label: "folio.invoicing")
+        )
+        let invoices = InvoiceBook(
+            tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: configuration.publicBaseURL,
+            maximumAmount: configuration.maximumInvoiceAmount, logger: Logger(label: "folio.invoices")
+        )
         let handler = FolioAPIHandler(
-            tenants: TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: Logger(label: "folio.registry")),
+            tenants: tenants,
             keys: APIKeyStore(client: client, configuredPlatformKeys: configuration.platformKeys, logger: Logger(label: "folio.auth")),
-            invoicing: InvoicingSetup(
-                client: client, vault: vault,
-                provider: InvoiceboxGateway(http: httpClient, logger: Logger(label: "folio.invoicebox")),
-                partner: partner, providerBaseURL: configuration.invoiceboxBaseURL, logger: Logger(label: "folio.invoicing")
-            ),
+            invoicing: invoicing,
+            invoices: invoices,
+            idempotency: IdempotencyStore(tenants: tenants, logger: Logger(label: "folio.idempotency")),
             readiness: { (try? await runner.isUpToDate()) ?? false },
             metrics: metrics
         )
+        let recovery = InvoiceRecovery(client: client, book: invoices, logger: Logger(label: "folio.recovery"))
 
         var app = Application(
             router: try FolioApplication.buildRouter(handler: handler),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
-            services: [client],
+            services: [client, recovery],
             logger: logger
         )
         app.beforeServerStarts {

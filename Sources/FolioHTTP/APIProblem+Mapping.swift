@@ -33,6 +33,8 @@ extension APIProblem {
             return .serviceUnavailable
         case let error as InvoicingError:
             return from(error)
+        case let error as InvoiceError:
+            return from(error)
         case let error as InvoiceboxError:
             return from(error)
         case VaultError.unknownTenant(let id):
@@ -54,7 +56,7 @@ extension APIProblem {
         let underlying = error.underlyingError
         if underlying is APIProblem || underlying is ValidationFailure || underlying is RegistryError
             || underlying is RegistryConflict || underlying is MigrationError
-            || underlying is InvoicingError || underlying is InvoiceboxError || underlying is VaultError
+            || underlying is InvoicingError || underlying is InvoiceError || underlying is InvoiceboxError || underlying is VaultError
             || underlying is DecodingError || underlying is PSQLError || underlying is PostgresTransactionError
         {
             return from(underlying, method: method)
@@ -175,12 +177,32 @@ extension APIProblem {
             problem.providerCode = providerCode
             problem.providerRequestID = requestID
             return problem
+        case .notActive:
+            return APIProblem(
+                status: .conflict, code: "invoicing_not_active",
+                detail: "This tenant has not enabled invoicing: invite and activate it, or connect a shop, first."
+            )
         case .credentialsRejected:
             return APIProblem(
                 status: .unprocessableContent, code: "invalid_credentials",
                 detail: "The provider did not accept the token for this merchant; nothing was stored.",
                 fieldErrors: [FieldError(pointer: "/token", code: "rejected", detail: "not accepted by the provider")]
             )
+        }
+    }
+
+    private static func from(_ error: InvoiceError) -> APIProblem {
+        switch error {
+        case .notFound:
+            return APIProblem(status: .notFound, code: "invoice_not_found", detail: "No such invoice for this tenant.")
+        case .notCancelable(let status, let providerCode, let requestID):
+            var problem = APIProblem(
+                status: .conflict, code: "invoice_not_cancelable",
+                detail: "The invoice is \(status.rawValue) and can no longer be canceled."
+            )
+            problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
         }
     }
 

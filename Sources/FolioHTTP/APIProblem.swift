@@ -18,7 +18,7 @@ package struct APIProblem: Error, Sendable, Equatable {
     package var retryAfterSeconds: Int?
 
     /// One offending field: a JSON pointer into the body, or the name of a parameter.
-    package struct FieldError: Sendable, Equatable, Encodable {
+    package struct FieldError: Sendable, Equatable, Codable {
         package var pointer: String?
         package var parameter: String?
         package let code: String

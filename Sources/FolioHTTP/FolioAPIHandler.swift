@@ -14,6 +14,8 @@ package struct FolioAPIHandler: APIProtocol {
     let tenants: TenantDirectory
     let keys: APIKeyStore
     let invoicing: InvoicingSetup
+    let invoices: InvoiceBook
+    let idempotency: IdempotencyStore
     let readiness: @Sendable () async -> Bool
     let metrics: PrometheusCollectorRegistry
 
@@ -21,12 +23,16 @@ package struct FolioAPIHandler: APIProtocol {
         tenants: TenantDirectory,
         keys: APIKeyStore,
         invoicing: InvoicingSetup,
+        invoices: InvoiceBook,
+        idempotency: IdempotencyStore,
         readiness: @escaping @Sendable () async -> Bool,
         metrics: PrometheusCollectorRegistry
     ) {
         self.tenants = tenants
         self.keys = keys
         self.invoicing = invoicing
+        self.invoices = invoices
+        self.idempotency = idempotency
         self.readiness = readiness
         self.metrics = metrics
     }

@@ -2,8 +2,8 @@ import FolioDomain
 import Foundation
 
 /// The payer named in an order.
-package struct OrderCustomer: Sendable, Equatable {
-    package enum Kind: String, Sendable {
+package struct OrderCustomer: Sendable, Equatable, Codable {
+    package enum Kind: String, Sendable, Codable {
         /// An individual: pays online.
         case `private`
         /// An organisation or sole proprietor: may pay by invoice.

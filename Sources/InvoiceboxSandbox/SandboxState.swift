@@ -310,6 +310,11 @@ package actor SandboxState {
         orders.values.filter { $0.merchantID == merchantID }.map(\.id)
     }
 
+    /// An order as the sandbox holds it, for tests and demos to inspect.
+    func order(id: String) -> SandboxOrder? {
+        orders[id]
+    }
+
     // MARK: - Refunds
 
     func refundableItems(orderID: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {

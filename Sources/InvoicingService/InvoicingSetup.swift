@@ -50,6 +50,25 @@ package struct InvoicingSetup: Sendable {
         return .disabled
     }
 
+    /// The active shop of a tenant, with its token from the vault.
+    package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
+        let rows = try await client.query(
+            """
+            SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
+            WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
+            """,
+            logger: logger
+        )
+        for try await (merchantID, prefix, baseURL) in rows.decode((String, String, String?).self) {
+            guard let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
+            return ShopCredentials(
+                merchantID: merchantID, token: token, baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
+                apiPrefix: ShopCredentials.APIPrefix(rawValue: prefix) ?? .v3
+            )
+        }
+        throw InvoicingError.notActive
+    }
+
     /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,
     /// but not more often than `reinviteInterval`.
     package func invite(_ tenant: TenantID, email: String) async throws -> InvoicingState {

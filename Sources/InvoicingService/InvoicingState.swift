@@ -55,4 +55,13 @@ package enum InvoicingError: Error, Equatable, Sendable {
     case inviteTooSoon(retryAfterSeconds: Int)
     /// The provider refused the activation code.
     case activationCodeRejected(providerCode: String?, requestID: String?)
+    /// Invoices need an active shop.
+    case notActive
+}
+
+/// Why an invoice operation was refused; mapped to problems by the API layer.
+package enum InvoiceError: Error, Equatable, Sendable {
+    case notFound
+    /// Only an unpaid invoice can be canceled; `status` is where it is now.
+    case notCancelable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)
 }

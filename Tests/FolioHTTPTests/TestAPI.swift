@@ -25,6 +25,9 @@ struct TestAPI {
     /// The simulated provider the API talks to, and its address.
     let sandbox: InvoiceboxSandbox
     let sandboxURL: URL
+    /// The job that finishes pending invoices, run by hand in tests.
+    let recovery: InvoiceRecovery
+    static let maximumInvoiceAmount: Int64 = 100_000_000
 
     /// - Parameter logs: where the application logs, when a test reads the log.
     static func run(logs: CapturedLogs? = nil, _ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
@@ -38,25 +41,34 @@ struct TestAPI {
                 let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
                 var client = InvoiceboxClientConfiguration()
                 client.backoffBase = .milliseconds(10)
+                let provider = InvoiceboxGateway(http: .shared, configuration: client, logger: logger)
+                let tenants = TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
                 let invoicing = InvoicingSetup(
                     client: database,
                     vault: SecretVault(client: database, keys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!, logger: logger),
-                    provider: InvoiceboxGateway(http: .shared, configuration: client, logger: logger),
+                    provider: provider,
                     partner: PartnerCredentials(partnerID: sandboxConfiguration.partnerID, token: Secret(sandboxConfiguration.partnerToken), baseURL: sandboxURL),
                     providerBaseURL: sandboxURL,
                     logger: logger,
                     reinviteInterval: .zero
                 )
+                let invoices = InvoiceBook(
+                    tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:9")!,
+                    maximumAmount: TestAPI.maximumInvoiceAmount, logger: logger
+                )
                 let handler = FolioAPIHandler(
-                    tenants: TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger),
+                    tenants: tenants,
                     keys: APIKeyStore(client: database, configuredPlatformKeys: [platformKey], logger: logger),
                     invoicing: invoicing,
+                    invoices: invoices,
+                    idempotency: IdempotencyStore(tenants: tenants, logger: logger),
                     readiness: { (try? await runner.isUpToDate()) ?? false },
                     metrics: metrics
                 )
+                let recovery = InvoiceRecovery(client: database, book: invoices, logger: logger)
                 let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
                 try await app.test(.router) { client in
-                    try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL))
+                    try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL, recovery: recovery))
                 }
             }
         }

@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import FolioDomain
+import FolioHTTP
+import Foundation
+import Hummingbird
+import InvoiceboxAdapter
+import InvoicingService
+import Logging
+import PostgresNIO
+import Prometheus
+import TenantRegistry
+import TokenVault
+
+/// Folio's API wired as `folio serve` wires it, on a free loopback port, for benchmarks.
+struct Stack: Sendable {
+    let database: PostgresClient
+    let tenants: TenantDirectory
+    let invoicing: InvoicingSetup
+    let provider: InvoiceboxGateway
+    let handler: FolioAPIHandler
+    let platformKey: String
+    let logger: Logger
+
+    init(database: PostgresClient, migrations: MigrationSet, sandboxURL: URL, logger: Logger) throws {
+        self.database = database
+        self.logger = logger
+        tenants = TenantDirectory(client: database, tenantMigrations: migrations.tenant, logger: logger)
+        // The benchmark measures Folio, not the provider's rate limit.
+        var client = InvoiceboxClientConfiguration()
+        client.requestsPerWindow = 1_000_000
+        provider = InvoiceboxGateway(http: .shared, configuration: client, logger: logger)
+        let vault = SecretVault(client: database, keys: KeyRing([KeyEncryptionKey(id: "bench", material: Data(repeating: 3, count: 32))])!, logger: logger)
+        invoicing = InvoicingSetup(client: database, vault: vault, provider: provider, partner: nil, providerBaseURL: sandboxURL, logger: logger)
+        let key = APIKey.generate()
+        platformKey = key.secret
+        let invoices = InvoiceBook(
+            tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:9")!,
+            maximumAmount: 1_000_000_000, logger: logger
+        )
+        handler = FolioAPIHandler(
+            tenants: tenants,
+            keys: APIKeyStore(client: database, configuredPlatformKeys: [key], logger: logger),
+            invoicing: invoicing,
+            invoices: invoices,
+            idempotency: IdempotencyStore(tenants: tenants, logger: logger),
+            readiness: { true },
+            metrics: PrometheusCollectorRegistry()
+        )
+    }
+
+    /// Serves the API until `body` returns.
+    func serve(_ body: @Sendable (String) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: try FolioApplication.buildRouter(handler: handler),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            defer { group.cancelAll() }
+            try await body("http://127.0.0.1:\(port)")
+        }
+    }
+
+    /// Connects the tenant to a sandbox shop, as `PUT …/invoicing/credentials` does.
+    func connect(_ tenant: TenantID, shop: (id: String, token: String, notificationKey: String), sandboxURL: URL) async throws {
+        _ = try await invoicing.connect(tenant, merchantID: shop.id, token: Secret(shop.token), notificationKey: nil, apiPrefix: .v3, actor: "bench")
+    }
+
+    static let benchmarkRequest = InvoiceRequest(
+        reservationID: "SZ-77120", description: "Stay at Hotel Aurora", currency: "RUB",
+        customer: OrderCustomer(kind: .private, name: "Irina Sokolova", email: "guest@example.org"),
+        items: [
+            .init(sku: "ROOM", name: "Standard room, 2 nights", quantity: 2, unitPrice: 450_000, vatCode: "RUS_VAT22"),
+            .init(sku: "BRKF", name: "Breakfast", quantity: 2, unitPrice: 85_050, vatCode: "RUS_VAT10"),
+        ]
+    )
+
+    /// `count` invoices in the tenant's schema, spread over the past year and over every status
+    /// a panel shows, with the stored request Folio itself writes.
+    func insertInvoices(_ tenant: TenantID, count: Int, request: InvoiceRequest, logger: Logger) async throws {
+        guard count > 0 else { return }
+        let schema = "t_" + tenant.rawValue.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await database.query(
+            """
+            INSERT INTO \(unescaped: "\"\(schema)\"").invoices
+                (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request,
+                 provider_order_id, payment_url, expires_at, paid_at, created_at, updated_at)
+            SELECT gen_random_uuid(), 'R-' || (g % 5000), (ARRAY['open', 'paid', 'paid', 'canceled', 'expired'])[1 + g % 5],
+                   'RUB', 1070100, 177759, 'Stay at Hotel Aurora', \(request), gen_random_uuid()::text,
+                   'https://pay.example/' || g, now() + interval '3 days', CASE WHEN g % 5 IN (1, 2) THEN now() END,
+                   now() - (g * interval '31 seconds'), now()
+            FROM generate_series(1, \(count)) AS g
+            """,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,210 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FolioDomain
+import FolioHTTP
+import Foundation
+import Hummingbird
+import InvoiceboxAdapter
+import InvoiceboxSandbox
+import InvoicingService
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import PostgresNIO
+import Prometheus
+import TenantRegistry
+import TokenVault
+
+/// The invoice endpoints through Folio's real HTTP server, PostgreSQL and the sandbox:
+/// listing over a large database, and creating invoices against the sandbox.
+struct InvoicesBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoices",
+        abstract: "List (20 per page, with and without a status filter) over N invoices, and create invoices against the sandbox."
+    )
+
+    @Option(help: "Tenants to create.")
+    var tenants = 1000
+
+    @Option(help: "Invoices in total.")
+    var invoices = 1_000_000
+
+    @Option(help: "Invoices of the largest tenant.")
+    var largest = 200_000
+
+    @Option(help: "Concurrent clients.")
+    var concurrency = 32
+
+    @Option(help: "Seconds each throughput run lasts.")
+    var seconds = 15
+
+    @Option(help: "Sequential creates measured for Folio's own latency.")
+    var creates = 300
+
+    @Option(help: "The Migrations/ folder.")
+    var migrations = "Migrations"
+
+    func run() async throws {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        let logger = Self.quietLogger
+        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = concurrency + 8
+        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var sandboxConfiguration = SandboxConfiguration.fast
+        sandboxConfiguration.requestsPerToken = 0
+        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
+            try await sandbox.withRunningServer { sandboxURL in
+                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
+                try await stack.serve { apiURL in
+                    let ids = try await seed(stack, logger: logger)
+                    try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)
+                    let shop = await sandbox.state.addMerchant()
+                    try await stack.connect(ids.largest, shop: shop, sandboxURL: sandboxURL)
+                    try await measureCreates(apiURL: apiURL, platformKey: stack.platformKey, tenant: ids.largest, stack: stack, shop: shop, sandboxURL: sandboxURL)
+                }
+            }
+        }
+    }
+
+    /// Tenants through the registry, invoices by bulk SQL with the same row shape Folio writes.
+    func seed(_ stack: Stack, logger: Logger) async throws -> (largest: TenantID, all: [TenantID]) {
+        print("seeding \(tenants) tenants and \(invoices) invoices (largest tenant \(largest))")
+        let started = ContinuousClock.now
+        let runID = String(UUID().uuidString.prefix(8))
+        var ids: [TenantID] = []
+        for index in 0..<tenants {
+            let (tenant, _) = try await stack.tenants.register(TenantRegistration(externalID: "bench-\(runID)-\(index)", displayName: nil))
+            ids.append(tenant.id)
+        }
+        let request = Stack.benchmarkRequest
+        let others = max(1, tenants - 1)
+        let rest = max(0, invoices - largest)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add(_ index: Int) {
+                let count = index == 0 ? largest : rest / others + (index - 1 < rest % others ? 1 : 0)
+                let tenant = ids[index]
+                group.addTask { try await stack.insertInvoices(tenant, count: count, request: request, logger: logger) }
+            }
+            while next < min(4, ids.count) { add(next); next += 1 }
+            while try await group.next() != nil, next < ids.count { add(next); next += 1 }
+            try await group.waitForAll()
+        }
+        try await stack.database.query("ANALYZE", logger: logger)
+        print("  seeded in \(Stats.seconds(ContinuousClock.now - started))")
+        return (ids[0], ids)
+    }
+
+    func measureLists(apiURL: String, platformKey: String, largest: TenantID, spread: [TenantID]) async throws {
+        let scenarios: [(String, @Sendable () -> String)] = [
+            ("largest tenant (\(self.largest)), first pages, no filter", { "\(apiURL)/v1/tenants/\(largest)/invoices?limit=20" }),
+            ("largest tenant, status=paid", { "\(apiURL)/v1/tenants/\(largest)/invoices?limit=20&status=paid" }),
+            ("random tenant, no filter", { "\(apiURL)/v1/tenants/\(spread.randomElement()!)/invoices?limit=20" }),
+            ("random tenant, status=open", { "\(apiURL)/v1/tenants/\(spread.randomElement()!)/invoices?limit=20&status=open" }),
+        ]
+        for (label, makeURL) in scenarios {
+            // Each client pages on through the cursor, as a panel does, for up to 10 pages.
+            let (latencies, elapsed) = try await load {
+                var url = makeURL()
+                var samples: [Duration] = []
+                for _ in 0..<10 {
+                    let begin = ContinuousClock.now
+                    let body = try await Self.call(.GET, url, key: platformKey, expect: 200)
+                    samples.append(ContinuousClock.now - begin)
+                    guard let cursor = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["nextCursor"] as? String else { break }
+                    url = makeURL() + "&cursor=" + cursor
+                }
+                return samples
+            }
+            print("list \(label), \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) requests/s, \(Stats.summary(latencies, unit: .milliseconds))")
+        }
+    }
+
+    func measureCreates(apiURL: String, platformKey: String, tenant: TenantID, stack: Stack, shop: (id: String, token: String, notificationKey: String), sandboxURL: URL) async throws {
+        let body = Self.createBody
+        let path = "\(apiURL)/v1/tenants/\(tenant)/invoices"
+        // Folio's own share: the same create through the API and straight through the adapter.
+        let credentials = ShopCredentials(merchantID: shop.id, token: Secret(shop.token), baseURL: sandboxURL)
+        var throughAPI: [Duration] = []
+        var direct: [Duration] = []
+        for index in 0..<creates {
+            let begin = ContinuousClock.now
+            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201)
+            throughAPI.append(ContinuousClock.now - begin)
+            let draft = Stack.benchmarkRequest.draft(invoiceID: UUID(), notificationURL: nil, defaultExpiry: Date().addingTimeInterval(86_400))
+            let directBegin = ContinuousClock.now
+            _ = try await stack.provider.createOrder(draft, shop: credentials)
+            direct.append(ContinuousClock.now - directBegin)
+            _ = index
+        }
+        print("create invoice, \(creates) sequential")
+        print("  through Folio's API: \(Stats.summary(throughAPI, unit: .milliseconds))")
+        print("  adapter to sandbox:  \(Stats.summary(direct, unit: .milliseconds))")
+        let added50 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.5)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.5))
+        let added99 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.99)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.99))
+        print(String(format: "  Folio's added latency per create: p50 %.2f ms, p99 %.2f ms", added50 * 1e3, added99 * 1e3))
+
+        let (latencies, elapsed) = try await load {
+            let begin = ContinuousClock.now
+            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201)
+            return [ContinuousClock.now - begin]
+        }
+        print("create invoice, \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) invoices/s, \(Stats.summary(latencies, unit: .milliseconds))")
+    }
+
+    /// Runs `work` in a loop on every client until the time is up; returns every latency.
+    func load(_ work: @escaping @Sendable () async throws -> [Duration]) async throws -> ([Duration], Duration) {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var samples: [Duration] = []
+                    while ContinuousClock.now < deadline { samples += try await work() }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return (latencies, ContinuousClock.now - started)
+    }
+
+    static func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, key: String, body: String? = nil, expect: Int) async throws -> Data {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let data = Data(buffer: try await response.body.collect(upTo: 1 << 22))
+        guard Int(response.status.code) == expect else {
+            throw ValidationError("\(method) \(url) answered \(response.status.code): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return data
+    }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "folio.bench")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static let createBody = """
+        {"reservationId":"SZ-77120","description":"Stay at Hotel Aurora","currency":"RUB",
+         "customer":{"type":"private","name":"Irina Sokolova","email":"guest@example.org"},
+         "items":[{"sku":"ROOM","name":"Standard room, 2 nights","quantity":2,"unitPrice":450000,"vatCode":"RUS_VAT22"},
+                  {"sku":"BRKF","name":"Breakfast","quantity":2,"unitPrice":85050,"vatCode":"RUS_VAT10"}],
+         "reservation":{"propertyName":"Hotel Aurora","guestName":"Irina Sokolova","checkIn":"2026-08-12","checkOut":"2026-08-14"}}
+        """
+}

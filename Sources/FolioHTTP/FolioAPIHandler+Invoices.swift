@@ -1,0 +1,142 @@
+import FolioAPI
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import InvoicingService
+import TenantRegistry
+
+extension FolioAPIHandler {
+    package func createInvoice(_ input: Operations.CreateInvoice.Input) async throws -> Operations.CreateInvoice.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        let request = InvoiceRequest(body)
+        // Bad input is refused before the key is claimed: nothing is stored for it.
+        try Self.validate(request.violations(maximumAmount: invoices.maximumAmount))
+        let invoice = try await idempotent(
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "createInvoice", request: body, successStatus: 201
+        ) { resuming in
+            Components.Schemas.Invoice(try await invoices.create(
+                tenant, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
+            ))
+        }
+        return .created(.init(body: .json(invoice)))
+    }
+
+    package func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let limit = input.query.limit ?? 20
+        guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
+        if let reservationID = input.query.reservationId, !FieldViolation.checkText(reservationID, pointer: "", lengths: 1...128).isEmpty {
+            throw APIProblem.invalidParameter("reservationId", "must be 1 to 128 characters without control characters")
+        }
+        if let from = input.query.createdFrom, let to = input.query.createdTo, to <= from {
+            throw APIProblem.invalidParameter("createdTo", "must be after createdFrom")
+        }
+        let filter = InvoiceFilter(
+            status: input.query.status.flatMap { InvoiceStatus(rawValue: $0.rawValue) },
+            reservationID: input.query.reservationId,
+            createdFrom: input.query.createdFrom,
+            createdTo: input.query.createdTo
+        )
+        let page = try await invoices.list(tenant, filter: filter, limit: limit, after: input.query.cursor)
+        return .ok(.init(body: .json(.init(items: page.invoices.map(Components.Schemas.Invoice.init), nextCursor: page.nextCursor))))
+    }
+
+    package func getInvoice(_ input: Operations.GetInvoice.Input) async throws -> Operations.GetInvoice.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let id = try Self.invoiceID(input.path.invoiceId)
+        guard let invoice = try await invoices.invoice(tenant, id: id) else { throw InvoiceError.notFound }
+        return .ok(.init(body: .json(.init(invoice))))
+    }
+
+    package func cancelInvoice(_ input: Operations.CancelInvoice.Input) async throws -> Operations.CancelInvoice.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let id = try Self.invoiceID(input.path.invoiceId)
+        let invoice = try await idempotent(
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "cancelInvoice", request: id, successStatus: 200
+        ) { _ in
+            Components.Schemas.Invoice(try await invoices.cancel(tenant, id: id))
+        }
+        return .ok(.init(body: .json(invoice)))
+    }
+
+    package func syncInvoice(_ input: Operations.SyncInvoice.Input) async throws -> Operations.SyncInvoice.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let id = try Self.invoiceID(input.path.invoiceId)
+        let invoice = try await idempotent(
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "syncInvoice", request: id, successStatus: 200
+        ) { _ in
+            Components.Schemas.Invoice(try await invoices.sync(tenant, id: id))
+        }
+        return .ok(.init(body: .json(invoice)))
+    }
+
+    static func invoiceID(_ raw: String) throws -> UUID {
+        guard let id = UUID(uuidString: raw) else { throw APIProblem.invalidParameter("invoiceId", "must be a UUID") }
+        return id
+    }
+}
+
+extension InvoiceRequest {
+    init(_ body: Components.Schemas.CreateInvoiceRequest) {
+        self.init(
+            reservationID: body.reservationId,
+            description: body.description,
+            currency: body.currency,
+            language: body.language,
+            customer: OrderCustomer(
+                kind: body.customer._type == .legal ? .legal : .private, name: body.customer.name, phone: body.customer.phone,
+                email: body.customer.email, vatNumber: body.customer.vatNumber,
+                taxRegistrationReasonCode: body.customer.taxRegistrationReasonCode,
+                registrationAddress: body.customer.registrationAddress
+            ),
+            items: body.items.map { item in
+                Item(
+                    sku: item.sku, name: item.name, quantity: item.quantity, unitPrice: item.unitPrice, vatCode: item.vatCode,
+                    measure: item.measure, measureCode: item.measureCode, itemType: item.itemType,
+                    paymentType: item.paymentType?.rawValue, serviceDate: item.serviceDate
+                )
+            },
+            reservation: body.reservation.map { details in
+                Reservation(
+                    propertyName: details.propertyName, streetAddress: details.streetAddress, locality: details.locality,
+                    region: details.region, postalCode: details.postalCode, country: details.country,
+                    guestName: details.guestName, checkIn: details.checkIn, checkOut: details.checkOut
+                )
+            },
+            expiresAt: body.expiresAt,
+            successURL: body.successUrl,
+            failURL: body.failUrl,
+            returnURL: body.returnUrl
+        )
+    }
+}
+
+extension Components.Schemas.Invoice {
+    init(_ invoice: Invoice) {
+        self.init(
+            id: invoice.id.uuidString.lowercased(),
+            reservationId: invoice.reservationID,
+            status: .init(rawValue: invoice.status.rawValue) ?? .pending,
+            description: invoice.description,
+            currency: invoice.currency,
+            amount: invoice.amount,
+            vatAmount: invoice.vatAmount,
+            refundedAmount: invoice.refundedAmount,
+            items: zip(invoice.request.items, invoice.lines).map { requested, priced in
+                .init(
+                    sku: priced.sku, name: priced.name, quantity: requested.quantity, unitPrice: requested.unitPrice,
+                    amount: priced.totalAmount.value, vatAmount: priced.totalVATAmount.value, vatCode: priced.vatCode.rawValue
+                )
+            },
+            paymentUrl: invoice.paymentURL,
+            providerOrderId: invoice.providerOrderID,
+            expiresAt: invoice.expiresAt,
+            paidAt: invoice.paidAt,
+            canceledAt: invoice.canceledAt,
+            failureCode: invoice.failureCode,
+            createdAt: invoice.createdAt,
+            updatedAt: invoice.updatedAt
+        )
+    }
+}

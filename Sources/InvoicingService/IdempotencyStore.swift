@@ -1,0 +1,103 @@
+import FolioDomain
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// The first response to each `Idempotency-Key` of a tenant, replayed when the request comes again.
+///
+/// A key is claimed with a lease: while it runs, a duplicate is told so (409). A request that
+/// ends without a definite answer (the provider unreachable, the process killed) lets the lease
+/// lapse, and the next attempt with the key resumes the resource the first one recorded.
+package struct IdempotencyStore: Sendable {
+    let tenants: TenantDirectory
+    let logger: Logger
+    /// Longer than any request may run, so a live request is never taken over.
+    let lease: Int
+    /// How long a key is kept after its first use.
+    package static let retentionHours = 24
+
+    package init(tenants: TenantDirectory, logger: Logger, leaseSeconds: Int = 120) {
+        self.tenants = tenants
+        self.logger = logger
+        self.lease = leaseSeconds
+    }
+
+    package enum Claim: Sendable, Equatable {
+        /// The request runs now; `resuming` is what an earlier, unfinished attempt created.
+        case claimed(resuming: UUID?)
+        /// The first request finished: answer exactly this again.
+        case replay(status: Int, body: Data)
+        /// The first request is still running.
+        case inFlight
+        /// The key was used for another request.
+        case reused
+    }
+
+    package func claim(_ tenant: TenantID, key: String, fingerprint: Data) async throws -> Claim {
+        let lease = self.lease
+        let retention = Self.retentionHours
+        return try await tenants.withTenant(tenant) { connection in
+            // A key older than the retention is forgotten, as if never used.
+            try await connection.query(
+                """
+                DELETE FROM idempotency_records
+                WHERE idempotency_key = \(key) AND created_at < now() - \(retention) * interval '1 hour'
+                """,
+                logger: logger
+            )
+            let inserted = try await connection.query(
+                """
+                INSERT INTO idempotency_records (idempotency_key, request_fingerprint, locked_until)
+                VALUES (\(key), \(fingerprint), now() + \(lease) * interval '1 second')
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            for try await _ in inserted { return .claimed(resuming: nil) }
+            let rows = try await connection.query(
+                """
+                SELECT request_fingerprint, response_status, response_body, resource_id, locked_until > now()
+                FROM idempotency_records WHERE idempotency_key = \(key) FOR UPDATE
+                """,
+                logger: logger
+            )
+            for try await (stored, status, body, resource, locked) in rows.decode((Data, Int?, Data?, UUID?, Bool?).self) {
+                guard stored == fingerprint else { return .reused }
+                if let status { return .replay(status: status, body: body ?? Data()) }
+                if locked == true { return .inFlight }
+                try await connection.query(
+                    "UPDATE idempotency_records SET locked_until = now() + \(lease) * interval '1 second' WHERE idempotency_key = \(key)",
+                    logger: logger
+                )
+                return .claimed(resuming: resource)
+            }
+            // Deleted between the two statements by a concurrent expiry: treat as in flight, the caller retries.
+            return .inFlight
+        }
+    }
+
+    /// Records the answer; every later request with the key gets it.
+    package func complete(_ tenant: TenantID, key: String, status: Int, body: Data) async throws {
+        _ = try await tenants.withTenant(tenant) { connection in
+            try await connection.query(
+                """
+                UPDATE idempotency_records SET response_status = \(status), response_body = \(body), locked_until = NULL
+                WHERE idempotency_key = \(key)
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Gives the key up without an answer, so that the next attempt may run (and resume).
+    package func release(_ tenant: TenantID, key: String) async throws {
+        _ = try await tenants.withTenant(tenant) { connection in
+            try await connection.query(
+                "UPDATE idempotency_records SET locked_until = now() WHERE idempotency_key = \(key) AND response_status IS NULL",
+                logger: logger
+            )
+        }
+    }
+}

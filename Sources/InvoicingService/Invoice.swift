@@ -1,0 +1,99 @@
+import FolioDomain
+import Foundation
+import PostgresNIO
+import TenantRegistry
+
+extension InvoiceRequest: PostgresCodable {}
+
+/// An invoice as Folio keeps it.
+package struct Invoice: Sendable, Equatable {
+    package var id: UUID
+    package var reservationID: String
+    package var status: InvoiceStatus
+    package var description: String
+    package var currency: String
+    package var amount: Int64
+    package var vatAmount: Int64
+    package var refundedAmount: Int64
+    package var request: InvoiceRequest
+    package var providerOrderID: String?
+    package var paymentURL: String?
+    package var expiresAt: Date?
+    package var paidAt: Date?
+    package var canceledAt: Date?
+    package var failureCode: String?
+    package var createdAt: Date
+    package var updatedAt: Date
+    /// `created_at` in microseconds since 1970, exactly as stored, for cursors.
+    var createdMicros: Int64
+
+    /// The lines as priced for the provider, with the amounts the host showed the guest.
+    package var lines: [PricedLine] {
+        (try? request.basketLines.map { try Basket.price($0) }) ?? []
+    }
+
+    static let columns = """
+        id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor, request,
+        provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
+        (extract(epoch FROM created_at) * 1000000)::bigint
+        """
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {
+        var invoices: [Invoice] = []
+        for try await row in rows.decode(
+            (UUID, String, String, String, String, Int64, Int64, Int64, InvoiceRequest,
+             String?, String?, Date?, Date?, Date?, String?, Date, Date, Int64).self
+        ) {
+            invoices.append(Invoice(
+                id: row.0, reservationID: row.1, status: InvoiceStatus(rawValue: row.2) ?? .pending, description: row.3,
+                currency: row.4, amount: row.5, vatAmount: row.6, refundedAmount: row.7, request: row.8,
+                providerOrderID: row.9, paymentURL: row.10, expiresAt: row.11, paidAt: row.12, canceledAt: row.13,
+                failureCode: row.14, createdAt: row.15, updatedAt: row.16, createdMicros: row.17
+            ))
+        }
+        return invoices
+    }
+}
+
+/// A page of invoices, newest first.
+package struct InvoicePage: Sendable {
+    package var invoices: [Invoice]
+    package var nextCursor: String?
+}
+
+/// The filters of the invoice list.
+package struct InvoiceFilter: Sendable, Equatable {
+    package var status: InvoiceStatus?
+    package var reservationID: String?
+    package var createdFrom: Date?
+    package var createdTo: Date?
+
+    package init(status: InvoiceStatus? = nil, reservationID: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil) {
+        self.status = status
+        self.reservationID = reservationID
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+    }
+}
+
+/// Where a page ends: the creation time and id of its last invoice.
+struct InvoiceCursor: Equatable {
+    var createdMicros: Int64
+    var id: UUID
+
+    var encoded: String {
+        Data("\(createdMicros)/\(id.uuidString.lowercased())".utf8).base64URLEncodedString()
+    }
+
+    init(createdMicros: Int64, id: UUID) {
+        self.createdMicros = createdMicros
+        self.id = id
+    }
+
+    init?(_ text: String) {
+        guard text.count <= 128, let data = Data(base64URLEncoded: text), let decoded = String(data: data, encoding: .utf8) else { return nil }
+        let parts = decoded.split(separator: "/")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.init(createdMicros: micros, id: id)
+    }
+}

@@ -1,0 +1,327 @@
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// A tenant's invoices: created at the provider without ever a duplicate or a loss, listed from
+/// Folio's own database, canceled and re-read on request.
+///
+/// Creation commits the invoice as `pending` (with a row in `folio.pending_creations`) before
+/// the provider is called, and settles it in a second transaction. Whatever dies in between, a
+/// retry or `InvoiceRecovery` sends the same order again under the same `merchantOrderId`, and
+/// the adapter adopts the order the provider already has.
+package struct InvoiceBook: Sendable {
+    let tenants: TenantDirectory
+    let setup: InvoicingSetup
+    let provider: any PaymentProvider
+    /// How the provider reaches Folio: the base of each order's `notificationUrl`.
+    let publicBaseURL: URL
+    /// The largest invoice total accepted, in minor units.
+    package let maximumAmount: Int64
+    let logger: Logger
+    /// How long an invoice stays payable when the host does not say.
+    let defaultValidity: TimeInterval = 72 * 3600
+    /// When the recovery job looks at a pending invoice whose creation is still running or died.
+    let recoveryDelay: Int = 60
+
+    package init(tenants: TenantDirectory, setup: InvoicingSetup, provider: any PaymentProvider, publicBaseURL: URL, maximumAmount: Int64, logger: Logger) {
+        self.tenants = tenants
+        self.setup = setup
+        self.provider = provider
+        self.publicBaseURL = publicBaseURL
+        self.maximumAmount = maximumAmount
+        self.logger = logger
+    }
+
+    package static let actor = "invoicing"
+
+    // MARK: - Creating
+
+    /// Validates, records and creates the invoice. With `resuming`, the invoice an earlier attempt
+    /// of the same idempotent request recorded is finished instead of a new one.
+    package func create(
+        _ tenant: TenantID,
+        request: InvoiceRequest,
+        idempotencyKey: String? = nil,
+        resuming: UUID? = nil
+    ) async throws -> Invoice {
+        let violations = request.violations(maximumAmount: maximumAmount)
+        guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
+        if let resuming, let earlier = try await invoice(tenant, id: resuming) {
+            return try await finishCreation(tenant, earlier)
+        }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey)
+        return try await send(invoice, tenant: tenant, shop: shop)
+    }
+
+    /// The first commit: the invoice as `pending`, and its place in the recovery queue.
+    package func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> Invoice {
+        let id = UUID()
+        let totals = try Basket.totals(of: request.basketLines.map { try Basket.price($0) })
+        let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
+        let delay = recoveryDelay
+        return try await tenants.withTenant(tenant) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at)
+                VALUES (\(id), \(request.reservationID), 'pending', \(request.currency), \(totals.amount.value), \(totals.vat.value),
+                        \(request.description), \(request), \(expiresAt))
+                RETURNING \(unescaped: Invoice.columns)
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                """
+                INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
+                VALUES (\(tenant.rawValue), \(id), 'invoice', now() + \(delay) * interval '1 second')
+                """,
+                logger: logger
+            )
+            if let idempotencyKey {
+                try await connection.query(
+                    "UPDATE idempotency_records SET resource_id = \(id) WHERE idempotency_key = \(idempotencyKey)",
+                    logger: logger
+                )
+            }
+            guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
+            return invoice
+        }
+    }
+
+    /// Finishes a pending invoice (the recovery job's entry point); any other invoice is returned as it is.
+    package func finishCreation(_ tenant: TenantID, _ invoice: Invoice) async throws -> Invoice {
+        guard invoice.status == .pending else {
+            try await dequeue(tenant, invoice.id)
+            return invoice
+        }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        return try await send(invoice, tenant: tenant, shop: shop)
+    }
+
+    /// Creates (or adopts) the provider's order for a pending invoice, then the second commit.
+    private func send(_ invoice: Invoice, tenant: TenantID, shop: ShopCredentials) async throws -> Invoice {
+        let draft = invoice.request.draft(
+            invoiceID: invoice.id, notificationURL: notificationURL(of: tenant),
+            defaultExpiry: invoice.expiresAt ?? Date().addingTimeInterval(defaultValidity)
+        )
+        let order: ProviderOrder
+        do {
+            order = try await provider.createOrder(draft, shop: shop)
+        } catch let error as InvoiceboxError {
+            if case .rejected = error {
+                // The provider gave a definite no: the invoice failed and will not be retried.
+                try await markFailed(tenant, invoice.id, code: error.providerCode ?? "rejected", requestID: error.requestID)
+            } else {
+                logger.warning(
+                    "invoice left pending; a retry or the recovery job will finish it",
+                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "error": "\(error)"]
+                )
+            }
+            throw error
+        }
+        return try await settle(tenant, invoice.id, with: order)
+    }
+
+    /// The second commit: the provider's order id, payment URL and status.
+    private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
+        let status = Self.status(of: order.status) ?? .open
+        return try await tenants.withTenant(tenant) { connection in
+            try await connection.query(
+                """
+                UPDATE invoices SET status = \(status.rawValue), provider_order_id = \(order.id), payment_url = \(order.paymentURL),
+                    provider_status = \(order.status.rawValue), paid_at = \(order.paidAt),
+                    canceled_at = CASE WHEN \(status.rawValue) = 'canceled' THEN now() END, synced_at = now(), updated_at = now()
+                WHERE id = \(id) AND status = 'pending'
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
+                logger: logger
+            )
+            return try await Self.invoice(id, on: connection, logger: logger)
+        }
+    }
+
+    private func markFailed(_ tenant: TenantID, _ id: UUID, code: String, requestID: String?) async throws {
+        try await tenants.withTenant(tenant) { connection in
+            try await connection.query(
+                """
+                UPDATE invoices SET status = 'failed', failure_code = \(code), provider_request_id = \(requestID), updated_at = now()
+                WHERE id = \(id) AND status = 'pending'
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
+                logger: logger
+            )
+        }
+    }
+
+    private func dequeue(_ tenant: TenantID, _ id: UUID) async throws {
+        _ = try await tenants.withTenant(tenant) { connection in
+            try await connection.query(
+                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
+                logger: logger
+            )
+        }
+    }
+
+    func notificationURL(of tenant: TenantID) -> URL {
+        publicBaseURL.appendingPathComponent("v1/providers/invoicebox/notifications/\(tenant)")
+    }
+
+    // MARK: - Reading
+
+    package func invoice(_ tenant: TenantID, id: UUID) async throws -> Invoice? {
+        try await tenants.withTenant(tenant) { connection in
+            try await Invoice.decode(connection.query(
+                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
+                logger: logger
+            )).first
+        }
+    }
+
+    /// Newest first; `limit` + 1 rows are read so that the last page has no cursor.
+    package func list(_ tenant: TenantID, filter: InvoiceFilter, limit: Int, after cursor: String?) async throws -> InvoicePage {
+        var position: InvoiceCursor?
+        if let cursor {
+            guard let decoded = InvoiceCursor(cursor) else { throw RegistryError.invalidCursor }
+            position = decoded
+        }
+        // Only the filters given become conditions, so each shape of query gets the plan of its index.
+        var sql = "SELECT \(Invoice.columns) FROM invoices WHERE true"
+        var bindings = PostgresBindings()
+        func condition(_ text: String, _ value: some PostgresNonThrowingEncodable) {
+            bindings.append(value)
+            sql += " AND " + text.replacingOccurrences(of: "$?", with: "$\(bindings.count)")
+        }
+        if let status = filter.status { condition("status = $?", status.rawValue) }
+        if let reservationID = filter.reservationID { condition("reservation_id = $?", reservationID) }
+        if let from = filter.createdFrom { condition("created_at >= $?", from) }
+        if let to = filter.createdTo { condition("created_at < $?", to) }
+        if let position {
+            bindings.append(position.createdMicros)
+            let micros = bindings.count
+            bindings.append(position.id)
+            sql += " AND (created_at, id) < (timestamptz 'epoch' + $\(micros)::bigint * interval '1 microsecond', $\(bindings.count))"
+        }
+        bindings.append(limit + 1)
+        sql += " ORDER BY created_at DESC, id DESC LIMIT $\(bindings.count)"
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let rows = try await tenants.withTenant(tenant) { connection in
+            try await Invoice.decode(connection.query(query, logger: logger))
+        }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { InvoiceCursor(createdMicros: $0.createdMicros, id: $0.id).encoded } : nil
+        return InvoicePage(invoices: page, nextCursor: next)
+    }
+
+    // MARK: - Changing
+
+    /// Cancels an unpaid invoice at the provider. Canceling a canceled invoice answers it again.
+    package func cancel(_ tenant: TenantID, id: UUID) async throws -> Invoice {
+        var invoice = try await existing(tenant, id)
+        if invoice.status == .pending {
+            invoice = try await finishCreation(tenant, invoice)
+        }
+        switch invoice.status {
+        case .canceled:
+            return invoice
+        case .open:
+            break
+        default:
+            throw InvoiceError.notCancelable(status: invoice.status, providerCode: nil, providerRequestID: nil)
+        }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        guard let orderID = invoice.providerOrderID else { throw InvoiceError.notFound }
+        do {
+            let order = try await provider.cancelOrder(id: orderID, shop: shop)
+            invoice = try await apply(order, to: invoice, tenant: tenant)
+        } catch let error as InvoiceboxError {
+            guard case .rejected = error else { throw error }
+            // The provider would not cancel: find out why (paid meanwhile, or expired) before answering.
+            if let order = try? await provider.order(id: orderID, shop: shop) {
+                invoice = try await apply(order, to: invoice, tenant: tenant)
+            }
+            throw InvoiceError.notCancelable(status: invoice.status, providerCode: error.providerCode, providerRequestID: error.requestID)
+        }
+        guard invoice.status == .canceled else {
+            throw InvoiceError.notCancelable(status: invoice.status, providerCode: nil, providerRequestID: nil)
+        }
+        return invoice
+    }
+
+    /// Re-reads the invoice's order from the provider and applies what it says.
+    package func sync(_ tenant: TenantID, id: UUID) async throws -> Invoice {
+        let invoice = try await existing(tenant, id)
+        if invoice.status == .pending {
+            return try await finishCreation(tenant, invoice)
+        }
+        guard let orderID = invoice.providerOrderID else { return invoice }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        guard let order = try await provider.order(id: orderID, shop: shop) else { return invoice }
+        return try await apply(order, to: invoice, tenant: tenant)
+    }
+
+    /// Moves the invoice to what the provider reports, if that is forward; replays change nothing.
+    package func apply(_ order: ProviderOrder, to invoice: Invoice, tenant: TenantID) async throws -> Invoice {
+        guard let next = Self.status(of: order.status), invoice.status.canMove(to: next) else {
+            _ = try await tenants.withTenant(tenant) { connection in
+                try await connection.query(
+                    "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoice.id)",
+                    logger: logger
+                )
+            }
+            return invoice
+        }
+        return try await tenants.withTenant(tenant) { connection in
+            // The status condition makes a concurrent, further transition win over this one.
+            let rows = try await connection.query(
+                """
+                UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
+                    paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
+                    canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+                    synced_at = now(), updated_at = now()
+                WHERE id = \(invoice.id) AND status = \(invoice.status.rawValue)
+                RETURNING \(unescaped: Invoice.columns)
+                """,
+                logger: logger
+            )
+            if let updated = try await Invoice.decode(rows).first {
+                logger.info(
+                    "invoice status changed",
+                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "from": "\(invoice.status.rawValue)", "to": "\(next.rawValue)"]
+                )
+                return updated
+            }
+            return try await Self.invoice(invoice.id, on: connection, logger: logger)
+        }
+    }
+
+    private func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
+        guard let invoice = try await invoice(tenant, id: id) else { throw InvoiceError.notFound }
+        return invoice
+    }
+
+    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Invoice {
+        let rows = try await connection.query("SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)", logger: logger)
+        guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
+        return invoice
+    }
+
+    /// Folio's status for the provider's; `nil` for statuses that say nothing new (a draft, a hold).
+    static func status(of provider: ProviderOrderStatus) -> InvoiceStatus? {
+        switch provider {
+        case .created: .open
+        case .completed: .paid
+        case .canceled: .canceled
+        case .expired: .expired
+        default: nil
+        }
+    }
+}

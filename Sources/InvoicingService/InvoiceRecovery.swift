@@ -1,0 +1,85 @@
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Finishes invoices left `pending` by a crash, a timeout or an unreachable provider.
+///
+/// Due rows of `folio.pending_creations` are leased (their due time pushed back) under
+/// `FOR UPDATE SKIP LOCKED`, so several replicas share the work without doing any of it twice at
+/// once; a replica that dies mid-work lets its lease lapse and another picks the row up.
+package struct InvoiceRecovery: Service {
+    let client: PostgresClient
+    let book: InvoiceBook
+    let logger: Logger
+    let interval: Duration
+    let batchSize: Int
+    /// How long a leased row is left alone, and how the wait grows with each failed attempt.
+    let leaseSeconds: Int
+
+    package init(client: PostgresClient, book: InvoiceBook, logger: Logger, interval: Duration = .seconds(15), batchSize: Int = 20, leaseSeconds: Int = 120) {
+        self.client = client
+        self.book = book
+        self.logger = logger
+        self.interval = interval
+        self.batchSize = batchSize
+        self.leaseSeconds = leaseSeconds
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await runOnce()
+                } catch {
+                    logger.warning("invoice recovery pass failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One pass over the due rows; returns how many invoices were settled.
+    @discardableResult
+    package func runOnce() async throws -> Int {
+        let lease = leaseSeconds
+        let rows = try await client.query(
+            """
+            UPDATE folio.pending_creations AS p
+            SET due_at = now() + \(lease) * least(p.attempts + 1, 30) * interval '1 second', attempts = p.attempts + 1
+            FROM (
+                SELECT tenant_id, resource_id FROM folio.pending_creations
+                WHERE due_at <= now() AND kind = 'invoice'
+                ORDER BY due_at LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
+            ) AS due
+            WHERE p.tenant_id = due.tenant_id AND p.resource_id = due.resource_id
+            RETURNING p.tenant_id, p.resource_id
+            """,
+            logger: logger
+        )
+        var due: [(TenantID, UUID)] = []
+        for try await (tenant, invoice) in rows.decode((UUID, UUID).self) {
+            due.append((TenantID(tenant), invoice))
+        }
+        var settled = 0
+        for (tenant, id) in due {
+            do {
+                guard let invoice = try await book.invoice(tenant, id: id) else { continue }
+                let finished = try await book.finishCreation(tenant, invoice)
+                if finished.status != .pending { settled += 1 }
+                logger.info(
+                    "pending invoice recovered",
+                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "status": "\(finished.status.rawValue)"]
+                )
+            } catch {
+                logger.warning(
+                    "pending invoice not recovered yet",
+                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
+                )
+            }
+        }
+        return settled
+    }
+}

@@ -1,0 +1,167 @@
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+
+extension InvoiceRequest {
+    static let maximumItems = 100
+    /// An expiry closer than this could pass before the guest opens the page.
+    static let shortestExpiry: TimeInterval = 60
+    static let longestExpiry: TimeInterval = 366 * 24 * 3600
+
+    /// Every rule the request breaks, each naming its field by JSON pointer. Nothing is sent to
+    /// the provider or stored unless this is empty.
+    package func violations(maximumAmount: Int64, now: Date = Date()) -> [FieldViolation] {
+        var found: [FieldViolation] = []
+        found += FieldViolation.checkText(reservationID, pointer: "/reservationId", lengths: 1...128)
+        found += FieldViolation.checkText(description, pointer: "/description", lengths: 1...1000)
+        if Currency(rawValue: currency) == nil {
+            found.append(FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        if let language, !["ru", "en"].contains(language) {
+            found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be ru or en"))
+        }
+        found += customer.violations()
+        found += itemViolations(maximumAmount: maximumAmount)
+        if let reservation {
+            found += reservation.violations()
+        }
+        if let expiresAt {
+            if expiresAt.timeIntervalSince(now) < Self.shortestExpiry {
+                found.append(FieldViolation(pointer: "/expiresAt", code: "too_soon", detail: "must be at least a minute in the future"))
+            } else if expiresAt.timeIntervalSince(now) > Self.longestExpiry {
+                found.append(FieldViolation(pointer: "/expiresAt", code: "too_late", detail: "must be within a year"))
+            }
+        }
+        for (url, pointer) in [(successURL, "/successUrl"), (failURL, "/failUrl"), (returnURL, "/returnUrl")] {
+            if let url, let violation = FieldViolation.checkWebURL(url, pointer: pointer) { found.append(violation) }
+        }
+        return found
+    }
+
+    private func itemViolations(maximumAmount: Int64) -> [FieldViolation] {
+        guard (1...Self.maximumItems).contains(items.count) else {
+            return [FieldViolation(pointer: "/items", code: items.isEmpty ? "too_short" : "too_long", detail: "must have 1 to \(Self.maximumItems) items")]
+        }
+        var found: [FieldViolation] = []
+        for (index, item) in items.enumerated() {
+            found += item.violations(pointer: "/items/\(index)")
+        }
+        guard found.isEmpty else { return found }
+        // Each line is within its bounds, so the sum cannot overflow.
+        let total = items.reduce(Int64(0)) { $0 + $1.unitPrice * $1.quantity }
+        if total > maximumAmount {
+            found.append(FieldViolation(pointer: "/items", code: "amount_too_large", detail: "the invoice total must not exceed \(MinorUnits(maximumAmount)) (in minor units \(maximumAmount))"))
+        }
+        let skus = items.indices.map(sku(of:))
+        if Set(skus).count != skus.count {
+            found.append(FieldViolation(pointer: "/items", code: "duplicate_sku", detail: "each item needs its own sku"))
+        }
+        return found
+    }
+}
+
+extension OrderCustomer {
+    func violations() -> [FieldViolation] {
+        var found: [FieldViolation] = []
+        if let name { found += FieldViolation.checkText(name, pointer: "/customer/name", lengths: 1...500) }
+        if let phone, !(phone.count >= 5 && phone.count <= 20 && phone.allSatisfy { $0.isASCII && $0.isNumber }) {
+            found.append(FieldViolation(pointer: "/customer/phone", code: "invalid_format", detail: "must be 5 to 20 digits, e.g. 79161234567"))
+        }
+        if let email, let violation = FieldViolation.checkEmail(email, pointer: "/customer/email") { found.append(violation) }
+        if let vatNumber, !([10, 12].contains(vatNumber.count) && vatNumber.allSatisfy { $0.isASCII && $0.isNumber }) {
+            found.append(FieldViolation(pointer: "/customer/vatNumber", code: "invalid_format", detail: "must be an INN of 10 or 12 digits"))
+        }
+        if let code = taxRegistrationReasonCode {
+            if kind != .legal {
+                found.append(FieldViolation(pointer: "/customer/taxRegistrationReasonCode", code: "not_allowed", detail: "only an organisation has a KPP"))
+            } else if !(code.count == 9 && code.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) }) {
+                found.append(FieldViolation(pointer: "/customer/taxRegistrationReasonCode", code: "invalid_format", detail: "must be a KPP of 9 characters"))
+            }
+        }
+        if let registrationAddress {
+            found += FieldViolation.checkText(registrationAddress, pointer: "/customer/registrationAddress", lengths: 1...500)
+        }
+        if kind == .private, name == nil, email == nil, phone == nil {
+            found.append(FieldViolation(pointer: "/customer", code: "missing_contact", detail: "a private payer needs a name, an e-mail or a phone for the receipt"))
+        }
+        if kind == .legal, vatNumber == nil {
+            found.append(FieldViolation(pointer: "/customer/vatNumber", code: "required", detail: "a legal payer needs its INN"))
+        }
+        return found
+    }
+}
+
+extension InvoiceRequest.Item {
+    static let itemTypes: Set<String> = ["service", "commodity"]
+    static let paymentTypes: Set<String> = ["full_prepayment", "prepayment", "advance", "full_payment"]
+
+    func violations(pointer: String) -> [FieldViolation] {
+        var found: [FieldViolation] = []
+        if let sku { found += FieldViolation.checkText(sku, pointer: pointer + "/sku", lengths: 1...500) }
+        found += FieldViolation.checkText(name, pointer: pointer + "/name", lengths: 1...500)
+        if !BasketError.quantities.contains(quantity) {
+            found.append(FieldViolation(pointer: pointer + "/quantity", code: "out_of_range", detail: "must be between 1 and \(BasketError.quantities.upperBound)"))
+        }
+        if !BasketError.unitPrices.contains(unitPrice) {
+            found.append(FieldViolation(pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
+        }
+        if VATCode(rawValue: vatCode) == nil {
+            found.append(FieldViolation(pointer: pointer + "/vatCode", code: "unsupported", detail: "must be one of \(VATCode.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        if let measure { found += FieldViolation.checkText(measure, pointer: pointer + "/measure", lengths: 1...10) }
+        if let measureCode, !(1...4).contains(measureCode.count) || !measureCode.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            found.append(FieldViolation(pointer: pointer + "/measureCode", code: "invalid_format", detail: "must be an OKEI code of 1 to 4 digits"))
+        }
+        if let itemType, !Self.itemTypes.contains(itemType), !(itemType.count <= 3 && itemType.allSatisfy { $0.isASCII && $0.isNumber }) {
+            found.append(FieldViolation(pointer: pointer + "/itemType", code: "unsupported", detail: "must be service, commodity or a numeric fiscal code"))
+        }
+        if let paymentType, !Self.paymentTypes.contains(paymentType) {
+            found.append(FieldViolation(pointer: pointer + "/paymentType", code: "unsupported", detail: "must be one of \(Self.paymentTypes.sorted().joined(separator: ", "))"))
+        }
+        if let serviceDate, CalendarDate.parse(serviceDate) == nil {
+            found.append(FieldViolation(pointer: pointer + "/serviceDate", code: "invalid_format", detail: "must be a date YYYY-MM-DD"))
+        }
+        return found
+    }
+}
+
+extension InvoiceRequest.Reservation {
+    func violations() -> [FieldViolation] {
+        var found: [FieldViolation] = []
+        let texts: [(String?, String, Int)] = [
+            (propertyName, "propertyName", 500), (streetAddress, "streetAddress", 500), (locality, "locality", 200),
+            (region, "region", 200), (postalCode, "postalCode", 20), (guestName, "guestName", 500),
+        ]
+        for (value, name, limit) in texts {
+            if let value { found += FieldViolation.checkText(value, pointer: "/reservation/\(name)", lengths: 1...limit) }
+        }
+        if let country, !(country.count == 2 && country.allSatisfy { $0.isASCII && $0.isUppercase }) {
+            found.append(FieldViolation(pointer: "/reservation/country", code: "invalid_format", detail: "must be an ISO 3166 alpha-2 code such as RU"))
+        }
+        let checkInDate = checkIn.flatMap(CalendarDate.parse)
+        let checkOutDate = checkOut.flatMap(CalendarDate.parse)
+        if checkIn != nil, checkInDate == nil {
+            found.append(FieldViolation(pointer: "/reservation/checkIn", code: "invalid_format", detail: "must be a date YYYY-MM-DD"))
+        }
+        if checkOut != nil, checkOutDate == nil {
+            found.append(FieldViolation(pointer: "/reservation/checkOut", code: "invalid_format", detail: "must be a date YYYY-MM-DD"))
+        }
+        if let checkInDate, let checkOutDate, checkOutDate <= checkInDate {
+            found.append(FieldViolation(pointer: "/reservation/checkOut", code: "before_check_in", detail: "must be after the check-in date"))
+        }
+        return found
+    }
+}
+
+extension FieldViolation {
+    /// An absolute http or https URL of at most 1000 characters (the provider's limit).
+    package static func checkWebURL(_ value: String, pointer: String) -> FieldViolation? {
+        guard value.count <= 1000, let components = URLComponents(string: value),
+              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = components.host, !host.isEmpty
+        else {
+            return FieldViolation(pointer: pointer, code: "invalid_format", detail: "must be an absolute http(s) URL of at most 1000 characters")
+        }
+        return nil
+    }
+}
