@@ -12,15 +12,15 @@ package struct FieldViolation: Hashable, Sendable {
         self.detail = detail
     }
 
-    /// Length is counted in characters as people see them; control characters are refused
-    /// because they make identifiers ambiguous in logs and panels.
+    /// Length is counted in code points, as PostgreSQL's `length` and the provider count it (a
+    /// letter with a combining accent is two); control characters are refused because they make
+    /// identifiers ambiguous in logs and panels.
     package static func checkText(_ value: String, pointer: String, lengths: ClosedRange<Int>) -> [FieldViolation] {
-        let count = value.count
+        let count = value.unicodeScalars.count
         if count < lengths.lowerBound {
             return [FieldViolation(pointer: pointer, code: "too_short", detail: "must be at least \(lengths.lowerBound) characters")]
         }
-        // Characters as people see them can each take many bytes; the byte cap keeps a value
-        // within what an index entry can hold.
+        // A code point can take four bytes; the byte cap keeps a value within what an index entry can hold.
         if count > lengths.upperBound || value.utf8.count > lengths.upperBound * 4 {
             return [FieldViolation(pointer: pointer, code: "too_long", detail: "must be at most \(lengths.upperBound) characters")]
         }

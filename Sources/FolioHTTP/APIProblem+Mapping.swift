@@ -35,6 +35,8 @@ extension APIProblem {
             return from(error)
         case let error as InvoiceError:
             return from(error)
+        case IdempotencyError.leaseLost:
+            return APIProblem(status: .conflict, code: "idempotency_key_in_flight", detail: "A later request with this Idempotency-Key took over; retry shortly.")
         case let error as InvoiceboxError:
             return from(error)
         case VaultError.unknownTenant(let id):
@@ -56,7 +58,7 @@ extension APIProblem {
         let underlying = error.underlyingError
         if underlying is APIProblem || underlying is ValidationFailure || underlying is RegistryError
             || underlying is RegistryConflict || underlying is MigrationError
-            || underlying is InvoicingError || underlying is InvoiceError || underlying is InvoiceboxError || underlying is VaultError
+            || underlying is InvoicingError || underlying is InvoiceError || underlying is IdempotencyError || underlying is InvoiceboxError || underlying is VaultError
             || underlying is DecodingError || underlying is PSQLError || underlying is PostgresTransactionError
         {
             return from(underlying, method: method)
@@ -203,6 +205,11 @@ extension APIProblem {
             problem.providerCode = providerCode
             problem.providerRequestID = requestID
             return problem
+        case .notRefundable(let status):
+            return APIProblem(
+                status: .conflict, code: "invoice_not_refundable",
+                detail: "The invoice is \(status.rawValue); only a paid invoice can be refunded."
+            )
         }
     }
 

@@ -38,7 +38,7 @@ extension FolioAPIHandler {
                 return result
             } catch {
                 let problem = APIProblem.from(error, method: .post)
-                if problem.status.kind == .clientError {
+                if Self.finalProblemCodes.contains(problem.code) {
                     try await idempotency.complete(tenant, key: key, status: problem.status.code, body: Self.encoder.encode(StoredProblem(problem)))
                 } else {
                     try? await idempotency.release(tenant, key: key)
@@ -47,6 +47,14 @@ extension FolioAPIHandler {
             }
         }
     }
+
+    /// Answers that the same request would get again whenever it came: kept for the key. Others
+    /// (the provider unreachable, invoicing not enabled yet, a conflict of the moment) let the key
+    /// go, so that a retry runs once the cause is gone.
+    static let finalProblemCodes: Set<String> = [
+        "validation_failed", "provider_rejected", "provider_conflict", "invoice_not_found",
+        "invoice_not_cancelable", "invoice_not_refundable",
+    ]
 
     /// The operation and the request's content, in a canonical encoding.
     static func fingerprint(operation: String, request: some Encodable) throws -> Data {

@@ -10,8 +10,8 @@ extension FolioAPIHandler {
         let tenant = try await existingTenant(input.path.tenantId)
         guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
         let request = InvoiceRequest(body)
-        // Bad input is refused before the key is claimed: nothing is stored for it.
-        try Self.validate(request.violations(maximumAmount: invoices.maximumAmount))
+        // Validated after the key is looked up: a finished request is replayed even when a rule
+        // that depends on the time (the expiry) would refuse its body now.
         let invoice = try await idempotent(
             tenant: tenant, key: input.headers.idempotencyKey, operation: "createInvoice", request: body, successStatus: 201
         ) { resuming in
@@ -53,7 +53,7 @@ extension FolioAPIHandler {
         let tenant = try await existingTenant(input.path.tenantId)
         let id = try Self.invoiceID(input.path.invoiceId)
         let invoice = try await idempotent(
-            tenant: tenant, key: input.headers.idempotencyKey, operation: "cancelInvoice", request: id, successStatus: 200
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "cancelInvoice:\(id)", request: id, successStatus: 200
         ) { _ in
             Components.Schemas.Invoice(try await invoices.cancel(tenant, id: id))
         }
@@ -64,7 +64,7 @@ extension FolioAPIHandler {
         let tenant = try await existingTenant(input.path.tenantId)
         let id = try Self.invoiceID(input.path.invoiceId)
         let invoice = try await idempotent(
-            tenant: tenant, key: input.headers.idempotencyKey, operation: "syncInvoice", request: id, successStatus: 200
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "syncInvoice:\(id)", request: id, successStatus: 200
         ) { _ in
             Components.Schemas.Invoice(try await invoices.sync(tenant, id: id))
         }
@@ -137,6 +137,51 @@ extension Components.Schemas.Invoice {
             failureCode: invoice.failureCode,
             createdAt: invoice.createdAt,
             updatedAt: invoice.updatedAt
+        )
+    }
+}
+
+extension FolioAPIHandler {
+    package func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let invoiceID = try Self.invoiceID(input.path.invoiceId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        let request = RefundRequest(
+            amount: body.amount,
+            lines: body.items?.map { RefundRequest.Line(sku: $0.sku, amount: $0.amount) },
+            description: body.description
+        )
+        let refund = try await idempotent(
+            tenant: tenant, key: input.headers.idempotencyKey, operation: "createRefund:\(invoiceID)", request: body, successStatus: 201
+        ) { resuming in
+            Components.Schemas.Refund(try await invoices.refund(
+                tenant, invoiceID: invoiceID, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
+            ))
+        }
+        return .created(.init(body: .json(refund)))
+    }
+
+    package func listRefunds(_ input: Operations.ListRefunds.Input) async throws -> Operations.ListRefunds.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let invoiceID = try Self.invoiceID(input.path.invoiceId)
+        let refunds = try await invoices.refunds(tenant, invoiceID: invoiceID)
+        return .ok(.init(body: .json(.init(items: refunds.map(Components.Schemas.Refund.init)))))
+    }
+}
+
+extension Components.Schemas.Refund {
+    init(_ refund: Refund) {
+        self.init(
+            id: refund.id.uuidString.lowercased(),
+            invoiceId: refund.invoiceID.uuidString.lowercased(),
+            status: .init(rawValue: refund.status.rawValue) ?? .pending,
+            amount: refund.amount,
+            vatAmount: refund.vatAmount,
+            description: refund.description,
+            items: refund.lines.map { .init(sku: $0.sku, amount: $0.amount, vatAmount: $0.vatAmount) },
+            providerRefundId: refund.providerRefundID,
+            failureCode: refund.failureCode,
+            createdAt: refund.createdAt
         )
     }
 }

@@ -315,6 +315,11 @@ package actor SandboxState {
         orders[id]
     }
 
+    /// The refunds of an order, oldest first, for tests and demos to inspect.
+    func refunds(parentID: String) -> [SandboxRefund] {
+        refunds.values.filter { $0.parentID == parentID }.sorted { $0.id < $1.id }
+    }
+
     // MARK: - Refunds
 
     func refundableItems(orderID: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {

@@ -78,6 +78,21 @@ package struct IdempotencyStore: Sendable {
         }
     }
 
+    /// Records what the request created, inside the transaction that creates it. A key whose
+    /// lease was taken over by a later attempt already names a resource: this attempt then
+    /// rolls back rather than make a second one.
+    package static func attach(_ resource: UUID, to key: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            UPDATE idempotency_records SET resource_id = \(resource)
+            WHERE idempotency_key = \(key) AND resource_id IS NULL RETURNING 1
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return }
+        throw IdempotencyError.leaseLost
+    }
+
     /// Records the answer; every later request with the key gets it.
     package func complete(_ tenant: TenantID, key: String, status: Int, body: Data) async throws {
         _ = try await tenants.withTenant(tenant) { connection in
@@ -100,4 +115,9 @@ package struct IdempotencyStore: Sendable {
             )
         }
     }
+}
+
+package enum IdempotencyError: Error, Equatable, Sendable {
+    /// Another attempt with the same key took over while this one was slow.
+    case leaseLost
 }

@@ -93,7 +93,10 @@ struct InvoiceCursor: Equatable {
     init?(_ text: String) {
         guard text.count <= 128, let data = Data(base64URLEncoded: text), let decoded = String(data: data, encoding: .utf8) else { return nil }
         let parts = decoded.split(separator: "/")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        // Within the years PostgreSQL's timestamps hold (1970 to 9999), so a forged cursor is a
+        // bad parameter rather than an arithmetic error in the query.
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
+              let id = UUID(uuidString: String(parts[1])) else { return nil }
         self.init(createdMicros: micros, id: id)
     }
 }

@@ -47,11 +47,13 @@ package struct InvoiceBook: Sendable {
         idempotencyKey: String? = nil,
         resuming: UUID? = nil
     ) async throws -> Invoice {
-        let violations = request.violations(maximumAmount: maximumAmount)
-        guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
+        // A resumed request was validated when it first ran; time-dependent rules (the expiry)
+        // must not refuse it now.
         if let resuming, let earlier = try await invoice(tenant, id: resuming) {
             return try await finishCreation(tenant, earlier)
         }
+        let violations = request.violations(maximumAmount: maximumAmount)
+        guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
         let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey)
         return try await send(invoice, tenant: tenant, shop: shop)
@@ -81,10 +83,7 @@ package struct InvoiceBook: Sendable {
                 logger: logger
             )
             if let idempotencyKey {
-                try await connection.query(
-                    "UPDATE idempotency_records SET resource_id = \(id) WHERE idempotency_key = \(idempotencyKey)",
-                    logger: logger
-                )
+                try await IdempotencyStore.attach(id, to: idempotencyKey, on: connection, logger: logger)
             }
             guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
             return invoice
@@ -98,6 +97,16 @@ package struct InvoiceBook: Sendable {
             return invoice
         }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        // An earlier attempt may have created the order: look first, so that a lookup that misses
+        // after a duplicate refusal can never turn into a verdict.
+        if let existing = try await provider.order(merchantOrderID: invoice.id.uuidString.lowercased(), shop: shop) {
+            return try await settle(tenant, invoice.id, with: existing)
+        }
+        if let expiresAt = invoice.expiresAt, expiresAt <= Date() {
+            // No order exists and none may be made any more: the invoice ends without one.
+            try await closeWithoutOrder(tenant, invoice.id, status: .expired, code: "expired_before_creation", requestID: nil)
+            return try await existing(tenant, invoice.id)
+        }
         return try await send(invoice, tenant: tenant, shop: shop)
     }
 
@@ -111,9 +120,9 @@ package struct InvoiceBook: Sendable {
         do {
             order = try await provider.createOrder(draft, shop: shop)
         } catch let error as InvoiceboxError {
-            if case .rejected = error {
+            if let code = Self.definiteRefusal(error) {
                 // The provider gave a definite no: the invoice failed and will not be retried.
-                try await markFailed(tenant, invoice.id, code: error.providerCode ?? "rejected", requestID: error.requestID)
+                try await closeWithoutOrder(tenant, invoice.id, status: .failed, code: code, requestID: error.requestID)
             } else {
                 logger.warning(
                     "invoice left pending; a retry or the recovery job will finish it",
@@ -146,11 +155,26 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    private func markFailed(_ tenant: TenantID, _ id: UUID, code: String, requestID: String?) async throws {
+    /// The provider's code when `error` says for certain that nothing was or will be created;
+    /// `nil` when it may still exist (a duplicate id whose order the lookup did not find).
+    static func definiteRefusal(_ error: InvoiceboxError) -> String? {
+        switch error {
+        case .rejected(_, "merchant_order_id_duplicate", _, _, _):
+            nil
+        case .rejected(_, let code, _, _, _):
+            code ?? "rejected"
+        case .existingOrderDiffers:
+            "existing_order_differs"
+        default:
+            nil
+        }
+    }
+
+    private func closeWithoutOrder(_ tenant: TenantID, _ id: UUID, status: InvoiceStatus, code: String, requestID: String?) async throws {
         try await tenants.withTenant(tenant) { connection in
             try await connection.query(
                 """
-                UPDATE invoices SET status = 'failed', failure_code = \(code), provider_request_id = \(requestID), updated_at = now()
+                UPDATE invoices SET status = \(status.rawValue), failure_code = \(code), provider_request_id = \(requestID), updated_at = now()
                 WHERE id = \(id) AND status = 'pending'
                 """,
                 logger: logger
@@ -162,7 +186,7 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    private func dequeue(_ tenant: TenantID, _ id: UUID) async throws {
+    func dequeue(_ tenant: TenantID, _ id: UUID) async throws {
         _ = try await tenants.withTenant(tenant) { connection in
             try await connection.query(
                 "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
@@ -303,7 +327,7 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    private func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
+    func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
         guard let invoice = try await invoice(tenant, id: id) else { throw InvoiceError.notFound }
         return invoice
     }

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// Finishes invoices left `pending` by a crash, a timeout or an unreachable provider.
+/// Finishes invoices and refunds left `pending` by a crash, a timeout or an unreachable provider.
 ///
 /// Due rows of `folio.pending_creations` are leased (their due time pushed back) under
 /// `FOR UPDATE SKIP LOCKED`, so several replicas share the work without doing any of it twice at
@@ -41,7 +41,7 @@ package struct InvoiceRecovery: Service {
         }
     }
 
-    /// One pass over the due rows; returns how many invoices were settled.
+    /// One pass over the due rows; returns how many were settled.
     @discardableResult
     package func runOnce() async throws -> Int {
         let lease = leaseSeconds
@@ -51,32 +51,35 @@ package struct InvoiceRecovery: Service {
             SET due_at = now() + \(lease) * least(p.attempts + 1, 30) * interval '1 second', attempts = p.attempts + 1
             FROM (
                 SELECT tenant_id, resource_id FROM folio.pending_creations
-                WHERE due_at <= now() AND kind = 'invoice'
+                WHERE due_at <= now()
                 ORDER BY due_at LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
             ) AS due
             WHERE p.tenant_id = due.tenant_id AND p.resource_id = due.resource_id
-            RETURNING p.tenant_id, p.resource_id
+            RETURNING p.tenant_id, p.resource_id, p.kind
             """,
             logger: logger
         )
-        var due: [(TenantID, UUID)] = []
-        for try await (tenant, invoice) in rows.decode((UUID, UUID).self) {
-            due.append((TenantID(tenant), invoice))
+        var due: [(TenantID, UUID, String)] = []
+        for try await (tenant, resource, kind) in rows.decode((UUID, UUID, String).self) {
+            due.append((TenantID(tenant), resource, kind))
         }
         var settled = 0
-        for (tenant, id) in due {
+        for (tenant, id, kind) in due {
             do {
-                guard let invoice = try await book.invoice(tenant, id: id) else { continue }
-                let finished = try await book.finishCreation(tenant, invoice)
-                if finished.status != .pending { settled += 1 }
-                logger.info(
-                    "pending invoice recovered",
-                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "status": "\(finished.status.rawValue)"]
-                )
+                let status: String
+                if kind == "refund" {
+                    guard let refund = try await book.refund(tenant, id: id) else { continue }
+                    status = try await book.finishRefund(tenant, refund).status.rawValue
+                } else {
+                    guard let invoice = try await book.invoice(tenant, id: id) else { continue }
+                    status = try await book.finishCreation(tenant, invoice).status.rawValue
+                }
+                if status != "pending" { settled += 1 }
+                logger.info("pending \(kind) recovered", metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "status": "\(status)"])
             } catch {
                 logger.warning(
-                    "pending invoice not recovered yet",
-                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
+                    "pending \(kind) not recovered yet",
+                    metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
                 )
             }
         }

@@ -94,6 +94,8 @@ extension OrderCustomer {
 extension InvoiceRequest.Item {
     static let itemTypes: Set<String> = ["service", "commodity"]
     static let paymentTypes: Set<String> = ["full_prepayment", "prepayment", "advance", "full_payment"]
+    /// Fiscal tag 1212 codes (invoicebox-api.md §11.5).
+    static let fiscalSubjectCodes: Set<Int> = Set(1...27).union(30...33)
 
     func violations(pointer: String) -> [FieldViolation] {
         var found: [FieldViolation] = []
@@ -112,7 +114,7 @@ extension InvoiceRequest.Item {
         if let measureCode, !(1...4).contains(measureCode.count) || !measureCode.allSatisfy({ $0.isASCII && $0.isNumber }) {
             found.append(FieldViolation(pointer: pointer + "/measureCode", code: "invalid_format", detail: "must be an OKEI code of 1 to 4 digits"))
         }
-        if let itemType, !Self.itemTypes.contains(itemType), !(itemType.count <= 3 && itemType.allSatisfy { $0.isASCII && $0.isNumber }) {
+        if let itemType, !Self.itemTypes.contains(itemType), !Self.fiscalSubjectCodes.contains(Int(itemType) ?? 0) || itemType.hasPrefix("0") {
             found.append(FieldViolation(pointer: pointer + "/itemType", code: "unsupported", detail: "must be service, commodity or a numeric fiscal code"))
         }
         if let paymentType, !Self.paymentTypes.contains(paymentType) {

@@ -64,4 +64,6 @@ package enum InvoiceError: Error, Equatable, Sendable {
     case notFound
     /// Only an unpaid invoice can be canceled; `status` is where it is now.
     case notCancelable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)
+    /// Only a paid invoice can be refunded.
+    case notRefundable(status: InvoiceStatus)
 }

@@ -156,6 +156,45 @@ import Testing
         }
     }
 
+    @Test func aRefusalByTheProviderFailsTheInvoiceAndIsReplayedForItsKey() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID) = try await api.activeTenant("refused")
+            await api.sandbox.state.inject(SandboxFault(kind: .status, method: "POST", pathContains: "/order", remaining: 1, status: 400))
+            let first = try await api.createInvoice(tenant, idempotencyKey: "refused-1")
+            #expect(first.status == .badGateway)
+            #expect(first.problemCode == "provider_rejected")
+            let requestID = try #require(try first.json()["providerRequestId"] as? String)
+            let listed = try await api.send(.get, "/v1/tenants/\(tenant)/invoices").json()
+            let invoice = try #require((listed["items"] as? [[String: Any]])?.first)
+            #expect(invoice["status"] as? String == "failed")
+            #expect(invoice["failureCode"] as? String == "internal_error")
+            // The same key answers the same refusal, without a second attempt at the provider.
+            let again = try await api.createInvoice(tenant, idempotencyKey: "refused-1")
+            #expect(again.status == .badGateway)
+            #expect(try again.json()["providerRequestId"] as? String == requestID)
+            #expect(await api.providerOrderCount(merchantID: merchantID) == 0)
+            #expect(try await api.invoiceCount(tenant) == 1)
+        }
+    }
+
+    @Test func aPendingInvoiceWhoseExpiryPassedWithoutAnOrderEndsExpired() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID) = try await api.activeTenant("late")
+            // The provider says it did not handle the request: nothing exists there.
+            await api.sandbox.state.inject(SandboxFault(kind: .status, method: "POST", pathContains: "/order", remaining: 1, status: 503))
+            #expect(try await api.createInvoice(tenant).status == .serviceUnavailable)
+            let schema = "t_" + tenant.replacingOccurrences(of: "-", with: "").lowercased()
+            try await api.database.query(
+                "UPDATE \(unescaped: schema).invoices SET expires_at = now() - interval '1 minute'", logger: TestDatabase.logger
+            )
+            try await api.database.query("UPDATE folio.pending_creations SET due_at = now()", logger: TestDatabase.logger)
+            #expect(try await api.recovery.runOnce() == 1)
+            let listed = try await api.send(.get, "/v1/tenants/\(tenant)/invoices").json()
+            #expect((listed["items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["expired"])
+            #expect(await api.providerOrderCount(merchantID: merchantID) == 0)
+        }
+    }
+
     @Test func concurrentDuplicatesMakeOneInvoice() async throws {
         try await TestAPI.run { api in
             let (tenant, merchantID) = try await api.activeTenant("busy")
@@ -236,15 +275,19 @@ import Testing
                 (.get, "/v1/tenants/\(tenantA)/invoices/\(invoice)", nil),
                 (.post, "/v1/tenants/\(tenantA)/invoices/\(invoice)/cancel", nil),
                 (.post, "/v1/tenants/\(tenantA)/invoices/\(invoice)/sync", nil),
+                (.post, "/v1/tenants/\(tenantA)/invoices/\(invoice)/refunds", "{}"),
+                (.get, "/v1/tenants/\(tenantA)/invoices/\(invoice)/refunds", nil),
             ]
             for (method, path, body) in paths {
                 let response = try await api.send(method, path, key: keyB, json: body)
                 #expect(response.problemCode == "tenant_not_found", "\(method) \(path)")
             }
             // A's invoice id under B's own path is not found either.
-            for suffix in ["", "/cancel", "/sync"] {
-                let method: HTTPRequest.Method = suffix.isEmpty ? .get : .post
-                let response = try await api.send(method, "/v1/tenants/\(tenantB)/invoices/\(invoice)\(suffix)", key: keyB)
+            let ownPaths: [(HTTPRequest.Method, String, String?)] = [
+                (.get, "", nil), (.post, "/cancel", nil), (.post, "/sync", nil), (.post, "/refunds", "{}"), (.get, "/refunds", nil),
+            ]
+            for (method, suffix, body) in ownPaths {
+                let response = try await api.send(method, "/v1/tenants/\(tenantB)/invoices/\(invoice)\(suffix)", key: keyB, json: body)
                 #expect(response.problemCode == "invoice_not_found", "\(suffix)")
             }
             #expect(try await api.invoiceCount(tenantA) == 1)

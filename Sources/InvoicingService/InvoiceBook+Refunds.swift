@@ -1,0 +1,246 @@
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+extension InvoiceBook {
+    /// Refunds a paid invoice in full or in part. Like creation, the refund is committed as
+    /// `pending` first, with the money it gives back already counted against the invoice, so that
+    /// concurrent refunds can never together return more than was paid.
+    package func refund(
+        _ tenant: TenantID,
+        invoiceID: UUID,
+        request: RefundRequest,
+        idempotencyKey: String? = nil,
+        resuming: UUID? = nil
+    ) async throws -> Refund {
+        let violations = request.violations()
+        guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
+        if let resuming, let earlier = try await refund(tenant, id: resuming), earlier.invoiceID == invoiceID {
+            return try await finishRefund(tenant, earlier)
+        }
+        // An unknown invoice is 404 whatever the tenant's invoicing state.
+        guard try await invoice(tenant, id: invoiceID) != nil else { throw InvoiceError.notFound }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        let (refund, invoice) = try await recordPendingRefund(tenant, invoiceID: invoiceID, request: request, idempotencyKey: idempotencyKey)
+        return try await send(refund, of: invoice, tenant: tenant, shop: shop)
+    }
+
+    package func refunds(_ tenant: TenantID, invoiceID: UUID) async throws -> [Refund] {
+        try await tenants.withTenant(tenant) { connection in
+            guard try await Self.exists(invoiceID, on: connection, logger: logger) else { throw InvoiceError.notFound }
+            return try await Refund.decode(connection.query(
+                "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) ORDER BY created_at, id",
+                logger: logger
+            ))
+        }
+    }
+
+    package func refund(_ tenant: TenantID, id: UUID) async throws -> Refund? {
+        try await tenants.withTenant(tenant) { connection in
+            try await Refund.decode(connection.query("SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(id)", logger: logger)).first
+        }
+    }
+
+    /// Finishes a pending refund (the recovery job's entry point); any other is returned as it is.
+    package func finishRefund(_ tenant: TenantID, _ refund: Refund) async throws -> Refund {
+        guard refund.status == .pending else {
+            try await dequeue(tenant, refund.id)
+            return refund
+        }
+        guard let invoice = try await invoice(tenant, id: refund.invoiceID) else { throw InvoiceError.notFound }
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        return try await send(refund, of: invoice, tenant: tenant, shop: shop)
+    }
+
+    /// The first commit: the refund as `pending`, its money counted against the invoice, and its
+    /// place in the recovery queue. The invoice row is locked, so refunds of it are planned one
+    /// at a time against what is really left.
+    private func recordPendingRefund(
+        _ tenant: TenantID,
+        invoiceID: UUID,
+        request: RefundRequest,
+        idempotencyKey: String?
+    ) async throws -> (Refund, Invoice) {
+        let id = UUID()
+        let delay = recoveryDelay
+        return try await tenants.withTenant(tenant) { connection in
+            let locked = try await Invoice.decode(connection.query(
+                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(invoiceID) FOR UPDATE",
+                logger: logger
+            ))
+            guard let invoice = locked.first else { throw InvoiceError.notFound }
+            guard invoice.status == .paid || invoice.status == .partiallyRefunded, invoice.providerOrderID != nil else {
+                throw InvoiceError.notRefundable(status: invoice.status)
+            }
+            let earlier = try await Refund.decode(connection.query(
+                "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) AND status NOT IN ('failed', 'canceled')",
+                logger: logger
+            ))
+            let lines = try Self.plan(request, invoice: invoice, earlier: earlier)
+            let amount = lines.reduce(Int64(0)) { $0 + $1.amount }
+            let vat = lines.reduce(Int64(0)) { $0 + $1.vatAmount }
+            let description = request.description ?? "Refund: \(invoice.description)"
+            let rows = try await connection.query(
+                """
+                INSERT INTO refunds (id, invoice_id, status, amount_minor, vat_amount_minor, lines, description)
+                VALUES (\(id), \(invoiceID), 'pending', \(amount), \(vat), \(StoredRefundLines(lines)), \(String(description.prefix(1000))))
+                RETURNING \(unescaped: Refund.columns)
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                "UPDATE invoices SET refunded_minor = refunded_minor + \(amount), updated_at = now() WHERE id = \(invoiceID)",
+                logger: logger
+            )
+            try await connection.query(
+                """
+                INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
+                VALUES (\(tenant.rawValue), \(id), 'refund', now() + \(delay) * interval '1 second')
+                """,
+                logger: logger
+            )
+            if let idempotencyKey {
+                try await IdempotencyStore.attach(id, to: idempotencyKey, on: connection, logger: logger)
+            }
+            guard let refund = try await Refund.decode(rows).first else { throw InvoiceError.notFound }
+            return (refund, invoice)
+        }
+    }
+
+    /// What each line gives back. Never more than a line has left, so never more than was paid.
+    static func plan(_ request: RefundRequest, invoice: Invoice, earlier: [Refund]) throws -> [RefundLine] {
+        var refunded: [String: Int64] = [:]
+        for line in earlier.flatMap(\.lines) { refunded[line.sku, default: 0] += line.amount }
+        let priced = invoice.lines
+        let left = Dictionary(uniqueKeysWithValues: priced.map { ($0.sku, $0.totalAmount.value - refunded[$0.sku, default: 0]) })
+        var wanted: [(sku: String, amount: Int64)] = []
+        if let lines = request.lines {
+            var violations: [FieldViolation] = []
+            for (index, line) in lines.enumerated() {
+                guard let available = left[line.sku] else {
+                    violations.append(FieldViolation(pointer: "/items/\(index)/sku", code: "unknown", detail: "the invoice has no line with this sku"))
+                    continue
+                }
+                if line.amount > available {
+                    violations.append(FieldViolation(pointer: "/items/\(index)/amount", code: "exceeds_refundable", detail: "at most \(max(0, available)) minor units of this line are left to refund"))
+                }
+                wanted.append((line.sku, line.amount))
+            }
+            guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
+        } else {
+            let total = priced.reduce(Int64(0)) { $0 + max(0, left[$1.sku] ?? 0) }
+            var remaining = request.amount ?? total
+            guard remaining <= total, total > 0 else {
+                throw ValidationFailure(violations: [FieldViolation(
+                    pointer: "/amount", code: "exceeds_refundable", detail: "at most \(total) minor units are left to refund"
+                )])
+            }
+            for line in priced where remaining > 0 {
+                let take = min(remaining, max(0, left[line.sku] ?? 0))
+                if take > 0 { wanted.append((line.sku, take)) }
+                remaining -= take
+            }
+        }
+        let vatCodes = Dictionary(uniqueKeysWithValues: priced.map { ($0.sku, $0.vatCode) })
+        return wanted.map { sku, amount in
+            RefundLine(sku: sku, amount: amount, vatAmount: (vatCodes[sku] ?? .none).includedVAT(in: MinorUnits(amount)).value)
+        }
+    }
+
+    /// Creates (or adopts) the provider's refund, then the second commit.
+    private func send(_ refund: Refund, of invoice: Invoice, tenant: TenantID, shop: ShopCredentials) async throws -> Refund {
+        guard let parentOrderID = invoice.providerOrderID else { throw InvoiceError.notRefundable(status: invoice.status) }
+        let items = invoice.request.items
+        let skus = items.indices.map(invoice.request.sku(of:))
+        let lines = refund.lines.map { line in
+            let item = skus.firstIndex(of: line.sku).map { items[$0] }
+            return OrderLine(
+                basket: BasketLineRequest(
+                    sku: line.sku, name: item?.name ?? line.sku, quantity: 1, unitPrice: MinorUnits(line.amount),
+                    vatCode: item.flatMap { VATCode(rawValue: $0.vatCode) } ?? .none
+                ),
+                measure: item?.measure ?? "шт.", measureCode: item?.measureCode ?? "796", itemType: item?.itemType ?? "service",
+                paymentType: item?.paymentType ?? "full_prepayment", serviceDate: item?.serviceDate
+            )
+        }
+        let draft = RefundDraft(
+            parentOrderID: parentOrderID, merchantOrderID: refund.id.uuidString.lowercased(),
+            description: refund.description, lines: lines
+        )
+        let providerRefund: ProviderRefund
+        do {
+            providerRefund = try await provider.createRefund(draft, shop: shop)
+        } catch let error as InvoiceboxError {
+            if let code = Self.definiteRefusal(error) {
+                try await failRefund(tenant, refund, code: code)
+            }
+            throw error
+        }
+        return try await settleRefund(tenant, refund, with: providerRefund)
+    }
+
+    private func settleRefund(_ tenant: TenantID, _ refund: Refund, with providerRefund: ProviderRefund) async throws -> Refund {
+        let status = Refund.Status(rawValue: providerRefund.status).flatMap { $0 == .pending ? nil : $0 } ?? .created
+        return try await tenants.withTenant(tenant) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE refunds SET status = \(status.rawValue), provider_refund_id = \(providerRefund.id), updated_at = now()
+                WHERE id = \(refund.id) AND status = 'pending'
+                RETURNING \(unescaped: Refund.columns)
+                """,
+                logger: logger
+            )
+            let settled = try await Refund.decode(rows).first
+            if settled != nil {
+                try await connection.query(
+                    """
+                    UPDATE invoices SET status = CASE WHEN refunded_minor >= amount_minor THEN 'refunded' ELSE 'partially_refunded' END,
+                        updated_at = now()
+                    WHERE id = \(refund.invoiceID) AND status IN ('paid', 'partially_refunded')
+                    """,
+                    logger: logger
+                )
+            }
+            try await connection.query(
+                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(refund.id)",
+                logger: logger
+            )
+            if let settled { return settled }
+            return try await Refund.decode(connection.query("SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(refund.id)", logger: logger)).first ?? refund
+        }
+    }
+
+    /// The provider refused: nothing is given back, and the money counted for it is free again.
+    private func failRefund(_ tenant: TenantID, _ refund: Refund, code: String) async throws {
+        try await tenants.withTenant(tenant) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE refunds SET status = 'failed', failure_code = \(code), updated_at = now()
+                WHERE id = \(refund.id) AND status = 'pending' RETURNING 1
+                """,
+                logger: logger
+            )
+            var failed = false
+            for try await _ in rows { failed = true }
+            if failed {
+                try await connection.query(
+                    "UPDATE invoices SET refunded_minor = refunded_minor - \(refund.amount), updated_at = now() WHERE id = \(refund.invoiceID)",
+                    logger: logger
+                )
+            }
+            try await connection.query(
+                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(refund.id)",
+                logger: logger
+            )
+        }
+    }
+
+    private static func exists(_ invoiceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM invoices WHERE id = \(invoiceID)", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}
