@@ -78,12 +78,30 @@ struct DevCommand: AsyncParsableCommand {
                     curl -s -X POST \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY" \\
                          -H 'Content-Type: application/json' -d '{"externalId":"hotel-1","displayName":"Hotel One"}'
                     curl -s \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY"
+                \(sandboxURL.map { Self.invoicingTour(base: base, sandbox: $0.absoluteString) } ?? "")
 
                 Stop with Ctrl-C.
 
                 """.utf8
             ))
         }
+    }
+
+    /// "Enable invoicing" and a first invoice, against the in-process sandbox.
+    static func invoicingTour(base: String, sandbox: String) -> String {
+        let auth = #"-H "Authorization: Bearer $FOLIO_KEY" -H 'Content-Type: application/json'"#
+        return """
+
+        Enable invoicing for that tenant and invoice a stay (T is the tenant's "id" from above):
+            curl -s -X POST \(base)/v1/tenants/$T/invoicing/invite \(auth) -d '{"email":"gm@hotel-1.example"}'
+            curl -s \(sandbox)/__sandbox/invites/gm@hotel-1.example     # the code the tenant received
+            curl -s -X POST \(base)/v1/tenants/$T/invoicing/activate \(auth) -d '{"activationCode":"CODE"}'
+            curl -s -X POST \(base)/v1/tenants/$T/invoices \(auth) -H 'Idempotency-Key: booking-1' -d '{
+                "reservationId":"B-1","description":"Two nights","currency":"RUB",
+                "customer":{"type":"private","email":"guest@example.org"},
+                "items":[{"name":"Room, 2 nights","quantity":2,"unitPrice":450000,"vatCode":"RUS_VAT22"}]}'
+            curl -s \(base)/v1/tenants/$T/invoices \(auth)
+        """
     }
 
     /// Reads a one-line secret file, or creates it with owner-only permissions.

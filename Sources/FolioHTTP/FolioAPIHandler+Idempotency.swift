@@ -8,8 +8,8 @@ import TenantRegistry
 extension FolioAPIHandler {
     /// Runs a write under its `Idempotency-Key`, if it has one. The same key and request answer
     /// the first response again, the same key with another request 422, a duplicate still running
-    /// 409. Definite answers (successes and 4xx problems) are kept; anything else lets the key go,
-    /// so that a retry may finish what the first attempt started.
+    /// 409. Definite answers (successes and the problems of `finalProblemCodes`) are kept;
+    /// anything else lets the key go, so that a retry may finish what the first attempt started.
     func idempotent<Body: Codable & Sendable>(
         tenant: TenantID,
         key: String?,
@@ -53,7 +53,7 @@ extension FolioAPIHandler {
     /// go, so that a retry runs once the cause is gone.
     static let finalProblemCodes: Set<String> = [
         "validation_failed", "provider_rejected", "provider_conflict", "invoice_not_found",
-        "invoice_not_cancelable", "invoice_not_refundable",
+        "invoice_not_cancelable", "invoice_not_refundable", "activation_code_rejected",
     ]
 
     /// The operation and the request's content, in a canonical encoding.

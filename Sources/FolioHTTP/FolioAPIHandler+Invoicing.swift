@@ -20,15 +20,25 @@ extension FolioAPIHandler {
     package func inviteForInvoicing(_ input: Operations.InviteForInvoicing.Input) async throws -> Operations.InviteForInvoicing.Output {
         let id = try await existingTenant(input.path.tenantId)
         guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
-        try Self.validate([FieldViolation.checkEmail(body.email, pointer: "/email")])
-        return .ok(.init(body: .json(.init(try await invoicing.invite(id, email: body.email)))))
+        let state = try await idempotent(
+            tenant: id, key: input.headers.idempotencyKey, operation: "inviteForInvoicing", request: body, successStatus: 200
+        ) { _ in
+            try Self.validate([FieldViolation.checkEmail(body.email, pointer: "/email")])
+            return Components.Schemas.InvoicingState(try await invoicing.invite(id, email: body.email))
+        }
+        return .ok(.init(body: .json(state)))
     }
 
     package func activateInvoicing(_ input: Operations.ActivateInvoicing.Input) async throws -> Operations.ActivateInvoicing.Output {
         let id = try await existingTenant(input.path.tenantId)
         guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
-        try Self.validate([FieldViolation.checkToken(body.activationCode, pointer: "/activationCode", lengths: 1...36)])
-        return .ok(.init(body: .json(.init(try await invoicing.activate(id, code: body.activationCode, actor: actor)))))
+        let state = try await idempotent(
+            tenant: id, key: input.headers.idempotencyKey, operation: "activateInvoicing", request: body, successStatus: 200
+        ) { _ in
+            try Self.validate([FieldViolation.checkToken(body.activationCode, pointer: "/activationCode", lengths: 1...36)])
+            return Components.Schemas.InvoicingState(try await invoicing.activate(id, code: body.activationCode, actor: actor))
+        }
+        return .ok(.init(body: .json(state)))
     }
 
     package func putInvoicingCredentials(_ input: Operations.PutInvoicingCredentials.Input) async throws -> Operations.PutInvoicingCredentials.Output {

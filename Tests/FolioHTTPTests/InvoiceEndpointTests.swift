@@ -50,6 +50,11 @@ import Testing
             let cancel = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(id)/cancel")
             #expect(cancel.status == .conflict)
             #expect(cancel.problemCode == "invoice_not_cancelable")
+
+            let refund = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(id)/refunds", json: "{}")
+            #expect(refund.status == .created)
+            #expect(try refund.json()["amount"] as? Int == 1_070_100)
+            #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(id)").json()["status"] as? String == "refunded")
         }
     }
 

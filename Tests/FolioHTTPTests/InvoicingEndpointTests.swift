@@ -46,6 +46,27 @@ import Testing
         }
     }
 
+    @Test func anActivationRepeatedWithItsKeyAnswersTheFirstResponse() async throws {
+        try await TestAPI.run { api in
+            let tenant = try await api.createTenant("hotel")
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Idempotency-Key")!] = "invite-1"
+            #expect(try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/invite", json: #"{"email":"gm@hotel.example"}"#, headers: headers).status == .ok)
+            let code = try #require(await api.sandbox.state.activationCode(email: "gm@hotel.example"))
+            headers[HTTPField.Name("Idempotency-Key")!] = "activate-1"
+            let first = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/activate", json: #"{"activationCode":"\#(code)"}"#, headers: headers)
+            #expect(first.status == .ok)
+            // Without the key a second activation is refused; with it, the first answer comes back.
+            let again = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/activate", json: #"{"activationCode":"\#(code)"}"#, headers: headers)
+            #expect(again.status == .ok)
+            #expect(try again.json()["merchantId"] as? String == first.json()["merchantId"] as? String)
+            let unkeyed = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/activate", json: #"{"activationCode":"\#(code)"}"#)
+            #expect(unkeyed.problemCode == "invoicing_active")
+            let otherBody = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/activate", json: #"{"activationCode":"111111111"}"#, headers: headers)
+            #expect(otherBody.problemCode == "idempotency_key_reused")
+        }
+    }
+
     @Test func connectingAnExistingShopVerifiesTheTokenFirst() async throws {
         try await TestAPI.run { api in
             let tenant = try await api.createTenant("hotel")
