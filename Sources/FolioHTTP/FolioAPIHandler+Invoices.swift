@@ -23,7 +23,8 @@ extension FolioAPIHandler {
     }
 
     package func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
-        let tenant = try await existingTenant(input.path.tenantId)
+        // The read itself answers 404 for a tenant that does not exist.
+        let tenant = try reachableTenant(input.path.tenantId)
         let limit = input.query.limit ?? 20
         guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
         if let reservationID = input.query.reservationId, !FieldViolation.checkText(reservationID, pointer: "", lengths: 1...128).isEmpty {
@@ -43,7 +44,8 @@ extension FolioAPIHandler {
     }
 
     package func getInvoice(_ input: Operations.GetInvoice.Input) async throws -> Operations.GetInvoice.Output {
-        let tenant = try await existingTenant(input.path.tenantId)
+        // The read itself answers 404 for a tenant that does not exist.
+        let tenant = try reachableTenant(input.path.tenantId)
         let id = try Self.invoiceID(input.path.invoiceId)
         guard let invoice = try await invoices.invoice(tenant, id: id) else { throw InvoiceError.notFound }
         return .ok(.init(body: .json(.init(invoice))))
@@ -162,7 +164,8 @@ extension FolioAPIHandler {
     }
 
     package func listRefunds(_ input: Operations.ListRefunds.Input) async throws -> Operations.ListRefunds.Output {
-        let tenant = try await existingTenant(input.path.tenantId)
+        // The read itself answers 404 for a tenant that does not exist.
+        let tenant = try reachableTenant(input.path.tenantId)
         let invoiceID = try Self.invoiceID(input.path.invoiceId)
         let refunds = try await invoices.refunds(tenant, invoiceID: invoiceID)
         return .ok(.init(body: .json(.init(items: refunds.map(Components.Schemas.Refund.init)))))

@@ -29,7 +29,7 @@ extension InvoiceBook {
     }
 
     package func refunds(_ tenant: TenantID, invoiceID: UUID) async throws -> [Refund] {
-        try await tenants.withTenant(tenant) { connection in
+        try await tenants.withTenant(tenant, reading: true) { connection in
             guard try await Self.exists(invoiceID, on: connection, logger: logger) else { throw InvoiceError.notFound }
             return try await Refund.decode(connection.query(
                 "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) ORDER BY created_at, id",
@@ -39,7 +39,7 @@ extension InvoiceBook {
     }
 
     package func refund(_ tenant: TenantID, id: UUID) async throws -> Refund? {
-        try await tenants.withTenant(tenant) { connection in
+        try await tenants.withTenant(tenant, reading: true) { connection in
             try await Refund.decode(connection.query("SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(id)", logger: logger)).first
         }
     }

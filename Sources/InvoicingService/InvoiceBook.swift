@@ -202,7 +202,7 @@ package struct InvoiceBook: Sendable {
     // MARK: - Reading
 
     package func invoice(_ tenant: TenantID, id: UUID) async throws -> Invoice? {
-        try await tenants.withTenant(tenant) { connection in
+        try await tenants.withTenant(tenant, reading: true) { connection in
             try await Invoice.decode(connection.query(
                 "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
                 logger: logger
@@ -237,7 +237,7 @@ package struct InvoiceBook: Sendable {
         bindings.append(limit + 1)
         sql += " ORDER BY created_at DESC, id DESC LIMIT $\(bindings.count)"
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        let rows = try await tenants.withTenant(tenant) { connection in
+        let rows = try await tenants.withTenant(tenant, reading: true) { connection in
             try await Invoice.decode(connection.query(query, logger: logger))
         }
         let page = Array(rows.prefix(limit))
