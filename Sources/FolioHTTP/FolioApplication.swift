@@ -2,6 +2,7 @@ import FolioAPI
 import Hummingbird
 import Logging
 import OpenAPIHummingbird
+import OpenAPIRuntime
 
 /// Builds the HTTP side of Folio: middleware in the order each one needs, then the generated routes.
 package enum FolioApplication {
@@ -16,7 +17,8 @@ package enum FolioApplication {
         router.add(middleware: AcceptMiddleware())
         router.add(middleware: RequestBodyLimitMiddleware())
         router.add(middleware: AuthenticationMiddleware(keys: handler.keys))
-        try handler.registerHandlers(on: router)
+        // Compact JSON: pretty-printing (the generator's default) costs every list page time and bytes.
+        try handler.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
         return router
     }
 
