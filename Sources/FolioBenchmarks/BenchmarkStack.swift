@@ -87,10 +87,9 @@ struct Stack: Sendable {
     /// a panel shows, with the stored request Folio itself writes.
     func insertInvoices(_ tenant: TenantID, count: Int, request: InvoiceRequest, logger: Logger) async throws {
         guard count > 0 else { return }
-        let schema = "t_" + tenant.rawValue.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await database.query(
             """
-            INSERT INTO \(unescaped: "\"\(schema)\"").invoices
+            INSERT INTO \(unescaped: quotedIdentifier(tenant.schemaName)).invoices
                 (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request,
                  provider_order_id, payment_url, expires_at, paid_at, created_at, updated_at)
             SELECT gen_random_uuid(), 'R-' || (g % 5000), (ARRAY['open', 'paid', 'paid', 'canceled', 'expired'])[1 + g % 5],

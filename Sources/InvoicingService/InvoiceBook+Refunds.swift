@@ -95,16 +95,7 @@ extension InvoiceBook {
                 "UPDATE invoices SET refunded_minor = refunded_minor + \(amount), updated_at = now() WHERE id = \(invoiceID)",
                 logger: logger
             )
-            try await connection.query(
-                """
-                INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
-                VALUES (\(tenant.rawValue), \(id), 'refund', now() + \(delay) * interval '1 second')
-                """,
-                logger: logger
-            )
-            if let idempotencyKey {
-                try await IdempotencyStore.attach(id, to: idempotencyKey, on: connection, logger: logger)
-            }
+            try await PendingCreations.enqueue(.refund, id, of: tenant, after: delay, idempotencyKey: idempotencyKey, on: connection, logger: logger)
             guard let refund = try await Refund.decode(rows).first else { throw InvoiceError.notFound }
             return (refund, invoice)
         }
@@ -155,16 +146,14 @@ extension InvoiceBook {
         guard let parentOrderID = invoice.providerOrderID else { throw InvoiceError.notRefundable(status: invoice.status) }
         let items = invoice.request.items
         let skus = items.indices.map(invoice.request.sku(of:))
+        // Each refunded line is one unit at the amount given back, with its invoice line's attributes.
         let lines = refund.lines.map { line in
             let item = skus.firstIndex(of: line.sku).map { items[$0] }
-            return OrderLine(
-                basket: BasketLineRequest(
-                    sku: line.sku, name: item?.name ?? line.sku, quantity: 1, unitPrice: MinorUnits(line.amount),
-                    vatCode: item.flatMap { VATCode(rawValue: $0.vatCode) } ?? .none
-                ),
-                measure: item?.measure ?? "шт.", measureCode: item?.measureCode ?? "796", itemType: item?.itemType ?? "service",
-                paymentType: item?.paymentType ?? "full_prepayment", serviceDate: item?.serviceDate
-            )
+                ?? InvoiceRequest.Item(sku: line.sku, name: line.sku, quantity: 1, unitPrice: line.amount, vatCode: VATCode.none.rawValue)
+            return item.orderLine(BasketLineRequest(
+                sku: line.sku, name: item.name, quantity: 1, unitPrice: MinorUnits(line.amount),
+                vatCode: VATCode(rawValue: item.vatCode) ?? .none
+            ))
         }
         let draft = RefundDraft(
             parentOrderID: parentOrderID, merchantOrderID: refund.id.uuidString.lowercased(),
@@ -204,10 +193,7 @@ extension InvoiceBook {
                     logger: logger
                 )
             }
-            try await connection.query(
-                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(refund.id)",
-                logger: logger
-            )
+            try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
             if let settled { return settled }
             return try await Refund.decode(connection.query("SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(refund.id)", logger: logger)).first ?? refund
         }
@@ -231,10 +217,7 @@ extension InvoiceBook {
                     logger: logger
                 )
             }
-            try await connection.query(
-                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(refund.id)",
-                logger: logger
-            )
+            try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
         }
     }
 

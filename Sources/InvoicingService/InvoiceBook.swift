@@ -75,16 +75,7 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
-            try await connection.query(
-                """
-                INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
-                VALUES (\(tenant.rawValue), \(id), 'invoice', now() + \(delay) * interval '1 second')
-                """,
-                logger: logger
-            )
-            if let idempotencyKey {
-                try await IdempotencyStore.attach(id, to: idempotencyKey, on: connection, logger: logger)
-            }
+            try await PendingCreations.enqueue(.invoice, id, of: tenant, after: delay, idempotencyKey: idempotencyKey, on: connection, logger: logger)
             guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
             return invoice
         }
@@ -147,10 +138,7 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
-            try await connection.query(
-                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
-                logger: logger
-            )
+            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
             return try await Self.invoice(id, on: connection, logger: logger)
         }
     }
@@ -179,19 +167,13 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
-            try await connection.query(
-                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
-                logger: logger
-            )
+            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
         }
     }
 
     func dequeue(_ tenant: TenantID, _ id: UUID) async throws {
-        _ = try await tenants.withTenant(tenant) { connection in
-            try await connection.query(
-                "DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)",
-                logger: logger
-            )
+        try await tenants.withTenant(tenant) { connection in
+            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
         }
     }
 

@@ -59,15 +59,15 @@ package struct InvoiceRecovery: Service {
             """,
             logger: logger
         )
-        var due: [(TenantID, UUID, String)] = []
+        var due: [(TenantID, UUID, PendingCreations.Kind)] = []
         for try await (tenant, resource, kind) in rows.decode((UUID, UUID, String).self) {
-            due.append((TenantID(tenant), resource, kind))
+            due.append((TenantID(tenant), resource, PendingCreations.Kind(rawValue: kind) ?? .invoice))
         }
         var settled = 0
         for (tenant, id, kind) in due {
             do {
                 let status: String
-                if kind == "refund" {
+                if kind == .refund {
                     guard let refund = try await book.refund(tenant, id: id) else { continue }
                     status = try await book.finishRefund(tenant, refund).status.rawValue
                 } else {
@@ -75,10 +75,10 @@ package struct InvoiceRecovery: Service {
                     status = try await book.finishCreation(tenant, invoice).status.rawValue
                 }
                 if status != "pending" { settled += 1 }
-                logger.info("pending \(kind) recovered", metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "status": "\(status)"])
+                logger.info("pending \(kind.rawValue) recovered", metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "status": "\(status)"])
             } catch {
                 logger.warning(
-                    "pending \(kind) not recovered yet",
+                    "pending \(kind.rawValue) not recovered yet",
                     metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
                 )
             }

@@ -99,14 +99,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
 
     /// The provider's order for this request, once `violations` found nothing.
     package func draft(invoiceID: UUID, notificationURL: URL?, defaultExpiry: Date) -> OrderDraft {
-        let lines = items.indices.map { index in
-            let item = items[index]
-            return OrderLine(
-                basket: basketLines[index], measure: item.measure ?? "шт.", measureCode: item.measureCode ?? "796",
-                itemType: item.itemType ?? "service", paymentType: item.paymentType ?? "full_prepayment",
-                serviceDate: item.serviceDate
-            )
-        }
+        let lines = zip(items, basketLines).map { item, basket in item.orderLine(basket) }
         let lodging = reservation.map { details in
             LodgingReservation(
                 reservationID: reservationID, propertyName: details.propertyName, streetAddress: details.streetAddress,
@@ -139,5 +132,16 @@ enum CalendarDate {
         let components = DateComponents(year: year, month: month, day: day)
         guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
         return date
+    }
+}
+
+extension InvoiceRequest.Item {
+    /// The item as a provider basket line with `basket`'s money; attributes the host left out
+    /// are those of a room night: a piece (`шт.`, OKEI 796), a service, paid in full in advance.
+    func orderLine(_ basket: BasketLineRequest) -> OrderLine {
+        OrderLine(
+            basket: basket, measure: measure ?? "шт.", measureCode: measureCode ?? "796",
+            itemType: itemType ?? "service", paymentType: paymentType ?? "full_prepayment", serviceDate: serviceDate
+        )
     }
 }

@@ -114,9 +114,9 @@ package struct InvoicingSetup: Sendable {
         }
         // An activation code may work only once: the token is kept before anything else can
         // fail, and a check that cannot reach the provider now does not throw it away.
-        try await store(tenant, merchantID: shop.merchantID, token: shop.token, notificationKey: nil, apiPrefix: .v3, actor: actor)
+        let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL)
+        try await store(tenant, shop: shopCredentials, notificationKey: nil, actor: actor)
         do {
-            let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL)
             if try await !provider.checkToken(of: shopCredentials) {
                 _ = try await disable(tenant, actor: actor)
                 throw InvoicingError.credentialsRejected
@@ -149,20 +149,13 @@ package struct InvoicingSetup: Sendable {
     ) async throws -> InvoicingState {
         let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix)
         guard try await provider.checkToken(of: shop) else { throw InvoicingError.credentialsRejected }
-        try await store(tenant, merchantID: merchantID, token: token, notificationKey: notificationKey, apiPrefix: apiPrefix, actor: actor)
+        try await store(tenant, shop: shop, notificationKey: notificationKey, actor: actor)
         return try await state(of: tenant)
     }
 
     /// Puts the secrets in the vault, then marks the tenant active with the shop's settings.
-    private func store(
-        _ tenant: TenantID,
-        merchantID: String,
-        token: Secret,
-        notificationKey: Secret?,
-        apiPrefix: ShopCredentials.APIPrefix,
-        actor: String
-    ) async throws {
-        try await vault.store(token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor)
+    private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: Secret?, actor: String) async throws {
+        try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor)
         if let notificationKey {
             try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
         } else {
@@ -172,15 +165,15 @@ package struct InvoicingSetup: Sendable {
             """
             INSERT INTO folio.tenant_invoicing
                 (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
-            VALUES (\(tenant.rawValue), 'active', \(merchantID), \(apiPrefix.rawValue), \(providerBaseURL.absoluteString),
-                    \(token.lastFour), \(notificationKey != nil), now())
+            VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
+                    \(shop.token.lastFour), \(notificationKey != nil), now())
             ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
                 api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
                 has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
             """,
             logger: logger
         )
-        logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(merchantID)"])
+        logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
 
     /// Disables invoicing and destroys the stored secrets; invoices stay readable.

@@ -188,7 +188,7 @@ import Testing
             // The provider says it did not handle the request: nothing exists there.
             await api.sandbox.state.inject(SandboxFault(kind: .status, method: "POST", pathContains: "/order", remaining: 1, status: 503))
             #expect(try await api.createInvoice(tenant).status == .serviceUnavailable)
-            let schema = "t_" + tenant.replacingOccurrences(of: "-", with: "").lowercased()
+            let schema = TestAPI.schema(of: tenant)
             try await api.database.query(
                 "UPDATE \(unescaped: schema).invoices SET expires_at = now() - interval '1 minute'", logger: TestDatabase.logger
             )
@@ -306,7 +306,7 @@ extension TestAPI {
     /// between the provider's answer and the second commit. A sequence counts the attempts
     /// because it is not rolled back with the failed transaction.
     func failNextSettlement(of tenant: String) async throws {
-        let schema = "t_" + tenant.replacingOccurrences(of: "-", with: "").lowercased()
+        let schema = Self.schema(of: tenant)
         try await database.query("CREATE SEQUENCE \(unescaped: schema).settle_attempts", logger: TestDatabase.logger)
         try await database.query(
             """

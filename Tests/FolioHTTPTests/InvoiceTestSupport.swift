@@ -7,6 +7,7 @@ import InvoiceboxSandbox
 import InvoicingService
 import NIOCore
 import PostgresNIO
+import TenantRegistry
 
 extension TestAPI {
     /// A tenant whose invoicing is active, through the button flow: invite, the code the tenant
@@ -38,8 +39,12 @@ extension TestAPI {
     }
 
     func invoiceCount(_ tenant: String) async throws -> Int64 {
-        let schema = "t_" + tenant.replacingOccurrences(of: "-", with: "").lowercased()
-        return try await database.scalar("SELECT count(*) FROM \(unescaped: schema).invoices", as: Int64.self) ?? -1
+        try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).invoices", as: Int64.self) ?? -1
+    }
+
+    /// The tenant's schema, quoted for SQL, from the id the API answered.
+    static func schema(of tenant: String) -> String {
+        quotedIdentifier(TenantID(string: tenant)!.schemaName)
     }
 
     /// Two nights at 4,500.00 with 22 % VAT and a breakfast, for a private guest.
