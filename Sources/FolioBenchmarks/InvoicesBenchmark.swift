@@ -68,7 +68,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
                     let ids = try await seed(stack, logger: logger)
                     try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)
                     let shop = await sandbox.state.addMerchant()
-                    try await stack.connect(ids.largest, shop: shop, sandboxURL: sandboxURL)
+                    try await stack.connect(ids.largest, shop: shop)
                     try await measureCreates(apiURL: apiURL, platformKey: stack.platformKey, tenant: ids.largest, stack: stack, shop: shop, sandboxURL: sandboxURL)
                 }
             }
@@ -136,7 +136,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         let credentials = ShopCredentials(merchantID: shop.id, token: Secret(shop.token), baseURL: sandboxURL)
         var throughAPI: [Duration] = []
         var direct: [Duration] = []
-        for index in 0..<creates {
+        for _ in 0..<creates {
             let begin = ContinuousClock.now
             _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201)
             throughAPI.append(ContinuousClock.now - begin)
@@ -144,7 +144,6 @@ struct InvoicesBenchmark: AsyncParsableCommand {
             let directBegin = ContinuousClock.now
             _ = try await stack.provider.createOrder(draft, shop: credentials)
             direct.append(ContinuousClock.now - directBegin)
-            _ = index
         }
         print("create invoice, \(creates) sequential")
         print("  through Folio's API: \(Stats.summary(throughAPI, unit: .milliseconds))")

@@ -60,7 +60,7 @@ package struct InvoiceBook: Sendable {
     }
 
     /// The first commit: the invoice as `pending`, and its place in the recovery queue.
-    package func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> Invoice {
+    private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> Invoice {
         let id = UUID()
         let totals = try Basket.totals(of: request.basketLines.map { try Basket.price($0) })
         let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
