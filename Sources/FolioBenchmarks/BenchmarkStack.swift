@@ -8,6 +8,7 @@ import InvoicingService
 import Logging
 import PostgresNIO
 import Prometheus
+import StatusUpdater
 import TenantRegistry
 import TokenVault
 
@@ -43,6 +44,10 @@ struct Stack: Sendable {
             invoicing: invoicing,
             invoices: invoices,
             idempotency: IdempotencyStore(tenants: tenants, logger: logger),
+            events: EventFeed(client: database, logger: logger),
+            notifications: NotificationReceiver(
+                tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: .always, logger: logger
+            ),
             readiness: { true },
             metrics: PrometheusCollectorRegistry()
         )

@@ -1,6 +1,7 @@
 import FolioDomain
 import Foundation
 import Logging
+import StatusUpdater
 import TenantRegistry
 import TokenVault
 
@@ -18,6 +19,10 @@ package struct FolioConfiguration: Sendable {
     package var invoiceboxPartnerID: String?
     package var invoiceboxPartnerToken: Secret?
     package var hostWebhookURL: URL?
+    /// Signs each webhook; set whenever `hostWebhookURL` is.
+    package var hostWebhookSecret: Secret?
+    /// When a notification must be confirmed by reading the order from the provider.
+    package var notificationConfirmation: NotificationReceiver.Confirmation
     package var logLevel: Logger.Level
     package var migrationsDirectory: URL
     package var migrationConcurrency: Int
@@ -76,8 +81,20 @@ package struct FolioConfiguration: Sendable {
                 problems.append("FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN: set both or neither")
             }
             let webhookURL = url("FOLIO_HOST_WEBHOOK_URL")
-            if webhookURL != nil, value("FOLIO_HOST_WEBHOOK_SECRET") == nil {
+            let webhookSecret = value("FOLIO_HOST_WEBHOOK_SECRET").map(Secret.init)
+            if webhookURL != nil, webhookSecret == nil {
                 problems.append("FOLIO_HOST_WEBHOOK_SECRET: is required when FOLIO_HOST_WEBHOOK_URL is set")
+            }
+            if let webhookSecret, WebhookSigner(secret: webhookSecret) == nil {
+                problems.append("FOLIO_HOST_WEBHOOK_SECRET: a whsec_ secret must be base64 after the prefix")
+            }
+            var confirmation = NotificationReceiver.Confirmation.always
+            if let raw = value("FOLIO_NOTIFICATION_CONFIRM") {
+                if let parsed = NotificationReceiver.Confirmation(rawValue: raw) {
+                    confirmation = parsed
+                } else {
+                    problems.append("FOLIO_NOTIFICATION_CONFIRM: must be always or unsigned")
+                }
             }
             let logLevel = level()
             let migrations = URL(fileURLWithPath: value("FOLIO_MIGRATIONS_DIR") ?? "Migrations", isDirectory: true)
@@ -97,6 +114,8 @@ package struct FolioConfiguration: Sendable {
                 invoiceboxPartnerID: partnerID,
                 invoiceboxPartnerToken: partnerToken,
                 hostWebhookURL: webhookURL,
+                hostWebhookSecret: webhookSecret,
+                notificationConfirmation: confirmation,
                 logLevel: logLevel,
                 migrationsDirectory: migrations,
                 migrationConcurrency: concurrency,

@@ -10,6 +10,7 @@ import Metrics
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
+import StatusUpdater
 import TenantRegistry
 import TokenVault
 
@@ -64,15 +65,29 @@ enum FolioServer {
             invoicing: invoicing,
             invoices: invoices,
             idempotency: IdempotencyStore(tenants: tenants, logger: Logger(label: "folio.idempotency")),
+            events: EventFeed(client: client, logger: Logger(label: "folio.events")),
+            notifications: NotificationReceiver(
+                tenants: tenants, setup: invoicing, book: invoices, provider: provider,
+                confirmation: configuration.notificationConfirmation, logger: Logger(label: "folio.notifications")
+            ),
             readiness: { (try? await runner.isUpToDate()) ?? false },
             metrics: metrics
         )
         let recovery = InvoiceRecovery(client: client, book: invoices, logger: Logger(label: "folio.recovery"))
+        let reconciler = Reconciler(client: client, book: invoices, logger: Logger(label: "folio.reconciliation"))
+        var services: [any Service] = [client, recovery, reconciler]
+        if let url = configuration.hostWebhookURL, let secret = configuration.hostWebhookSecret, let signer = WebhookSigner(secret: secret) {
+            services.append(EventDispatcher(
+                client: client, http: httpClient, webhook: HostWebhook(url: url, signer: signer), logger: Logger(label: "folio.webhooks")
+            ))
+        } else {
+            logger.info("no FOLIO_HOST_WEBHOOK_URL: events are only in the feed")
+        }
 
         var app = Application(
             router: try FolioApplication.buildRouter(handler: handler),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
-            services: [client, recovery],
+            services: services,
             logger: logger
         )
         app.beforeServerStarts {

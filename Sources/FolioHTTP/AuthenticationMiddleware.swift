@@ -5,13 +5,15 @@ import Hummingbird
 import TenantRegistry
 
 /// Resolves `Authorization: Bearer <key>` into the calling principal for every path except the
-/// operational ones (health and metrics), and exposes it to the OpenAPI handlers.
+/// operational ones (health and metrics) and the provider's notifications, and exposes it to the OpenAPI handlers.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = FolioRequestContext
 
     let keys: APIKeyStore
 
-    static let publicPathPrefixes = ["/health/", "/metrics"]
+    static let publicPathPrefixes = ["/health/", "/metrics", notificationPathPrefix]
+    /// The provider's notifications carry a signature instead of a key.
+    static let notificationPathPrefix = "/v1/providers/invoicebox/notifications/"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -19,7 +21,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if !Self.publicPathPrefixes.contains(where: { path.hasPrefix($0) }) {
             context.principal = try await principal(for: request)
         }
-        let values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
+        var values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
+        if path.hasPrefix(Self.notificationPathPrefix) { values.headers = request.headers }
         return try await RequestScope.$current.withValue(values) {
             try await next(request, context)
         }

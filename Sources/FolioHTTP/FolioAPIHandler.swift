@@ -4,6 +4,7 @@ import Foundation
 import InvoicingService
 import Logging
 import Prometheus
+import StatusUpdater
 import TenantRegistry
 
 /// Folio's REST API: the implementation of the operations generated from `openapi/openapi.yaml`.
@@ -16,6 +17,8 @@ package struct FolioAPIHandler: APIProtocol {
     let invoicing: InvoicingSetup
     let invoices: InvoiceBook
     let idempotency: IdempotencyStore
+    let events: EventFeed
+    let notifications: NotificationReceiver
     let readiness: @Sendable () async -> Bool
     let metrics: PrometheusCollectorRegistry
 
@@ -25,6 +28,8 @@ package struct FolioAPIHandler: APIProtocol {
         invoicing: InvoicingSetup,
         invoices: InvoiceBook,
         idempotency: IdempotencyStore,
+        events: EventFeed,
+        notifications: NotificationReceiver,
         readiness: @escaping @Sendable () async -> Bool,
         metrics: PrometheusCollectorRegistry
     ) {
@@ -33,6 +38,8 @@ package struct FolioAPIHandler: APIProtocol {
         self.invoicing = invoicing
         self.invoices = invoices
         self.idempotency = idempotency
+        self.events = events
+        self.notifications = notifications
         self.readiness = readiness
         self.metrics = metrics
     }

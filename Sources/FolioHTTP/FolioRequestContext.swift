@@ -1,4 +1,5 @@
 import FolioDomain
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -22,6 +23,8 @@ package enum RequestScope {
         package let requestID: String
         package let principal: Principal?
         package let logger: Logger
+        /// The request's headers, for the provider's notifications, which are stored as received.
+        package var headers: HTTPFields = [:]
     }
 
     @TaskLocal package static var current: Values?

@@ -66,6 +66,25 @@ package struct ProviderOrder: Sendable, Equatable {
     package var paymentURL: String?
     package var orderContainerID: String?
 
+    package init(
+        id: String, merchantID: String?, merchantOrderID: String, status: ProviderOrderStatus, amount: MinorUnits,
+        vatAmount: MinorUnits?, currency: String, createdAt: Date, paidAt: Date?, expirationDate: Date?,
+        paymentURL: String?, orderContainerID: String?
+    ) {
+        self.id = id
+        self.merchantID = merchantID
+        self.merchantOrderID = merchantOrderID
+        self.status = status
+        self.amount = amount
+        self.vatAmount = vatAmount
+        self.currency = currency
+        self.createdAt = createdAt
+        self.paidAt = paidAt
+        self.expirationDate = expirationDate
+        self.paymentURL = paymentURL
+        self.orderContainerID = orderContainerID
+    }
+
     init(_ object: WireObject) throws(InvoiceboxError) {
         id = try object.string("id")
         merchantID = object.optionalString("merchantId")

@@ -426,13 +426,23 @@ package actor SandboxState {
 
     /// Queues the OrderNotification for the order's current state, signed with the shop's key.
     private func notify(_ order: SandboxOrder) {
-        guard let merchant = merchants[order.merchantID], let url = order.notificationURL ?? merchant.notificationURL else { return }
+        guard let merchant = merchants[order.merchantID], let url = order.notificationURL ?? merchant.notificationURL,
+              let body = notificationBody(of: order)
+        else { return }
+        outbox.yield(PendingNotification(orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, body: body))
+    }
+
+    /// The OrderNotification body the provider would post for the order now.
+    package func notificationBody(orderID: String) -> Data? {
+        orders[orderID].flatMap(notificationBody(of:))
+    }
+
+    private func notificationBody(of order: SandboxOrder) -> Data? {
         var object = orderObject(order)
         object["merchantOrderIdVisible"] = object["merchantOrderIdVisible"] ?? order.merchantOrderID
         // Serialised as the provider does: slashes escaped, non-ASCII raw, so that a receiver that
         // re-serialises before verifying the signature fails.
-        guard let body = try? JSONSerialization.data(withJSONObject: object) else { return }
-        outbox.yield(PendingNotification(orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, body: body))
+        return try? JSONSerialization.data(withJSONObject: object)
     }
 
     static func randomHex(_ bytes: Int) -> String {

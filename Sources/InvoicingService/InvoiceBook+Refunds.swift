@@ -183,15 +183,19 @@ extension InvoiceBook {
                 logger: logger
             )
             let settled = try await Refund.decode(rows).first
-            if settled != nil {
-                try await connection.query(
+            if let settled {
+                let invoices = try await connection.query(
                     """
                     UPDATE invoices SET status = CASE WHEN refunded_minor >= amount_minor THEN 'refunded' ELSE 'partially_refunded' END,
                         updated_at = now()
                     WHERE id = \(refund.invoiceID) AND status IN ('paid', 'partially_refunded')
+                    RETURNING \(unescaped: Invoice.columns)
                     """,
                     logger: logger
                 )
+                if let invoice = try await Invoice.decode(invoices).first {
+                    try await EventLog.appendChange(of: invoice, refund: settled, tenant: tenant, on: connection, logger: logger)
+                }
             }
             try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
             if let settled { return settled }

@@ -125,19 +125,32 @@ package struct InvoiceBook: Sendable {
         return try await settle(tenant, invoice.id, with: order)
     }
 
-    /// The second commit: the provider's order id, payment URL and status.
+    /// The second commit: the provider's order id, payment URL and status, with the events.
     private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
         let status = Self.status(of: order.status) ?? .open
         return try await tenants.withTenant(tenant) { connection in
-            try await connection.query(
+            let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = \(status.rawValue), provider_order_id = \(order.id), payment_url = \(order.paymentURL),
                     provider_status = \(order.status.rawValue), paid_at = \(order.paidAt),
                     canceled_at = CASE WHEN \(status.rawValue) = 'canceled' THEN now() END, synced_at = now(), updated_at = now()
                 WHERE id = \(id) AND status = 'pending'
+                RETURNING \(unescaped: Invoice.columns)
                 """,
                 logger: logger
             )
+            if let settled = try await Invoice.decode(rows).first {
+                if settled.status == .open {
+                    try await ReconciliationSchedule.add(settled, of: tenant, on: connection, logger: logger)
+                } else {
+                    // Adopted an order that had already moved on: the host learns both steps.
+                    try await EventLog.append(
+                        .invoiceCreated, tenant: tenant, invoiceID: id, reservationID: settled.reservationID,
+                        data: EventData(invoice: settled), on: connection, logger: logger
+                    )
+                }
+                try await EventLog.appendChange(of: settled, tenant: tenant, on: connection, logger: logger)
+            }
             try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
             return try await Self.invoice(id, on: connection, logger: logger)
         }
@@ -160,13 +173,17 @@ package struct InvoiceBook: Sendable {
 
     private func closeWithoutOrder(_ tenant: TenantID, _ id: UUID, status: InvoiceStatus, code: String, requestID: String?) async throws {
         try await tenants.withTenant(tenant) { connection in
-            try await connection.query(
+            let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = \(status.rawValue), failure_code = \(code), provider_request_id = \(requestID), updated_at = now()
                 WHERE id = \(id) AND status = 'pending'
+                RETURNING \(unescaped: Invoice.columns)
                 """,
                 logger: logger
             )
+            if let closed = try await Invoice.decode(rows).first {
+                try await EventLog.appendChange(of: closed, tenant: tenant, on: connection, logger: logger)
+            }
             try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
         }
     }
@@ -187,6 +204,15 @@ package struct InvoiceBook: Sendable {
         try await tenants.withTenant(tenant, reading: true) { connection in
             try await Invoice.decode(connection.query(
                 "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
+                logger: logger
+            )).first
+        }
+    }
+
+    package func invoice(_ tenant: TenantID, providerOrderID: String) async throws -> Invoice? {
+        try await tenants.withTenant(tenant, reading: true) { connection in
+            try await Invoice.decode(connection.query(
+                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE provider_order_id = \(providerOrderID)",
                 logger: logger
             )).first
         }
@@ -275,15 +301,22 @@ package struct InvoiceBook: Sendable {
     }
 
     /// Moves the invoice to what the provider reports, if that is forward; replays change nothing.
-    package func apply(_ order: ProviderOrder, to invoice: Invoice, tenant: TenantID) async throws -> Invoice {
+    /// `alongside` runs in the same transaction, with the invoice as it ends up.
+    package func apply(
+        _ order: ProviderOrder,
+        to invoice: Invoice,
+        tenant: TenantID,
+        alongside: ((PostgresConnection, Invoice) async throws -> Void)? = nil
+    ) async throws -> Invoice {
         guard let next = Self.status(of: order.status), invoice.status.canMove(to: next) else {
-            _ = try await tenants.withTenant(tenant) { connection in
+            return try await tenants.withTenant(tenant) { connection in
                 try await connection.query(
                     "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoice.id)",
                     logger: logger
                 )
+                try await alongside?(connection, invoice)
+                return invoice
             }
-            return invoice
         }
         return try await tenants.withTenant(tenant) { connection in
             // The status condition makes a concurrent, further transition win over this one.
@@ -298,18 +331,26 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
+            let result: Invoice
             if let updated = try await Invoice.decode(rows).first {
+                try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
+                if updated.status != .open {
+                    try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
+                }
                 logger.info(
                     "invoice status changed",
                     metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "from": "\(invoice.status.rawValue)", "to": "\(next.rawValue)"]
                 )
-                return updated
+                result = updated
+            } else {
+                result = try await Self.invoice(invoice.id, on: connection, logger: logger)
             }
-            return try await Self.invoice(invoice.id, on: connection, logger: logger)
+            try await alongside?(connection, result)
+            return result
         }
     }
 
-    func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
+    package func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
         guard let invoice = try await invoice(tenant, id: id) else { throw InvoiceError.notFound }
         return invoice
     }
@@ -321,7 +362,7 @@ package struct InvoiceBook: Sendable {
     }
 
     /// Folio's status for the provider's; `nil` for statuses that say nothing new (a draft, a hold).
-    static func status(of provider: ProviderOrderStatus) -> InvoiceStatus? {
+    package static func status(of provider: ProviderOrderStatus) -> InvoiceStatus? {
         switch provider {
         case .created: .open
         case .completed: .paid

@@ -3,6 +3,7 @@ import Foundation
 import InvoiceboxAdapter
 import Logging
 import PostgresNIO
+import TenantRegistry
 import TokenVault
 
 /// The host's "Enable invoicing" button: invite, activate by code, or connect an existing shop;
@@ -67,6 +68,23 @@ package struct InvoicingSetup: Sendable {
             )
         }
         throw InvoicingError.notActive
+    }
+
+    /// What checking a notification needs: the active shop's id and, when the tenant gave one,
+    /// its notification key. `nil` when invoicing is not active.
+    package func notificationSettings(of tenant: TenantID, actor: String) async throws -> (merchantID: String, key: Secret?)? {
+        let rows = try await client.query(
+            """
+            SELECT merchant_id, has_notification_key FROM folio.tenant_invoicing
+            WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
+            """,
+            logger: logger
+        )
+        for try await (merchantID, hasKey) in rows.decode((String, Bool).self) {
+            let key = hasKey ? try await vault.read(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor) : nil
+            return (merchantID, key)
+        }
+        return nil
     }
 
     /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,
@@ -161,18 +179,24 @@ package struct InvoicingSetup: Sendable {
         } else {
             _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
         }
-        try await client.query(
-            """
-            INSERT INTO folio.tenant_invoicing
-                (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
-            VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
-                    \(shop.token.lastFour), \(notificationKey != nil), now())
-            ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
-                api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
-                has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
-            """,
-            logger: logger
-        )
+        try await client.inTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO folio.tenant_invoicing
+                    (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
+                VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
+                        \(shop.token.lastFour), \(notificationKey != nil), now())
+                ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
+                    api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
+                    has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
+                """,
+                logger: logger
+            )
+            try await EventLog.append(
+                .invoicingActivated, tenant: tenant, invoiceID: nil, reservationID: nil,
+                data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: shop.merchantID), on: connection, logger: logger
+            )
+        }
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
 
@@ -180,12 +204,25 @@ package struct InvoicingSetup: Sendable {
     /// Returns whether invoicing was enabled or invited.
     package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
         _ = try await vault.deleteAll(tenant: tenant, actor: actor)
-        let rows = try await client.query(
-            "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
-            logger: logger
-        )
-        var existed = false
-        for try await _ in rows { existed = true }
+        let existed = try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING state = 'active'",
+                logger: logger
+            )
+            var existed = false
+            var wasActive = false
+            for try await active in rows.decode(Bool.self) {
+                existed = true
+                wasActive = active
+            }
+            if wasActive {
+                try await EventLog.append(
+                    .invoicingDisabled, tenant: tenant, invoiceID: nil, reservationID: nil,
+                    data: EventData(invoicingState: InvoicingState.Stage.disabled.rawValue, merchantID: nil), on: connection, logger: logger
+                )
+            }
+            return existed
+        }
         logger.info("invoicing disabled", metadata: ["tenant.id": "\(tenant)"])
         return existed
     }

@@ -10,9 +10,12 @@ import InvoiceboxAdapter
 import InvoiceboxSandbox
 import InvoicingService
 import NIOCore
+import NIOPosix
 import NIOFoundationCompat
 import PostgresNIO
+import StatusUpdater
 import Prometheus
+import ServiceLifecycle
 import TenantRegistry
 import TokenVault
 
@@ -27,10 +30,21 @@ struct TestAPI {
     let sandboxURL: URL
     /// The job that finishes pending invoices, run by hand in tests.
     let recovery: InvoiceRecovery
+    /// The invoices behind the API, for building background jobs in tests.
+    let book: InvoiceBook
     static let maximumInvoiceAmount: Int64 = 100_000_000
 
-    /// - Parameter logs: where the application logs, when a test reads the log.
-    static func run(logs: CapturedLogs? = nil, _ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+    /// - Parameters:
+    ///   - logs: where the application logs, when a test reads the log.
+    ///   - listening: also serve the API on a real port that is each order's notification URL,
+    ///     so that the sandbox's own notifications reach Folio.
+    ///   - confirmation: when notifications are confirmed by reading the order.
+    static func run(
+        logs: CapturedLogs? = nil,
+        listening: Bool = false,
+        confirmation: NotificationReceiver.Confirmation = .always,
+        _ body: @escaping @Sendable (TestAPI) async throws -> Void
+    ) async throws {
         let metrics = TestMetrics.registry
         try await TestDatabase.withFresh { database in
             let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
@@ -52,8 +66,9 @@ struct TestAPI {
                     logger: logger,
                     reinviteInterval: .zero
                 )
+                let port = listening ? try await Self.freePort() : 9
                 let invoices = InvoiceBook(
-                    tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:9")!,
+                    tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:\(port)")!,
                     maximumAmount: TestAPI.maximumInvoiceAmount, logger: logger
                 )
                 let handler = FolioAPIHandler(
@@ -62,16 +77,54 @@ struct TestAPI {
                     invoicing: invoicing,
                     invoices: invoices,
                     idempotency: IdempotencyStore(tenants: tenants, logger: logger),
+                    events: EventFeed(client: database, logger: logger),
+                    notifications: NotificationReceiver(
+                        tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: confirmation, logger: logger
+                    ),
                     readiness: { (try? await runner.isUpToDate()) ?? false },
                     metrics: metrics
                 )
                 let recovery = InvoiceRecovery(client: database, book: invoices, logger: logger)
                 let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
-                try await app.test(.router) { client in
-                    try await body(TestAPI(client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL, recovery: recovery))
+                let test: @Sendable () async throws -> Void = {
+                    try await app.test(.router) { client in
+                        try await body(TestAPI(
+                            client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
+                            recovery: recovery, book: invoices
+                        ))
+                    }
+                }
+                if listening {
+                    let server = Application(
+                        router: try FolioApplication.buildRouter(handler: handler),
+                        configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+                        logger: logger
+                    )
+                    let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await services.run() }
+                        do {
+                            try await test()
+                        } catch {
+                            await services.triggerGracefulShutdown()
+                            throw error
+                        }
+                        await services.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                    }
+                } else {
+                    try await test()
                 }
             }
         }
+    }
+
+    /// A port nothing listens on now, found by binding to port 0 and letting go.
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
     }
 
     /// Sends a request and returns the response, with the platform key unless `key` says otherwise.

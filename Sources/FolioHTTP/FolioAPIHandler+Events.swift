@@ -1,0 +1,43 @@
+import FolioAPI
+import FolioDomain
+import Foundation
+import InvoicingService
+
+extension FolioAPIHandler {
+    package func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
+        let tenant = try await existingTenant(input.path.tenantId)
+        let limit = input.query.limit ?? 20
+        guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
+        let after = input.query.after ?? 0
+        guard after >= 0 else { throw APIProblem.invalidParameter("after", "must be 0 or a sequence number") }
+        // One more than asked tells whether another page follows now.
+        let found = try await events.events(of: tenant, after: after, limit: limit + 1)
+        let page = found.prefix(limit)
+        let next = found.count > limit ? page.last.map { String($0.sequence) } : nil
+        return .ok(.init(body: .json(.init(items: try page.map(Components.Schemas.Event.init), nextCursor: next))))
+    }
+}
+
+extension Components.Schemas.Event {
+    init(_ event: HostEvent) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        self.init(
+            id: event.id.uuidString.lowercased(),
+            _type: Components.Schemas.Event._TypePayload(rawValue: event.type) ?? .invoice_created,
+            tenantId: event.tenantID.description,
+            sequence: event.sequence,
+            timestamp: event.createdAt,
+            invoiceId: event.invoiceID?.uuidString.lowercased(),
+            reservationId: event.reservationID,
+            data: try decoder.decode(Components.Schemas.EventData.self, from: Data(event.data.utf8)),
+            delivery: .init(
+                status: .init(rawValue: event.delivery.rawValue) ?? .pending,
+                attempts: event.attempts,
+                nextAttemptAt: event.delivery == .pending ? event.nextAttemptAt : nil,
+                deliveredAt: event.deliveredAt,
+                lastError: event.lastError
+            )
+        )
+    }
+}

@@ -1,0 +1,91 @@
+import FolioDomain
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// The transactional outbox: events are appended inside the transaction of the change they
+/// report, on its connection, so that a change is never committed without its event or the
+/// event without the change.
+package enum EventLog {
+    /// Appends an event, numbered next in the tenant's stream.
+    static func append(
+        _ type: HostEventType,
+        tenant: TenantID,
+        invoiceID: UUID?,
+        reservationID: String?,
+        data: EventData,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let id = UUID()
+        let orderingKey = invoiceID ?? tenant.rawValue
+        // The upsert keeps the stream's row locked until commit: the next event of this tenant
+        // takes its number only after this one is visible, so numbers appear in order.
+        try await connection.query(
+            """
+            WITH next AS (
+                INSERT INTO folio.event_streams AS s (tenant_id, last_sequence) VALUES (\(tenant.rawValue), 1)
+                ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + 1
+                RETURNING last_sequence
+            )
+            INSERT INTO folio.events (id, tenant_id, sequence, type, invoice_id, reservation_id, ordering_key, data)
+            SELECT \(id), \(tenant.rawValue), next.last_sequence, \(type.rawValue), \(invoiceID), \(reservationID), \(orderingKey),
+                   \(data.json)::jsonb
+            FROM next
+            """,
+            logger: logger
+        )
+    }
+
+    /// The event of `invoice` having reached its current status.
+    static func appendChange(of invoice: Invoice, refund: Refund? = nil, tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
+        guard let type = HostEventType.reaching(invoice.status) else { return }
+        try await append(
+            type, tenant: tenant, invoiceID: invoice.id, reservationID: invoice.reservationID,
+            data: EventData(invoice: invoice, refund: refund), on: connection, logger: logger
+        )
+    }
+
+    /// The tenant's events after `sequence`, oldest first.
+    package static func events(of tenant: TenantID, after sequence: Int64, limit: Int, client: PostgresClient, logger: Logger) async throws -> [HostEvent] {
+        try await decode(client.query(
+            """
+            SELECT \(unescaped: HostEvent.columns()) FROM folio.events
+            WHERE tenant_id = \(tenant.rawValue) AND sequence > \(sequence)
+            ORDER BY sequence LIMIT \(limit)
+            """,
+            logger: logger
+        ))
+    }
+
+    package static func decode(_ rows: PostgresRowSequence) async throws -> [HostEvent] {
+        var events: [HostEvent] = []
+        for try await row in rows.decode(
+            (UUID, UUID, Int64, String, UUID?, String?, String, Date, String, Int, Date?, Date?, String?).self
+        ) {
+            events.append(HostEvent(
+                id: row.0, tenantID: TenantID(row.1), sequence: row.2, type: row.3, invoiceID: row.4, reservationID: row.5,
+                data: row.6, createdAt: row.7, delivery: HostEvent.Delivery(rawValue: row.8) ?? .pending, attempts: row.9,
+                nextAttemptAt: row.10, deliveredAt: row.11, lastError: row.12
+            ))
+        }
+        return events
+    }
+}
+
+/// The tenant's events as a feed, for hosts that poll.
+package struct EventFeed: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    package init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Up to `limit` events after `sequence`, oldest first.
+    package func events(of tenant: TenantID, after sequence: Int64, limit: Int) async throws -> [HostEvent] {
+        try await EventLog.events(of: tenant, after: sequence, limit: limit, client: client, logger: logger)
+    }
+}

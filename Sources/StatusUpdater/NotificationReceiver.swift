@@ -1,0 +1,215 @@
+import Crypto
+import FolioDomain
+import Foundation
+import InvoiceboxAdapter
+import InvoicingService
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// Takes the provider's notifications (invoicebox-api.md §14): checks the signature, the shop,
+/// the amount and the currency, confirms the claimed status by reading the order from the
+/// provider, then moves the invoice (with its event) and records the notification, all in one
+/// transaction. Whatever fails before that commit answers `out_of_service`, so the provider
+/// sends the notification again and nothing is lost.
+package struct NotificationReceiver: Sendable {
+    /// When the provider's own read of the order must confirm a notification before it changes
+    /// anything. Without a notification key nothing else vouches for the body, so it is always read.
+    package enum Confirmation: String, Sendable, CaseIterable {
+        /// Every notification that would change an invoice.
+        case always
+        /// Only notifications whose signature was not checked.
+        case unsigned
+    }
+
+    let tenants: TenantDirectory
+    let setup: InvoicingSetup
+    let book: InvoiceBook
+    let provider: any PaymentProvider
+    let confirmation: Confirmation
+    let logger: Logger
+
+    package init(tenants: TenantDirectory, setup: InvoicingSetup, book: InvoiceBook, provider: any PaymentProvider, confirmation: Confirmation, logger: Logger) {
+        self.tenants = tenants
+        self.setup = setup
+        self.book = book
+        self.provider = provider
+        self.confirmation = confirmation
+        self.logger = logger
+    }
+
+    static let actor = "notifications"
+    /// Headers never stored: they could carry credentials.
+    static let unstoredHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
+
+    /// Handles one notification posted for `tenantID` and returns the answer to send.
+    package func receive(tenantID: String, body: Data, headers: [(name: String, value: String)]) async -> NotificationAnswer {
+        guard let uuid = UUID(uuidString: tenantID) else {
+            return .error(.notFound, "unknown shop")
+        }
+        let tenant = TenantID(uuid)
+        var record = NotificationRecord(body: body, headers: headers.filter { !Self.unstoredHeaders.contains($0.name.lowercased()) })
+        do {
+            let answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
+            return answer
+        } catch RegistryError.tenantNotFound {
+            return .error(.notFound, "unknown shop")
+        } catch {
+            logger.warning(
+                "notification not processed; the provider will send it again",
+                metadata: ["tenant.id": "\(tenant)", "error": "\(String(describing: type(of: error)))"]
+            )
+            return .error(.outOfService, "temporary failure, please retry")
+        }
+    }
+
+    private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws -> NotificationAnswer {
+        guard let settings = try await setup.notificationSettings(of: tenant, actor: Self.actor) else {
+            // Also makes sure the tenant exists before anything is written to its schema.
+            _ = try await tenants.withTenant(tenant, reading: true) { _ in () }
+            return try await finish(.error(.notFound, "invoicing is not active for this shop"), tenant: tenant, record: record)
+        }
+        // 1. The signature, over the bytes exactly as received.
+        if let key = settings.key {
+            let header = headers.first { $0.name.lowercased() == "x-signature" }?.value
+            record.signature = header == nil ? .missing : (NotificationSignature.isValid(header, body: body, key: key) ? .valid : .invalid)
+            guard record.signature == .valid else {
+                return try await finish(.error(.signature, "X-Signature does not match the body"), tenant: tenant, record: record)
+            }
+        }
+        guard let notification = OrderNotification(body: body) else {
+            return try await finish(.error(.notFound, "the body is not an OrderNotification"), tenant: tenant, record: record)
+        }
+        record.providerOrderID = notification.orderID
+        record.claimedStatus = notification.status.rawValue
+        // 2. The shop.
+        guard notification.merchantID.lowercased() == settings.merchantID.lowercased() else {
+            return try await finish(.error(.notFound, "merchantId is not this shop's"), tenant: tenant, record: record)
+        }
+        // The monitoring test checks the signature and the shop, and touches no invoice.
+        if notification.isMonitoringTest {
+            return try await finish(.success, tenant: tenant, record: record)
+        }
+        if let earlier = try await acceptedBefore(record.bodyDigest, tenant: tenant) {
+            record.replayOf = earlier
+            return try await finish(.success, tenant: tenant, record: record)
+        }
+        guard let invoice = try await invoice(for: notification, tenant: tenant) else {
+            return try await finish(.error(.notFound, "no invoice for this order"), tenant: tenant, record: record)
+        }
+        record.invoiceID = invoice.id
+        return try await judge(notification, invoice: invoice, tenant: tenant, signed: record.signature == .valid, record: &record)
+    }
+
+    /// Rules 3 to 5 of §14.4, the confirming read, and the change.
+    private func judge(_ notification: OrderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws -> NotificationAnswer {
+        guard let providerOrderID = invoice.providerOrderID else {
+            // The notification overtook the commit that records the order: the retry will find it.
+            return try await finish(.error(.outOfService, "the invoice is still being created"), tenant: tenant, record: record)
+        }
+        let claimed = InvoiceBook.status(of: notification.status)
+        guard providerOrderID == notification.orderID else {
+            if invoice.status.isPaid, claimed == .paid {
+                return try await finish(.error(.alreadyPaid, "the invoice was paid by another order"), tenant: tenant, record: record)
+            }
+            return try await finish(.error(.notFound, "the invoice belongs to another order"), tenant: tenant, record: record)
+        }
+        if let mismatch = Self.amountMismatch(notification.amount, notification.currency, invoice: invoice) {
+            return try await finish(.error(.wrongAmount, mismatch), tenant: tenant, record: record)
+        }
+        guard let claimed else {
+            if [ProviderOrderStatus.hold, .draft].contains(notification.status) {
+                return try await finish(.success, tenant: tenant, record: record)
+            }
+            return try await finish(.error(.wrongStatus, "unsupported status"), tenant: tenant, record: record)
+        }
+        // A claim the invoice is already at or beyond changes nothing: a late `created` never reopens it.
+        guard invoice.status.canMove(to: claimed) else {
+            return try await finish(.success, tenant: tenant, record: record)
+        }
+        var order = ProviderOrder.claimed(by: notification, invoice: invoice)
+        if confirmation == .always || !signed {
+            let shop = try await setup.shop(of: tenant, actor: Self.actor)
+            // A read that fails throws: out_of_service, and the provider retries.
+            guard let read = try await provider.order(id: providerOrderID, shop: shop) else {
+                return try await finish(.error(.notFound, "the provider does not know this order"), tenant: tenant, record: record)
+            }
+            if let mismatch = Self.amountMismatch(read.amount, read.currency, invoice: invoice) {
+                return try await finish(.error(.wrongAmount, "the provider's order: " + mismatch), tenant: tenant, record: record)
+            }
+            guard InvoiceBook.status(of: read.status) == claimed else {
+                record.confirmed = false
+                // Nothing changes on an unconfirmed claim; the provider's retry, or the
+                // reconciliation job, brings what the provider then says.
+                return try await finish(
+                    .error(.outOfService, "the provider reports the order \(read.status.rawValue), not \(notification.status.rawValue)"),
+                    tenant: tenant, record: record
+                )
+            }
+            record.confirmed = true
+            order = read
+        }
+        let answer = NotificationAnswer.success
+        let accepted = record
+        _ = try await book.apply(order, to: invoice, tenant: tenant) { connection, _ in
+            try await accepted.insert(verdict: answer, on: connection, logger: logger)
+        }
+        return answer
+    }
+
+    /// Records the notification with its verdict and returns the answer.
+    private func finish(_ answer: NotificationAnswer, tenant: TenantID, record: NotificationRecord) async throws -> NotificationAnswer {
+        try await tenants.withTenant(tenant) { connection in
+            try await record.insert(verdict: answer, on: connection, logger: logger)
+        }
+        if answer.code != nil {
+            logger.notice(
+                "notification refused",
+                metadata: ["tenant.id": "\(tenant)", "code": "\(answer.verdict)", "order.id": "\(record.providerOrderID ?? "")"]
+            )
+        }
+        return answer
+    }
+
+    private func acceptedBefore(_ digest: Data, tenant: TenantID) async throws -> UUID? {
+        try await tenants.withTenant(tenant, reading: true) { connection in
+            let rows = try await connection.query(
+                "SELECT id FROM notifications WHERE body_sha256 = \(digest) AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            return nil
+        }
+    }
+
+    /// The invoice named by `merchantOrderId` (Folio's invoice id), else the one holding the order.
+    private func invoice(for notification: OrderNotification, tenant: TenantID) async throws -> Invoice? {
+        if let id = UUID(uuidString: notification.merchantOrderID), let invoice = try await book.invoice(tenant, id: id) {
+            return invoice
+        }
+        return try await book.invoice(tenant, providerOrderID: notification.orderID)
+    }
+
+    /// Why `amount` and `currency` do not match the invoice, or `nil` when they do. A missing
+    /// amount is not a match: the provider always sends one.
+    static func amountMismatch(_ amount: MinorUnits?, _ currency: String?, invoice: Invoice) -> String? {
+        let expected = "\(MinorUnits(invoice.amount).decimalString) \(invoice.currency)"
+        let got = "\(amount.map(\.decimalString) ?? "no amount") \(currency ?? "no currency")"
+        guard amount?.value == invoice.amount, currency?.uppercased() == invoice.currency.uppercased() else {
+            return "Expected \(expected), got \(got)"
+        }
+        return nil
+    }
+}
+
+extension ProviderOrder {
+    /// The order as a notification whose signature Folio trusts describes it.
+    static func claimed(by notification: OrderNotification, invoice: Invoice) -> ProviderOrder {
+        ProviderOrder(
+            id: notification.orderID, merchantID: notification.merchantID, merchantOrderID: notification.merchantOrderID,
+            status: notification.status, amount: notification.amount ?? MinorUnits(invoice.amount), vatAmount: nil,
+            currency: notification.currency ?? invoice.currency, createdAt: invoice.createdAt, paidAt: nil,
+            expirationDate: invoice.expiresAt, paymentURL: invoice.paymentURL, orderContainerID: nil
+        )
+    }
+}

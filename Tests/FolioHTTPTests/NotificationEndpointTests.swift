@@ -1,0 +1,258 @@
+import FolioTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import InvoiceboxAdapter
+import InvoiceboxSandbox
+import NIOCore
+import PostgresNIO
+import Testing
+
+@Suite(.serialized) struct NotificationEndpointTests {
+    @Test func aPaymentNotificationConfirmedByTheProviderMarksTheInvoicePaid() async throws {
+        try await TestAPI.run { api in
+            // Shops onboarded by the partner flow get no notification key: the read is what vouches.
+            let (tenant, merchantID) = try await api.activeTenant("unsigned")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let answer = try await api.notify(tenant, body: try await api.notificationBody(invoice), signature: nil)
+            #expect(answer["status"] as? String == "success")
+            #expect(try await api.invoiceStatus(invoice) == "paid")
+            #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created", "invoice.paid"])
+            let row = try await api.database.query(
+                "SELECT signature, confirmed, claimed_status, invoice_id::text FROM \(unescaped: TestAPI.schema(of: tenant)).notifications",
+                logger: TestDatabase.logger
+            )
+            var recorded: [(String, Bool?, String?, String?)] = []
+            for try await values in row.decode((String, Bool?, String?, String?).self) { recorded.append(values) }
+            #expect(recorded.count == 1)
+            #expect(recorded.first?.0 == "unchecked")
+            #expect(recorded.first?.1 == true)
+            #expect(recorded.first?.2 == "completed")
+            #expect(recorded.first?.3 == invoice.invoiceID)
+        }
+    }
+
+    @Test func aClaimTheProviderDoesNotConfirmChangesNothing() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID) = try await api.activeTenant("forged")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            // Not paid at the provider; an unsigned body claims it was.
+            let forged = try editedBody(try await api.notificationBody(invoice)) { $0["status"] = "completed" }
+            let answer = try await api.notify(tenant, body: forged, signature: nil)
+            #expect(answer["status"] as? String == "error")
+            #expect(answer["code"] as? String == "out_of_service")
+            #expect(try await api.invoiceStatus(invoice) == "open")
+            #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created"])
+            #expect(try await api.notificationVerdicts(tenant) == ["out_of_service"])
+        }
+    }
+
+    @Test func signaturesAreCheckedOverTheRawBytesWithTheTenantsKey() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("signed")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let body = try await api.notificationBody(invoice)
+            #expect(body.contains(Array(#"\/"#.utf8)), "the sandbox escapes slashes, as the provider does")
+
+            let missing = try await api.notify(tenant, body: body, signature: nil)
+            #expect(missing["code"] as? String == "signature_error")
+            let forged = try await api.notify(tenant, body: body, signature: sign(body, key: "not-the-shops-key"))
+            #expect(forged["code"] as? String == "signature_error")
+            // The same JSON value, serialised again, no longer matches the signature of the bytes sent.
+            let reserialised = try editedBody(body) { _ in }
+            #expect(reserialised != body)
+            let moved = try await api.notify(tenant, body: reserialised, signature: sign(body, key: key))
+            #expect(moved["code"] as? String == "signature_error")
+            #expect(try await api.invoiceStatus(invoice) == "open")
+
+            let valid = try await api.notify(tenant, body: body, signature: sign(body, key: key).uppercased())
+            #expect(valid["status"] as? String == "success")
+            #expect(try await api.invoiceStatus(invoice) == "paid")
+            #expect(try await api.notificationVerdicts(tenant) == ["signature_error", "signature_error", "signature_error", "success"])
+        }
+    }
+
+    @Test func aReplayAnswersSuccessAndChangesNothing() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("replayed")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let body = try await api.notificationBody(invoice)
+            for _ in 0..<3 {
+                #expect(try await api.notify(tenant, body: body, signature: sign(body, key: key))["status"] as? String == "success")
+            }
+            #expect(try await api.eventTypes(tenant).filter { $0 == "invoice.paid" }.count == 1)
+            let replays = try await api.database.scalar(
+                "SELECT count(*) FROM \(unescaped: TestAPI.schema(of: tenant)).notifications WHERE replay_of IS NOT NULL", as: Int64.self
+            )
+            #expect(replays == 2)
+            // A late `created` never reopens the paid invoice.
+            let late = try editedBody(body) { $0["status"] = "created" }
+            #expect(try await api.notify(tenant, body: late, signature: sign(late, key: key))["status"] as? String == "success")
+            #expect(try await api.invoiceStatus(invoice) == "paid")
+        }
+    }
+
+    @Test func aWrongAmountCurrencyOrShopIsRefusedAndChangesNothing() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("mismatch")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let body = try await api.notificationBody(invoice)
+            let cases: [(edit: (inout [String: Any]) -> Void, code: String)] = [
+                ({ $0["amount"] = 1.5 }, "order_wrong_amount"),
+                ({ $0["currencyId"] = "USD" }, "order_wrong_amount"),
+                ({ $0.removeValue(forKey: "amount") }, "order_wrong_amount"),
+                ({ $0["merchantId"] = UUID().uuidString.lowercased() }, "order_not_found"),
+                ({ $0["merchantOrderId"] = UUID().uuidString.lowercased(); $0["id"] = UUID().uuidString.lowercased() }, "order_not_found"),
+                ({ $0["status"] = "teleported" }, "order_wrong_status"),
+            ]
+            for (edit, code) in cases {
+                let changed = try editedBody(body, edit)
+                let answer = try await api.notify(tenant, body: changed, signature: sign(changed, key: key))
+                #expect(answer["status"] as? String == "error")
+                #expect(answer["code"] as? String == code)
+                #expect((answer["message"] as? String)?.isEmpty == false)
+            }
+            let wrong = try await api.notify(tenant, body: try editedBody(body) { $0["amount"] = 1.5 }, signature: nil)
+            #expect(wrong["code"] as? String == "signature_error", "the signature is checked first")
+            #expect(try await api.invoiceStatus(invoice) == "open")
+            #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created"])
+        }
+    }
+
+    @Test func anInvoicePaidByAnotherOrderAnswersAlreadyPaid() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("twice")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let body = try await api.notificationBody(invoice)
+            #expect(try await api.notify(tenant, body: body, signature: sign(body, key: key))["status"] as? String == "success")
+            let other = try editedBody(body) { $0["id"] = UUID().uuidString.lowercased() }
+            let answer = try await api.notify(tenant, body: other, signature: sign(other, key: key))
+            #expect(answer["code"] as? String == "order_already_paid")
+        }
+    }
+
+    @Test func theMonitoringTestIsAnsweredWithoutTouchingAnyInvoice() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("monitored")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            let test = Data(
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":13740,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#.utf8
+            )
+            #expect(try await api.notify(tenant, body: test, signature: sign(test, key: key))["status"] as? String == "success")
+            #expect(try await api.notify(tenant, body: test, signature: sign(test, key: "wrong"))["code"] as? String == "signature_error")
+            let otherShop = try editedBody(test) { $0["merchantId"] = "ffffffff-ffff-ffff-ffff-ffffffffffff" }
+            #expect(try await api.notify(tenant, body: otherShop, signature: sign(otherShop, key: key))["code"] as? String == "order_not_found")
+            #expect(try await api.invoiceStatus(invoice) == "open")
+            #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created"])
+        }
+    }
+
+    @Test func unknownTenantsAndUnreadableBodiesStillGetTheProvidersFormat() async throws {
+        try await TestAPI.run { api in
+            let body = Data(#"{"id":"x","status":"completed","merchantId":"m","merchantOrderId":"o","amount":1,"currencyId":"RUB"}"#.utf8)
+            for tenant in ["not-a-uuid", UUID().uuidString, "%20"] {
+                let answer = try await api.notify(tenant, body: body, signature: nil)
+                #expect(answer["status"] as? String == "error")
+                #expect(answer["code"] as? String == "order_not_found")
+            }
+            let (tenant, _) = try await api.activeTenant("garbage")
+            for garbage in ["", "[]", "{", #"{"id":1}"#, #"{"id":"a","status":"completed","merchantId":"m","amount":"lots"}"#] {
+                let answer = try await api.notify(tenant, body: Data(garbage.utf8), signature: nil)
+                #expect(answer["status"] as? String == "error", "\(garbage)")
+            }
+            // No bearer key is needed, and none is looked at.
+            let response = try await api.send(.post, "/v1/providers/invoicebox/notifications/\(tenant)", key: .some(nil), json: "{}")
+            #expect(response.status == .ok)
+        }
+    }
+
+    @Test func everyOrderOfArrivalConvergesOnTheSameState() async throws {
+        try await TestAPI.run { api in
+            // The provider's truth: the order was paid. The set also carries stale and false claims.
+            let claims = ["created", "completed", "completed", "expired", "canceled"]
+            var orders: [[Int]] = []
+            func permute(_ prefix: [Int], _ rest: [Int]) {
+                if rest.isEmpty { orders.append(prefix) }
+                for (index, next) in rest.enumerated() {
+                    var remaining = rest
+                    remaining.remove(at: index)
+                    permute(prefix + [next], remaining)
+                }
+            }
+            permute([], Array(claims.indices))
+            #expect(orders.count == 120)
+            for (number, order) in orders.enumerated() {
+                // A shop per permutation keeps each within the provider's request limit.
+                let (tenant, merchantID, key) = try await api.signedTenant("permutation-\(number)")
+                let invoice = try await api.openInvoice(tenant, merchantID: merchantID, reservationID: "P-\(number)")
+                try await api.sandbox.state.pay(orderID: invoice.orderID)
+                let paid = try await api.notificationBody(invoice)
+                for index in order {
+                    let body = try editedBody(paid) { $0["status"] = claims[index] }
+                    try await api.notify(tenant, body: body, signature: sign(body, key: key))
+                }
+                #expect(try await api.invoiceStatus(invoice) == "paid", "order \(order.map { claims[$0] })")
+            }
+            let types = try await api.database.query(
+                "SELECT type, count(*) FROM folio.events WHERE invoice_id IS NOT NULL GROUP BY type ORDER BY type", logger: TestDatabase.logger
+            )
+            var counts: [String: Int64] = [:]
+            for try await (type, count) in types.decode((String, Int64).self) { counts[type] = count }
+            #expect(counts == ["invoice.created": 120, "invoice.paid": 120])
+        }
+    }
+
+    @Test func aNotificationWhoseHandlingDiesIsRedeliveredByTheProviderAndLosesNothing() async throws {
+        try await TestAPI.run(listening: true) { api in
+            let (tenant, merchantID) = try await api.activeTenant("interrupted")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            // The transaction that records the notification with the change fails once, as a
+            // process killed before its commit would leave it.
+            try await api.failNextNotificationRecord(of: tenant)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            var status: String?
+            for _ in 0..<200 {
+                status = try await api.invoiceStatus(invoice)
+                if status == "paid" { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(status == "paid")
+            #expect(try await api.notificationVerdicts(tenant) == ["success"])
+            #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created", "invoice.paid"])
+            let attempts = await api.sandbox.state.notificationAttempts().filter { $0.orderID == invoice.orderID }
+            #expect(attempts.map(\.outcome).prefix(2) == ["out_of_service", "success"])
+        }
+    }
+}
+
+extension TestAPI {
+    /// Makes the next insert into the tenant's notifications fail, rolling back its transaction.
+    func failNextNotificationRecord(of tenant: String) async throws {
+        let schema = Self.schema(of: tenant)
+        try await database.query("CREATE SEQUENCE \(unescaped: schema).notification_attempts", logger: TestDatabase.logger)
+        try await database.query(
+            """
+            CREATE FUNCTION \(unescaped: schema).fail_first_notification() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('\(unescaped: schema).notification_attempts') = 1 THEN
+                    RAISE EXCEPTION 'forced failure before the commit';
+                END IF;
+                RETURN NEW;
+            END $$
+            """,
+            logger: TestDatabase.logger
+        )
+        try await database.query(
+            """
+            CREATE TRIGGER fail_first_notification BEFORE INSERT ON \(unescaped: schema).notifications
+            FOR EACH ROW EXECUTE FUNCTION \(unescaped: schema).fail_first_notification()
+            """,
+            logger: TestDatabase.logger
+        )
+    }
+}
