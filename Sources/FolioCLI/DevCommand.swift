@@ -101,6 +101,8 @@ struct DevCommand: AsyncParsableCommand {
                 "customer":{"type":"private","email":"guest@example.org"},
                 "items":[{"name":"Room, 2 nights","quantity":2,"unitPrice":450000,"vatCode":"RUS_VAT22"}]}'
             curl -s \(base)/v1/tenants/$T/invoices \(auth)
+            curl -s -X POST \(sandbox)/__sandbox/orders/ORDER/pay   # the guest pays (ORDER: the invoice's providerOrderId)
+            curl -s \(base)/v1/tenants/$T/events \(auth)            # the provider notified Folio: invoice.paid
         """
     }
 

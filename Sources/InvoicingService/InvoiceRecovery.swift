@@ -29,16 +29,7 @@ package struct InvoiceRecovery: Service {
     }
 
     package func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await runOnce()
-                } catch {
-                    logger.warning("invoice recovery pass failed", metadata: ["error": "\(String(describing: type(of: error)))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await runPasses(pausing: interval, logger: logger, failure: "invoice recovery pass failed") { try await runOnce() }
     }
 
     /// One pass over the due rows; returns how many were settled.

@@ -71,16 +71,8 @@ package struct EventDispatcher: Service {
     }
 
     package func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                var handled = 0
-                do {
-                    handled = try await runOnce()
-                } catch {
-                    logger.warning("event delivery pass failed", metadata: ["error": "\(String(describing: type(of: error)))"])
-                }
-                if handled == 0 { try? await Task.sleep(for: policy.idlePause) }
-            }
+        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, failure: "event delivery pass failed") {
+            try await runOnce()
         }
     }
 

@@ -104,8 +104,11 @@ package struct NotificationReceiver: Sendable {
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.
     private func judge(_ notification: OrderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws -> NotificationAnswer {
         guard let providerOrderID = invoice.providerOrderID else {
-            // The notification overtook the commit that records the order: the retry will find it.
-            return try await finish(.error(.outOfService, "the invoice is still being created"), tenant: tenant, record: record)
+            if invoice.status == .pending {
+                // The notification overtook the commit that records the order: the retry will find it.
+                return try await finish(.error(.outOfService, "the invoice is still being created"), tenant: tenant, record: record)
+            }
+            return try await finish(.error(.notFound, "the invoice has no order at the provider"), tenant: tenant, record: record)
         }
         let claimed = InvoiceBook.status(of: notification.status)
         guard providerOrderID == notification.orderID else {

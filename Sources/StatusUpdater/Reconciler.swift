@@ -21,7 +21,8 @@ package struct Reconciler: Service {
     let interval: Duration
     let batchSize: Int
     let perShop: Int
-    /// How long a leased row is left to the replica reading it.
+    /// How long a leased row is left to the replica reading it; a read that fails waits this
+    /// long times its attempts (at most `longestWait`) before the next.
     let leaseSeconds: Int
     /// The longest wait between two reads of an invoice that stays open.
     let longestWait: Int
@@ -41,16 +42,7 @@ package struct Reconciler: Service {
     }
 
     package func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await runOnce()
-                } catch {
-                    logger.warning("reconciliation pass failed", metadata: ["error": "\(String(describing: type(of: error)))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await runPasses(pausing: interval, logger: logger, failure: "reconciliation pass failed") { try await runOnce() }
     }
 
     /// One pass over the due invoices; returns how many were read from the provider.
@@ -60,7 +52,7 @@ package struct Reconciler: Service {
         let rows = try await client.query(
             """
             UPDATE folio.reconciliation_schedule AS r
-            SET due_at = now() + \(lease) * interval '1 second', attempts = r.attempts + 1
+            SET due_at = now() + least(\(lease) * (r.attempts + 1), \(longestWait)) * interval '1 second', attempts = r.attempts + 1
             FROM (
                 SELECT tenant_id, invoice_id FROM folio.reconciliation_schedule
                 WHERE (tenant_id, invoice_id) IN (
@@ -92,7 +84,8 @@ package struct Reconciler: Service {
             } catch InvoiceError.notFound {
                 try await remove(tenant, id)
             } catch {
-                // The lease set above is the wait before the next try.
+                // The lease set above is the wait before the next try: a shop whose invoicing was
+                // disabled, or a provider that is down, is asked less and less often.
                 logger.notice(
                     "invoice not reconciled yet",
                     metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "error": "\(String(describing: type(of: error)))"]

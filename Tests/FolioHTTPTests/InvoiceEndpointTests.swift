@@ -303,17 +303,22 @@ import Testing
 
 extension TestAPI {
     /// Makes the next settling commit of the tenant's invoices fail, as if the process died
-    /// between the provider's answer and the second commit. A sequence counts the attempts
-    /// because it is not rolled back with the failed transaction.
+    /// between the provider's answer and the second commit.
     func failNextSettlement(of tenant: String) async throws {
+        try await failOnce(of: tenant, name: "settlement", event: "BEFORE UPDATE", table: "invoices", when: "NEW.status = 'open'")
+    }
+
+    /// Makes the first row `event` on the tenant's `table` (where `when` holds) fail, rolling
+    /// back its transaction. A sequence counts the firings because it is not rolled back with it.
+    func failOnce(of tenant: String, name: String, event: String, table: String, when condition: String = "true") async throws {
         let schema = Self.schema(of: tenant)
-        try await database.query("CREATE SEQUENCE \(unescaped: schema).settle_attempts", logger: TestDatabase.logger)
+        try await database.query("CREATE SEQUENCE \(unescaped: schema).\(unescaped: name)_attempts", logger: TestDatabase.logger)
         try await database.query(
             """
-            CREATE FUNCTION \(unescaped: schema).fail_first_settlement() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION \(unescaped: schema).fail_first_\(unescaped: name)() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF nextval('\(unescaped: schema).settle_attempts') = 1 THEN
-                    RAISE EXCEPTION 'forced failure between the two commits';
+                IF nextval('\(unescaped: schema).\(unescaped: name)_attempts') = 1 THEN
+                    RAISE EXCEPTION 'forced failure before the commit';
                 END IF;
                 RETURN NEW;
             END $$
@@ -322,8 +327,8 @@ extension TestAPI {
         )
         try await database.query(
             """
-            CREATE TRIGGER fail_first_settlement BEFORE UPDATE ON \(unescaped: schema).invoices
-            FOR EACH ROW WHEN (NEW.status = 'open') EXECUTE FUNCTION \(unescaped: schema).fail_first_settlement()
+            CREATE TRIGGER fail_first_\(unescaped: name) \(unescaped: event) ON \(unescaped: schema).\(unescaped: table)
+            FOR EACH ROW WHEN (\(unescaped: condition)) EXECUTE FUNCTION \(unescaped: schema).fail_first_\(unescaped: name)()
             """,
             logger: TestDatabase.logger
         )

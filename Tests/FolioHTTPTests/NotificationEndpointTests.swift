@@ -233,26 +233,6 @@ import Testing
 extension TestAPI {
     /// Makes the next insert into the tenant's notifications fail, rolling back its transaction.
     func failNextNotificationRecord(of tenant: String) async throws {
-        let schema = Self.schema(of: tenant)
-        try await database.query("CREATE SEQUENCE \(unescaped: schema).notification_attempts", logger: TestDatabase.logger)
-        try await database.query(
-            """
-            CREATE FUNCTION \(unescaped: schema).fail_first_notification() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF nextval('\(unescaped: schema).notification_attempts') = 1 THEN
-                    RAISE EXCEPTION 'forced failure before the commit';
-                END IF;
-                RETURN NEW;
-            END $$
-            """,
-            logger: TestDatabase.logger
-        )
-        try await database.query(
-            """
-            CREATE TRIGGER fail_first_notification BEFORE INSERT ON \(unescaped: schema).notifications
-            FOR EACH ROW EXECUTE FUNCTION \(unescaped: schema).fail_first_notification()
-            """,
-            logger: TestDatabase.logger
-        )
+        try await failOnce(of: tenant, name: "notification", event: "BEFORE INSERT", table: "notifications")
     }
 }

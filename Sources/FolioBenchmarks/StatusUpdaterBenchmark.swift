@@ -1,0 +1,193 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FolioDomain
+import Foundation
+import Hummingbird
+import InvoiceboxSandbox
+import InvoicingService
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import PostgresNIO
+import StatusUpdater
+import TenantRegistry
+
+/// The status updater through Folio's real HTTP server, PostgreSQL and the sandbox: provider
+/// notifications acknowledged (each confirmed by a provider read), and the outbox delivered to
+/// a local host endpoint.
+struct StatusUpdaterBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Notifications acknowledged per second at N concurrent senders, and outbox delivery throughput."
+    )
+
+    @Option(help: "Concurrent senders, each for its own shop.")
+    var senders = 32
+
+    @Option(help: "Paid invoices, each notified once.")
+    var notifications = 4000
+
+    @Option(help: "Dispatcher replicas delivering the outbox.")
+    var replicas = 1
+
+    @Option(help: "The Migrations/ folder.")
+    var migrations = "Migrations"
+
+    func run() async throws {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        let logger = InvoicesBenchmark.quietLogger
+        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = senders + 8
+        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var sandboxConfiguration = SandboxConfiguration.fast
+        sandboxConfiguration.requestsPerToken = 0
+        // The sandbox's own notifications go to an address nothing listens on; the benchmark
+        // sends them itself, so they are tried once and dropped.
+        sandboxConfiguration.notificationRetryDelays = []
+        var sandboxLogger = logger
+        sandboxLogger.logLevel = .error
+        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
+            try await sandbox.withRunningServer { sandboxURL in
+                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
+                try await stack.serve { apiURL in
+                    let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
+                    try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)")
+                    try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)")
+                    try await measureDelivery(database: database, logger: logger)
+                }
+            }
+        }
+    }
+
+    /// One paid invoice notification to send: the tenant and the exact body the provider would post.
+    struct PaidInvoice: Sendable {
+        let tenant: TenantID
+        let body: Data
+    }
+
+    /// A shop per sender, invoices created through the API and paid in the sandbox.
+    func prepare(_ stack: Stack, sandbox: InvoiceboxSandbox, apiURL: String) async throws -> [[PaidInvoice]] {
+        print("creating \(notifications) invoices for \(senders) shops and paying them in the sandbox")
+        let started = ContinuousClock.now
+        let runID = String(UUID().uuidString.prefix(8))
+        return try await withThrowingTaskGroup(of: [PaidInvoice].self) { group in
+            for sender in 0..<senders {
+                let count = notifications / senders + (sender < notifications % senders ? 1 : 0)
+                group.addTask {
+                    let (tenant, _) = try await stack.tenants.register(TenantRegistration(externalID: "status-\(runID)-\(sender)", displayName: nil))
+                    try await stack.connect(tenant.id, shop: await sandbox.state.addMerchant())
+                    var paid: [PaidInvoice] = []
+                    for _ in 0..<count {
+                        let created = try await InvoicesBenchmark.call(
+                            .POST, "\(apiURL)/v1/tenants/\(tenant.id)/invoices", key: stack.platformKey, body: InvoicesBenchmark.createBody, expect: 201
+                        )
+                        let object = try JSONSerialization.jsonObject(with: created) as? [String: Any]
+                        guard let orderID = object?["providerOrderId"] as? String else { throw ValidationError("no providerOrderId") }
+                        try await sandbox.state.pay(orderID: orderID)
+                        guard let body = await sandbox.state.notificationBody(orderID: orderID) else { throw ValidationError("no body") }
+                        paid.append(PaidInvoice(tenant: tenant.id, body: body))
+                    }
+                    return paid
+                }
+            }
+            let prepared = try await group.reduce(into: []) { $0.append($1) }
+            print("  prepared in \(Stats.seconds(ContinuousClock.now - started))")
+            return prepared
+        }
+    }
+
+    /// Every sender posts its shop's notifications one after another, as the provider would.
+    func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String) async throws {
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for invoices in paid {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for invoice in invoices {
+                        var request = HTTPClientRequest(url: "\(apiURL)/v1/providers/invoicebox/notifications/\(invoice.tenant)")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(data: invoice.body))
+                        let begin = ContinuousClock.now
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                        let answer = Data(buffer: try await response.body.collect(upTo: 1 << 16))
+                        samples.append(ContinuousClock.now - begin)
+                        guard answer == Data(#"{"status":"success"}"#.utf8) else {
+                            throw ValidationError("notification answered \(String(decoding: answer, as: UTF8.self))")
+                        }
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let elapsed = ContinuousClock.now - started
+        print("notifications, \(label), \(senders) senders: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))")
+    }
+
+    /// The outbox the notifications filled, delivered to a local endpoint that answers 204.
+    func measureDelivery(database: PostgresClient, logger: Logger) async throws {
+        var hostLogger = logger
+        hostLogger.logLevel = .critical
+        let pending = try await Self.pending(database, logger: logger)
+        let received = ReceivedCounter()
+        let router = Router()
+        router.post("/hooks") { request, _ -> Response in
+            _ = try await request.body.collect(upTo: 1 << 20)
+            await received.add()
+            return Response(status: .noContent)
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let host = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: hostLogger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await host.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let webhook = HostWebhook(
+                url: URL(string: "http://127.0.0.1:\(port)/hooks")!,
+                signer: WebhookSigner(secret: Secret("whsec_" + Data(repeating: 7, count: 24).base64EncodedString()))!
+            )
+            let started = ContinuousClock.now
+            let dispatchers = (0..<replicas).map { _ in EventDispatcher(client: database, http: .shared, webhook: webhook, logger: logger) }
+            try await withThrowingTaskGroup(of: Void.self) { delivering in
+                for dispatcher in dispatchers {
+                    delivering.addTask {
+                        while try await dispatcher.runOnce() > 0 {}
+                    }
+                }
+                try await delivering.waitForAll()
+            }
+            let elapsed = ContinuousClock.now - started
+            let left = try await Self.pending(database, logger: logger)
+            print("outbox delivery, \(replicas) dispatcher(s), batches of \(DeliveryPolicy().batchSize): \(pending - left) events in \(Stats.seconds(elapsed)), \(Stats.rate(Int(pending - left), elapsed)) events/s (host received \(await received.count), \(left) left pending)")
+        }
+    }
+
+    static func pending(_ database: PostgresClient, logger: Logger) async throws -> Int64 {
+        let rows = try await database.query("SELECT count(*) FROM folio.events WHERE delivery = 'pending'", logger: logger)
+        for try await count in rows.decode(Int64.self) { return count }
+        return 0
+    }
+}
+
+actor ReceivedCounter {
+    private(set) var count = 0
+    func add() { count += 1 }
+}
