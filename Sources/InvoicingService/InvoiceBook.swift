@@ -301,62 +301,59 @@ package struct InvoiceBook: Sendable {
     }
 
     /// Moves the invoice to what the provider reports, if that is forward; replays change nothing.
-    /// `alongside` runs in the same transaction, with the invoice as it ends up.
+    /// The invoice is re-read under a row lock, so the rule is applied to its status now, not to
+    /// the one the caller saw. `alongside` runs in the same transaction, with the invoice as it ends up.
     package func apply(
         _ order: ProviderOrder,
         to invoice: Invoice,
         tenant: TenantID,
         alongside: ((PostgresConnection, Invoice) async throws -> Void)? = nil
     ) async throws -> Invoice {
-        guard let next = Self.status(of: order.status), invoice.status.canMove(to: next) else {
-            return try await tenants.withTenant(tenant) { connection in
+        try await tenants.withTenant(tenant) { connection in
+            let current = try await Self.invoice(invoice.id, on: connection, logger: logger, locking: true)
+            guard let next = Self.status(of: order.status), current.status.canMove(to: next) else {
                 try await connection.query(
                     "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoice.id)",
                     logger: logger
                 )
-                try await alongside?(connection, invoice)
-                return invoice
+                try await alongside?(connection, current)
+                return current
             }
-        }
-        return try await tenants.withTenant(tenant) { connection in
-            // The status condition makes a concurrent, further transition win over this one.
             let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
                     paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
                     canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
                     synced_at = now(), updated_at = now()
-                WHERE id = \(invoice.id) AND status = \(invoice.status.rawValue)
+                WHERE id = \(invoice.id)
                 RETURNING \(unescaped: Invoice.columns)
                 """,
                 logger: logger
             )
-            let result: Invoice
-            if let updated = try await Invoice.decode(rows).first {
-                try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
-                if updated.status != .open {
-                    try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
-                }
-                logger.info(
-                    "invoice status changed",
-                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "from": "\(invoice.status.rawValue)", "to": "\(next.rawValue)"]
-                )
-                result = updated
-            } else {
-                result = try await Self.invoice(invoice.id, on: connection, logger: logger)
+            guard let updated = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
+            try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
+            if updated.status != .open {
+                try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
             }
-            try await alongside?(connection, result)
-            return result
+            logger.info(
+                "invoice status changed",
+                metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "from": "\(current.status.rawValue)", "to": "\(next.rawValue)"]
+            )
+            try await alongside?(connection, updated)
+            return updated
         }
     }
 
-    package func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
+    func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {
         guard let invoice = try await invoice(tenant, id: id) else { throw InvoiceError.notFound }
         return invoice
     }
 
-    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Invoice {
-        let rows = try await connection.query("SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)", logger: logger)
+    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger, locking: Bool = false) async throws -> Invoice {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)\(unescaped: locking ? " FOR UPDATE" : "")",
+            logger: logger
+        )
         guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
         return invoice
     }

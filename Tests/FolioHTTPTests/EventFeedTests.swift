@@ -35,6 +35,17 @@ import Testing
         }
     }
 
+    @Test func disablingInvoicingIsAnEvent() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID) = try await api.activeTenant("leaving")
+            #expect(try await api.send(.delete, "/v1/tenants/\(tenant)/invoicing").status == .ok)
+            let items = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["type"] as? String } == ["invoicing.activated", "invoicing.disabled"])
+            #expect((items.first?["data"] as? [String: Any])?["merchantId"] as? String == merchantID)
+            #expect(items.allSatisfy { $0["invoiceId"] == nil && $0["tenantId"] as? String == tenant })
+        }
+    }
+
     @Test func badFeedParametersAreProblemsAndOtherTenantsAreNotFound() async throws {
         try await TestAPI.run { api in
             let (tenant, _) = try await api.activeTenant("feed-owner")

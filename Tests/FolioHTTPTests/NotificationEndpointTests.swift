@@ -5,7 +5,9 @@ import HummingbirdTesting
 import InvoiceboxAdapter
 import InvoiceboxSandbox
 import NIOCore
+import NIOFoundationCompat
 import PostgresNIO
+import StatusUpdater
 import Testing
 
 @Suite(.serialized) struct NotificationEndpointTests {
@@ -71,6 +73,55 @@ import Testing
             #expect(valid["status"] as? String == "success")
             #expect(try await api.invoiceStatus(invoice) == "paid")
             #expect(try await api.notificationVerdicts(tenant) == ["signature_error", "signature_error", "signature_error", "success"])
+        }
+    }
+
+    @Test func theSettingCanTrustASignedClaimWithoutReadingTheOrder() async throws {
+        try await TestAPI.run(confirmation: .unsigned) { api in
+            let (signedTenant, signedShop, key) = try await api.signedTenant("trusted")
+            let signed = try await api.openInvoice(signedTenant, merchantID: signedShop)
+            // The provider has not seen a payment, so only a trusted signature can move the invoice.
+            let claim = try editedBody(try await api.notificationBody(signed)) { $0["status"] = "completed" }
+            #expect(try await api.notify(signedTenant, body: claim, signature: sign(claim, key: key))["status"] as? String == "success")
+            #expect(try await api.invoiceStatus(signed) == "paid")
+
+            // Without a key nothing vouches for the body: the order is read whatever the setting.
+            let (unsignedTenant, unsignedShop) = try await api.activeTenant("untrusted")
+            let unsigned = try await api.openInvoice(unsignedTenant, merchantID: unsignedShop)
+            let forged = try editedBody(try await api.notificationBody(unsigned)) { $0["status"] = "completed" }
+            #expect(try await api.notify(unsignedTenant, body: forged, signature: nil)["code"] as? String == "out_of_service")
+            #expect(try await api.invoiceStatus(unsigned) == "open")
+        }
+    }
+
+    @Test func theNotificationIsStoredAsReceivedWithoutCredentials() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("stored")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            let body = try await api.notificationBody(invoice)
+            let signature = sign(body, key: key)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.authorization] = "Bearer something-secret"
+            headers[.cookie] = "session=also-secret"
+            headers[HTTPField.Name("X-Signature")!] = signature
+            let response = try await api.client.execute(
+                uri: "/v1/providers/invoicebox/notifications/\(tenant)", method: .post, headers: headers, body: ByteBuffer(data: body)
+            )
+            #expect(try response.json()["status"] as? String == "success")
+            let rows = try await api.database.query(
+                "SELECT body, headers::text, signature FROM \(unescaped: TestAPI.schema(of: tenant)).notifications",
+                logger: TestDatabase.logger
+            )
+            var stored: [(Data, String, String)] = []
+            for try await row in rows.decode((Data, String, String).self) { stored.append(row) }
+            #expect(stored.count == 1)
+            #expect(stored.first?.0 == body, "the exact bytes the signature covers")
+            #expect(stored.first?.2 == "valid")
+            let storedHeaders = stored.first?.1 ?? ""
+            #expect(storedHeaders.contains(signature))
+            #expect(!storedHeaders.contains("secret"))
         }
     }
 
