@@ -209,13 +209,18 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    package func invoice(_ tenant: TenantID, providerOrderID: String) async throws -> Invoice? {
-        try await tenants.withTenant(tenant, reading: true) { connection in
-            try await Invoice.decode(connection.query(
-                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE provider_order_id = \(providerOrderID)",
-                logger: logger
-            )).first
-        }
+    /// The invoice a provider order belongs to: the one its `merchantOrderId` names (Folio's
+    /// invoice id), else the one that holds the order. Read on the caller's connection, inside
+    /// its unit of work in the tenant's schema.
+    package static func invoice(merchantOrderID: String, providerOrderID: String, on connection: PostgresConnection, logger: Logger) async throws -> Invoice? {
+        let id = UUID(uuidString: merchantOrderID)
+        return try await Invoice.decode(connection.query(
+            """
+            SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id) OR provider_order_id = \(providerOrderID)
+            ORDER BY id = \(id) DESC NULLS LAST LIMIT 1
+            """,
+            logger: logger
+        )).first
     }
 
     /// Newest first; `limit` + 1 rows are read so that the last page has no cursor.

@@ -4,6 +4,7 @@ import Foundation
 import InvoiceboxAdapter
 import InvoicingService
 import Logging
+import Metrics
 import PostgresNIO
 import TenantRegistry
 
@@ -49,18 +50,20 @@ package struct NotificationReceiver: Sendable {
         }
         let tenant = TenantID(uuid)
         var record = NotificationRecord(body: body, headers: headers.filter { !Self.unstoredHeaders.contains($0.name.lowercased()) })
+        let answer: NotificationAnswer
         do {
-            let answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
-            return answer
+            answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
         } catch RegistryError.tenantNotFound {
-            return .error(.notFound, "unknown shop")
+            answer = .error(.notFound, "unknown shop")
         } catch {
             logger.warning(
                 "notification not processed; the provider will send it again",
                 metadata: ["tenant.id": "\(tenant)", "error": "\(String(describing: type(of: error)))"]
             )
-            return .error(.outOfService, "temporary failure, please retry")
+            answer = .error(.outOfService, "temporary failure, please retry")
         }
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        return answer
     }
 
     private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws -> NotificationAnswer {
@@ -90,11 +93,12 @@ package struct NotificationReceiver: Sendable {
         if notification.isMonitoringTest {
             return try await finish(.success, tenant: tenant, record: record)
         }
-        if let earlier = try await acceptedBefore(record.bodyDigest, tenant: tenant) {
+        let (earlier, found) = try await lookUp(notification, digest: record.bodyDigest, tenant: tenant)
+        if let earlier {
             record.replayOf = earlier
             return try await finish(.success, tenant: tenant, record: record)
         }
-        guard let invoice = try await invoice(for: notification, tenant: tenant) else {
+        guard let invoice = found else {
             return try await finish(.error(.notFound, "no invoice for this order"), tenant: tenant, record: record)
         }
         record.invoiceID = invoice.id
@@ -174,23 +178,20 @@ package struct NotificationReceiver: Sendable {
         return answer
     }
 
-    private func acceptedBefore(_ digest: Data, tenant: TenantID) async throws -> UUID? {
+    /// In one read: the notification accepted earlier with the same bytes, if any, and the
+    /// invoice the order belongs to.
+    private func lookUp(_ notification: OrderNotification, digest: Data, tenant: TenantID) async throws -> (replayOf: UUID?, invoice: Invoice?) {
         try await tenants.withTenant(tenant, reading: true) { connection in
             let rows = try await connection.query(
                 "SELECT id FROM notifications WHERE body_sha256 = \(digest) AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
                 logger: logger
             )
-            for try await id in rows.decode(UUID.self) { return id }
-            return nil
+            for try await id in rows.decode(UUID.self) { return (id, nil) }
+            let invoice = try await InvoiceBook.invoice(
+                merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, on: connection, logger: logger
+            )
+            return (nil, invoice)
         }
-    }
-
-    /// The invoice named by `merchantOrderId` (Folio's invoice id), else the one holding the order.
-    private func invoice(for notification: OrderNotification, tenant: TenantID) async throws -> Invoice? {
-        if let id = UUID(uuidString: notification.merchantOrderID), let invoice = try await book.invoice(tenant, id: id) {
-            return invoice
-        }
-        return try await book.invoice(tenant, providerOrderID: notification.orderID)
     }
 
     /// Why `amount` and `currency` do not match the invoice, or `nil` when they do. A missing

@@ -73,6 +73,8 @@ import Testing
             #expect(valid["status"] as? String == "success")
             #expect(try await api.invoiceStatus(invoice) == "paid")
             #expect(try await api.notificationVerdicts(tenant) == ["signature_error", "signature_error", "signature_error", "success"])
+            let metrics = String(buffer: try await api.send(.get, "/metrics", key: .some(nil)).body)
+            #expect(metrics.contains(#"folio_notifications_total{verdict="signature_error"}"#))
         }
     }
 
