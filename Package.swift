@@ -240,6 +240,7 @@ let package = Package(
             name: "FolioCLITests",
             dependencies: [
                 "FolioCLI",
+                "StatusUpdater",
                 "TenantRegistry",
                 "TokenVault",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import StatusUpdater
 import TenantRegistry
 import Testing
 
@@ -60,6 +61,8 @@ import Testing
         ("FOLIO_LOG_LEVEL", "loud"),
         ("FOLIO_HOST_WEBHOOK_URL", "https://host.example/hooks"),
         ("FOLIO_INVOICEBOX_PARTNER_ID", "partner-1"),
+        ("FOLIO_HOST_WEBHOOK_SECRET", "whsec_not base64!"),
+        ("FOLIO_NOTIFICATION_CONFIRM", "sometimes"),
     ])
     func aBadSettingIsNamed(variable: String, value: String?) {
         var environment = Self.minimal
@@ -67,6 +70,20 @@ import Testing
         let found = problems(environment)
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.contains(variable) == true, "\(found)")
+    }
+
+    @Test func theStatusUpdaterSettings() throws {
+        var environment = Self.minimal
+        #expect(try FolioConfiguration.load(environment: environment, requirements: .server).notificationConfirmation == .always)
+        environment["FOLIO_HOST_WEBHOOK_URL"] = "https://host.example/hooks"
+        environment["FOLIO_HOST_WEBHOOK_SECRET"] = "whsec_" + Data(repeating: 9, count: 24).base64EncodedString()
+        environment["FOLIO_NOTIFICATION_CONFIRM"] = "unsigned"
+        let configuration = try FolioConfiguration.load(environment: environment, requirements: .server)
+        #expect(configuration.hostWebhookURL?.host == "host.example")
+        #expect(configuration.hostWebhookSecret != nil)
+        #expect(configuration.notificationConfirmation == .unsigned)
+        environment["FOLIO_HOST_WEBHOOK_SECRET"] = "whsec_!!!hunter2"
+        #expect(!problems(environment).joined().contains("hunter2"))
     }
 
     @Test func aBadSSLModeIsNamed() {
