@@ -180,6 +180,7 @@ package struct InvoicingSetup: Sendable {
             _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
         }
         try await client.inTransaction(logger: logger) { connection in
+            try await Self.lockTenant(tenant, on: connection, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO folio.tenant_invoicing
@@ -200,11 +201,21 @@ package struct InvoicingSetup: Sendable {
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
 
+    /// Takes the tenant row's KEY SHARE lock first, as every unit of work in a tenant's schema
+    /// does, so that a concurrent deletion of the tenant waits instead of deadlocking against the
+    /// event's foreign key.
+    private static func lockTenant(_ tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query("SELECT 1 FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
+        for try await _ in rows { return }
+        throw RegistryError.tenantNotFound(tenant)
+    }
+
     /// Disables invoicing and destroys the stored secrets; invoices stay readable.
     /// Returns whether invoicing was enabled or invited.
     package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
         _ = try await vault.deleteAll(tenant: tenant, actor: actor)
         let existed = try await client.inTransaction(logger: logger) { connection in
+            try await Self.lockTenant(tenant, on: connection, logger: logger)
             let rows = try await connection.query(
                 "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING state = 'active'",
                 logger: logger

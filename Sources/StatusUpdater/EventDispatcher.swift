@@ -26,7 +26,9 @@ package struct DeliveryPolicy: Sendable {
     /// The wait after the first failure; it doubles with each failure after.
     package var firstRetry: Duration = .seconds(5)
     package var longestWait: Duration = .seconds(6 * 3600)
-    /// An event still failing this long after it was written is marked dead.
+    /// An event still failing this long after its first attempt is marked dead. Counted from the
+    /// first attempt, not from its creation, so that an event that waited behind an earlier one
+    /// of its invoice still gets the whole window.
     package var retryWindow: Duration = .seconds(3 * 24 * 3600)
     package var timeout: Duration = .seconds(10)
     /// How long a claimed event is left to the replica delivering it; longer than `timeout`.
@@ -117,6 +119,8 @@ package struct EventDispatcher: Service {
         let clock = ContinuousClock.now
         let (status, failure) = await post(event)
         let milliseconds = (ContinuousClock.now - clock).milliseconds
+        // Shutting down is not the host's failure: the lease lapses and the event goes out again.
+        if Task.isCancelled { return }
         do {
             if let failure {
                 let wait = policy.wait(afterAttempt: event.attempts + 1)
@@ -176,7 +180,7 @@ package struct EventDispatcher: Service {
             """
             WITH updated AS (
                 UPDATE folio.events SET delivery = 'delivered', delivered_at = now(), attempts = attempts + 1,
-                    lease_token = NULL, last_error = NULL
+                    first_attempt_at = coalesce(first_attempt_at, \(started)), lease_token = NULL, last_error = NULL
                 WHERE id = \(event.id) AND lease_token = \(token)
                 RETURNING id, attempts
             )
@@ -198,7 +202,9 @@ package struct EventDispatcher: Service {
             """
             WITH updated AS (
                 UPDATE folio.events SET attempts = attempts + 1, lease_token = NULL, last_error = \(error),
-                    delivery = CASE WHEN created_at + \(window) * interval '1 millisecond' <= now() THEN 'dead' ELSE 'pending' END,
+                    first_attempt_at = coalesce(first_attempt_at, \(started)),
+                    delivery = CASE WHEN coalesce(first_attempt_at, \(started)) + \(window) * interval '1 millisecond' <= now()
+                                    THEN 'dead' ELSE 'pending' END,
                     next_attempt_at = now() + \(waitMilliseconds) * interval '1 millisecond'
                 WHERE id = \(event.id) AND lease_token = \(token)
                 RETURNING id, attempts, delivery, next_attempt_at

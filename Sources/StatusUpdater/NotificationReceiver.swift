@@ -70,13 +70,21 @@ package struct NotificationReceiver: Sendable {
         guard let settings = try await setup.notificationSettings(of: tenant, actor: Self.actor) else {
             // Also makes sure the tenant exists before anything is written to its schema.
             _ = try await tenants.withTenant(tenant, reading: true) { _ in () }
-            return try await finish(.error(.notFound, "invoicing is not active for this shop"), tenant: tenant, record: record)
+            // Retried: a payment on an open invoice is recorded if invoicing is enabled again
+            // (and the reconciliation job reads it then in any case).
+            return try await finish(.error(.outOfService, "invoicing is not active for this shop"), tenant: tenant, record: record)
         }
         // 1. The signature, over the bytes exactly as received.
         if let key = settings.key {
             let header = headers.first { $0.name.lowercased() == "x-signature" }?.value
             record.signature = header == nil ? .missing : (NotificationSignature.isValid(header, body: body, key: key) ? .valid : .invalid)
-            guard record.signature == .valid else {
+            switch record.signature {
+            case .valid:
+                break
+            case .missing:
+                // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
+                return try await finish(.error(.outOfService, "X-Signature is missing"), tenant: tenant, record: record)
+            default:
                 return try await finish(.error(.signature, "X-Signature does not match the body"), tenant: tenant, record: record)
             }
         }

@@ -203,6 +203,25 @@ import Testing
         }
     }
 
+    @Test func aDeliveryCutShortByShutdownIsNotCountedAsAFailure() async throws {
+        try await TestAPI.run { api in
+            _ = try await api.activeTenant("shutting-down")
+            let port = try await TestAPI.freePort()
+            let inbox = HostInbox(secret: Self.secret, otherwise: .slow(.seconds(3)))
+            let dispatcher = Self.dispatcher(api, port: port, policy: Self.fastPolicy(timeout: .seconds(10)))
+            try await HostWebhookReceiver.serve(inbox, port: port) {
+                let running = Task { try await dispatcher.run() }
+                while await inbox.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                running.cancel()
+                _ = await running.result
+            }
+            let attempts = try await api.database.scalar("SELECT attempts FROM folio.events", as: Int.self)
+            #expect(attempts == 0)
+            #expect(try await api.database.scalar("SELECT count(*) FROM folio.event_deliveries", as: Int64.self) == 0)
+            #expect(try await Self.pendingCount(api) == 1)
+        }
+    }
+
     @Test func theStandardWebhooksSignatureMatchesTheSpecificationsVector() {
         // The example of the Standard Webhooks specification.
         let signer = WebhookSigner(secret: Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))

@@ -45,6 +45,31 @@ import Testing
         }
     }
 
+    @Test func invoicesOpenBeforeReconciliationArePutOnItsSchedule() async throws {
+        try await TestDatabase.withFresh(migrated: false) { client in
+            // A tenant migrated up to the refunds, with invoices in every status.
+            let before = MigrationSet(registry: migrations.registry, tenant: migrations.tenant.filter { $0.version < 6 })
+            _ = try await MigrationRunner(client: client, migrations: before, logger: logger).run()
+            let directory = TenantDirectory(client: client, tenantMigrations: before.tenant, logger: logger)
+            let tenant = try await registerTenants(1, in: directory)[0]
+            try await client.query(
+                """
+                INSERT INTO \(unescaped: quotedIdentifier(tenant.id.schemaName)).invoices
+                    (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, expires_at)
+                SELECT gen_random_uuid(), 'R', s, 'RUB', 100, 0, 'x', now() + interval '1 day'
+                FROM unnest(ARRAY['open', 'open', 'paid', 'pending', 'canceled']) AS s
+                """,
+                logger: logger
+            )
+            _ = try await MigrationRunner(client: client, migrations: migrations, logger: logger).run()
+            let scheduled = try await client.scalar(
+                "SELECT count(*) FROM folio.reconciliation_schedule WHERE tenant_id = \(tenant.id.rawValue) AND due_at <= now()",
+                as: Int64.self
+            )
+            #expect(scheduled == 2)
+        }
+    }
+
     @Test func refusesARegistryFileEditedAfterItWasApplied() async throws {
         try await TestDatabase.withFresh { client in
             var registry = migrations.registry
