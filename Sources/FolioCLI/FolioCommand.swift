@@ -12,6 +12,7 @@ package struct FolioCommand: AsyncParsableCommand {
             MigrateCommand.self,
             KeysCommand.self,
             TenantsCommand.self,
+            EventsCommand.self,
             VaultCommand.self,
         ]
     )

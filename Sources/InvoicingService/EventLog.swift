@@ -59,6 +59,22 @@ package enum EventLog {
         ))
     }
 
+    /// Puts dead events (of one tenant, or of all) back in the delivery queue, due now and with
+    /// a new retry window; their earlier attempts stay recorded. Returns how many.
+    package static func redeliverDead(of tenant: TenantID?, client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query(
+            """
+            UPDATE folio.events SET delivery = 'pending', next_attempt_at = now(), first_attempt_at = NULL, lease_token = NULL
+            WHERE delivery = 'dead' AND (\(tenant?.rawValue)::uuid IS NULL OR tenant_id = \(tenant?.rawValue))
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
     package static func decode(_ rows: PostgresRowSequence) async throws -> [HostEvent] {
         var events: [HostEvent] = []
         for try await row in rows.decode(

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FolioDomain
 import FolioTestSupport
+import InvoicingService
 import HTTPTypes
 import Foundation
 import InvoiceboxSandbox
@@ -146,6 +147,19 @@ import Testing
             #expect((delivery["attempts"] as? Int ?? 0) >= 2)
             #expect(delivery["lastError"] as? String == "HTTP 500")
             #expect(try await api.database.scalar("SELECT count(*) FROM folio.event_deliveries WHERE outcome = 'dead'", as: Int64.self) == 1)
+
+            // Once the host's endpoint is fixed, the operator queues dead events again.
+            #expect(try await EventLog.redeliverDead(of: TenantID(string: tenant), client: api.database, logger: TestDatabase.logger) == 1)
+            let fixed = HostInbox(secret: Self.secret)
+            try await HostWebhookReceiver.serve(fixed, port: port) {
+                let running = Task { try await dispatcher.run() }
+                defer { running.cancel() }
+                try await Self.waitUntilNothingPending(api, within: 10)
+            }
+            #expect(await fixed.accepted.map(\.type) == ["invoicing.activated"])
+            let redelivered = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
+            #expect((redelivered.first?["delivery"] as? [String: Any])?["status"] as? String == "delivered")
+            #expect(try await EventLog.redeliverDead(of: nil, client: api.database, logger: TestDatabase.logger) == 0)
         }
     }
 
