@@ -1,3 +1,5 @@
+import InvoiceboxSandbox
+import ArgumentParser
 import AsyncHTTPClient
 import FolioDomain
 import FolioHTTP
@@ -55,22 +57,37 @@ struct Stack: Sendable {
 
     /// Serves the API until `body` returns.
     func serve(_ body: @Sendable (String) async throws -> Void) async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: try FolioApplication.buildRouter(handler: handler),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
+        try await serveOnFreePort(try FolioApplication.buildRouter(handler: handler), logger: logger, body)
+    }
+
+    /// Starts what the API benchmarks measure: PostgreSQL migrated, the sandbox, and the API on a
+    /// free port, then runs `body` with them and the API's base URL.
+    static func run(
+        migrationsDirectory: String,
+        connections: Int,
+        sandboxConfiguration: SandboxConfiguration,
+        sandboxLogger: Logger? = nil,
+        logger: Logger,
+        _ body: @escaping @Sendable (Stack, InvoiceboxSandbox, URL, String) async throws -> Void
+    ) async throws {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrationsDirectory, isDirectory: true))
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = connections
+        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
+            group.addTask { await database.run() }
             defer { group.cancelAll() }
-            try await body("http://127.0.0.1:\(port)")
+            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
+            try await sandbox.withRunningServer { sandboxURL in
+                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
+                try await stack.serve { apiURL in
+                    try await body(stack, sandbox, sandboxURL, apiURL)
+                }
+            }
         }
     }
 
@@ -105,5 +122,30 @@ struct Stack: Sendable {
             """,
             logger: logger
         )
+    }
+}
+
+/// Serves `router` on a free loopback port until `body`, given the base URL, returns.
+func serveOnFreePort<Context: RequestContext>(
+    _ router: Router<Context>,
+    logger: Logger,
+    _ body: @Sendable (String) async throws -> Void
+) async throws where Context.Source == ApplicationRequestContextSource {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+        onServerRunning: { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+            continuation.finish()
+        },
+        logger: logger
+    )
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        defer { group.cancelAll() }
+        try await body("http://127.0.0.1:\(port)")
     }
 }

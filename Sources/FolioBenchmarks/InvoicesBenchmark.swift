@@ -46,32 +46,17 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     var migrations = "Migrations"
 
     func run() async throws {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
         let logger = Self.quietLogger
-        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = concurrency + 8
-        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
         var sandboxConfiguration = SandboxConfiguration.fast
         sandboxConfiguration.requestsPerToken = 0
-        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
-            try await sandbox.withRunningServer { sandboxURL in
-                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
-                try await stack.serve { apiURL in
-                    let ids = try await seed(stack, logger: logger)
-                    try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)
-                    let shop = await sandbox.state.addMerchant()
-                    try await stack.connect(ids.largest, shop: shop)
-                    try await measureCreates(apiURL: apiURL, platformKey: stack.platformKey, tenant: ids.largest, stack: stack, shop: shop, sandboxURL: sandboxURL)
-                }
-            }
+        try await Stack.run(
+            migrationsDirectory: migrations, connections: concurrency + 8, sandboxConfiguration: sandboxConfiguration, logger: logger
+        ) { stack, sandbox, sandboxURL, apiURL in
+            let ids = try await seed(stack, logger: logger)
+            try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)
+            let shop = await sandbox.state.addMerchant()
+            try await stack.connect(ids.largest, shop: shop)
+            try await measureCreates(apiURL: apiURL, platformKey: stack.platformKey, tenant: ids.largest, stack: stack, shop: shop, sandboxURL: sandboxURL)
         }
     }
 

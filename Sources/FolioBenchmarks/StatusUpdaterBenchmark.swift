@@ -35,14 +35,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     var migrations = "Migrations"
 
     func run() async throws {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
         let logger = InvoicesBenchmark.quietLogger
-        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = senders + 8
-        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
         var sandboxConfiguration = SandboxConfiguration.fast
         sandboxConfiguration.requestsPerToken = 0
         // The sandbox's own notifications go to an address nothing listens on; the benchmark
@@ -50,21 +43,14 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         sandboxConfiguration.notificationRetryDelays = []
         var sandboxLogger = logger
         sandboxLogger.logLevel = .error
-        let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger)
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
-            try await sandbox.withRunningServer { sandboxURL in
-                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
-                try await stack.serve { apiURL in
-                    let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
-                    try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)")
-                    try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)")
-                    try await measureDelivery(database: database, logger: logger)
-                }
-            }
+        try await Stack.run(
+            migrationsDirectory: migrations, connections: senders + 8, sandboxConfiguration: sandboxConfiguration,
+            sandboxLogger: sandboxLogger, logger: logger
+        ) { stack, sandbox, _, apiURL in
+            let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
+            try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)")
+            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)")
+            try await measureDelivery(database: stack.database, logger: logger)
         }
     }
 
@@ -146,22 +132,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             await received.add()
             return Response(status: .noContent)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let host = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: hostLogger
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await host.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
+        try await serveOnFreePort(router, logger: hostLogger) { hostURL in
             let webhook = HostWebhook(
-                url: URL(string: "http://127.0.0.1:\(port)/hooks")!,
+                url: URL(string: "\(hostURL)/hooks")!,
                 signer: WebhookSigner(secret: Secret("whsec_" + Data(repeating: 7, count: 24).base64EncodedString()))!
             )
             let started = ContinuousClock.now

@@ -68,8 +68,8 @@ package struct NotificationReceiver: Sendable {
 
     private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws -> NotificationAnswer {
         guard let settings = try await setup.notificationSettings(of: tenant, actor: Self.actor) else {
-            // Also makes sure the tenant exists before anything is written to its schema.
-            _ = try await tenants.withTenant(tenant, reading: true) { _ in () }
+            // Recording it in the tenant's schema throws `tenantNotFound` for a tenant that does
+            // not exist, which answers `order_not_found`.
             // Retried: a payment on an open invoice is recorded if invoicing is enabled again
             // (and the reconciliation job reads it then in any case).
             return try await finish(.error(.outOfService, "invoicing is not active for this shop"), tenant: tenant, record: record)
