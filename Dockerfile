@@ -25,6 +25,7 @@ ENV FOLIO_HTTP_HOST=0.0.0.0 \
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${FOLIO_HTTP_PORT}/health/ready" >/dev/null || exit 1
-# FOLIO_DATABASE_URL, FOLIO_VAULT_KEYS and FOLIO_PLATFORM_KEYS come from the orchestrator's secrets.
+# FOLIO_DATABASE_URL, FOLIO_VAULT_KEYS and FOLIO_PLATFORM_KEYS come from the orchestrator's secrets;
+# FOLIO_PUBLIC_BASE_URL (the address Invoicebox notifies) must be set too, or `serve` refuses to start.
 ENTRYPOINT ["/app/folio"]
 CMD ["serve"]

@@ -105,6 +105,7 @@ let package = Package(
                 "TenantRegistry",
                 "TokenVault",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -263,6 +264,7 @@ let package = Package(
             name: "InvoiceboxAdapterTests",
             dependencies: [
                 "FolioDomain",
+                "FolioTestSupport",
                 "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

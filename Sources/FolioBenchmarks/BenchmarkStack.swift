@@ -40,6 +40,10 @@ struct Stack: Sendable {
             tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:9")!,
             maximumAmount: 1_000_000_000, logger: logger
         )
+        // Every sender posts from this machine: the benchmark measures Folio, not the endpoint's rate limits.
+        var safeguards = NotificationReceiver.Safeguards()
+        safeguards.perTenant = RateLimit(requests: 1_000_000, window: .seconds(1))
+        safeguards.perSource = RateLimit(requests: 1_000_000, window: .seconds(1))
         handler = FolioAPIHandler(
             tenants: tenants,
             keys: APIKeyStore(client: database, configuredPlatformKeys: [key], logger: logger),
@@ -48,7 +52,7 @@ struct Stack: Sendable {
             idempotency: IdempotencyStore(tenants: tenants, logger: logger),
             events: EventFeed(client: database, logger: logger),
             notifications: NotificationReceiver(
-                tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: .always, logger: logger
+                tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: .always, safeguards: safeguards, logger: logger
             ),
             readiness: { true },
             metrics: PrometheusCollectorRegistry()

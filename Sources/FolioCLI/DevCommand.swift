@@ -43,7 +43,7 @@ struct DevCommand: AsyncParsableCommand {
             overrides["FOLIO_INVOICEBOX_PARTNER_ID"] = sandboxConfiguration.partnerID
             overrides["FOLIO_INVOICEBOX_PARTNER_TOKEN"] = sandboxConfiguration.partnerToken
         }
-        let loaded = try CommandSupport.loadConfiguration(.server, overrides: overrides)
+        let loaded = try CommandSupport.loadConfiguration(.development, overrides: overrides)
         CommandSupport.bootstrapLogging(level: loaded.logLevel)
         guard useSandbox else {
             try await Self.serve(loaded, sandboxURL: nil, stateDirectory: state, platformKey: platformKey)

@@ -28,13 +28,26 @@ package struct FolioConfiguration: Sendable {
     package var migrationConcurrency: Int
     /// The largest invoice total accepted, in minor units.
     package var maximumInvoiceAmount: Int64
+    /// The provider notification endpoint's rate limits, per replica.
+    package var notificationSafeguards = NotificationReceiver.Safeguards()
+    /// How many days notifications, delivered events, delivery attempts and idempotency records are kept.
+    package var retentionDays = 90
+    /// When set, `GET /metrics` needs it as a bearer key.
+    package var metricsKey: Secret? = nil
 
     /// What a command cannot run without.
     package struct Requirements: Sendable {
         package var vaultKeys: Bool
+        /// `FOLIO_PUBLIC_BASE_URL` must be set: its default, the listening address, reaches Folio
+        /// only from this machine, and it goes into every order's notification URL.
+        package var publicBaseURL = false
 
         package static let databaseOnly = Requirements(vaultKeys: false)
-        package static let server = Requirements(vaultKeys: true)
+        package static let server = Requirements(vaultKeys: true, publicBaseURL: true)
+        /// `folio dev`: the public base URL defaults to the listening address.
+        package static let development = Requirements(vaultKeys: true)
+        /// `folio vault …`: the keys, and no public address.
+        package static let vault = Requirements(vaultKeys: true)
     }
 
     /// Reads the variables, after those of the file named by `FOLIO_CONFIG_FILE` (the environment
@@ -71,7 +84,7 @@ package struct FolioConfiguration: Sendable {
             let database = databaseURL()
             let host = value("FOLIO_HTTP_HOST") ?? "127.0.0.1"
             let port = integer("FOLIO_HTTP_PORT", default: 8080, range: 1...65535)
-            let publicBaseURL = url("FOLIO_PUBLIC_BASE_URL") ?? URL(string: "http://\(host):\(port)")
+            let publicBaseURL = publicBase(required: requirements.publicBaseURL, host: host, port: port)
             let platformKeys = platformKeyList()
             let vaultKeys = vaultKeyList(required: requirements.vaultKeys)
             let invoiceboxBaseURL = url("FOLIO_INVOICEBOX_BASE_URL") ?? URL(string: "https://api.invoicebox.ru")!
@@ -100,7 +113,14 @@ package struct FolioConfiguration: Sendable {
             let migrations = URL(fileURLWithPath: value("FOLIO_MIGRATIONS_DIR") ?? "Migrations", isDirectory: true)
             let concurrency = integer("FOLIO_MIGRATION_CONCURRENCY", default: 4, range: 1...64)
             // 10,000,000.00 in the currency's main unit; far above a stay, low enough to catch a typo.
-            let maximumAmount = integer("FOLIO_MAX_INVOICE_AMOUNT", default: 1_000_000_000, range: 1...1_000_000_000_000_000)
+            let maximumAmount = integer("FOLIO_MAX_INVOICE_AMOUNT", default: 1_000_000_000, range: 1...Int(MinorUnits.largestInvoiceTotal))
+            var safeguards = NotificationReceiver.Safeguards()
+            let rateWindow = Duration.seconds(integer("FOLIO_NOTIFICATION_RATE_WINDOW_SECONDS", default: 10, range: 1...3600))
+            safeguards.perTenant = RateLimit(requests: integer("FOLIO_NOTIFICATION_RATE_PER_TENANT", default: 60, range: 1...1_000_000), window: rateWindow)
+            safeguards.perSource = RateLimit(requests: integer("FOLIO_NOTIFICATION_RATE_PER_SOURCE", default: 60, range: 1...1_000_000), window: rateWindow)
+            // Idempotency keys are promised to last at least a day.
+            let retentionDays = integer("FOLIO_RETENTION_DAYS", default: 90, range: 1...36_500)
+            let metricsKey = bearerKey("FOLIO_METRICS_KEY")
 
             guard let database, let publicBaseURL else { return nil }
             return FolioConfiguration(
@@ -119,7 +139,10 @@ package struct FolioConfiguration: Sendable {
                 logLevel: logLevel,
                 migrationsDirectory: migrations,
                 migrationConcurrency: concurrency,
-                maximumInvoiceAmount: Int64(maximumAmount)
+                maximumInvoiceAmount: Int64(maximumAmount),
+                notificationSafeguards: safeguards,
+                retentionDays: retentionDays,
+                metricsKey: metricsKey
             )
         }
 
@@ -134,6 +157,14 @@ package struct FolioConfiguration: Sendable {
                 problems.append("FOLIO_DATABASE_URL: \(error)")
                 return nil
             }
+        }
+
+        mutating func publicBase(required: Bool, host: String, port: Int) -> URL? {
+            guard value("FOLIO_PUBLIC_BASE_URL") != nil || !required else {
+                problems.append("FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)")
+                return nil
+            }
+            return url("FOLIO_PUBLIC_BASE_URL") ?? URL(string: "http://\(host):\(port)")
         }
 
         mutating func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
@@ -152,6 +183,16 @@ package struct FolioConfiguration: Sendable {
                 return nil
             }
             return url
+        }
+
+        /// A bearer secret of 32 to 256 visible ASCII characters, as platform keys are.
+        mutating func bearerKey(_ name: String) -> Secret? {
+            guard let raw = value(name) else { return nil }
+            guard raw.count >= 32, raw.count <= 256, raw.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                problems.append("\(name): must be 32 to 256 visible ASCII characters")
+                return nil
+            }
+            return Secret(raw)
         }
 
         mutating func platformKeyList() -> [APIKey] {

@@ -26,6 +26,12 @@ enum FolioServer {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
+        for setting in configuration.plainHTTPSettings {
+            logger.warning(
+                "plain http to a host beyond this machine: this traffic travels unencrypted unless a TLS proxy is in the path",
+                metadata: ["setting": "\(setting)"]
+            )
+        }
         let migrations = try CommandSupport.loadMigrations(configuration)
         guard let vaultKeys = KeyRing(configuration.vaultKeys) else {
             CommandSupport.printError("FOLIO_VAULT_KEYS: is required")
@@ -59,23 +65,29 @@ enum FolioServer {
             tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: configuration.publicBaseURL,
             maximumAmount: configuration.maximumInvoiceAmount, logger: Logger(label: "folio.invoices")
         )
+        let heartbeat = ReplicaHeartbeat(client: client, logger: Logger(label: "folio.replica"))
         let handler = FolioAPIHandler(
             tenants: tenants,
             keys: APIKeyStore(client: client, configuredPlatformKeys: configuration.platformKeys, logger: Logger(label: "folio.auth")),
             invoicing: invoicing,
             invoices: invoices,
-            idempotency: IdempotencyStore(tenants: tenants, logger: Logger(label: "folio.idempotency")),
+            idempotency: IdempotencyStore(tenants: tenants, logger: Logger(label: "folio.idempotency"), replicaID: heartbeat.replicaID),
             events: EventFeed(client: client, logger: Logger(label: "folio.events")),
             notifications: NotificationReceiver(
                 tenants: tenants, setup: invoicing, book: invoices, provider: provider,
-                confirmation: configuration.notificationConfirmation, logger: Logger(label: "folio.notifications")
+                confirmation: configuration.notificationConfirmation, safeguards: configuration.notificationSafeguards,
+                logger: Logger(label: "folio.notifications")
             ),
             readiness: { (try? await runner.isUpToDate()) ?? false },
             metrics: metrics
         )
         let recovery = InvoiceRecovery(client: client, book: invoices, logger: Logger(label: "folio.recovery"))
         let reconciler = Reconciler(client: client, book: invoices, logger: Logger(label: "folio.reconciliation"))
-        var services: [any Service] = [client, recovery, reconciler]
+        let retention = DataRetention(
+            client: client, tenants: tenants, days: configuration.retentionDays, logger: Logger(label: "folio.retention")
+        )
+        let refundPoller = RefundPoller(client: client, book: invoices, logger: Logger(label: "folio.refunds"))
+        var services: [any Service] = [client, heartbeat, recovery, reconciler, retention, refundPoller]
         if let url = configuration.hostWebhookURL, let secret = configuration.hostWebhookSecret, let signer = WebhookSigner(secret: secret) {
             services.append(EventDispatcher(
                 client: client, http: httpClient, webhook: HostWebhook(url: url, signer: signer), logger: Logger(label: "folio.webhooks")
@@ -85,7 +97,7 @@ enum FolioServer {
         }
 
         var app = Application(
-            router: try FolioApplication.buildRouter(handler: handler),
+            router: try FolioApplication.buildRouter(handler: handler, metricsKey: configuration.metricsKey),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
             services: services,
             logger: logger
@@ -119,6 +131,14 @@ enum FolioServer {
                 logger.warning("tenant schemas are behind the latest migration", metadata: ["count": "\(behind)"])
             }
             try await vault.checkEveryRecordHasItsKey()
+            try await verifyKeyCheckValues(vault, logger: logger)
+            // Alive before the first request, so that no other replica takes this one's keys over.
+            // A failure (the registry migrations pending with --no-migrate) is retried by the service.
+            do {
+                try await heartbeat.beat()
+            } catch {
+                logger.warning("replica heartbeat not recorded yet", metadata: FailureReport.metadata(error, operation: "replica.heartbeat"))
+            }
             logger.info(
                 "folio listening",
                 metadata: ["address": "\(configuration.httpHost):\(configuration.httpPort)", "database": "\(configuration.database.redacted)"]
@@ -142,6 +162,17 @@ enum FolioServer {
         } catch let error as VaultError {
             CommandSupport.printError(error.description)
             throw ExitCode(78)
+        }
+    }
+
+    /// Refuses a configured KEK whose bytes differ from those first used under its id. Skipped,
+    /// with a warning, while the registry migration that holds the check values is pending
+    /// (`--no-migrate`); the next start after `folio migrate` checks.
+    static func verifyKeyCheckValues(_ vault: SecretVault, logger: Logger) async throws {
+        do {
+            try await vault.verifyKeyCheckValues()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            logger.warning("vault key check values are not verified until the registry migrations are applied")
         }
     }
 }

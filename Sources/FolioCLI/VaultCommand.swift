@@ -24,14 +24,23 @@ struct VaultCommand: AsyncParsableCommand {
         var batchSize = 200
 
         func run() async throws {
-            let configuration = try CommandSupport.loadConfiguration(.server)
+            let configuration = try CommandSupport.loadConfiguration(.vault)
             CommandSupport.bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "folio.vault")
             guard let keys = KeyRing(configuration.vaultKeys) else { throw ExitCode(78) }
             let batchSize = max(1, batchSize)
             let started = ContinuousClock.now
-            let report = try await CommandSupport.withDatabase(configuration, logger: logger) { client in
-                try await SecretVault(client: client, keys: keys, logger: logger).rotate(actor: "folio vault rotate", batchSize: batchSize)
+            let report: SecretVault.RotationReport
+            do {
+                report = try await CommandSupport.withDatabase(configuration, logger: logger) { client in
+                    let vault = SecretVault(client: client, keys: keys, logger: logger)
+                    // A wrong active key would rewrap every record under bytes nobody has.
+                    try await vault.verifyKeyCheckValues()
+                    return try await vault.rotate(actor: "folio vault rotate", batchSize: batchSize)
+                }
+            } catch let error as VaultError {
+                CommandSupport.printError(error.description)
+                throw ExitCode(78)
             }
             let elapsed = ContinuousClock.now - started
             print(

@@ -39,10 +39,13 @@ package enum BasketError: Error, Equatable, Sendable, CustomStringConvertible {
     case priceOutOfRange(sku: String)
     case totalOutOfRange
 
-    /// Limits far above any stay, and far below what 64 bits hold.
+    /// Limits far above any stay, and far below what 64 bits hold: a line's product is at most
+    /// 10^18 before it is compared with `totals`.
     package static let quantities: ClosedRange<Int64> = 1...1_000_000
     package static let unitPrices: ClosedRange<Int64> = 1...1_000_000_000_000
-    package static let totals: ClosedRange<Int64> = 1...1_000_000_000_000_000
+    package static let totals: ClosedRange<Int64> = 1...MinorUnits.largestInvoiceTotal
+    /// The most lines an order (or a refund) has.
+    package static let maximumLines = 100
 
     package var description: String {
         switch self {
@@ -66,12 +69,14 @@ package enum Basket {
     package static func price(_ line: BasketLineRequest) throws(BasketError) -> PricedLine {
         guard BasketError.quantities.contains(line.quantity) else { throw .quantityOutOfRange(sku: line.sku) }
         guard BasketError.unitPrices.contains(line.unitPrice.value) else { throw .priceOutOfRange(sku: line.sku) }
-        // Both factors are bounded above, so the product fits in 64 bits; bounding it again keeps
-        // the VAT product (total × rate) inside 64 bits as well.
-        let total = MinorUnits(line.unitPrice.value * line.quantity)
-        guard total.value <= BasketError.totals.upperBound else { throw .totalOutOfRange }
+        // Both factors are bounded above, so the product fits in 64 bits; it is checked all the
+        // same, so that a change of the bounds can never turn into a trap.
+        guard let total = line.unitPrice.multiplied(by: line.quantity), total.value <= BasketError.totals.upperBound else {
+            throw .totalOutOfRange
+        }
         let vat = line.vatCode.includedVAT(in: total)
         let unitWithoutVAT = line.unitPrice - line.vatCode.includedVAT(in: line.unitPrice)
+        // unitWithoutVAT ≤ unitPrice, so this product is bounded by `total` too.
         let drift = (unitWithoutVAT.value * line.quantity + vat.value - total.value).magnitude
         if drift <= 1 {
             return PricedLine(
@@ -88,13 +93,16 @@ package enum Basket {
     /// Order totals: the sums of the line totals and of the line VAT.
     package static func totals(of lines: [PricedLine]) throws(BasketError) -> (amount: MinorUnits, vat: MinorUnits) {
         guard !lines.isEmpty else { throw .empty }
-        var amount: Int64 = 0
-        var vat: Int64 = 0
+        var amount = MinorUnits.zero
+        var vat = MinorUnits.zero
         for line in lines {
-            amount += line.totalAmount.value
-            vat += line.totalVATAmount.value
-            guard amount <= BasketError.totals.upperBound else { throw .totalOutOfRange }
+            // The VAT of a line never exceeds its total, so a bounded amount bounds the VAT sum.
+            guard let nextAmount = amount.adding(line.totalAmount), nextAmount.value <= BasketError.totals.upperBound,
+                  let nextVAT = vat.adding(line.totalVATAmount)
+            else { throw .totalOutOfRange }
+            amount = nextAmount
+            vat = nextVAT
         }
-        return (MinorUnits(amount), MinorUnits(vat))
+        return (amount, vat)
     }
 }

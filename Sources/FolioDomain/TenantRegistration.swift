@@ -9,7 +9,7 @@ package struct TenantRegistration: Hashable, Sendable {
     /// Checks every field and reports all violations at once, so a caller fixes its request in one go.
     package init(externalID: String, displayName: String?) throws(ValidationFailure) {
         var violations: [FieldViolation] = []
-        violations += FieldViolation.checkText(externalID, pointer: "/externalId", lengths: Self.externalIDLengths)
+        violations += FieldViolation.checkIdentifier(externalID, pointer: "/externalId", lengths: Self.externalIDLengths)
         if let displayName {
             violations += FieldViolation.checkText(displayName, pointer: "/displayName", lengths: Self.displayNameLengths)
         }

@@ -24,8 +24,11 @@ package enum VATCode: String, Sendable, CaseIterable, Codable {
     }
 
     /// The VAT contained in a VAT-inclusive amount: `amount × r / (100 + r)`, half-up to the minor unit.
+    /// The product is taken in 128 bits, so no amount can overflow it; the VAT is never larger
+    /// than the amount, so it fits back into 64 bits.
     package func includedVAT(in amount: MinorUnits) -> MinorUnits {
         guard ratePercent > 0 else { return .zero }
-        return MinorUnits((amount.value * ratePercent).dividedRoundingHalfUp(by: 100 + ratePercent))
+        let vat = (Int128(amount.value) * Int128(ratePercent)).dividedRoundingHalfUp(by: Int128(100 + ratePercent))
+        return MinorUnits(Int64(vat))
     }
 }

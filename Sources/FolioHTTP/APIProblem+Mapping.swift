@@ -190,6 +190,25 @@ extension APIProblem {
                 detail: "The provider did not accept the token for this merchant; nothing was stored.",
                 fieldErrors: [FieldError(pointer: "/token", code: "rejected", detail: "not accepted by the provider")]
             )
+        case .merchantNotOwned:
+            return APIProblem(
+                status: .unprocessableContent, code: "merchant_not_owned",
+                detail: "The provider does not let this token act for this merchant; nothing was stored.",
+                fieldErrors: [FieldError(pointer: "/merchantId", code: "not_owned", detail: "not a shop of this token")]
+            )
+        case .merchantAlreadyConnected:
+            return APIProblem(status: .conflict, code: "merchant_already_connected", detail: "This merchant is connected to another tenant; nothing was stored.")
+        case .hasOpenInvoices(let count):
+            var problem = APIProblem(
+                status: .conflict, code: "invoicing_has_open_invoices",
+                detail: "\(count) invoice(s) of the current shop are still open; wait until they are paid, canceled or expired (or cancel them) first."
+            )
+            problem.openInvoices = count
+            return problem
+        case .tooManyAttempts(let seconds):
+            var problem = APIProblem(status: .tooManyRequests, code: "too_many_attempts", detail: "Too many attempts for this tenant; try again in \(seconds) s.")
+            problem.retryAfterSeconds = seconds
+            return problem
         }
     }
 

@@ -16,6 +16,8 @@ package struct APIProblem: Error, Sendable, Equatable {
     package var providerRequestID: String?
     /// Sent as `Retry-After`.
     package var retryAfterSeconds: Int?
+    /// How many invoices are still open, when they are why a change was refused.
+    package var openInvoices: Int?
 
     /// One offending field: a JSON pointer into the body, or the name of a parameter.
     package struct FieldError: Sendable, Equatable, Codable {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import FolioDomain
 import HTTPTypes
@@ -6,12 +7,24 @@ import TenantRegistry
 
 /// Resolves `Authorization: Bearer <key>` into the calling principal for every path except the
 /// operational ones (health and metrics) and the provider's notifications, and exposes it to the OpenAPI handlers.
+/// `GET /metrics` needs the metrics key instead, when one is configured.
+///
+/// It runs before anything reads the request's body, so that a caller without a valid key
+/// cannot make Folio buffer one.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = FolioRequestContext
 
     let keys: APIKeyStore
+    /// Required as the bearer key of `GET /metrics` when set.
+    let metricsKey: Secret?
 
-    static let publicPathPrefixes = ["/health/", "/metrics", notificationPathPrefix]
+    init(keys: APIKeyStore, metricsKey: Secret? = nil) {
+        self.keys = keys
+        self.metricsKey = metricsKey
+    }
+
+    static let publicPathPrefixes = ["/health/", metricsPath, notificationPathPrefix]
+    static let metricsPath = "/metrics"
     /// The provider's notifications carry a signature instead of a key.
     static let notificationPathPrefix = "/v1/providers/invoicebox/notifications/"
 
@@ -20,15 +33,27 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let path = request.uri.path
         if !Self.publicPathPrefixes.contains(where: { path.hasPrefix($0) }) {
             context.principal = try await principal(for: request)
+        } else if path == Self.metricsPath, let metricsKey {
+            try Self.requireMetricsKey(metricsKey, in: request)
         }
         var values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
-        if path.hasPrefix(Self.notificationPathPrefix) { values.headers = request.headers }
+        if path.hasPrefix(Self.notificationPathPrefix) {
+            values.headers = request.headers
+            values.sourceAddress = context.remoteAddress?.ipAddress
+        }
         return try await RequestScope.$current.withValue(values) {
             try await next(request, context)
         }
     }
 
     private func principal(for request: Request) async throws -> Principal {
+        guard let principal = try await keys.authenticate(try Self.bearerKey(of: request)) else {
+            throw APIProblem.invalidAPIKey
+        }
+        return principal
+    }
+
+    private static func bearerKey(of request: Request) throws -> String {
         guard let authorization = request.headers[.authorization] else {
             throw APIProblem.missingAPIKey
         }
@@ -36,10 +61,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIProblem.invalidAPIKey
         }
-        let presented = parts[1].trimmingCharacters(in: .whitespaces)
-        guard let principal = try await keys.authenticate(presented) else {
-            throw APIProblem.invalidAPIKey
-        }
-        return principal
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares digests, so that the time taken says nothing about how much of the key matched.
+    private static func requireMetricsKey(_ metricsKey: Secret, in request: Request) throws {
+        let presented = SHA256.hash(data: Data(try bearerKey(of: request).utf8))
+        let expected = SHA256.hash(data: Data(metricsKey.revealed.utf8))
+        var difference: UInt8 = 0
+        for (left, right) in zip(presented, expected) { difference |= left ^ right }
+        guard difference == 0 else { throw APIProblem.invalidAPIKey }
     }
 }

@@ -27,7 +27,7 @@ extension FolioAPIHandler {
         let tenant = try reachableTenant(input.path.tenantId)
         let limit = input.query.limit ?? 20
         guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
-        if let reservationID = input.query.reservationId, !FieldViolation.checkText(reservationID, pointer: "", lengths: 1...128).isEmpty {
+        if let reservationID = input.query.reservationId, !FieldViolation.checkIdentifier(reservationID, pointer: "", lengths: 1...128).isEmpty {
             throw APIProblem.invalidParameter("reservationId", "must be 1 to 128 characters without control characters")
         }
         if let from = input.query.createdFrom, let to = input.query.createdTo, to <= from {

@@ -35,27 +35,6 @@ extension FolioAPIHandler {
         guard try await tenants.delete(id, actor: actor) else { throw APIProblem.tenantNotFound(id.description) }
         return .noContent(.init())
     }
-
-    package func createTenantApiKey(_ input: Operations.CreateTenantApiKey.Input) async throws -> Operations.CreateTenantApiKey.Output {
-        let id = try reachableTenant(input.path.tenantId)
-        try requirePlatform()
-        var label: String?
-        if case .json(let body) = input.body {
-            label = body.label
-        }
-        if let label {
-            let violations = FieldViolation.checkText(label, pointer: "/label", lengths: 1...100)
-            guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
-        }
-        let issued = try await keys.issueTenantKey(for: id, label: label)
-        return .created(.init(body: .json(.init(
-            id: issued.id.uuidString.lowercased(),
-            key: issued.key.secret,
-            tenantId: id.description,
-            label: issued.label,
-            createdAt: issued.createdAt
-        ))))
-    }
 }
 
 extension Components.Schemas.Tenant {

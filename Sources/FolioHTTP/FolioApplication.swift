@@ -1,4 +1,5 @@
 import FolioAPI
+import FolioDomain
 import Hummingbird
 import Logging
 import OpenAPIHummingbird
@@ -8,15 +9,18 @@ import OpenAPIRuntime
 package enum FolioApplication {
     /// Middleware is added before the routes, because Hummingbird binds each route to the
     /// middleware registered when the route is added.
-    package static func buildRouter(handler: FolioAPIHandler) throws -> Router<FolioRequestContext> {
+    ///
+    /// - Parameter metricsKey: when set, `GET /metrics` needs it as a bearer key.
+    package static func buildRouter(handler: FolioAPIHandler, metricsKey: Secret? = nil) throws -> Router<FolioRequestContext> {
         let router = Router(context: FolioRequestContext.self)
         // Outermost, so that it records the status the caller finally gets.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: AcceptMiddleware())
+        // The key before the body: a caller without one never gets a byte of its body read.
+        router.add(middleware: AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey))
         router.add(middleware: RequestBodyLimitMiddleware())
-        router.add(middleware: AuthenticationMiddleware(keys: handler.keys))
         // Compact JSON: pretty-printing (the generator's default) costs every list page time and bytes.
         try handler.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
         return router
@@ -26,10 +30,11 @@ package enum FolioApplication {
         handler: FolioAPIHandler,
         host: String,
         port: Int,
+        metricsKey: Secret? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         Application(
-            router: try buildRouter(handler: handler),
+            router: try buildRouter(handler: handler, metricsKey: metricsKey),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             logger: logger
         )

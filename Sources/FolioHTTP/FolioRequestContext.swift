@@ -2,15 +2,19 @@ import FolioDomain
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Per-request state shared by Folio's middleware: who is calling and under which request id.
-package struct FolioRequestContext: RequestContext {
+package struct FolioRequestContext: RequestContext, RemoteAddressRequestContext {
     package var coreContext: CoreRequestContextStorage
     package var requestID = ""
     package var principal: Principal?
+    /// The peer of the connection: behind a proxy, the proxy.
+    package let remoteAddress: SocketAddress?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     package var maxUploadSize: Int { RequestBodyLimitMiddleware.defaultLimit }
@@ -25,6 +29,8 @@ package enum RequestScope {
         package let logger: Logger
         /// The request's headers, for the provider's notifications, which are stored as received.
         package var headers: HTTPFields = [:]
+        /// The peer's IP address, for the provider's notifications, which are limited and recorded by it.
+        package var sourceAddress: String?
     }
 
     @TaskLocal package static var current: Values?

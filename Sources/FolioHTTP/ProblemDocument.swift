@@ -12,6 +12,7 @@ struct ProblemDocument: Encodable {
     let requestId: String
     let providerCode: String?
     let providerRequestId: String?
+    let openInvoices: Int?
     let errors: [APIProblem.FieldError]?
 
     init(_ problem: APIProblem, requestID: String) {
@@ -23,6 +24,7 @@ struct ProblemDocument: Encodable {
         self.requestId = requestID
         self.providerCode = problem.providerCode
         self.providerRequestId = problem.providerRequestID
+        self.openInvoices = problem.openInvoices
         self.errors = problem.fieldErrors.isEmpty ? nil : problem.fieldErrors
     }
 

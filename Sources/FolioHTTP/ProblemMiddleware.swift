@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import InvoiceboxAdapter
+import InvoicingService
 import Logging
+import OpenAPIRuntime
 
 /// The outermost middleware: gives every request an id, and turns every error into a
 /// problem+json answer so that nothing reaches the client as a bare 500.
@@ -20,13 +23,17 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem = APIProblem.from(error, method: request.method)
             if problem.status.kind == .serverError {
-                context.logger.error(
-                    "request failed",
-                    metadata: [
-                        "error": "\(APIProblem.logDescription(of: error))", "path": "\(request.uri.path)",
-                        "status": "\(problem.status.code)",
-                    ]
-                )
+                var metadata: Logger.Metadata = [
+                    "error": "\(APIProblem.logDescription(of: error))", "path": "\(request.uri.path)",
+                    "status": "\(problem.status.code)",
+                ]
+                if let failure = error as? ServerError, let providerError = failure.underlyingError as? InvoiceboxError {
+                    let operation = "api.\(failure.operationID)"
+                    metadata.merge(providerError.logMetadata) { current, _ in current }
+                    metadata["operation"] = "\(operation)"
+                    FailureReport.count(providerError, operation: operation)
+                }
+                context.logger.error("request failed", metadata: metadata)
             }
             response = ProblemDocument.response(for: problem, requestID: requestID)
         }

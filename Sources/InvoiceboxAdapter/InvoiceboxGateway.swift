@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import FolioDomain
 import Foundation
 import Logging
@@ -10,9 +11,12 @@ import NIOHTTP1
 /// error, not a second request somewhere else.
 package struct InvoiceboxGateway: PaymentProvider {
     let transport: InvoiceboxTransport
+    /// Each tenant's share of the partner account's requests.
+    let partnerShares: SlidingWindowLimiter
 
     package init(http: HTTPClient, configuration: InvoiceboxClientConfiguration = .init(), logger: Logger) {
         self.transport = InvoiceboxTransport(http: http, configuration: configuration, logger: logger)
+        self.partnerShares = SlidingWindowLimiter(limit: configuration.partnerRequestsPerTenant, window: configuration.window)
     }
 
     package func checkToken(of shop: ShopCredentials) async throws -> Bool {
@@ -26,24 +30,45 @@ package struct InvoiceboxGateway: PaymentProvider {
         }
     }
 
-    package func invite(email: String, partner: PartnerCredentials) async throws -> String {
+    /// Whether the shop's token may act for the shop's merchant id. The auth call names only the
+    /// user, never its shops (invoicebox-api.md §7), so the proof is a one-row read of the filter
+    /// endpoint for that merchant: the provider answers a token without rights to the merchant
+    /// with 403 `forbidden` (§5), and any row of another merchant is taken as a refusal too.
+    package func ownsMerchant(_ shop: ShopCredentials) async throws -> Bool {
+        do {
+            let response = try await send(
+                .init(
+                    method: .GET, path: "/filter/api/order/order",
+                    query: [("merchantId", shop.merchantID), ("page", "1"), ("pageSize", "1"), ("_page", "1"), ("_pageSize", "1")],
+                    kind: .read, operation: "merchant ownership check"
+                ),
+                shop: shop
+            )
+            return response.dataList.allSatisfy { $0.optionalString("merchantId") == shop.merchantID }
+        } catch let error as InvoiceboxError {
+            if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
+            throw error
+        }
+    }
+
+    package func invite(email: String, partner: PartnerCredentials, tenant: TenantID) async throws -> String {
         let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("type", .string("email")), ("identifier", .string(email))])
         let response = try await send(
             .init(method: .POST, path: "/notification/api/invite", body: body.serialized(), kind: .write, operation: "invite"),
-            partner: partner
+            partner: partner, tenant: tenant
         )
         guard let data = response.data else { throw malformed("no data", response) }
         return try data.string("id")
     }
 
-    package func activate(code: String, partner: PartnerCredentials) async throws -> ActivatedShop {
+    package func activate(code: String, partner: PartnerCredentials, tenant: TenantID) async throws -> ActivatedShop {
         let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("activationCode", .string(code))])
         let response = try await send(
             .init(
                 method: .POST, path: "/billing/api/merchant/merchant-integration-setting/activation",
                 body: body.serialized(), kind: .write, operation: "activation"
             ),
-            partner: partner
+            partner: partner, tenant: tenant
         )
         guard let data = response.data else { throw malformed("no data", response) }
         return ActivatedShop(merchantID: try data.string("merchantId"), token: Secret(try data.string("token")))
@@ -183,8 +208,8 @@ package struct InvoiceboxGateway: PaymentProvider {
             switch error {
             case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
                 .rejected(_, "merchant_order_id_duplicate", _, _, _):
-                let refunds = try? await listRefunds(parentOrderID: draft.parentOrderID, shop: shop)
-                guard let existing = refunds?.first(where: { $0.merchantOrderID == draft.merchantOrderID }) else { throw error }
+                let found = try? await refund(merchantOrderID: draft.merchantOrderID, parentOrderID: draft.parentOrderID, shop: shop)
+                guard let existing = found else { throw error }
                 guard existing.amount == (try OrderDraft.price(draft.lines)).amount else {
                     throw InvoiceboxError.existingOrderDiffers(orderID: existing.id, requestID: error.requestID)
                 }
@@ -205,17 +230,55 @@ package struct InvoiceboxGateway: PaymentProvider {
             shop: shop
         )
         let refunds = try response.dataList.map { try ProviderRefund($0) }
-        return refunds.filter { $0.parentID == parentOrderID }
+        return refunds.filter { $0.parentID == parentOrderID && owned($0, by: shop) }
+    }
+
+    package func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund? {
+        // Filtered by its own id rather than listing the parent's refunds, which may run to more
+        // than one page.
+        let response = try await send(
+            .init(
+                method: .GET, path: "/filter/api/order/refund-order",
+                query: [
+                    ("merchantOrderId", merchantOrderID), ("parentId", parentOrderID),
+                    ("page", "1"), ("pageSize", "2"), ("_page", "1"), ("_pageSize", "2"),
+                ],
+                kind: .read, operation: "find refund"
+            ),
+            shop: shop
+        )
+        // The filter may be ignored by the server, so only an exact match counts.
+        return try response.dataList.map { try ProviderRefund($0) }.first {
+            $0.merchantOrderID == merchantOrderID && $0.parentID == parentOrderID && owned($0, by: shop)
+        }
     }
 
     // MARK: - Helpers
 
     private func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
-        try await transport.send(request, baseURL: shop.baseURL, prefix: shop.apiPrefix.rawValue, token: shop.token, accountKey: "merchant:" + shop.merchantID)
+        try await transport.send(request, baseURL: shop.baseURL, prefix: shop.apiPrefix.rawValue, token: shop.token, accountKey: Self.limiterKey(of: shop))
     }
 
-    private func send(_ request: InvoiceboxTransport.Request, partner: PartnerCredentials) async throws -> InvoiceboxTransport.Response {
-        try await transport.send(request, baseURL: partner.baseURL, prefix: "v3", token: partner.token, accountKey: "partner:" + partner.partnerID)
+    /// A tenant's partner call first takes a slot of its own share, without waiting for one, and
+    /// only then a slot of the partner account's quota.
+    private func send(_ request: InvoiceboxTransport.Request, partner: PartnerCredentials, tenant: TenantID) async throws -> InvoiceboxTransport.Response {
+        if let wait = await partnerShares.tryAcquire("partner:\(partner.partnerID):\(tenant)") {
+            throw InvoiceboxError.rateLimited(retryAfterSeconds: max(1, Int(wait.components.seconds) + 1), requestID: nil)
+        }
+        return try await transport.send(
+            request, baseURL: partner.baseURL, prefix: "v3", token: partner.token, accountKey: "partner:" + Self.digest(of: partner.token)
+        )
+    }
+
+    /// The provider counts requests per token, and the merchant id is only what a tenant claims:
+    /// keyed on the merchant id, anyone naming another tenant's shop would spend its quota.
+    static func limiterKey(of shop: ShopCredentials) -> String {
+        "shop:\(shop.tenant?.description ?? "-"):" + digest(of: shop.token)
+    }
+
+    /// A SHA-256 of the token, so that the token itself is never a key kept in memory.
+    static func digest(of token: Secret) -> String {
+        SHA256.hash(data: Data(token.revealed.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A row of another shop is dropped, as the official client does: in a multi-tenant service a
@@ -223,6 +286,10 @@ package struct InvoiceboxGateway: PaymentProvider {
     private func owned(_ order: ProviderOrder, by shop: ShopCredentials, response: InvoiceboxTransport.Response) -> ProviderOrder? {
         guard let merchant = order.merchantID else { return order }
         return merchant == shop.merchantID ? order : nil
+    }
+
+    private func owned(_ refund: ProviderRefund, by shop: ShopCredentials) -> Bool {
+        refund.merchantID.map { $0 == shop.merchantID } ?? true
     }
 
     private func malformed(_ reason: String, _ response: InvoiceboxTransport.Response) -> InvoiceboxError {

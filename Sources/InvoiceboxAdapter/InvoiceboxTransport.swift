@@ -23,6 +23,9 @@ package struct InvoiceboxClientConfiguration: Sendable {
     /// Below the provider's 100 requests per 30 s per account, leaving room for other clients.
     package var requestsPerWindow = 90
     package var window: Duration = .seconds(30)
+    /// The partner account's share one tenant may use per window, so that one tenant's invites
+    /// and activations cannot take the whole partner quota from every other tenant's onboarding.
+    package var partnerRequestsPerTenant = 10
     package var breakerThreshold = 5
     package var breakerOpenFor: Duration = .seconds(30)
     /// A retry is not started with less than this left of the budget.

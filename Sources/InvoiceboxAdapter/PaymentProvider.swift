@@ -6,10 +6,12 @@ import Foundation
 package protocol PaymentProvider: Sendable {
     /// Whether the shop's token is accepted.
     func checkToken(of shop: ShopCredentials) async throws -> Bool
-    /// Asks the provider to invite a business by e-mail; returns the invitation id.
-    func invite(email: String, partner: PartnerCredentials) async throws -> String
-    /// Turns an activation code into the shop's merchant id and token.
-    func activate(code: String, partner: PartnerCredentials) async throws -> ActivatedShop
+    /// Whether the shop's token may act for the shop's merchant id.
+    func ownsMerchant(_ shop: ShopCredentials) async throws -> Bool
+    /// Asks the provider to invite a business by e-mail, for `tenant`; returns the invitation id.
+    func invite(email: String, partner: PartnerCredentials, tenant: TenantID) async throws -> String
+    /// Turns an activation code into the shop's merchant id and token, for `tenant`.
+    func activate(code: String, partner: PartnerCredentials, tenant: TenantID) async throws -> ActivatedShop
     /// Creates the order, or adopts the one an earlier attempt created with the same `merchantOrderID`.
     func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder
     func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder?
@@ -18,7 +20,10 @@ package protocol PaymentProvider: Sendable {
     func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder
     func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder
     func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem]
+    /// Creates the refund, or adopts the one an earlier attempt created with the same `merchantOrderID`.
     func createRefund(_ draft: RefundDraft, shop: ShopCredentials) async throws -> ProviderRefund
+    /// The refund of `parentOrderID` made under `merchantOrderID`, if the provider has one.
+    func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund?
     func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund]
 }
 

@@ -8,16 +8,19 @@ package struct ShopCredentials: Sendable {
     package var baseURL: URL
     /// `v3`, or `l3` for shops registered through the Business cabinet.
     package var apiPrefix: APIPrefix
+    /// The tenant the shop is used for, when there is one; part of the rate limiter's key.
+    package var tenant: TenantID?
 
     package enum APIPrefix: String, Sendable {
         case v3, l3
     }
 
-    package init(merchantID: String, token: Secret, baseURL: URL, apiPrefix: APIPrefix = .v3) {
+    package init(merchantID: String, token: Secret, baseURL: URL, apiPrefix: APIPrefix = .v3, tenant: TenantID? = nil) {
         self.merchantID = merchantID
         self.token = token
         self.baseURL = baseURL
         self.apiPrefix = apiPrefix
+        self.tenant = tenant
     }
 }
 
@@ -106,6 +109,7 @@ package struct ProviderRefund: Sendable, Equatable {
     package var id: String
     package var parentID: String
     package var merchantOrderID: String
+    package var merchantID: String?
     package var status: String
     package var amount: MinorUnits
     package var vatAmount: MinorUnits
@@ -116,6 +120,7 @@ package struct ProviderRefund: Sendable, Equatable {
         id = try object.string("id")
         parentID = try object.string("parentId")
         merchantOrderID = try object.string("merchantOrderId")
+        merchantID = object.optionalString("merchantId")
         status = try object.string("status")
         amount = try object.money("amount")
         vatAmount = try object.money("vatAmount")

@@ -29,6 +29,17 @@ actor SlidingWindowLimiter {
             try await Task.sleep(until: slot, clock: .continuous)
         }
     }
+
+    /// Books a request for `key` only if a slot is free now; otherwise books nothing and
+    /// returns how long until the next slot frees.
+    func tryAcquire(_ key: String) -> Duration? {
+        let now = ContinuousClock.now
+        var times = sent[key, default: []].filter { now - $0 < window }
+        defer { sent[key] = times }
+        guard times.count < limit else { return times[0] + window - now }
+        times.append(now)
+        return nil
+    }
 }
 
 /// Stops calling a provider that keeps failing: after `threshold` consecutive failures the circuit

@@ -79,6 +79,10 @@ enum OrderValidation {
             let total = try requireMoney(item, "totalAmount", path: "\(path).totalAmount")
             let totalVAT = try requireMoney(item, "totalVatAmount", path: "\(path).totalVatAmount")
 
+            // Bounded before any conversion to integers: a huge quantity must be refused, not trap.
+            guard quantity <= 1e9, abs(Double(unit) * quantity) < 9e15, abs(Double(unitWithoutVAT) * quantity) < 9e15 else {
+                throw .invalid("validation_error", field: "\(path).quantity", message: "quantity × amount is too large")
+            }
             let computed = Int64((Double(unit) * quantity).rounded(.toNearestOrAwayFromZero))
             guard lineTotalMatches(computed: computed, given: total, policy: roundPolicy) else {
                 throw .calculation("wrong_basket_item_total_amount", field: "\(path).totalAmount")
@@ -93,13 +97,25 @@ enum OrderValidation {
             let itemData = (try? JSONSerialization.data(withJSONObject: item)) ?? Data()
             lines.append(Line(sku: sku, vatCode: vatCode, totalMinor: total, totalVATMinor: totalVAT, item: itemData))
         }
-        guard lines.reduce(0, { $0 + $1.totalMinor }) == amountMinor else {
+        // Each line is below 9·10^15 and a sum that leaves Int64 is simply wrong, never a trap.
+        guard Self.checkedSum(lines.map(\.totalMinor)) == amountMinor else {
             throw .calculation("wrong_total_amount", field: "amount")
         }
-        guard lines.reduce(0, { $0 + $1.totalVATMinor }) == vatMinor else {
+        guard Self.checkedSum(lines.map(\.totalVATMinor)) == vatMinor else {
             throw .calculation("wrong_total_vat_amount", field: "vatAmount")
         }
         return lines
+    }
+
+    /// The sum, or nil when it leaves 64 bits.
+    static func checkedSum(_ values: [Int64]) -> Int64? {
+        var total: Int64 = 0
+        for value in values {
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            if overflow { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// `roundPolicy`: `strict` exact; `none` accepts `quantity × amount ≤ totalAmount`; the

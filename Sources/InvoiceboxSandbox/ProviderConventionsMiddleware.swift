@@ -32,7 +32,7 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
         case .latency?:
             try? await Task.sleep(for: .milliseconds(fault?.milliseconds ?? 0))
         case .status?:
-            var response = errorResponse(SandboxError(status: fault?.status ?? 500, code: "internal_error", message: "Injected failure"))
+            var response = errorResponse(SandboxError(status: fault?.status ?? 500, code: fault?.code ?? "internal_error", message: "Injected failure"))
             if let retryAfter = fault?.retryAfterSeconds { response.headers[.retryAfter] = String(retryAfter) }
             return response
         case .malformedBody?:

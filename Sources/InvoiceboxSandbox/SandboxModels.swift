@@ -62,6 +62,14 @@ struct SandboxRefund: Sendable {
     var createdAt: Date
     /// The lines as received.
     var basketItems: Data
+    /// What it took from each line of the parent, given back if it is canceled.
+    var draws: [Draw] = []
+
+    struct Draw: Sendable {
+        var line: Int
+        var minor: Int64
+        var vatMinor: Int64
+    }
 }
 
 /// One notification delivery attempt, for the admin API and tests.
@@ -101,6 +109,8 @@ package struct SandboxFault: Sendable {
     /// How many requests it hits before it is used up.
     package var remaining: Int
     package var status: Int = 500
+    /// The error code a `status` fault answers with.
+    package var code: String = "internal_error"
     package var milliseconds: Int = 0
     package var retryAfterSeconds: Int?
 }

@@ -114,6 +114,10 @@ extension InvoiceboxSandbox {
             try await state.completeRefund(id: try context.parameters.require("id"))
             return Self.json(SandboxJSON.serialize(["status": "completed"]))
         }
+        router.post("/__sandbox/refunds/:id/cancel") { _, context -> Response in
+            try await state.cancelRefund(id: try context.parameters.require("id"))
+            return Self.json(SandboxJSON.serialize(["status": "canceled"]))
+        }
         router.post("/__sandbox/faults") { request, _ -> Response in
             let json = try await Self.body(request)
             guard let kind = (json["kind"] as? String).flatMap(SandboxFault.Kind.init(rawValue:)) else {
@@ -123,6 +127,7 @@ extension InvoiceboxSandbox {
                 SandboxFault(
                     kind: kind, method: json["method"] as? String, pathContains: json["pathContains"] as? String,
                     remaining: (json["count"] as? Int) ?? 1, status: (json["status"] as? Int) ?? 500,
+                    code: (json["code"] as? String) ?? "internal_error",
                     milliseconds: (json["milliseconds"] as? Int) ?? 0, retryAfterSeconds: json["retryAfterSeconds"] as? Int
                 )
             )

@@ -224,6 +224,7 @@ package actor SandboxState {
 
     func listOrders(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
         expireDueOrders()
+        try requireRights(query, merchant: merchant)
         let mine = orders.values.filter { $0.merchantID == merchant.id }.map(orderObject)
         return try query.page(of: mine)
     }
@@ -348,6 +349,7 @@ package actor SandboxState {
         let available = parent.basket.reduce(0) { $0 + $1.totalMinor - $1.refundedMinor }
         guard amount <= available else { throw .calculation("wrong_total_amount", field: "amount") }
         // Each refunded line draws on the parent's lines of the same sku.
+        var draws: [SandboxRefund.Draw] = []
         for line in lines {
             var remaining = line.totalMinor
             var remainingVAT = line.totalVATMinor
@@ -357,6 +359,7 @@ package actor SandboxState {
                 let takeVAT = min(parent.basket[index].totalVATMinor - parent.basket[index].refundedVATMinor, remainingVAT)
                 parent.basket[index].refundedMinor += take
                 parent.basket[index].refundedVATMinor += takeVAT
+                draws.append(SandboxRefund.Draw(line: index, minor: take, vatMinor: takeVAT))
                 remaining -= take
                 remainingVAT -= takeVAT
             }
@@ -366,7 +369,8 @@ package actor SandboxState {
             id: UUID().uuidString.lowercased(), parentID: parent.id, merchantID: merchant.id, merchantOrderID: merchantOrderID,
             description: description, amountMinor: amount, vatMinor: vat, currency: parent.currency,
             status: (json["status"] as? String) == "draft" ? "draft" : "created", createdAt: Date(),
-            basketItems: (try? JSONSerialization.data(withJSONObject: json["basketItems"] ?? [])) ?? Data("[]".utf8)
+            basketItems: (try? JSONSerialization.data(withJSONObject: json["basketItems"] ?? [])) ?? Data("[]".utf8),
+            draws: draws
         )
         orders[parent.id] = parent
         refunds[refund.id] = refund
@@ -374,6 +378,7 @@ package actor SandboxState {
     }
 
     func listRefunds(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
+        try requireRights(query, merchant: merchant)
         let mine = refunds.values.filter { $0.merchantID == merchant.id }.map(refundObject)
         return try query.page(of: mine)
     }
@@ -381,8 +386,33 @@ package actor SandboxState {
     /// Refunds complete when the money has gone back (admin).
     package func completeRefund(id: String) throws(SandboxError) {
         guard var refund = refunds[id] else { throw .notFound }
+        guard refund.status != "canceled" else { throw .wrongStatus }
         refund.status = "completed"
         refunds[id] = refund
+    }
+
+    /// The provider calls a refund off before the money went back (admin): what it took from the
+    /// parent's lines can be refunded again.
+    package func cancelRefund(id: String) throws(SandboxError) {
+        guard var refund = refunds[id] else { throw .notFound }
+        guard refund.status == "created" || refund.status == "draft" else { throw .wrongStatus }
+        if var parent = orders[refund.parentID] {
+            for draw in refund.draws where parent.basket.indices.contains(draw.line) {
+                parent.basket[draw.line].refundedMinor -= draw.minor
+                parent.basket[draw.line].refundedVATMinor -= draw.vatMinor
+            }
+            orders[parent.id] = parent
+        }
+        refund.status = "canceled"
+        refunds[id] = refund
+    }
+
+    /// A filter naming another merchant is refused with 403 `forbidden`, the provider's answer to
+    /// "a token without rights to that merchant" (invoicebox-api.md §5), not with an empty page:
+    /// an empty page would not tell a new shop from someone else's.
+    private func requireRights(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) {
+        let named = query.conditions.filter { $0.field == "merchantId" && ($0.op == .eq || $0.op == .anyOf) }.flatMap(\.values)
+        guard named.allSatisfy({ $0 == merchant.id }) else { throw .forbidden }
     }
 
     // MARK: - Representation

@@ -2,16 +2,19 @@ import Logging
 import ServiceLifecycle
 
 /// Runs a background job's passes until graceful shutdown or cancellation. A pass that fails is
-/// logged by its error's type only (errors may quote data) and the job goes on.
+/// logged as `FailureReport` describes it (never an error's text, which may quote data) and the
+/// job goes on.
 ///
 /// - Parameters:
 ///   - pause: the wait after a pass; with `onlyWhenIdle`, only after a pass that handled nothing,
 ///     so that a backlog is worked through without waiting.
+///   - operation: the job, as a failed pass's log line and `folio_provider_failures_total` name it.
 ///   - pass: one pass; returns how many items it handled.
 package func runPasses(
     pausing pause: Duration,
     onlyWhenIdle: Bool = false,
     logger: Logger,
+    operation: String = "job.pass",
     failure: Logger.Message,
     _ pass: @escaping @Sendable () async throws -> Int
 ) async {
@@ -21,7 +24,7 @@ package func runPasses(
             do {
                 handled = try await pass()
             } catch {
-                logger.warning(failure, metadata: ["error": "\(String(describing: type(of: error)))"])
+                FailureReport.record(error, failure, operation: operation, logger: logger)
             }
             if !onlyWhenIdle || handled == 0 {
                 try? await Task.sleep(for: pause)

@@ -9,6 +9,8 @@ package enum HostEventType: String, Sendable, CaseIterable {
     case invoiceExpired = "invoice.expired"
     case invoiceFailed = "invoice.failed"
     case invoiceRefunded = "invoice.refunded"
+    case refundCompleted = "refund.completed"
+    case refundCanceled = "refund.canceled"
     case invoicingActivated = "invoicing.activated"
     case invoicingDisabled = "invoicing.disabled"
 

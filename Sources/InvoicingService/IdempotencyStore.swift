@@ -6,21 +6,36 @@ import TenantRegistry
 
 /// The first response to each `Idempotency-Key` of a tenant, replayed when the request comes again.
 ///
-/// A key is claimed with a lease: while it runs, a duplicate is told so (409). A request that
-/// ends without a definite answer (the provider unreachable, the process killed) lets the lease
-/// lapse, and the next attempt with the key resumes the resource the first one recorded.
+/// A key is claimed with a lease, in the name of the replica that runs the request: while it
+/// runs, a duplicate is told so (409). A request that ends without a definite answer (the
+/// provider unreachable) lets the lease go, and the next attempt with the key resumes the
+/// resource the first one recorded. A request whose replica died (its heartbeat in
+/// `folio.replicas` silent for `presumedDeadAfterSeconds`, or gone) is taken over at once, without
+/// waiting for the lease, which only bounds a request that hangs in a live replica.
 package struct IdempotencyStore: Sendable {
     let tenants: TenantDirectory
     let logger: Logger
     /// Longer than any request may run, so a live request is never taken over.
     let lease: Int
+    /// The replica whose requests this store claims keys for; its heartbeat keeps them held.
+    /// Without one (tools and tests that run no heartbeat) a key is held for the whole lease.
+    let replicaID: UUID?
+    let presumedDeadAfterSeconds: Int
     /// How long a key is kept after its first use.
     package static let retentionHours = 24
 
-    package init(tenants: TenantDirectory, logger: Logger, leaseSeconds: Int = 120) {
+    package init(
+        tenants: TenantDirectory,
+        logger: Logger,
+        leaseSeconds: Int = 120,
+        replicaID: UUID? = nil,
+        presumedDeadAfterSeconds: Int = ReplicaHeartbeat.presumedDeadAfterSeconds
+    ) {
         self.tenants = tenants
         self.logger = logger
         self.lease = leaseSeconds
+        self.replicaID = replicaID
+        self.presumedDeadAfterSeconds = presumedDeadAfterSeconds
     }
 
     package enum Claim: Sendable, Equatable {
@@ -37,6 +52,8 @@ package struct IdempotencyStore: Sendable {
     package func claim(_ tenant: TenantID, key: String, fingerprint: Data) async throws -> Claim {
         let lease = self.lease
         let retention = Self.retentionHours
+        let replica = replicaID
+        let silence = presumedDeadAfterSeconds
         return try await tenants.withTenant(tenant) { connection in
             // A key older than the retention is forgotten, as if never used.
             try await connection.query(
@@ -48,18 +65,27 @@ package struct IdempotencyStore: Sendable {
             )
             let inserted = try await connection.query(
                 """
-                INSERT INTO idempotency_records (idempotency_key, request_fingerprint, locked_until)
-                VALUES (\(key), \(fingerprint), now() + \(lease) * interval '1 second')
+                INSERT INTO idempotency_records (idempotency_key, request_fingerprint, locked_until, owner_replica)
+                VALUES (\(key), \(fingerprint), now() + \(lease) * interval '1 second', \(replica))
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING 1
                 """,
                 logger: logger
             )
             for try await _ in inserted { return .claimed(resuming: nil) }
+            // Held while the lease runs and its owner lives: this replica, one whose heartbeat is
+            // recent, or an owner no replica recorded (a record from before owners were kept).
             let rows = try await connection.query(
                 """
-                SELECT request_fingerprint, response_status, response_body, resource_id, locked_until > now()
-                FROM idempotency_records WHERE idempotency_key = \(key) FOR UPDATE
+                SELECT record.request_fingerprint, record.response_status, record.response_body, record.resource_id,
+                    record.locked_until > now() AND (
+                        record.owner_replica IS NULL OR record.owner_replica = \(replica)
+                        OR EXISTS (
+                            SELECT 1 FROM folio.replicas AS owner
+                            WHERE owner.id = record.owner_replica AND owner.heartbeat_at > now() - \(silence) * interval '1 second'
+                        )
+                    )
+                FROM idempotency_records AS record WHERE record.idempotency_key = \(key) FOR UPDATE OF record
                 """,
                 logger: logger
             )
@@ -68,7 +94,10 @@ package struct IdempotencyStore: Sendable {
                 if let status { return .replay(status: status, body: body ?? Data()) }
                 if locked == true { return .inFlight }
                 try await connection.query(
-                    "UPDATE idempotency_records SET locked_until = now() + \(lease) * interval '1 second' WHERE idempotency_key = \(key)",
+                    """
+                    UPDATE idempotency_records SET locked_until = now() + \(lease) * interval '1 second', owner_replica = \(replica)
+                    WHERE idempotency_key = \(key)
+                    """,
                     logger: logger
                 )
                 return .claimed(resuming: resource)

@@ -24,7 +24,9 @@ extension InvoiceBook {
         // An unknown invoice is 404 whatever the tenant's invoicing state.
         guard try await invoice(tenant, id: invoiceID) != nil else { throw InvoiceError.notFound }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
-        let (refund, invoice) = try await recordPendingRefund(tenant, invoiceID: invoiceID, request: request, idempotencyKey: idempotencyKey)
+        let (refund, invoice) = try await recordPendingRefund(
+            tenant, invoiceID: invoiceID, request: request, idempotencyKey: idempotencyKey, merchantID: shop.merchantID
+        )
         return try await send(refund, of: invoice, tenant: tenant, shop: shop)
     }
 
@@ -44,14 +46,25 @@ extension InvoiceBook {
         }
     }
 
-    /// Finishes a pending refund (the recovery job's entry point); any other is returned as it is.
+    /// Finishes a pending refund (a retry's and the recovery job's entry point); any other is
+    /// returned as it is.
     package func finishRefund(_ tenant: TenantID, _ refund: Refund) async throws -> Refund {
         guard refund.status == .pending else {
             try await dequeue(tenant, refund.id)
             return refund
         }
         guard let invoice = try await invoice(tenant, id: refund.invoiceID) else { throw InvoiceError.notFound }
+        guard let parentOrderID = invoice.providerOrderID else { throw InvoiceError.notRefundable(status: invoice.status) }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        // An earlier attempt may have made the refund: look first, so that a refusal of a second
+        // create (nothing left to refund, a duplicate) can never undo one that went through. A
+        // lookup that fails leaves the refund pending, and nothing is sent.
+        if let existing = try await provider.refund(merchantOrderID: refund.merchantOrderID, parentOrderID: parentOrderID, shop: shop) {
+            guard existing.amount.value == refund.amount else {
+                throw differingRefund(tenant, refund, providerRefundID: existing.id, requestID: nil)
+            }
+            return try await moveRefund(tenant, refund, to: Refund.Status(provider: existing.status) ?? .created, providerRefundID: existing.id)
+        }
         return try await send(refund, of: invoice, tenant: tenant, shop: shop)
     }
 
@@ -62,11 +75,13 @@ extension InvoiceBook {
         _ tenant: TenantID,
         invoiceID: UUID,
         request: RefundRequest,
-        idempotencyKey: String?
+        idempotencyKey: String?,
+        merchantID: String
     ) async throws -> (Refund, Invoice) {
         let id = UUID()
         let delay = recoveryDelay
         return try await tenants.withTenant(tenant) { connection in
+            try await InvoicingSetup.holdShop(of: tenant, merchantID: merchantID, on: connection, logger: logger)
             let locked = try await Invoice.decode(connection.query(
                 "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(invoiceID) FOR UPDATE",
                 logger: logger
@@ -156,73 +171,36 @@ extension InvoiceBook {
             ))
         }
         let draft = RefundDraft(
-            parentOrderID: parentOrderID, merchantOrderID: refund.id.uuidString.lowercased(),
+            parentOrderID: parentOrderID, merchantOrderID: refund.merchantOrderID,
             description: refund.description, lines: lines
         )
         let providerRefund: ProviderRefund
         do {
             providerRefund = try await provider.createRefund(draft, shop: shop)
         } catch let error as InvoiceboxError {
+            if case .existingOrderDiffers(let providerRefundID, let requestID) = error {
+                throw differingRefund(tenant, refund, providerRefundID: providerRefundID, requestID: requestID)
+            }
             if let code = Self.definiteRefusal(error) {
-                try await failRefund(tenant, refund, code: code)
+                // Nothing was given back, and the money counted for it is free again.
+                _ = try await moveRefund(tenant, refund, to: .failed, failureCode: code)
             }
             throw error
         }
-        return try await settleRefund(tenant, refund, with: providerRefund)
+        return try await moveRefund(tenant, refund, to: Refund.Status(provider: providerRefund.status) ?? .created, providerRefundID: providerRefund.id)
     }
 
-    private func settleRefund(_ tenant: TenantID, _ refund: Refund, with providerRefund: ProviderRefund) async throws -> Refund {
-        let status = Refund.Status(rawValue: providerRefund.status).flatMap { $0 == .pending ? nil : $0 } ?? .created
-        return try await tenants.withTenant(tenant) { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE refunds SET status = \(status.rawValue), provider_refund_id = \(providerRefund.id), updated_at = now()
-                WHERE id = \(refund.id) AND status = 'pending'
-                RETURNING \(unescaped: Refund.columns)
-                """,
-                logger: logger
-            )
-            let settled = try await Refund.decode(rows).first
-            if let settled {
-                let invoices = try await connection.query(
-                    """
-                    UPDATE invoices SET status = CASE WHEN refunded_minor >= amount_minor THEN 'refunded' ELSE 'partially_refunded' END,
-                        updated_at = now()
-                    WHERE id = \(refund.invoiceID) AND status IN ('paid', 'partially_refunded')
-                    RETURNING \(unescaped: Invoice.columns)
-                    """,
-                    logger: logger
-                )
-                if let invoice = try await Invoice.decode(invoices).first {
-                    try await EventLog.appendChange(of: invoice, refund: settled, tenant: tenant, on: connection, logger: logger)
-                }
-            }
-            try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
-            if let settled { return settled }
-            return try await Refund.decode(connection.query("SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(refund.id)", logger: logger)).first ?? refund
-        }
-    }
-
-    /// The provider refused: nothing is given back, and the money counted for it is free again.
-    private func failRefund(_ tenant: TenantID, _ refund: Refund, code: String) async throws {
-        try await tenants.withTenant(tenant) { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE refunds SET status = 'failed', failure_code = \(code), updated_at = now()
-                WHERE id = \(refund.id) AND status = 'pending' RETURNING 1
-                """,
-                logger: logger
-            )
-            var failed = false
-            for try await _ in rows { failed = true }
-            if failed {
-                try await connection.query(
-                    "UPDATE invoices SET refunded_minor = refunded_minor - \(refund.amount), updated_at = now() WHERE id = \(refund.invoiceID)",
-                    logger: logger
-                )
-            }
-            try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
-        }
+    /// The provider holds a refund under this one's id for another amount. Money may have gone
+    /// back, so the refund stays pending and counted, and an operator must look.
+    private func differingRefund(_ tenant: TenantID, _ refund: Refund, providerRefundID: String, requestID: String?) -> InvoiceboxError {
+        logger.error(
+            "the provider holds a different refund under this refund's id; it stays pending",
+            metadata: [
+                "tenant.id": "\(tenant)", "refund.id": "\(refund.id)", "provider.refund_id": "\(providerRefundID)",
+                "invoicebox.request_id": "\(requestID ?? "none")",
+            ]
+        )
+        return .existingOrderDiffers(orderID: providerRefundID, requestID: requestID)
     }
 
     private static func exists(_ invoiceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {

@@ -55,17 +55,18 @@ package struct InvoiceBook: Sendable {
         let violations = request.violations(maximumAmount: maximumAmount)
         guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
-        let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey)
+        let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey, merchantID: shop.merchantID)
         return try await send(invoice, tenant: tenant, shop: shop)
     }
 
     /// The first commit: the invoice as `pending`, and its place in the recovery queue.
-    private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> Invoice {
+    private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?, merchantID: String) async throws -> Invoice {
         let id = UUID()
         let totals = try Basket.totals(of: request.basketLines.map { try Basket.price($0) })
         let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
         let delay = recoveryDelay
         return try await tenants.withTenant(tenant) { connection in
+            try await InvoicingSetup.holdShop(of: tenant, merchantID: merchantID, on: connection, logger: logger)
             let rows = try await connection.query(
                 """
                 INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at)

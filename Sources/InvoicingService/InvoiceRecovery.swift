@@ -29,7 +29,9 @@ package struct InvoiceRecovery: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, failure: "invoice recovery pass failed") { try await runOnce() }
+        await runPasses(pausing: interval, logger: logger, operation: "recovery.pass", failure: "invoice recovery pass failed") {
+            try await runOnce()
+        }
     }
 
     /// One pass over the due rows; returns how many were settled.
@@ -68,9 +70,9 @@ package struct InvoiceRecovery: Service {
                 if status != "pending" { settled += 1 }
                 logger.info("pending \(kind.rawValue) recovered", metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "status": "\(status)"])
             } catch {
-                logger.warning(
-                    "pending \(kind.rawValue) not recovered yet",
-                    metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
+                FailureReport.record(
+                    error, "pending \(kind.rawValue) not recovered yet", operation: "\(kind.rawValue).recover", tenant: tenant,
+                    extra: ["resource.id": "\(id)"], logger: logger
                 )
             }
         }

@@ -3,7 +3,7 @@ import Foundation
 import InvoiceboxAdapter
 
 extension InvoiceRequest {
-    static let maximumItems = 100
+    static let maximumItems = BasketError.maximumLines
     /// An expiry closer than this could pass before the guest opens the page.
     static let shortestExpiry: TimeInterval = 60
     static let longestExpiry: TimeInterval = 366 * 24 * 3600
@@ -12,7 +12,7 @@ extension InvoiceRequest {
     /// the provider or stored unless this is empty.
     package func violations(maximumAmount: Int64, now: Date = Date()) -> [FieldViolation] {
         var found: [FieldViolation] = []
-        found += FieldViolation.checkText(reservationID, pointer: "/reservationId", lengths: 1...128)
+        found += FieldViolation.checkIdentifier(reservationID, pointer: "/reservationId", lengths: 1...128)
         found += FieldViolation.checkText(description, pointer: "/description", lengths: 1...1000)
         if Currency(rawValue: currency) == nil {
             found.append(FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"))
@@ -47,10 +47,17 @@ extension InvoiceRequest {
             found += item.violations(pointer: "/items/\(index)")
         }
         guard found.isEmpty else { return found }
-        // Each line is within its bounds, so the sum cannot overflow.
-        let total = items.reduce(Int64(0)) { $0 + $1.unitPrice * $1.quantity }
-        if total > maximumAmount {
-            found.append(FieldViolation(pointer: "/items", code: "amount_too_large", detail: "the invoice total must not exceed \(MinorUnits(maximumAmount)) (in minor units \(maximumAmount))"))
+        // Each factor is within its bounds, so each line's product fits in 64 bits; the sum is
+        // checked line by line against the ceiling, so it can never grow past it.
+        var total = MinorUnits.zero
+        for item in items {
+            guard let line = MinorUnits(item.unitPrice).multiplied(by: item.quantity),
+                  let sum = total.adding(line), sum.value <= maximumAmount
+            else {
+                found.append(FieldViolation(pointer: "/items", code: "amount_too_large", detail: "the invoice total must not exceed \(MinorUnits(maximumAmount)) (in minor units \(maximumAmount))"))
+                break
+            }
+            total = sum
         }
         let skus = items.indices.map(sku(of:))
         if Set(skus).count != skus.count {
@@ -99,7 +106,7 @@ extension InvoiceRequest.Item {
 
     func violations(pointer: String) -> [FieldViolation] {
         var found: [FieldViolation] = []
-        if let sku { found += FieldViolation.checkText(sku, pointer: pointer + "/sku", lengths: 1...500) }
+        if let sku { found += FieldViolation.checkIdentifier(sku, pointer: pointer + "/sku", lengths: 1...500) }
         found += FieldViolation.checkText(name, pointer: pointer + "/name", lengths: 1...500)
         if !BasketError.quantities.contains(quantity) {
             found.append(FieldViolation(pointer: pointer + "/quantity", code: "out_of_range", detail: "must be between 1 and \(BasketError.quantities.upperBound)"))

@@ -18,8 +18,15 @@ package struct InvoicingSetup: Sendable {
     let logger: Logger
     /// The shortest time between two invitations of one tenant.
     let reinviteInterval: Duration
+    /// How many activation codes a tenant may try in a window.
+    let activationLimit: ActivationAttemptLimit
+    /// The time, for the activation limit; tests move it.
+    let now: @Sendable () -> Date
 
-    package init(client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger, reinviteInterval: Duration = .seconds(60)) {
+    package init(
+        client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger,
+        reinviteInterval: Duration = .seconds(60), activationLimit: ActivationAttemptLimit = .standard, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.client = client
         self.vault = vault
         self.provider = provider
@@ -27,6 +34,8 @@ package struct InvoicingSetup: Sendable {
         self.providerBaseURL = providerBaseURL
         self.logger = logger
         self.reinviteInterval = reinviteInterval
+        self.activationLimit = activationLimit
+        self.now = now
     }
 
     static let tokenPurpose = VaultPurpose(InvoicingSecret.apiToken)!
@@ -52,27 +61,37 @@ package struct InvoicingSetup: Sendable {
     }
 
     /// The active shop of a tenant, with its token from the vault.
+    ///
+    /// The settings and the token are read one after the other, so a shop connected in between
+    /// could pair one shop's merchant id with the other's token; the token's last four characters,
+    /// written with the settings, tell, and the read is repeated.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
-        let rows = try await client.query(
-            """
-            SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
-            WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
-            """,
-            logger: logger
-        )
-        for try await (merchantID, prefix, baseURL) in rows.decode((String, String, String?).self) {
-            guard let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
+        for _ in 0..<3 {
+            let rows = try await client.query(
+                """
+                SELECT merchant_id, api_prefix, base_url, token_last_four FROM folio.tenant_invoicing
+                WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
+                """,
+                logger: logger
+            )
+            var settings: (merchantID: String, prefix: String, baseURL: String?, lastFour: String?)?
+            for try await row in rows.decode((String, String, String?, String?).self) { settings = row }
+            guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
+            guard settings.lastFour == nil || settings.lastFour == token.lastFour else { continue }
             return ShopCredentials(
-                merchantID: merchantID, token: token, baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
-                apiPrefix: ShopCredentials.APIPrefix(rawValue: prefix) ?? .v3
+                merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
+                apiPrefix: ShopCredentials.APIPrefix(rawValue: settings.prefix) ?? .v3, tenant: tenant
             )
         }
         throw InvoicingError.notActive
     }
 
     /// What checking a notification needs: the active shop's id and, when the tenant gave one,
-    /// its notification key. `nil` when invoicing is not active.
-    package func notificationSettings(of tenant: TenantID, actor: String) async throws -> (merchantID: String, key: Secret?)? {
+    /// its notification key with the id of the KEK that sealed it. `nil` when invoicing is not active.
+    ///
+    /// Anyone may post a notification, so the key is read without an audit row; the caller
+    /// audits its use with `recordNotificationKeyUse` once a signature verified.
+    package func notificationSettings(of tenant: TenantID) async throws -> (merchantID: String, key: (secret: Secret, keyID: String)?)? {
         let rows = try await client.query(
             """
             SELECT merchant_id, has_notification_key FROM folio.tenant_invoicing
@@ -81,10 +100,15 @@ package struct InvoicingSetup: Sendable {
             logger: logger
         )
         for try await (merchantID, hasKey) in rows.decode((String, Bool).self) {
-            let key = hasKey ? try await vault.read(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor) : nil
+            let key = hasKey ? try await vault.readUnaudited(tenant: tenant, purpose: Self.notificationKeyPurpose) : nil
             return (merchantID, key)
         }
         return nil
+    }
+
+    /// Records in the vault's audit trail that the notification key read by `notificationSettings` was used.
+    package func recordNotificationKeyUse(of tenant: TenantID, keyID: String, actor: String) async throws {
+        try await vault.recordRead(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, keyID: keyID)
     }
 
     /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,
@@ -98,7 +122,7 @@ package struct InvoicingSetup: Sendable {
         }
         let invitationID: String
         do {
-            invitationID = try await provider.invite(email: email, partner: partner)
+            invitationID = try await provider.invite(email: email, partner: partner, tenant: tenant)
         } catch let error as InvoiceboxError {
             throw Self.partnerError(error)
         }
@@ -123,16 +147,17 @@ package struct InvoicingSetup: Sendable {
         let current = try await state(of: tenant)
         guard current.stage != .active else { throw InvoicingError.alreadyActive }
         guard current.stage == .invited else { throw InvoicingError.notInvited }
+        try await ActivationAttempts.book(tenant, limit: activationLimit, now: now(), client: client, logger: logger)
         let shop: ActivatedShop
         do {
-            shop = try await provider.activate(code: code, partner: partner)
+            shop = try await provider.activate(code: code, partner: partner, tenant: tenant)
         } catch let error as InvoiceboxError {
             guard case .rejected(let status, _, _, _, _) = error, status != 401, status != 403 else { throw Self.partnerError(error) }
             throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
         }
         // An activation code may work only once: the token is kept before anything else can
         // fail, and a check that cannot reach the provider now does not throw it away.
-        let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL)
+        let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL, tenant: tenant)
         try await store(tenant, shop: shopCredentials, notificationKey: nil, actor: actor)
         do {
             if try await !provider.checkToken(of: shopCredentials) {
@@ -148,15 +173,22 @@ package struct InvoicingSetup: Sendable {
         return try await state(of: tenant)
     }
 
-    /// 401 and 403 on a partner call mean the platform's partner credentials are wrong.
+    /// 401 and 403 on a partner call mean the platform's partner credentials are wrong; a rate
+    /// limit means the tenant used its share of the partner quota (or the quota is spent).
     static func partnerError(_ error: InvoiceboxError) -> any Error {
-        if case .rejected(let status, _, _, _, let requestID) = error, status == 401 || status == 403 {
+        switch error {
+        case .rejected(let status, _, _, _, let requestID) where status == 401 || status == 403:
             return InvoicingError.partnerRejected(requestID: requestID)
+        case .rateLimited(let seconds, _):
+            return InvoicingError.tooManyAttempts(retryAfterSeconds: max(1, seconds ?? 30))
+        default:
+            return error
         }
-        return error
     }
 
-    /// Connects a shop the tenant already has. The token is verified before it is stored.
+    /// Connects a shop the tenant already has. The token is verified, and its right to the
+    /// merchant proven, before anything is stored: a tenant naming another tenant's merchant id
+    /// with a token of its own would otherwise pass the auth check.
     package func connect(
         _ tenant: TenantID,
         merchantID: String,
@@ -165,57 +197,123 @@ package struct InvoicingSetup: Sendable {
         apiPrefix: ShopCredentials.APIPrefix,
         actor: String
     ) async throws -> InvoicingState {
-        let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix)
+        let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix, tenant: tenant)
         guard try await provider.checkToken(of: shop) else { throw InvoicingError.credentialsRejected }
+        guard try await provider.ownsMerchant(shop) else { throw InvoicingError.merchantNotOwned }
         try await store(tenant, shop: shop, notificationKey: notificationKey, actor: actor)
         return try await state(of: tenant)
     }
 
-    /// Puts the secrets in the vault, then marks the tenant active with the shop's settings.
+    /// Puts the secrets in the vault and marks the tenant active with the shop's settings, in one
+    /// transaction: concurrent connections and disables can never pair one call's token with
+    /// another's merchant. Another merchant is refused while the current one has open invoices,
+    /// whose payments only its token can confirm.
     private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: Secret?, actor: String) async throws {
-        try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor)
-        if let notificationKey {
-            try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
-        } else {
-            _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor)
-        }
-        try await client.inTransaction(logger: logger) { connection in
-            try await Self.lockTenant(tenant, on: connection, logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO folio.tenant_invoicing
-                    (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
-                VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
-                        \(shop.token.lastFour), \(notificationKey != nil), now())
-                ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
-                    api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
-                    has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
-                """,
-                logger: logger
-            )
-            try await EventLog.append(
-                .invoicingActivated, tenant: tenant, invoiceID: nil, reservationID: nil,
-                data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: shop.merchantID), on: connection, logger: logger
-            )
+        do {
+            try await client.inTransaction(logger: logger) { connection in
+                let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
+                if let current = locked.activeMerchantID, current.lowercased() != shop.merchantID.lowercased() {
+                    let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+                    guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
+                }
+                try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor, on: connection)
+                if let notificationKey {
+                    try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
+                } else {
+                    _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO folio.tenant_invoicing
+                        (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
+                    VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
+                            \(shop.token.lastFour), \(notificationKey != nil), now())
+                    ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
+                        api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
+                        has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
+                    """,
+                    logger: logger
+                )
+                try await EventLog.append(
+                    .invoicingActivated, tenant: tenant, invoiceID: nil, reservationID: nil,
+                    data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: shop.merchantID), on: connection, logger: logger
+                )
+            }
+        } catch let error as PSQLError where error.serverInfo?[.constraintName] == Self.activeMerchantIndex {
+            throw InvoicingError.merchantAlreadyConnected
         }
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
 
-    /// Takes the tenant row's KEY SHARE lock first, as every unit of work in a tenant's schema
-    /// does, so that a concurrent deletion of the tenant waits instead of deadlocking against the
-    /// event's foreign key.
-    private static func lockTenant(_ tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query("SELECT 1 FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
-        for try await _ in rows { return }
-        throw RegistryError.tenantNotFound(tenant)
+    /// Keeps the tenant's active shop as `merchantID` until the caller's transaction ends, or
+    /// throws `notActive` when it is no longer that shop. Invoice and refund creation hold it
+    /// while they record what only this shop's token can settle; connecting another merchant or
+    /// disabling takes the same row for update and counts what is open.
+    static func holdShop(of tenant: TenantID, merchantID: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let settings = try await connection.query(
+            "SELECT merchant_id FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR SHARE",
+            logger: logger
+        )
+        var current: String?
+        for try await value in settings.decode(String.self) { current = value }
+        guard current == merchantID else { throw InvoicingError.notActive }
     }
 
-    /// Disables invoicing and destroys the stored secrets; invoices stay readable.
+    /// The unique index that keeps a merchant connected to one tenant at most.
+    static let activeMerchantIndex = "tenant_invoicing_active_merchant"
+
+    /// Serialises every change of one tenant's invoicing settings until the transaction ends:
+    /// takes the tenant row's KEY SHARE lock first, as every unit of work in a tenant's schema
+    /// does (so that a concurrent deletion of the tenant waits instead of deadlocking against the
+    /// event's foreign key), then the tenant's invoicing lock, then the settings row itself, which
+    /// invoice creation holds in share mode while it records an invoice.
+    static func lockInvoicing(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> (schema: String, activeMerchantID: String?) {
+        let tenants = try await connection.query("SELECT schema_name FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
+        var schema: String?
+        for try await name in tenants.decode(String.self) { schema = name }
+        guard let schema else { throw RegistryError.tenantNotFound(tenant) }
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("folio.tenant_invoicing:" + tenant.description), 0))",
+            logger: logger
+        )
+        let settings = try await connection.query(
+            "SELECT merchant_id, state = 'active' FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) FOR UPDATE",
+            logger: logger
+        )
+        var activeMerchantID: String?
+        for try await (merchantID, active) in settings.decode((String?, Bool).self) where active {
+            activeMerchantID = merchantID
+        }
+        return (schema, activeMerchantID)
+    }
+
+    /// Invoices the shop's token is still needed for: pending at the provider or open (a payment
+    /// may still come), or with a refund the provider has not settled yet (it is still polled).
+    private static func openInvoiceCount(in schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        // Only paid invoices have refunds, so the two counts never share an invoice.
+        let rows = try await connection.query(
+            """
+            SELECT (SELECT count(*) FROM \(unescaped: quotedIdentifier(schema)).invoices WHERE status IN ('pending', 'open'))
+                 + (SELECT count(DISTINCT invoice_id) FROM \(unescaped: quotedIdentifier(schema)).refunds WHERE status IN ('pending', 'created'))
+            """,
+            logger: logger
+        )
+        var count: Int64 = 0
+        for try await value in rows.decode(Int64.self) { count = value }
+        return Int(count)
+    }
+
+    /// Disables invoicing and destroys the stored secrets, in one transaction; invoices stay
+    /// readable. Refused while invoices are open: their payments could no longer be confirmed.
     /// Returns whether invoicing was enabled or invited.
     package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
-        _ = try await vault.deleteAll(tenant: tenant, actor: actor)
         let existed = try await client.inTransaction(logger: logger) { connection in
-            try await Self.lockTenant(tenant, on: connection, logger: logger)
+            let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
+            if locked.activeMerchantID != nil {
+                let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+                guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
+            }
+            _ = try await vault.deleteAll(tenant: tenant, actor: actor, on: connection)
             let rows = try await connection.query(
                 "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING state = 'active'",
                 logger: logger

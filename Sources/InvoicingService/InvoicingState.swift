@@ -57,6 +57,14 @@ package enum InvoicingError: Error, Equatable, Sendable {
     case activationCodeRejected(providerCode: String?, requestID: String?)
     /// Invoices need an active shop.
     case notActive
+    /// The token has no rights to the merchant id it was given with.
+    case merchantNotOwned
+    /// The merchant is connected to another tenant.
+    case merchantAlreadyConnected
+    /// Another merchant, or disabling, would strand the payments of these open invoices.
+    case hasOpenInvoices(count: Int)
+    /// Too many activation attempts, or the tenant's share of the partner quota is used up.
+    case tooManyAttempts(retryAfterSeconds: Int)
 }
 
 /// Why an invoice operation was refused; mapped to problems by the API layer.

@@ -31,15 +31,21 @@ package struct RefundRequest: Sendable, Equatable {
         if amount != nil, lines != nil {
             found.append(FieldViolation(pointer: "/items", code: "not_allowed", detail: "give either amount or items, not both"))
         }
-        if let amount, amount <= 0 {
-            found.append(FieldViolation(pointer: "/amount", code: "out_of_range", detail: "must be a positive number of minor units"))
+        // A refund never exceeds its invoice, so an amount above the largest invoice is refused
+        // here, before any arithmetic sees it.
+        let amounts = 1...MinorUnits.largestInvoiceTotal
+        if let amount, !amounts.contains(amount) {
+            found.append(FieldViolation(pointer: "/amount", code: "out_of_range", detail: "must be from 1 to \(amounts.upperBound) minor units"))
         }
         if let lines {
             if !(1...InvoiceRequest.maximumItems).contains(lines.count) {
                 found.append(FieldViolation(pointer: "/items", code: "out_of_range", detail: "must have 1 to \(InvoiceRequest.maximumItems) items"))
             }
-            for (index, line) in lines.enumerated() where line.amount <= 0 {
-                found.append(FieldViolation(pointer: "/items/\(index)/amount", code: "out_of_range", detail: "must be a positive number of minor units"))
+            for (index, line) in lines.enumerated() where !amounts.contains(line.amount) {
+                found.append(FieldViolation(pointer: "/items/\(index)/amount", code: "out_of_range", detail: "must be from 1 to \(amounts.upperBound) minor units"))
+            }
+            for (index, line) in lines.enumerated() {
+                found += FieldViolation.checkIdentifier(line.sku, pointer: "/items/\(index)/sku", lengths: 1...500)
             }
             if Set(lines.map(\.sku)).count != lines.count {
                 found.append(FieldViolation(pointer: "/items", code: "duplicate_sku", detail: "name each line once"))
@@ -88,6 +94,32 @@ package struct Refund: Sendable, Equatable {
         case canceled
         /// The provider refused it; nothing was given back.
         case failed
+
+        /// Folio's status for the provider's; `nil` for one that says nothing Folio can use.
+        /// Folio never makes drafts, so a draft is taken as accepted.
+        package init?(provider status: String) {
+            switch status {
+            case "draft", "created": self = .created
+            case "completed": self = .completed
+            case "canceled", "cancelled": self = .canceled
+            default: return nil
+            }
+        }
+
+        /// Whether a refund in this status may move to `next`: `pending` to any other, `created`
+        /// to a final status, and nothing out of a final one, so late or repeated reads change nothing.
+        package func canMove(to next: Status) -> Bool {
+            switch self {
+            case .pending: next != .pending
+            case .created: next == .completed || next == .canceled
+            case .completed, .canceled, .failed: false
+            }
+        }
+
+        /// Whether its money was given back or is on its way.
+        var isAccepted: Bool {
+            self == .created || self == .completed
+        }
     }
 
     package var id: UUID

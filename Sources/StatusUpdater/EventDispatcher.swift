@@ -73,7 +73,7 @@ package struct EventDispatcher: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, failure: "event delivery pass failed") {
+        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, operation: "event_delivery.pass", failure: "event delivery pass failed") {
             try await runOnce()
         }
     }
@@ -136,7 +136,9 @@ package struct EventDispatcher: Service {
             }
         } catch {
             // The lease runs out and the event is delivered again: at least once.
-            logger.warning("webhook outcome not recorded", metadata: ["event.id": "\(event.id)", "error": "\(String(describing: type(of: error)))"])
+            FailureReport.record(
+                error, "webhook outcome not recorded", operation: "event.deliver", extra: ["event.id": "\(event.id)"], logger: logger
+            )
         }
     }
 

@@ -13,6 +13,11 @@ import TenantRegistry
 /// provider, then moves the invoice (with its event) and records the notification, all in one
 /// transaction. Whatever fails before that commit answers `out_of_service`, so the provider
 /// sends the notification again and nothing is lost.
+///
+/// The endpoint is anonymous, so what any caller can make Folio do is bounded: requests per
+/// tenant and per source address (`Safeguards`), the body's size, what is stored of a body that
+/// fails the signature or the shop check, the provider reads made to confirm claims, and the
+/// audit rows written for the notification key.
 package struct NotificationReceiver: Sendable {
     /// When the provider's own read of the order must confirm a notification before it changes
     /// anything. Without a notification key nothing else vouches for the body, so it is always read.
@@ -29,36 +34,98 @@ package struct NotificationReceiver: Sendable {
     let provider: any PaymentProvider
     let confirmation: Confirmation
     let logger: Logger
+    let tenantLimiter: RateLimiter
+    let sourceLimiter: RateLimiter
+    let orderReads: SharedOrderReads
+    /// Admits one audit row per tenant per `Safeguards.keyUseAuditInterval`.
+    let keyUseAudits: RateLimiter
 
-    package init(tenants: TenantDirectory, setup: InvoicingSetup, book: InvoiceBook, provider: any PaymentProvider, confirmation: Confirmation, logger: Logger) {
+    /// The largest body read: the provider's notifications are a few hundred bytes.
+    package static let maximumBodySize = 64 << 10
+
+    /// What keeps the anonymous endpoint from being used against Folio or the shops. The limits
+    /// are kept in this process's memory, so each replica applies them on its own.
+    package struct Safeguards: Sendable {
+        /// Notifications accepted for one tenant.
+        package var perTenant = RateLimit(requests: 60, window: .seconds(10))
+        /// Notifications accepted from one source address, whatever the tenant.
+        package var perSource = RateLimit(requests: 60, window: .seconds(10))
+        /// How long the provider's answer to a confirming read also answers later claims about the same order.
+        package var confirmingReadReuse: Duration = .seconds(10)
+        /// A verified use of a tenant's notification key is written to the vault's audit trail
+        /// at most once in this interval.
+        package var keyUseAuditInterval: Duration = .seconds(60)
+        package var now: @Sendable () -> ContinuousClock.Instant = { .now }
+
+        package init() {}
+    }
+
+    package init(
+        tenants: TenantDirectory, setup: InvoicingSetup, book: InvoiceBook, provider: any PaymentProvider, confirmation: Confirmation,
+        safeguards: Safeguards = Safeguards(), logger: Logger
+    ) {
         self.tenants = tenants
         self.setup = setup
         self.book = book
         self.provider = provider
         self.confirmation = confirmation
         self.logger = logger
+        self.tenantLimiter = RateLimiter(limit: safeguards.perTenant, now: safeguards.now)
+        self.sourceLimiter = RateLimiter(limit: safeguards.perSource, now: safeguards.now)
+        self.orderReads = SharedOrderReads(reuseFor: safeguards.confirmingReadReuse, now: safeguards.now)
+        self.keyUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.keyUseAuditInterval), now: safeguards.now)
     }
 
     static let actor = "notifications"
     /// Headers never stored: they could carry credentials.
     static let unstoredHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
 
+    /// Decides, before the body is read, whether a notification for `tenantID` from `source` is
+    /// taken: `nil` when it is, or the answer to send. A refusal is `out_of_service`, which the
+    /// provider retries later, and is counted in `folio_notifications_rate_limited_total`.
+    package func admit(tenantID: String, source: String?) -> NotificationAnswer? {
+        let scope: String
+        if !sourceLimiter.admit(source ?? "unknown") {
+            scope = "source"
+        } else if !tenantLimiter.admit(String(tenantID.lowercased().prefix(64))) {
+            scope = "tenant"
+        } else {
+            return nil
+        }
+        Counter(label: "folio_notifications_rate_limited_total", dimensions: [("scope", scope)]).increment()
+        let answer = NotificationAnswer.error(.outOfService, "too many notifications; retry later")
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        return answer
+    }
+
+    /// The answer to a body larger than `maximumBodySize`, or one that could not be read: it is
+    /// not stored, and no notification of the provider is that large.
+    package func refuseUnreadableBody() -> NotificationAnswer {
+        let answer = NotificationAnswer.error(.notFound, "the body could not be read or is larger than \(Self.maximumBodySize / 1024) KiB")
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        return answer
+    }
+
     /// Handles one notification posted for `tenantID` and returns the answer to send.
-    package func receive(tenantID: String, body: Data, headers: [(name: String, value: String)]) async -> NotificationAnswer {
+    ///
+    /// - Parameter source: the address the request came from, recorded with the notification.
+    package func receive(tenantID: String, body: Data, headers: [(name: String, value: String)], source: String? = nil) async -> NotificationAnswer {
         guard let uuid = UUID(uuidString: tenantID) else {
             return .error(.notFound, "unknown shop")
         }
         let tenant = TenantID(uuid)
-        var record = NotificationRecord(body: body, headers: headers.filter { !Self.unstoredHeaders.contains($0.name.lowercased()) })
+        var record = NotificationRecord(
+            body: body, headers: headers.filter { !Self.unstoredHeaders.contains($0.name.lowercased()) }, sourceAddress: source
+        )
         let answer: NotificationAnswer
         do {
             answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
         } catch RegistryError.tenantNotFound {
             answer = .error(.notFound, "unknown shop")
         } catch {
-            logger.warning(
-                "notification not processed; the provider will send it again",
-                metadata: ["tenant.id": "\(tenant)", "error": "\(String(describing: type(of: error)))"]
+            FailureReport.record(
+                error, "notification not processed; the provider will send it again", operation: "notification.receive", tenant: tenant,
+                extra: ["order.id": "\(record.providerOrderID ?? "")"], logger: logger
             )
             answer = .error(.outOfService, "temporary failure, please retry")
         }
@@ -67,7 +134,7 @@ package struct NotificationReceiver: Sendable {
     }
 
     private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws -> NotificationAnswer {
-        guard let settings = try await setup.notificationSettings(of: tenant, actor: Self.actor) else {
+        guard let settings = try await setup.notificationSettings(of: tenant) else {
             // Recording it in the tenant's schema throws `tenantNotFound` for a tenant that does
             // not exist, which answers `order_not_found`.
             // Retried: a payment on an open invoice is recorded if invoicing is enabled again
@@ -77,10 +144,14 @@ package struct NotificationReceiver: Sendable {
         // 1. The signature, over the bytes exactly as received.
         if let key = settings.key {
             let header = headers.first { $0.name.lowercased() == "x-signature" }?.value
-            record.signature = header == nil ? .missing : (NotificationSignature.isValid(header, body: body, key: key) ? .valid : .invalid)
+            record.signature = header == nil ? .missing : (NotificationSignature.isValid(header, body: body, key: key.secret) ? .valid : .invalid)
             switch record.signature {
             case .valid:
-                break
+                // Audited in aggregate: a captured signed body replayed many times adds one row
+                // per interval, not one per request.
+                if keyUseAudits.admit(tenant.description) {
+                    try await setup.recordNotificationKeyUse(of: tenant, keyID: key.keyID, actor: Self.actor)
+                }
             case .missing:
                 // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
                 return try await finish(.error(.outOfService, "X-Signature is missing"), tenant: tenant, record: record)
@@ -97,6 +168,8 @@ package struct NotificationReceiver: Sendable {
         guard notification.merchantID.lowercased() == settings.merchantID.lowercased() else {
             return try await finish(.error(.notFound, "merchantId is not this shop's"), tenant: tenant, record: record)
         }
+        // Past the signature and the shop check, the notification is kept as received.
+        record.keepsContent = true
         // The monitoring test checks the signature and the shop, and touches no invoice.
         if notification.isMonitoringTest {
             return try await finish(.success, tenant: tenant, record: record)
@@ -144,9 +217,12 @@ package struct NotificationReceiver: Sendable {
         }
         var order = ProviderOrder.claimed(by: notification, invoice: invoice)
         if confirmation == .always || !signed {
-            let shop = try await setup.shop(of: tenant, actor: Self.actor)
             // A read that fails throws: out_of_service, and the provider retries.
-            guard let read = try await provider.order(id: providerOrderID, shop: shop) else {
+            let read = try await orderReads.order(.init(tenant: tenant, orderID: providerOrderID)) { [setup, provider] in
+                let shop = try await setup.shop(of: tenant, actor: Self.actor)
+                return try await provider.order(id: providerOrderID, shop: shop)
+            }
+            guard let read else {
                 return try await finish(.error(.notFound, "the provider does not know this order"), tenant: tenant, record: record)
             }
             if let mismatch = Self.amountMismatch(read.amount, read.currency, invoice: invoice) {

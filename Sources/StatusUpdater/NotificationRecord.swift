@@ -4,6 +4,11 @@ import Logging
 import PostgresNIO
 
 /// A row of the tenant's `notifications` table: what arrived and what Folio made of it.
+///
+/// The body and headers are kept whole only once the body passed the signature (when the tenant
+/// has a notification key) and the shop check: anyone may post to the endpoint, and what fails
+/// those checks is kept as a bounded record (size, digest, verdict, source address) so that it
+/// cannot fill the database.
 struct NotificationRecord: Sendable {
     enum SignatureCheck: String, Sendable {
         case valid, invalid, missing
@@ -15,28 +20,35 @@ struct NotificationRecord: Sendable {
     let bodyDigest: Data
     /// As JSON: `[{"name": …, "value": …}]`, in the order received.
     let headers: String
+    /// The peer's IP address as the server saw it (a proxy's, behind one).
+    let sourceAddress: String?
     var signature = SignatureCheck.unchecked
     var providerOrderID: String?
     var claimedStatus: String?
     var invoiceID: UUID?
     var confirmed: Bool?
     var replayOf: UUID?
+    /// Whether the body and headers are stored, not only their size and digest.
+    var keepsContent = false
 
-    init(body: Data, headers: [(name: String, value: String)]) {
+    init(body: Data, headers: [(name: String, value: String)], sourceAddress: String?) {
         self.body = body
         self.bodyDigest = Data(SHA256.hash(data: body))
+        self.sourceAddress = sourceAddress
         let list = headers.map { ["name": $0.name, "value": $0.value] }
         self.headers = (try? JSONSerialization.data(withJSONObject: list)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
     }
 
     func insert(verdict answer: NotificationAnswer, on connection: PostgresConnection, logger: Logger) async throws {
+        let storedBody = keepsContent ? body : nil
+        let storedHeaders = keepsContent ? headers : nil
         try await connection.query(
             """
-            INSERT INTO notifications (id, body, body_sha256, headers, signature, provider_order_id, claimed_status, invoice_id,
-                                       verdict, message, confirmed, replay_of)
-            VALUES (\(UUID()), \(body), \(bodyDigest), \(headers)::jsonb, \(signature.rawValue),
-                    \(providerOrderID.map { String($0.prefix(100)) }), \(claimedStatus), \(invoiceID), \(answer.verdict), \(answer.message),
-                    \(confirmed), \(replayOf))
+            INSERT INTO notifications (id, body, body_sha256, body_size, headers, source_address, signature, provider_order_id,
+                                       claimed_status, invoice_id, verdict, message, confirmed, replay_of)
+            VALUES (\(UUID()), \(storedBody), \(bodyDigest), \(body.count), \(storedHeaders)::jsonb, \(sourceAddress.map { String($0.prefix(64)) }),
+                    \(signature.rawValue), \(providerOrderID.map { String($0.prefix(100)) }), \(claimedStatus.map { String($0.prefix(100)) }),
+                    \(invoiceID), \(answer.verdict), \(answer.message), \(confirmed), \(replayOf))
             """,
             logger: logger
         )

@@ -42,7 +42,9 @@ package struct Reconciler: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, failure: "reconciliation pass failed") { try await runOnce() }
+        await runPasses(pausing: interval, logger: logger, operation: "reconciliation.pass", failure: "reconciliation pass failed") {
+            try await runOnce()
+        }
     }
 
     /// One pass over the due invoices; returns how many were read from the provider.
@@ -86,9 +88,9 @@ package struct Reconciler: Service {
             } catch {
                 // The lease set above is the wait before the next try: a shop whose invoicing was
                 // disabled, or a provider that is down, is asked less and less often.
-                logger.notice(
-                    "invoice not reconciled yet",
-                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "error": "\(String(describing: type(of: error)))"]
+                FailureReport.record(
+                    error, "invoice not reconciled yet", operation: "invoice.reconcile", tenant: tenant,
+                    extra: ["invoice.id": "\(id)"], level: .notice, logger: logger
                 )
             }
         }

@@ -44,3 +44,27 @@ package struct IssuedAPIKey: Sendable {
     package let label: String?
     package let createdAt: Date
 }
+
+/// What may be shown of a stored key: never the key or its hash.
+package struct APIKeyRecord: Sendable, Equatable {
+    package let id: UUID
+    /// The tenant the key reaches; `nil` for a platform key.
+    package let tenantID: TenantID?
+    package let label: String?
+    package let createdAt: Date
+    /// Recorded at most once per `APIKeyStore.lastUseResolution`, so it may be that much older
+    /// than the key's real last use.
+    package let lastUsedAt: Date?
+    package let revokedAt: Date?
+
+    package init(id: UUID, tenantID: TenantID?, label: String?, createdAt: Date, lastUsedAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.tenantID = tenantID
+        self.label = label
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
+    package var isRevoked: Bool { revokedAt != nil }
+}

@@ -67,6 +67,12 @@ package enum EnvelopeCipher {
         return rewrapped
     }
 
+    /// Whether the record's data key unwraps under the configured key of its KEK id: proves the
+    /// key's bytes without decrypting the secret.
+    package static func unwraps(_ record: SealedRecord, keys: KeyRing) -> Bool {
+        (try? unwrapKey(of: record, keys: keys)) != nil
+    }
+
     private static func unwrapKey(of record: SealedRecord, keys: KeyRing) throws(VaultError) -> SymmetricKey {
         guard record.formatVersion == formatVersion else {
             throw .unsupportedFormat(version: record.formatVersion, tenant: record.tenant, purpose: record.purpose)

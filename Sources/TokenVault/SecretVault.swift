@@ -26,22 +26,9 @@ package struct SecretVault: Sendable {
 
     /// Stores (or replaces) the tenant's secret for `purpose`, sealed under the active KEK.
     package func store(_ secret: Secret, tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws {
-        let record = try EnvelopeCipher.seal(secret, tenant: tenant, purpose: purpose, with: keys.active)
         do {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    """
-                    INSERT INTO folio.vault_secrets (tenant_id, purpose, format_version, kek_id, wrapped_key, nonce, ciphertext)
-                    VALUES (\(tenant.rawValue), \(purpose.rawValue), \(record.formatVersion), \(record.keyID),
-                            \(record.wrappedKey), \(record.nonce), \(record.ciphertext))
-                    ON CONFLICT (tenant_id, purpose) DO UPDATE SET
-                        format_version = excluded.format_version, kek_id = excluded.kek_id,
-                        wrapped_key = excluded.wrapped_key, nonce = excluded.nonce,
-                        ciphertext = excluded.ciphertext, updated_at = now()
-                    """,
-                    logger: logger
-                )
-                try await audit(.store, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
+                try await store(secret, tenant: tenant, purpose: purpose, actor: actor, on: connection)
             }
         } catch let error as PostgresTransactionError {
             if let server = error.closureError as? PSQLError, server.serverInfo?[.sqlState] == "23503" {
@@ -49,6 +36,25 @@ package struct SecretVault: Sendable {
             }
             throw error
         }
+    }
+
+    /// Stores (or replaces) the secret inside the caller's transaction, so that it commits, or
+    /// not, together with the settings it belongs to.
+    package func store(_ secret: Secret, tenant: TenantID, purpose: VaultPurpose, actor: Actor, on connection: PostgresConnection) async throws {
+        let record = try EnvelopeCipher.seal(secret, tenant: tenant, purpose: purpose, with: keys.active)
+        try await connection.query(
+            """
+            INSERT INTO folio.vault_secrets (tenant_id, purpose, format_version, kek_id, wrapped_key, nonce, ciphertext)
+            VALUES (\(tenant.rawValue), \(purpose.rawValue), \(record.formatVersion), \(record.keyID),
+                    \(record.wrappedKey), \(record.nonce), \(record.ciphertext))
+            ON CONFLICT (tenant_id, purpose) DO UPDATE SET
+                format_version = excluded.format_version, kek_id = excluded.kek_id,
+                wrapped_key = excluded.wrapped_key, nonce = excluded.nonce,
+                ciphertext = excluded.ciphertext, updated_at = now()
+            """,
+            logger: logger
+        )
+        try await audit(.store, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
         logger.info("vault secret stored", metadata: ["tenant.id": "\(tenant)", "vault.purpose": "\(purpose)", "actor": "\(actor)"])
     }
 
@@ -57,6 +63,25 @@ package struct SecretVault: Sendable {
     /// A record that fails authentication throws `VaultError.integrity`, is logged without any
     /// secret material, and counted in `folio_vault_integrity_failures_total`.
     package func read(tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws -> Secret? {
+        try await open(tenant: tenant, purpose: purpose, auditedAs: actor)?.secret
+    }
+
+    /// Like `read`, but writes no audit row: for checks that anyone may trigger, such as the
+    /// signature of an anonymous provider notification, where a row per request would let any
+    /// caller grow the append-only trail without bound. The caller records the use with
+    /// `recordRead` once it matters (a signature that verified), passing the returned key id.
+    package func readUnaudited(tenant: TenantID, purpose: VaultPurpose) async throws -> (secret: Secret, keyID: String)? {
+        try await open(tenant: tenant, purpose: purpose, auditedAs: nil)
+    }
+
+    /// Records a read done with `readUnaudited`.
+    package func recordRead(tenant: TenantID, purpose: VaultPurpose, actor: Actor, keyID: String) async throws {
+        try await client.withConnection { connection in
+            try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: keyID, on: connection)
+        }
+    }
+
+    private func open(tenant: TenantID, purpose: VaultPurpose, auditedAs actor: Actor?) async throws -> (secret: Secret, keyID: String)? {
         let record = try await client.withTransaction(logger: logger) { connection -> SealedRecord? in
             let rows = try await connection.query(
                 """
@@ -72,14 +97,14 @@ package struct SecretVault: Sendable {
                     wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
                 )
             }
-            if let record {
+            if let record, let actor {
                 try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
             }
             return record
         }
         guard let record else { return nil }
         do {
-            return try EnvelopeCipher.open(record, keys: keys)
+            return (try EnvelopeCipher.open(record, keys: keys), record.keyID)
         } catch {
             if case .integrity = error { integrityFailures.increment() }
             logger.error(
@@ -93,29 +118,39 @@ package struct SecretVault: Sendable {
     /// Deletes the tenant's secret for `purpose`; returns whether there was one.
     package func delete(tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws -> Bool {
         try await client.withTransaction(logger: logger) { connection in
-            try await Self.setActor(actor, on: connection, logger: logger)
-            let rows = try await connection.query(
-                "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue) RETURNING 1",
-                logger: logger
-            )
-            var deleted = false
-            for try await _ in rows { deleted = true }
-            return deleted
+            try await delete(tenant: tenant, purpose: purpose, actor: actor, on: connection)
         }
+    }
+
+    /// Deletes the secret inside the caller's transaction.
+    package func delete(tenant: TenantID, purpose: VaultPurpose, actor: Actor, on connection: PostgresConnection) async throws -> Bool {
+        try await Self.setActor(actor, on: connection, logger: logger)
+        let rows = try await connection.query(
+            "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue) RETURNING 1",
+            logger: logger
+        )
+        var deleted = false
+        for try await _ in rows { deleted = true }
+        return deleted
     }
 
     /// Deletes every secret of the tenant (crypto-shredding); returns how many there were.
     package func deleteAll(tenant: TenantID, actor: Actor) async throws -> Int {
         try await client.withTransaction(logger: logger) { connection in
-            try await Self.setActor(actor, on: connection, logger: logger)
-            let rows = try await connection.query(
-                "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
-                logger: logger
-            )
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            try await deleteAll(tenant: tenant, actor: actor, on: connection)
         }
+    }
+
+    /// Deletes every secret of the tenant inside the caller's transaction.
+    package func deleteAll(tenant: TenantID, actor: Actor, on connection: PostgresConnection) async throws -> Int {
+        try await Self.setActor(actor, on: connection, logger: logger)
+        let rows = try await connection.query(
+            "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
     }
 
     /// Names the actor for audit rows the database writes itself in this transaction.

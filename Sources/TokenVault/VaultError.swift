@@ -12,6 +12,8 @@ package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keysMissingForRecords(count: Int, keyIDs: [String])
     /// A secret was stored for a tenant that does not exist.
     case unknownTenant(TenantID)
+    /// A configured KEK has the id of a key used before but other bytes; the start is refused.
+    case keyCheckMismatch(keyID: String)
 
     package var description: String {
         switch self {
@@ -26,6 +28,10 @@ package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "put the key(s) back, or run `folio vault rotate` while they are still configured"
         case .unknownTenant(let tenant):
             "no tenant \(tenant) exists to hold a vault record"
+        case .keyCheckMismatch(let keyID):
+            "FOLIO_VAULT_KEYS: key '\(keyID)' is not the key first used under that id (its check value differs, "
+                + "or it cannot open the records sealed under it); configure the original bytes for '\(keyID)', "
+                + "and give a new key a new id"
         }
     }
 }

@@ -12,6 +12,7 @@ import Testing
         "FOLIO_DATABASE_URL": "postgres://folio:s3cret-password@db.internal:6432/folio",
         "FOLIO_VAULT_KEYS": vaultKey,
         "FOLIO_PLATFORM_KEYS": "folio_" + String(repeating: "k", count: 43),
+        "FOLIO_PUBLIC_BASE_URL": "https://folio.example",
     ]
 
     func problems(_ environment: [String: String], _ requirements: FolioConfiguration.Requirements = .server) -> [String] {
@@ -23,11 +24,11 @@ import Testing
         }
     }
 
-    @Test func theThreeRequiredSettingsAreEnoughToServe() throws {
+    @Test func theRequiredSettingsAreEnoughToServe() throws {
         let configuration = try FolioConfiguration.load(environment: Self.minimal, requirements: .server)
         #expect(configuration.httpHost == "127.0.0.1")
         #expect(configuration.httpPort == 8080)
-        #expect(configuration.publicBaseURL.absoluteString == "http://127.0.0.1:8080")
+        #expect(configuration.publicBaseURL.absoluteString == "https://folio.example")
         #expect(configuration.vaultKeys.map(\.id) == ["primary"])
         #expect(configuration.platformKeys.count == 1)
         #expect(configuration.database.configuration.host == "db.internal")
@@ -58,6 +59,7 @@ import Testing
         ("FOLIO_HTTP_PORT", "80a"),
         ("FOLIO_HTTP_PORT", "70000"),
         ("FOLIO_PUBLIC_BASE_URL", "not a url"),
+        ("FOLIO_PUBLIC_BASE_URL", nil),
         ("FOLIO_LOG_LEVEL", "loud"),
         ("FOLIO_HOST_WEBHOOK_URL", "https://host.example/hooks"),
         ("FOLIO_INVOICEBOX_PARTNER_ID", "partner-1"),
@@ -101,7 +103,7 @@ import Testing
 
     @Test func everyProblemIsReportedAtOnce() {
         let found = problems(["FOLIO_HTTP_PORT": "0", "FOLIO_LOG_LEVEL": "x"])
-        #expect(found.count == 4)
+        #expect(found.count == 5)
     }
 
     @Test func messagesNeverRepeatASecretValue() {
@@ -133,5 +135,49 @@ import Testing
         let configuration = try FolioConfiguration.load(environment: environment, requirements: .server)
         #expect(configuration.httpPort == 9100)
         #expect(configuration.httpHost == "0.0.0.0")
+    }
+
+    @Test func serveNeedsThePublicBaseURLWhileDevDefaultsIt() throws {
+        var environment = Self.minimal
+        environment["FOLIO_PUBLIC_BASE_URL"] = nil
+        #expect(problems(environment) == [
+            "FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)",
+        ])
+        environment["FOLIO_HTTP_PORT"] = "9000"
+        let development = try FolioConfiguration.load(environment: environment, requirements: .development)
+        #expect(development.publicBaseURL.absoluteString == "http://127.0.0.1:9000")
+        // Maintenance commands have no public address to give.
+        #expect(problems(environment, .vault).isEmpty)
+        #expect(problems(environment, .databaseOnly).isEmpty)
+    }
+
+    @Test(arguments: [
+        ("http://folio.example", true),
+        ("http://10.0.0.5:8080/hooks", true),
+        ("http://0.0.0.0:8080", true),
+        ("http://[2001:db8::1]:8080", true),
+        ("http://128.0.0.1", true),
+        ("https://folio.example", false),
+        ("HTTPS://folio.example", false),
+        ("http://127.0.0.1:8080", false),
+        ("http://127.1.2.3", false),
+        ("http://localhost:8090", false),
+        ("http://sandbox.localhost", false),
+        ("http://[::1]:8080", false),
+    ])
+    func plainHTTPBeyondLoopbackIsRecognised(url: String, flagged: Bool) throws {
+        let parsed = try #require(URL(string: url))
+        #expect(FolioConfiguration.isPlainHTTPBeyondLoopback(parsed) == flagged)
+    }
+
+    @Test func plainHTTPSettingsAreNamed() throws {
+        var environment = Self.minimal
+        #expect(try FolioConfiguration.load(environment: environment, requirements: .server).plainHTTPSettings.isEmpty)
+        environment["FOLIO_PUBLIC_BASE_URL"] = "http://folio.example"
+        environment["FOLIO_INVOICEBOX_BASE_URL"] = "http://invoicebox.example"
+        environment["FOLIO_HOST_WEBHOOK_URL"] = "http://host.example/hooks"
+        environment["FOLIO_HOST_WEBHOOK_SECRET"] = "whsec_" + Data(repeating: 9, count: 24).base64EncodedString()
+        let configuration = try FolioConfiguration.load(environment: environment, requirements: .server)
+        #expect(configuration.plainHTTPSettings == ["FOLIO_INVOICEBOX_BASE_URL", "FOLIO_PUBLIC_BASE_URL", "FOLIO_HOST_WEBHOOK_URL"])
     }
 }

@@ -45,6 +45,12 @@ import Testing
             status: .unprocessableContent, code: "validation_failed", pointer: "/displayName"
         ),
         Case(name: "control characters", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0000b"}"#, status: .unprocessableContent, code: "validation_failed"),
+        Case(name: "C1 control in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0085b"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(name: "bidi override in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "inv\u202Egpj.exe"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(name: "zero-width space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u200B1"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(name: "no-break space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u00A01"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(name: "bidi isolate in a display name", method: .post, path: "/v1/tenants", body: #"{"externalId": "a", "displayName": "Hotel \u2067Nord"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/displayName"),
+        Case(name: "bidi override in a key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "ops\u202D"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
         Case(name: "over-long key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "\#(String(repeating: "l", count: 101))"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
         Case(name: "wrong content type", method: .post, path: "/v1/tenants", body: #"{"externalId": "a"}"#, contentType: "text/plain", status: .unsupportedMediaType, code: "unsupported_media_type"),
         Case(name: "body over 1 MiB", method: .post, path: "/v1/tenants", body: #"{"externalId": "\#(String(repeating: "x", count: 1 << 20))"}"#, status: .contentTooLarge, code: "payload_too_large"),

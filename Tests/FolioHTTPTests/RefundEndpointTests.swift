@@ -88,9 +88,72 @@ import Testing
             #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(UUID())/refunds").problemCode == "invoice_not_found")
         }
     }
+
+    @Test func aRetryAdoptsTheRefundTheFirstAttemptMadeEvenWhenASecondCreateIsRefused() async throws {
+        try await TestAPI.run { api in
+            let (tenant, _) = try await api.activeTenant("lost-refund")
+            let (invoice, orderID) = try await api.paidInvoice(tenant)
+            let refunds = "/v1/tenants/\(tenant)/invoices/\(invoice)/refunds"
+            try await api.refundWhoseAnswerIsLost(refunds, idempotencyKey: "refund-1")
+            #expect(await api.sandbox.state.refunds(parentID: orderID).count == 1)
+
+            // Sent again, the refund would now be refused: nothing is left to refund at the provider.
+            await api.sandbox.state.inject(SandboxFault(
+                kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
+            ))
+            let retry = try await api.send(.post, refunds, json: "{}", headers: [HTTPField.Name("Idempotency-Key")!: "refund-1"])
+            await api.sandbox.state.clearFaults()
+            #expect(retry.status == .created)
+            let adopted = try retry.json()
+            #expect(adopted["status"] as? String == "created")
+            let atProvider = await api.sandbox.state.refunds(parentID: orderID)
+            #expect(atProvider.count == 1)
+            #expect(adopted["providerRefundId"] as? String == atProvider.first?.id)
+            let after = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoice)").json()
+            #expect(after["refundedAmount"] as? Int == 1_070_100)
+            #expect(after["status"] as? String == "refunded")
+            #expect(try await api.eventTypes(tenant).filter { $0 == "invoice.refunded" }.count == 1)
+        }
+    }
+
+    @Test func theRecoveryJobAdoptsAPendingRefundTheProviderAlreadyMade() async throws {
+        try await TestAPI.run { api in
+            let (tenant, _) = try await api.activeTenant("recovered-refund")
+            let (invoice, orderID) = try await api.paidInvoice(tenant)
+            let refunds = "/v1/tenants/\(tenant)/invoices/\(invoice)/refunds"
+            try await api.refundWhoseAnswerIsLost(refunds, idempotencyKey: nil)
+
+            // A second create would be refused; the job must not need one.
+            await api.sandbox.state.inject(SandboxFault(
+                kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
+            ))
+            try await api.database.query("UPDATE folio.pending_creations SET due_at = now()", logger: TestDatabase.logger)
+            #expect(try await api.recovery.runOnce() == 1)
+            await api.sandbox.state.clearFaults()
+            let listed = try #require((try await api.send(.get, refunds).json()["items"] as? [[String: Any]])?.first)
+            #expect(listed["status"] as? String == "created")
+            #expect(await api.sandbox.state.refunds(parentID: orderID).count == 1)
+            let after = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoice)").json()
+            #expect(after["refundedAmount"] as? Int == 1_070_100)
+            #expect(after["status"] as? String == "refunded")
+        }
+    }
 }
 
 extension TestAPI {
+    /// Asks for a full refund that the provider makes but whose answer a proxy loses, and whose
+    /// lookup right after fails too: Folio is left holding it as pending.
+    func refundWhoseAnswerIsLost(_ refunds: String, idempotencyKey: String?) async throws {
+        await sandbox.state.inject(SandboxFault(kind: .dropResponse, method: "POST", pathContains: "/refund-order", remaining: 1))
+        await sandbox.state.inject(SandboxFault(kind: .malformedBody, method: "GET", pathContains: "/refund-order", remaining: 1))
+        var headers = HTTPFields()
+        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
+        let first = try await send(.post, refunds, json: "{}", headers: headers)
+        guard first.status == .serviceUnavailable,
+              (try await send(.get, refunds).json()["items"] as? [[String: Any]])?.first?["status"] as? String == "pending"
+        else { throw UnexpectedResponse(status: first.status, body: String(buffer: first.body)) }
+    }
+
     /// An invoice the guest paid in the sandbox, synced into Folio; returns its id and the provider's order id.
     func paidInvoice(_ tenant: String) async throws -> (invoice: String, orderID: String) {
         let created = try await createInvoice(tenant).json()

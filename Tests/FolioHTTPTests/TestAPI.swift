@@ -39,10 +39,16 @@ struct TestAPI {
     ///   - listening: also serve the API on a real port that is each order's notification URL,
     ///     so that the sandbox's own notifications reach Folio.
     ///   - confirmation: when notifications are confirmed by reading the order.
+    ///   - notificationSafeguards: the notification endpoint's limits; by default too high for a test to reach.
+    ///   - notificationProvider: wraps the provider the notification endpoint reads orders from.
+    ///   - metricsKey: the bearer key `GET /metrics` requires, if any.
     static func run(
         logs: CapturedLogs? = nil,
         listening: Bool = false,
         confirmation: NotificationReceiver.Confirmation = .always,
+        notificationSafeguards: NotificationReceiver.Safeguards = TestAPI.unlimitedNotifications,
+        notificationProvider: @escaping @Sendable (any PaymentProvider) -> any PaymentProvider = { $0 },
+        metricsKey: String? = nil,
         _ body: @escaping @Sendable (TestAPI) async throws -> Void
     ) async throws {
         let metrics = TestMetrics.registry
@@ -79,13 +85,16 @@ struct TestAPI {
                     idempotency: IdempotencyStore(tenants: tenants, logger: logger),
                     events: EventFeed(client: database, logger: logger),
                     notifications: NotificationReceiver(
-                        tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: confirmation, logger: logger
+                        tenants: tenants, setup: invoicing, book: invoices, provider: notificationProvider(provider), confirmation: confirmation,
+                        safeguards: notificationSafeguards, logger: logger
                     ),
                     readiness: { (try? await runner.isUpToDate()) ?? false },
                     metrics: metrics
                 )
                 let recovery = InvoiceRecovery(client: database, book: invoices, logger: logger)
-                let app = Application(router: try FolioApplication.buildRouter(handler: handler), logger: logger)
+                let app = Application(
+                    router: try FolioApplication.buildRouter(handler: handler, metricsKey: metricsKey.map(Secret.init)), logger: logger
+                )
                 let test: @Sendable () async throws -> Void = {
                     try await app.test(.router) { client in
                         try await body(TestAPI(
@@ -117,6 +126,15 @@ struct TestAPI {
                 }
             }
         }
+    }
+
+    /// Rate limits no test reaches, and no reuse of a confirming read, unless a test asks for them.
+    static var unlimitedNotifications: NotificationReceiver.Safeguards {
+        var safeguards = NotificationReceiver.Safeguards()
+        safeguards.perTenant = RateLimit(requests: 1_000_000, window: .seconds(1))
+        safeguards.perSource = RateLimit(requests: 1_000_000, window: .seconds(1))
+        safeguards.confirmingReadReuse = .zero
+        return safeguards
     }
 
     /// A port nothing listens on now, found by binding to port 0 and letting go.

@@ -1,4 +1,5 @@
 import FolioDomain
+import FolioTestSupport
 import Foundation
 import Testing
 
@@ -44,18 +45,6 @@ import Testing
         #expect(line.totalAmount == MinorUnits(1_499_997))
         #expect(line.totalVATAmount == MinorUnits(250_000))
         #expect(line.quantity == 3)
-    }
-
-    /// A seeded generator, so a failing basket can be reproduced from the seed in the message.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     static func randomBasket(_ generator: inout SplitMix64) -> [BasketLineRequest] {

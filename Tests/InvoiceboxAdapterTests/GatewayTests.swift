@@ -1,4 +1,5 @@
 import FolioDomain
+import FolioTestSupport
 import Foundation
 import InvoiceboxSandbox
 import Testing
@@ -18,21 +19,21 @@ import Testing
 
     @Test func invitesAndActivatesAShop() async throws {
         try await SandboxHarness.run { harness async throws in
-            let inviteID = try await harness.gateway.invite(email: "gm@hotel.example", partner: harness.partner)
+            let inviteID = try await harness.gateway.invite(email: "gm@hotel.example", partner: harness.partner, tenant: TenantID(UUID()))
             #expect(!inviteID.isEmpty)
             let code = try #require(try await harness.admin("GET", "/__sandbox/invites/gm@hotel.example")["activationCode"] as? String)
-            let shop = try await harness.gateway.activate(code: code, partner: harness.partner)
+            let shop = try await harness.gateway.activate(code: code, partner: harness.partner, tenant: TenantID(UUID()))
             #expect(UUID(uuidString: shop.merchantID) != nil)
             let activated = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: harness.baseURL)
             #expect(try await harness.gateway.checkToken(of: activated))
 
             await #expect(throws: InvoiceboxError.self) {
-                try await harness.gateway.activate(code: "000000000", partner: harness.partner)
+                try await harness.gateway.activate(code: "000000000", partner: harness.partner, tenant: TenantID(UUID()))
             }
             var wrongPartner = harness.partner
             wrongPartner.token = Secret("not-the-partner")
             let error = await #expect(throws: InvoiceboxError.self) {
-                try await harness.gateway.invite(email: "x@hotel.example", partner: wrongPartner)
+                try await harness.gateway.invite(email: "x@hotel.example", partner: wrongPartner, tenant: TenantID(UUID()))
             }
             #expect(error?.providerCode == "unauthorized")
         }
@@ -145,7 +146,7 @@ import Testing
     @Test func randomBasketsAreAcceptedByTheSandbox() async throws {
         try await SandboxHarness.run { harness async throws in
             for seed in UInt64(1)...40 {
-                var generator = BasketArithmeticTests.SplitMix64(state: seed)
+                var generator = SplitMix64(state: seed)
                 var draft = harness.draft("P-\(seed)")
                 draft.lines = BasketArithmeticTests.randomBasket(&generator).map { OrderLine(basket: $0) }
                 let order = try await harness.gateway.createOrder(draft, shop: harness.shop)

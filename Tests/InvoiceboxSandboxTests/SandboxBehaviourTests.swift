@@ -159,3 +159,42 @@ import Testing
         }
     }
 }
+
+/// The sandbox runs inside `folio dev`, so no order it is sent may trap it.
+@Suite struct SandboxArithmeticTests {
+    @Test(arguments: [1e300, 1e10, 9.3e18, 1e9 + 1])
+    func aBasketLineWithAHugeQuantityIsAValidationError(quantity: Double) async throws {
+        let sandbox = InvoiceboxSandbox(configuration: .fast, logger: SandboxBehaviourTests.logger)
+        try await sandbox.withRunningServer { url in
+            let client = SandboxClient(baseURL: url)
+            let shop = await sandbox.state.addMerchant()
+            var order = SandboxClient.order(merchantID: shop.id, merchantOrderID: "huge-\(quantity)")
+            var item = (order["basketItems"] as! [[String: Any]])[0]
+            item["quantity"] = quantity
+            order["basketItems"] = [item]
+            let reply = try await client.send(.POST, "/v3/billing/api/order/order", token: shop.token, json: order)
+            #expect(reply.status == 422)
+            // The sandbox is still there to answer.
+            #expect(try await client.send(.GET, "/v3/security/api/auth/auth").status == 200)
+        }
+    }
+
+    @Test func basketTotalsBeyondSixtyFourBitsAreAWrongTotalNotATrap() async throws {
+        let sandbox = InvoiceboxSandbox(configuration: .fast, logger: SandboxBehaviourTests.logger)
+        try await sandbox.withRunningServer { url in
+            let client = SandboxClient(baseURL: url)
+            let shop = await sandbox.state.addMerchant()
+            var order = SandboxClient.order(merchantID: shop.id, merchantOrderID: "sum-overflow")
+            let line: [String: Any] = [
+                "sku": "S", "name": "Room", "measure": "шт.", "measureCode": "796", "quantity": 1,
+                "amount": 8.9e13, "amountWoVat": 8.9e13, "totalAmount": 8.9e13, "totalVatAmount": 0,
+                "vatCode": "VATNONE", "type": "service", "paymentType": "full_prepayment",
+            ]
+            order["basketItems"] = Array(repeating: line, count: 200)
+            order["amount"] = 1.0
+            order["vatAmount"] = 0
+            let reply = try await client.send(.POST, "/v3/billing/api/order/order", token: shop.token, json: order)
+            #expect(reply.status == 422)
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import Crypto
+import FolioDomain
+import FolioTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import InvoiceboxAdapter
+import InvoiceboxSandbox
+import NIOCore
+import PostgresNIO
+import StatusUpdater
+import Synchronization
+import Testing
+
+/// What an anonymous caller can make the notification endpoint do, and what it costs.
+@Suite(.serialized) struct NotificationAbuseTests {
+    @Test func aBodyOverTheCapIsAnsweredInTheProvidersFormatAndNotStored() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("oversized")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            // A genuine, correctly signed notification, padded past the cap with whitespace JSON allows.
+            var body = try await api.notificationBody(invoice)
+            body.append(Data(repeating: 0x20, count: NotificationReceiver.maximumBodySize))
+            let answer = try await api.notify(tenant, body: body, signature: sign(body, key: key))
+            #expect(answer["status"] as? String == "error")
+            #expect(answer["code"] as? String == "order_not_found")
+            #expect(try await api.storedNotificationCount(tenant) == 0)
+            #expect(try await api.invoiceStatus(invoice) == "open")
+        }
+    }
+
+    @Test func bodiesThatFailTheSignatureOrTheShopCheckAreKeptAsABoundedRecord() async throws {
+        try await TestAPI.run { api in
+            let (signed, signedShop, key) = try await api.signedTenant("bounded-signed")
+            let (unsigned, _) = try await api.activeTenant("bounded-unsigned")
+            let inactive = try await api.createTenant("bounded-inactive")
+            let invoice = try await api.openInvoice(signed, merchantID: signedShop)
+            let body = try await api.notificationBody(invoice)
+            let padded = body + Data(repeating: 0x20, count: 30_000)
+
+            #expect(try await api.notify(signed, body: padded, signature: sign(padded, key: "not-the-key"))["code"] as? String == "signature_error")
+            #expect(try await api.notify(signed, body: padded, signature: nil)["code"] as? String == "out_of_service")
+            // The unsigned tenant's shop is another one.
+            #expect(try await api.notify(unsigned, body: padded, signature: nil)["code"] as? String == "order_not_found")
+            #expect(try await api.notify(unsigned, body: Data(repeating: 0x7B, count: 40_000), signature: nil)["code"] as? String == "order_not_found")
+            #expect(try await api.notify(inactive, body: padded, signature: nil)["code"] as? String == "out_of_service")
+
+            for tenant in [signed, unsigned, inactive] {
+                let rows = try await api.database.query(
+                    """
+                    SELECT body IS NULL, headers IS NULL, body_size, body_sha256, verdict
+                    FROM \(unescaped: TestAPI.schema(of: tenant)).notifications ORDER BY received_at, id
+                    """,
+                    logger: TestDatabase.logger
+                )
+                var count = 0
+                for try await (noBody, noHeaders, size, digest, verdict) in rows.decode((Bool, Bool, Int32?, Data, String).self) {
+                    count += 1
+                    #expect(noBody, "\(verdict)")
+                    #expect(noHeaders, "\(verdict)")
+                    #expect(size == 30_000 + Int32(body.count) || size == 40_000)
+                    #expect(digest.count == 32)
+                }
+                #expect(count == (tenant == inactive ? 1 : 2))
+            }
+            #expect(try await api.database.scalar(
+                "SELECT body_sha256 FROM \(unescaped: TestAPI.schema(of: signed)).notifications LIMIT 1", as: Data.self
+            ) == Data(SHA256.hash(data: padded)))
+        }
+    }
+
+    @Test func aNotificationRecordsTheAddressItCameFrom() async throws {
+        try await TestAPI.run(listening: true) { api in
+            let (tenant, merchantID) = try await api.activeTenant("addressed")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            // The sandbox posts the notification to Folio's real port.
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            var status: String?
+            for _ in 0..<200 {
+                status = try await api.invoiceStatus(invoice)
+                if status == "paid" { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(status == "paid")
+            let source = try await api.database.scalar(
+                "SELECT source_address FROM \(unescaped: TestAPI.schema(of: tenant)).notifications WHERE verdict = 'success' LIMIT 1",
+                as: String.self
+            )
+            #expect(source == "127.0.0.1")
+        }
+    }
+
+    @Test func notificationsOverTheRateLimitsAreAnsweredOutOfServiceAndCounted() async throws {
+        let clock = ManualClock()
+        var safeguards = NotificationReceiver.Safeguards()
+        safeguards.perTenant = RateLimit(requests: 3, window: .seconds(60))
+        safeguards.perSource = RateLimit(requests: 5, window: .seconds(60))
+        safeguards.now = { clock.now() }
+        try await TestAPI.run(notificationSafeguards: safeguards) { api in
+            let (first, _) = try await api.activeTenant("limited-first")
+            let (second, _) = try await api.activeTenant("limited-second")
+            let body = Data("{}".utf8)
+            for _ in 0..<3 {
+                #expect(try await api.notify(first, body: body, signature: nil)["code"] as? String == "order_not_found")
+            }
+            let overTenant = try await api.notify(first, body: body, signature: nil)
+            #expect(overTenant["status"] as? String == "error")
+            #expect(overTenant["code"] as? String == "out_of_service", "the provider retries it later")
+            // Every request of this test comes from one address, and the four so far count
+            // against it: its limit is reached next, whatever the tenant.
+            #expect(try await api.notify(second, body: body, signature: nil)["code"] as? String == "order_not_found")
+            #expect(try await api.notify(second, body: body, signature: nil)["code"] as? String == "out_of_service")
+            // A refused request is not stored.
+            #expect(try await api.storedNotificationCount(first) == 3)
+            #expect(try await api.storedNotificationCount(second) == 1)
+            let metrics = String(buffer: try await api.send(.get, "/metrics", key: .some(nil)).body)
+            #expect(metrics.contains(#"folio_notifications_rate_limited_total{scope="tenant"}"#))
+            #expect(metrics.contains(#"folio_notifications_rate_limited_total{scope="source"}"#))
+
+            clock.advance(by: .seconds(60))
+            #expect(try await api.notify(first, body: body, signature: nil)["code"] as? String == "order_not_found")
+        }
+    }
+
+    @Test func aBucketRefillsEvenlyOverItsWindow() {
+        let clock = ManualClock()
+        let limiter = RateLimiter(limit: RateLimit(requests: 2, window: .seconds(10)), pruneAbove: 1, now: { clock.now() })
+        #expect(limiter.admit("a") && limiter.admit("a"))
+        #expect(!limiter.admit("a"))
+        #expect(limiter.admit("b"), "each key has its own bucket")
+        clock.advance(by: .seconds(5))
+        #expect(limiter.admit("a"))
+        #expect(!limiter.admit("a"))
+        // Forgetting full buckets never forgets an empty one.
+        clock.advance(by: .seconds(10))
+        #expect(limiter.admit("c") && limiter.admit("c") && !limiter.admit("c"))
+        #expect(limiter.admit("d") && limiter.admit("d") && !limiter.admit("c"))
+    }
+
+    @Test func concurrentAndRepeatedClaimsShareOneConfirmingRead() async throws {
+        let clock = ManualClock()
+        var safeguards = TestAPI.unlimitedNotifications
+        safeguards.confirmingReadReuse = .seconds(10)
+        safeguards.now = { clock.now() }
+        let counter = CountingProvider.Counter()
+        try await TestAPI.run(notificationSafeguards: safeguards, notificationProvider: { CountingProvider(wrapping: $0, counter: counter) }) { api in
+            let (tenant, merchantID) = try await api.activeTenant("shared-read")
+            let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            // Not paid at the provider; unsigned claims say it was.
+            let forged = try editedBody(try await api.notificationBody(invoice)) { $0["status"] = "completed" }
+            let answers = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await api.notify(tenant, body: forged, signature: nil)["code"] as? String }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers == Array(repeating: "out_of_service", count: 8))
+            for _ in 0..<3 {
+                #expect(try await api.notify(tenant, body: forged, signature: nil)["code"] as? String == "out_of_service")
+            }
+            #expect(counter.orderReads(invoice.orderID) == 1)
+            #expect(try await api.invoiceStatus(invoice) == "open")
+
+            // After the window the order is read again, and a payment made meanwhile is seen.
+            try await api.sandbox.state.pay(orderID: invoice.orderID)
+            clock.advance(by: .seconds(10))
+            #expect(try await api.notify(tenant, body: forged, signature: nil)["status"] as? String == "success")
+            #expect(counter.orderReads(invoice.orderID) == 2)
+            #expect(try await api.invoiceStatus(invoice) == "paid")
+        }
+    }
+
+    @Test func badSignaturesWriteNoVaultAuditRows() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("audited")
+            let auditRows: () async throws -> Int64? = {
+                try await api.database.scalar("SELECT count(*) FROM folio.vault_audit WHERE tenant_id = \(UUID(uuidString: tenant)!)")
+            }
+            let before = try await auditRows()
+            let test = Data(
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":1,"currencyId":"RUB"}"#.utf8
+            )
+            for attempt in 0..<10 {
+                let signature: String? = attempt % 2 == 0 ? nil : sign(test, key: "guessed-\(attempt)")
+                #expect(try await api.notify(tenant, body: test, signature: signature)["status"] as? String == "error")
+            }
+            #expect(try await auditRows() == before)
+            // A verified use is audited, in aggregate: once for several notifications.
+            for _ in 0..<3 {
+                #expect(try await api.notify(tenant, body: test, signature: sign(test, key: key))["status"] as? String == "success")
+            }
+            #expect(try await auditRows() == (before ?? 0) + 1)
+            let actions = try await api.database.scalar(
+                "SELECT string_agg(DISTINCT action, ',') FROM folio.vault_audit WHERE tenant_id = \(UUID(uuidString: tenant)!) AND actor = 'notifications'",
+                as: String.self
+            )
+            #expect(actions == "read")
+        }
+    }
+}
+
+extension TestAPI {
+    /// How many of the tenant's notifications were recorded with their body.
+    func storedNotificationCount(_ tenant: String) async throws -> Int64? {
+        try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).notifications")
+    }
+}
+
+/// A clock that moves only when told to.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let offset = Mutex<Duration>(.zero)
+
+    func now() -> ContinuousClock.Instant {
+        start + offset.withLock { $0 }
+    }
+
+    func advance(by duration: Duration) {
+        offset.withLock { $0 += duration }
+    }
+}
+
+/// The provider, counting the order reads made through it.
+struct CountingProvider: PaymentProvider {
+    final class Counter: Sendable {
+        private let reads = Mutex<[String: Int]>([:])
+
+        func recordRead(_ orderID: String) {
+            reads.withLock { $0[orderID, default: 0] += 1 }
+        }
+
+        func orderReads(_ orderID: String) -> Int {
+            reads.withLock { $0[orderID, default: 0] }
+        }
+    }
+
+    let wrapped: any PaymentProvider
+    let counter: Counter
+
+    init(wrapping provider: any PaymentProvider, counter: Counter) {
+        self.wrapped = provider
+        self.counter = counter
+    }
+
+    func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder? {
+        counter.recordRead(id)
+        return try await wrapped.order(id: id, shop: shop)
+    }
+
+    func checkToken(of shop: ShopCredentials) async throws -> Bool { try await wrapped.checkToken(of: shop) }
+    func ownsMerchant(_ shop: ShopCredentials) async throws -> Bool { try await wrapped.ownsMerchant(shop) }
+    func invite(email: String, partner: PartnerCredentials, tenant: TenantID) async throws -> String {
+        try await wrapped.invite(email: email, partner: partner, tenant: tenant)
+    }
+    func activate(code: String, partner: PartnerCredentials, tenant: TenantID) async throws -> ActivatedShop {
+        try await wrapped.activate(code: code, partner: partner, tenant: tenant)
+    }
+    func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder { try await wrapped.createOrder(draft, shop: shop) }
+    func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder? {
+        try await wrapped.order(merchantOrderID: merchantOrderID, shop: shop)
+    }
+    func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder> {
+        try await wrapped.listOrders(query, shop: shop)
+    }
+    func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder {
+        try await wrapped.updateOrder(id: id, description: description, expiresAt: expiresAt, shop: shop)
+    }
+    func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder { try await wrapped.cancelOrder(id: id, shop: shop) }
+    func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem] {
+        try await wrapped.refundableItems(orderID: orderID, shop: shop)
+    }
+    func createRefund(_ draft: RefundDraft, shop: ShopCredentials) async throws -> ProviderRefund { try await wrapped.createRefund(draft, shop: shop) }
+    func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund? {
+        try await wrapped.refund(merchantOrderID: merchantOrderID, parentOrderID: parentOrderID, shop: shop)
+    }
+    func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
+        try await wrapped.listRefunds(parentOrderID: parentOrderID, shop: shop)
+    }
+}

@@ -1,0 +1,30 @@
+import Logging
+import Testing
+
+@testable import InvoiceboxAdapter
+
+@Suite struct ProviderErrorLogTests {
+    @Test func aRefusalIsLoggedByItsCodeStatusAndRequestIDButNotItsMessage() {
+        let error = InvoiceboxError.rejected(
+            status: 422, code: "wrong_total_amount", message: "Guest Irina Sokolova, card 4111…",
+            fields: [.init(name: "basketItems[0].amount", code: nil, message: nil)], requestID: "req-1"
+        )
+        let metadata = error.logMetadata
+        #expect(metadata["provider.code"] == "wrong_total_amount")
+        #expect(metadata["http.status"] == "422")
+        #expect(metadata["provider.request_id"] == "req-1")
+        #expect(metadata["provider.fields"] == "basketItems[0].amount")
+        #expect(metadata["provider.cause"] == "rejected")
+        #expect(!"\(metadata)".contains("Irina"))
+    }
+
+    @Test func everyFailureHasAStableCause() {
+        let failures: [InvoiceboxError] = [
+            .rateLimited(retryAfterSeconds: 3, requestID: nil), .unavailable(status: 503, requestID: "r"),
+            .outcomeUnknown(operation: "create order", requestID: nil), .timedOut(operation: "read order"),
+            .circuitOpen(retryAfterSeconds: 30), .transport(reason: "connection refused"),
+        ]
+        #expect(failures.map(\.cause) == ["rate_limited", "unavailable", "outcome_unknown", "timed_out", "circuit_open", "transport"])
+        #expect(failures.map(\.httpStatus) == [429, 503, nil, nil, nil, nil])
+    }
+}
