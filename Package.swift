@@ -53,6 +53,7 @@ let package = Package(
             name: "TokenVault",
             dependencies: [
                 "FolioDomain",
+                "TenantRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -61,9 +62,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PaymentsPort",
+            dependencies: ["FolioDomain"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "InvoiceboxAdapter",
             dependencies: [
                 "FolioDomain",
+                "PaymentsPort",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +108,7 @@ let package = Package(
             name: "InvoicingService",
             dependencies: [
                 "FolioDomain",
-                "InvoiceboxAdapter",
+                "PaymentsPort",
                 "TenantRegistry",
                 "TokenVault",
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +122,7 @@ let package = Package(
             name: "StatusUpdater",
             dependencies: [
                 "FolioDomain",
-                "InvoiceboxAdapter",
+                "PaymentsPort",
                 "InvoicingService",
                 "TenantRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -144,7 +151,7 @@ let package = Package(
             dependencies: [
                 "FolioAPI",
                 "FolioDomain",
-                "InvoiceboxAdapter",
+                "PaymentsPort",
                 "InvoicingService",
                 "StatusUpdater",
                 "TenantRegistry",
@@ -161,12 +168,36 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "FolioCLI",
+            name: "FolioApp",
             dependencies: [
                 "FolioDomain",
                 "FolioHTTP",
                 "InvoiceboxAdapter",
+                "InvoicingService",
+                "PaymentsPort",
+                "StatusUpdater",
+                "TenantRegistry",
+                "TokenVault",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FolioCLI",
+            dependencies: [
+                "FolioApp",
+                "FolioDomain",
+                "FolioHTTP",
+                "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
+                "PaymentsPort",
                 "InvoicingService",
                 "StatusUpdater",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -194,10 +225,12 @@ let package = Package(
         .executableTarget(
             name: "FolioBenchmarks",
             dependencies: [
+                "FolioApp",
                 "FolioDomain",
                 "FolioHTTP",
                 "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
+                "PaymentsPort",
                 "InvoicingService",
                 "StatusUpdater",
                 "TenantRegistry",
@@ -267,6 +300,7 @@ let package = Package(
                 "FolioTestSupport",
                 "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
+                "PaymentsPort",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -279,6 +313,7 @@ let package = Package(
         .testTarget(
             name: "InvoiceboxSandboxTests",
             dependencies: [
+                "FolioTestSupport",
                 "InvoiceboxSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -292,10 +327,12 @@ let package = Package(
         .testTarget(
             name: "FolioHTTPTests",
             dependencies: [
+                "FolioApp",
                 "FolioDomain",
                 "FolioTestSupport",
                 "InvoiceboxAdapter",
                 "InvoiceboxSandbox",
+                "PaymentsPort",
                 "InvoicingService",
                 "StatusUpdater",
                 "TokenVault",

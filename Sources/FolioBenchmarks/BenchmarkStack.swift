@@ -1,98 +1,82 @@
-import InvoiceboxSandbox
 import ArgumentParser
 import AsyncHTTPClient
+import FolioApp
 import FolioDomain
 import FolioHTTP
 import Foundation
 import Hummingbird
 import InvoiceboxAdapter
+import InvoiceboxSandbox
 import InvoicingService
 import Logging
+import PaymentsPort
 import PostgresNIO
 import Prometheus
 import StatusUpdater
 import TenantRegistry
 import TokenVault
 
-/// Folio's API wired as `folio serve` wires it, on a free loopback port, for benchmarks.
+/// Folio's API wired by `buildApplication`, as `folio serve` wires it, on a free loopback port,
+/// for benchmarks.
 struct Stack: Sendable {
     let database: PostgresClient
     let tenants: TenantDirectory
     let invoicing: InvoicingSetup
-    let provider: InvoiceboxGateway
-    let handler: FolioAPIHandler
+    let provider: any PaymentProvider
+    /// Folio's HTTP client, for a benchmark's own calls with Folio's settings.
+    let httpClient: HTTPClient
     let platformKey: String
     let logger: Logger
-
-    init(database: PostgresClient, migrations: MigrationSet, sandboxURL: URL, logger: Logger) throws {
-        self.database = database
-        self.logger = logger
-        tenants = TenantDirectory(client: database, tenantMigrations: migrations.tenant, logger: logger)
-        // The benchmark measures Folio, not the provider's rate limit.
-        var client = InvoiceboxClientConfiguration()
-        client.requestsPerWindow = 1_000_000
-        provider = InvoiceboxGateway(http: .shared, configuration: client, logger: logger)
-        let vault = SecretVault(client: database, keys: KeyRing([KeyEncryptionKey(id: "bench", material: Data(repeating: 3, count: 32))])!, logger: logger)
-        invoicing = InvoicingSetup(client: database, vault: vault, provider: provider, partner: nil, providerBaseURL: sandboxURL, logger: logger)
-        let key = APIKey.generate()
-        platformKey = key.secret
-        let invoices = InvoiceBook(
-            tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:9")!,
-            maximumAmount: 1_000_000_000, logger: logger
-        )
-        // Every sender posts from this machine: the benchmark measures Folio, not the endpoint's rate limits.
-        var safeguards = NotificationReceiver.Safeguards()
-        safeguards.perTenant = RateLimit(requests: 1_000_000, window: .seconds(1))
-        safeguards.perSource = RateLimit(requests: 1_000_000, window: .seconds(1))
-        handler = FolioAPIHandler(
-            tenants: tenants,
-            keys: APIKeyStore(client: database, configuredPlatformKeys: [key], logger: logger),
-            invoicing: invoicing,
-            invoices: invoices,
-            idempotency: IdempotencyStore(tenants: tenants, logger: logger),
-            events: EventFeed(client: database, logger: logger),
-            notifications: NotificationReceiver(
-                tenants: tenants, setup: invoicing, book: invoices, provider: provider, confirmation: .always, safeguards: safeguards, logger: logger
-            ),
-            readiness: { true },
-            metrics: PrometheusCollectorRegistry()
-        )
-    }
-
-    /// Serves the API until `body` returns.
-    func serve(_ body: @Sendable (String) async throws -> Void) async throws {
-        try await serveOnFreePort(try FolioApplication.buildRouter(handler: handler), logger: logger, body)
-    }
 
     /// Starts what the API benchmarks measure: PostgreSQL migrated, the sandbox, and the API on a
     /// free port, then runs `body` with them and the API's base URL.
     static func run(
-        migrationsDirectory: String,
+        database options: BenchmarkDatabase,
         connections: Int,
         sandboxConfiguration: SandboxConfiguration,
         sandboxLogger: Logger? = nil,
         logger: Logger,
         _ body: @escaping @Sendable (Stack, InvoiceboxSandbox, URL, String) async throws -> Void
     ) async throws {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
-        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrationsDirectory, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = connections
-        let database = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            defer { group.cancelAll() }
-            _ = try await MigrationRunner(client: database, migrations: migrationSet, logger: logger).run()
+        try await options.withMigrated(connections: connections, logger: logger) { database, migrations in
             try await sandbox.withRunningServer { sandboxURL in
-                let stack = try Stack(database: database, migrations: migrationSet, sandboxURL: sandboxURL, logger: logger)
-                try await stack.serve { apiURL in
-                    try await body(stack, sandbox, sandboxURL, apiURL)
+                let key = APIKey.generate()
+                let configuration = Self.configuration(database: database, migrations: migrations, sandboxURL: sandboxURL, platformKey: key)
+                let port = ListeningPort()
+                let (application, components) = try buildApplication(
+                    configuration: configuration, metrics: PrometheusCollectorRegistry(), makeLogger: { _ in logger }, onServerRunning: port.report
+                )
+                let stack = Stack(
+                    database: database, tenants: components.tenants, invoicing: components.invoicing, provider: components.provider,
+                    httpClient: components.httpClient, platformKey: key.secret, logger: logger
+                )
+                try await port.serve(application) { apiURL in
+                    try await body(stack, sandbox, sandboxURL, apiURL.absoluteString)
                 }
             }
         }
+    }
+
+    /// `folio serve`'s wiring, without background jobs, with limits no benchmark should measure.
+    static func configuration(database: PostgresClient, migrations: MigrationSet, sandboxURL: URL, platformKey: APIKey) -> FolioAppConfiguration {
+        var configuration = FolioAppConfiguration(
+            database: .running(database),
+            publicBaseURL: URL(string: "http://127.0.0.1:9")!,
+            vaultKeys: KeyRing([KeyEncryptionKey(id: "bench", material: Data(repeating: 3, count: 32))])!,
+            invoiceboxBaseURL: sandboxURL,
+            migrations: migrations
+        )
+        configuration.httpPort = 0
+        configuration.platformKeys = [platformKey]
+        configuration.migrationsAtStart = .check
+        configuration.runsBackgroundJobs = false
+        // The benchmark measures Folio, not the provider's rate limit.
+        configuration.invoiceboxClient.requestsPerWindow = 1_000_000
+        // Every sender posts from this machine: the benchmark measures Folio, not the endpoint's rate limits.
+        configuration.notificationSafeguards.perTenant = RateLimit(requests: 1_000_000, window: .seconds(1))
+        configuration.notificationSafeguards.perSource = RateLimit(requests: 1_000_000, window: .seconds(1))
+        return configuration
     }
 
     /// Connects the tenant to a sandbox shop, as `PUT …/invoicing/credentials` does.
@@ -101,11 +85,11 @@ struct Stack: Sendable {
     }
 
     static let benchmarkRequest = InvoiceRequest(
-        reservationID: "SZ-77120", description: "Stay at Hotel Aurora", currency: "RUB",
+        reservationID: "SZ-77120", description: "Stay at Hotel Aurora", currency: .rub,
         customer: OrderCustomer(kind: .private, name: "Irina Sokolova", email: "guest@example.org"),
         items: [
-            .init(sku: "ROOM", name: "Standard room, 2 nights", quantity: 2, unitPrice: 450_000, vatCode: "RUS_VAT22"),
-            .init(sku: "BRKF", name: "Breakfast", quantity: 2, unitPrice: 85_050, vatCode: "RUS_VAT10"),
+            .init(sku: "ROOM", name: "Standard room, 2 nights", quantity: 2, unitPrice: 450_000, vatCode: .twentyTwo),
+            .init(sku: "BRKF", name: "Breakfast", quantity: 2, unitPrice: 85_050, vatCode: .ten),
         ]
     )
 
@@ -126,30 +110,5 @@ struct Stack: Sendable {
             """,
             logger: logger
         )
-    }
-}
-
-/// Serves `router` on a free loopback port until `body`, given the base URL, returns.
-func serveOnFreePort<Context: RequestContext>(
-    _ router: Router<Context>,
-    logger: Logger,
-    _ body: @Sendable (String) async throws -> Void
-) async throws where Context.Source == ApplicationRequestContextSource {
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
-        },
-        logger: logger
-    )
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        defer { group.cancelAll() }
-        try await body("http://127.0.0.1:\(port)")
     }
 }

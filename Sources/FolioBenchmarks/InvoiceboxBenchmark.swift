@@ -7,6 +7,7 @@ import InvoiceboxSandbox
 import Logging
 import NIOCore
 import NIOHTTP1
+import PaymentsPort
 
 /// The adapter's own cost per call against the sandbox on loopback, and the sandbox's throughput,
 /// so that load tests of Folio know the sandbox is not their bottleneck.

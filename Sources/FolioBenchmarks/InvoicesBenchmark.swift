@@ -11,6 +11,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import PaymentsPort
 import PostgresNIO
 import Prometheus
 import TenantRegistry
@@ -42,15 +43,14 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     @Option(help: "Sequential creates measured for Folio's own latency.")
     var creates = 300
 
-    @Option(help: "The Migrations/ folder.")
-    var migrations = "Migrations"
+    @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
         let logger = Self.quietLogger
         var sandboxConfiguration = SandboxConfiguration.fast
         sandboxConfiguration.requestsPerToken = 0
         try await Stack.run(
-            migrationsDirectory: migrations, connections: concurrency + 8, sandboxConfiguration: sandboxConfiguration, logger: logger
+            database: database, connections: concurrency + 8, sandboxConfiguration: sandboxConfiguration, logger: logger
         ) { stack, sandbox, sandboxURL, apiURL in
             let ids = try await seed(stack, logger: logger)
             try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)

@@ -19,28 +19,16 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
     @Option(help: "How many provisioning requests run at once.")
     var concurrency = 1
 
-    @Option(help: "The Migrations/ folder.")
-    var migrations = "Migrations"
+    @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
         var logger = Logger(label: "folio.bench")
         logger.logLevel = .warning
-        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = max(4, concurrency * 2)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let tenants = tenants
         let concurrency = max(1, concurrency)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-
+        try await database.withMigrated(connections: max(4, concurrency * 2), logger: logger) { client, migrationSet in
             let runner = MigrationRunner(client: client, migrations: migrationSet, logger: logger)
-            _ = try await runner.run()
             let existing = try await Self.count(client, logger: logger)
             let directory = TenantDirectory(client: client, tenantMigrations: migrationSet.tenant, logger: logger)
             let runID = String(UUID().uuidString.prefix(8))

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import FolioDomain
 import Foundation
+import FolioApp
 import Hummingbird
 import InvoiceboxSandbox
 import InvoicingService
@@ -31,8 +32,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     @Option(help: "Dispatcher replicas delivering the outbox.")
     var replicas = 1
 
-    @Option(help: "The Migrations/ folder.")
-    var migrations = "Migrations"
+    @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
         let logger = InvoicesBenchmark.quietLogger
@@ -44,13 +44,13 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         var sandboxLogger = logger
         sandboxLogger.logLevel = .error
         try await Stack.run(
-            migrationsDirectory: migrations, connections: senders + 8, sandboxConfiguration: sandboxConfiguration,
+            database: database, connections: senders + 8, sandboxConfiguration: sandboxConfiguration,
             sandboxLogger: sandboxLogger, logger: logger
         ) { stack, sandbox, _, apiURL in
             let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
             try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)")
             try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)")
-            try await measureDelivery(database: stack.database, logger: logger)
+            try await measureDelivery(database: stack.database, http: stack.httpClient, logger: logger)
         }
     }
 
@@ -121,7 +121,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     }
 
     /// The outbox the notifications filled, delivered to a local endpoint that answers 204.
-    func measureDelivery(database: PostgresClient, logger: Logger) async throws {
+    func measureDelivery(database: PostgresClient, http: HTTPClient, logger: Logger) async throws {
         var hostLogger = logger
         hostLogger.logLevel = .critical
         let pending = try await Self.pending(database, logger: logger)
@@ -134,11 +134,11 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         }
         try await serveOnFreePort(router, logger: hostLogger) { hostURL in
             let webhook = HostWebhook(
-                url: URL(string: "\(hostURL)/hooks")!,
+                url: hostURL.appendingPathComponent("hooks"),
                 signer: WebhookSigner(secret: Secret("whsec_" + Data(repeating: 7, count: 24).base64EncodedString()))!
             )
             let started = ContinuousClock.now
-            let dispatchers = (0..<replicas).map { _ in EventDispatcher(client: database, http: .shared, webhook: webhook, logger: logger) }
+            let dispatchers = (0..<replicas).map { _ in EventDispatcher(client: database, http: http, webhook: webhook, logger: logger) }
             try await withThrowingTaskGroup(of: Void.self) { delivering in
                 for dispatcher in dispatchers {
                     delivering.addTask {

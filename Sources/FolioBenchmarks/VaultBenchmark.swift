@@ -16,27 +16,16 @@ struct VaultBenchmark: AsyncParsableCommand {
     @Option(help: "How many secrets to store (spread over 100 tenants).")
     var secrets = 10_000
 
-    @Option(help: "The Migrations/ folder.")
-    var migrations = "Migrations"
+    @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
         var logger = Logger(label: "folio.bench")
         logger.logLevel = .warning
-        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = 16
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let secretCount = secrets
         let oldKey = KeyEncryptionKey(id: "bench-old", material: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
         let newKey = KeyEncryptionKey(id: "bench-new", material: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            _ = try await MigrationRunner(client: client, migrations: migrationSet, logger: logger).run()
+        try await database.withMigrated(connections: 16, logger: logger) { client, migrationSet in
 
             let directory = TenantDirectory(client: client, tenantMigrations: migrationSet.tenant, logger: logger)
             let runID = String(UUID().uuidString.prefix(8))

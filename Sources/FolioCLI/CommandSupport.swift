@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
+import Prometheus
 import TenantRegistry
 
 /// Set-up shared by the commands: configuration, logging and a database connection pool.
@@ -27,6 +29,13 @@ enum CommandSupport {
             handler.logLevel = level
             return handler
         }
+    }
+
+    /// The registry `GET /metrics` exports, made the process's metrics backend.
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
     }
 
     static func loadMigrations(_ configuration: FolioConfiguration) throws -> MigrationSet {

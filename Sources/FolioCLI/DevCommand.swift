@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import InvoiceboxSandbox
 import Logging
+import Prometheus
 import TenantRegistry
 
 /// `folio dev`: `serve` with development defaults, so that a database URL is all it needs.
@@ -45,22 +46,25 @@ struct DevCommand: AsyncParsableCommand {
         }
         let loaded = try CommandSupport.loadConfiguration(.development, overrides: overrides)
         CommandSupport.bootstrapLogging(level: loaded.logLevel)
+        let metrics = CommandSupport.bootstrapMetrics()
         guard useSandbox else {
-            try await Self.serve(loaded, sandboxURL: nil, stateDirectory: state, platformKey: platformKey)
+            try await Self.serve(loaded, metrics: metrics, sandboxURL: nil, stateDirectory: state, platformKey: platformKey)
             return
         }
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: Logger(label: "folio.sandbox"))
         try await sandbox.withRunningServer(port: sandboxPort) { url in
             var configuration = loaded
             configuration.invoiceboxBaseURL = url
-            try await Self.serve(configuration, sandboxURL: url, stateDirectory: state, platformKey: platformKey)
+            try await Self.serve(configuration, metrics: metrics, sandboxURL: url, stateDirectory: state, platformKey: platformKey)
         }
     }
 
-    static func serve(_ configuration: FolioConfiguration, sandboxURL: URL?, stateDirectory state: URL, platformKey: String) async throws {
+    static func serve(
+        _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, stateDirectory state: URL, platformKey: String
+    ) async throws {
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
         let sandboxLine = sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" } ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
-        try await FolioServer.run(configuration: configuration, migrate: true) {
+        try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: true) {
             // Written straight to the file descriptor: `print` is block-buffered when standard
             // output is a file or a pipe, and the banner would show up only at exit.
             FileHandle.standardOutput.write(Data(

@@ -13,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try CommandSupport.loadConfiguration(.server)
         CommandSupport.bootstrapLogging(level: configuration.logLevel)
-        try await FolioServer.run(configuration: configuration, migrate: !noMigrate)
+        let metrics = CommandSupport.bootstrapMetrics()
+        try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: !noMigrate)
     }
 }

@@ -48,16 +48,6 @@ package struct MinorUnits: Hashable, Sendable, Comparable, CustomStringConvertib
         return overflow ? nil : MinorUnits(product)
     }
 
-    /// The sum of `amounts`, or nil when any partial sum would not fit in 64 bits.
-    package static func sum(_ amounts: some Sequence<MinorUnits>) -> MinorUnits? {
-        var total = MinorUnits.zero
-        for amount in amounts {
-            guard let next = total.adding(amount) else { return nil }
-            total = next
-        }
-        return total
-    }
-
     /// `123456` → `"1234.56"`: always two fraction digits, exactly, for any amount.
     package var decimalString: String {
         let sign = value < 0 ? "-" : ""

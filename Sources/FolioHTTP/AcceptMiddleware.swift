@@ -9,14 +9,6 @@ struct AcceptMiddleware: RouterMiddleware {
     typealias Context = FolioRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // The provider's notifications are answered in its format whatever it says it accepts
-        // (any other answer is a failed delivery), so its Accept is not passed on to the
-        // generated code, which would refuse it.
-        if request.uri.path.hasPrefix(AuthenticationMiddleware.notificationPathPrefix), request.headers[.accept] != nil {
-            var head = request.head
-            head.headerFields[.accept] = nil
-            return try await next(Request(head: head, body: request.body), context)
-        }
         if let accept = request.headers[.accept] {
             let produced = request.uri.path == "/metrics" ? ["text/plain"] : ["application/json", "application/problem+json"]
             guard Self.accepts(accept, anyOf: produced) else { throw APIProblem.notAcceptable }

@@ -5,8 +5,8 @@ import HTTPTypes
 import Hummingbird
 import TenantRegistry
 
-/// Resolves `Authorization: Bearer <key>` into the calling principal for every path except the
-/// operational ones (health and metrics) and the provider's notifications, and exposes it to the OpenAPI handlers.
+/// Resolves `Authorization: Bearer <key>` into the calling principal for every path of the API
+/// except the operational ones (health and metrics), and exposes it to the OpenAPI handlers.
 /// `GET /metrics` needs the metrics key instead, when one is configured.
 ///
 /// It runs before anything reads the request's body, so that a caller without a valid key
@@ -23,10 +23,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         self.metricsKey = metricsKey
     }
 
-    static let publicPathPrefixes = ["/health/", metricsPath, notificationPathPrefix]
+    static let publicPathPrefixes = ["/health/", metricsPath]
     static let metricsPath = "/metrics"
-    /// The provider's notifications carry a signature instead of a key.
-    static let notificationPathPrefix = "/v1/providers/invoicebox/notifications/"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -36,11 +34,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } else if path == Self.metricsPath, let metricsKey {
             try Self.requireMetricsKey(metricsKey, in: request)
         }
-        var values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
-        if path.hasPrefix(Self.notificationPathPrefix) {
-            values.headers = request.headers
-            values.sourceAddress = context.remoteAddress?.ipAddress
-        }
+        let values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
         return try await RequestScope.$current.withValue(values) {
             try await next(request, context)
         }

@@ -1,21 +1,21 @@
 import FolioAPI
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import InvoicingService
+import PaymentsPort
 import TenantRegistry
 
 extension FolioAPIHandler {
     package func createInvoice(_ input: Operations.CreateInvoice.Input) async throws -> Operations.CreateInvoice.Output {
         let tenant = try await existingTenant(input.path.tenantId)
         guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
-        let request = InvoiceRequest(body)
         // Validated after the key is looked up: a finished request is replayed even when a rule
         // that depends on the time (the expiry) would refuse its body now.
         let invoice = try await idempotent(
             tenant: tenant, key: input.headers.idempotencyKey, operation: "createInvoice", request: body, successStatus: 201
         ) { resuming in
-            Components.Schemas.Invoice(try await invoices.create(
+            let request = try InvoiceRequest(body, maximumAmount: invoices.maximumAmount)
+            return Components.Schemas.Invoice(try await invoices.create(
                 tenant, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
             ))
         }
@@ -27,8 +27,9 @@ extension FolioAPIHandler {
         let tenant = try reachableTenant(input.path.tenantId)
         let limit = input.query.limit ?? 20
         guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
-        if let reservationID = input.query.reservationId, !FieldViolation.checkIdentifier(reservationID, pointer: "", lengths: 1...128).isEmpty {
-            throw APIProblem.invalidParameter("reservationId", "must be 1 to 128 characters without control characters")
+        if let reservationID = input.query.reservationId,
+           let violation = FieldViolation.checkIdentifier(reservationID, pointer: "", lengths: 1...128).first {
+            throw APIProblem.invalidParameter("reservationId", violation.detail)
         }
         if let from = input.query.createdFrom, let to = input.query.createdTo, to <= from {
             throw APIProblem.invalidParameter("createdTo", "must be after createdFrom")
@@ -80,11 +81,37 @@ extension FolioAPIHandler {
 }
 
 extension InvoiceRequest {
-    init(_ body: Components.Schemas.CreateInvoiceRequest) {
+    /// The body in Folio's types. A currency or VAT code Folio does not know is a field error,
+    /// answered together with every other rule the body breaks.
+    init(_ body: Components.Schemas.CreateInvoiceRequest, maximumAmount: Int64) throws(ValidationFailure) {
+        var unknown: [FieldViolation] = []
+        let currency = Currency(rawValue: body.currency)
+        if currency == nil {
+            unknown.append(FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let vatCodes = body.items.map { VATCode(rawValue: $0.vatCode) }
+        // Items are looked at one by one only when their number is right, and the basket is
+        // summed only when every item is right.
+        let itemsAreChecked = (1...BasketError.maximumLines).contains(vatCodes.count)
+        let anItemIsWrong = itemsAreChecked && vatCodes.contains(nil)
+        if itemsAreChecked {
+            for (index, vatCode) in vatCodes.enumerated() where vatCode == nil {
+                unknown.append(FieldViolation(pointer: "/items/\(index)/vatCode", code: "unsupported", detail: "must be one of \(VATCode.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        self.init(body, currency: currency ?? .rub, vatCodes: vatCodes.map { $0 ?? .none })
+        guard unknown.isEmpty else {
+            // The stand-ins above only let the other rules be checked; this request goes nowhere.
+            let others = violations(maximumAmount: maximumAmount).filter { !(anItemIsWrong && $0.pointer == "/items") }
+            throw ValidationFailure(violations: unknown + others)
+        }
+    }
+
+    private init(_ body: Components.Schemas.CreateInvoiceRequest, currency: Currency, vatCodes: [VATCode]) {
         self.init(
             reservationID: body.reservationId,
             description: body.description,
-            currency: body.currency,
+            currency: currency,
             language: body.language,
             customer: OrderCustomer(
                 kind: body.customer._type == .legal ? .legal : .private, name: body.customer.name, phone: body.customer.phone,
@@ -92,9 +119,9 @@ extension InvoiceRequest {
                 taxRegistrationReasonCode: body.customer.taxRegistrationReasonCode,
                 registrationAddress: body.customer.registrationAddress
             ),
-            items: body.items.map { item in
+            items: zip(body.items, vatCodes).map { item, vatCode in
                 Item(
-                    sku: item.sku, name: item.name, quantity: item.quantity, unitPrice: item.unitPrice, vatCode: item.vatCode,
+                    sku: item.sku, name: item.name, quantity: item.quantity, unitPrice: item.unitPrice, vatCode: vatCode,
                     measure: item.measure, measureCode: item.measureCode, itemType: item.itemType,
                     paymentType: item.paymentType?.rawValue, serviceDate: item.serviceDate
                 )
@@ -119,9 +146,9 @@ extension Components.Schemas.Invoice {
         self.init(
             id: invoice.id.uuidString.lowercased(),
             reservationId: invoice.reservationID,
-            status: .init(rawValue: invoice.status.rawValue) ?? .pending,
+            status: .init(invoice.status),
             description: invoice.description,
-            currency: invoice.currency,
+            currency: invoice.currency.rawValue,
             amount: invoice.amount,
             vatAmount: invoice.vatAmount,
             refundedAmount: invoice.refundedAmount,
@@ -177,7 +204,7 @@ extension Components.Schemas.Refund {
         self.init(
             id: refund.id.uuidString.lowercased(),
             invoiceId: refund.invoiceID.uuidString.lowercased(),
-            status: .init(rawValue: refund.status.rawValue) ?? .pending,
+            status: .init(refund.status),
             amount: refund.amount,
             vatAmount: refund.vatAmount,
             description: refund.description,
@@ -186,5 +213,34 @@ extension Components.Schemas.Refund {
             failureCode: refund.failureCode,
             createdAt: refund.createdAt
         )
+    }
+}
+
+extension Components.Schemas.InvoiceStatus {
+    /// Every status has its spelling in the API: a status added to one and not the other does
+    /// not compile.
+    init(_ status: InvoiceStatus) {
+        switch status {
+        case .pending: self = .pending
+        case .open: self = .open
+        case .paid: self = .paid
+        case .canceled: self = .canceled
+        case .expired: self = .expired
+        case .failed: self = .failed
+        case .partiallyRefunded: self = .partiallyRefunded
+        case .refunded: self = .refunded
+        }
+    }
+}
+
+extension Components.Schemas.Refund.StatusPayload {
+    init(_ status: Refund.Status) {
+        switch status {
+        case .pending: self = .pending
+        case .created: self = .created
+        case .completed: self = .completed
+        case .canceled: self = .canceled
+        case .failed: self = .failed
+        }
     }
 }

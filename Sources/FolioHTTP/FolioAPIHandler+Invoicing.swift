@@ -1,8 +1,8 @@
 import FolioAPI
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import InvoicingService
+import PaymentsPort
 import TenantRegistry
 
 extension FolioAPIHandler {

@@ -4,7 +4,6 @@ import Foundation
 import InvoicingService
 import Logging
 import Prometheus
-import StatusUpdater
 import TenantRegistry
 
 /// Folio's REST API: the implementation of the operations generated from `openapi/openapi.yaml`.
@@ -18,7 +17,6 @@ package struct FolioAPIHandler: APIProtocol {
     let invoices: InvoiceBook
     let idempotency: IdempotencyStore
     let events: EventFeed
-    let notifications: NotificationReceiver
     let readiness: @Sendable () async -> Bool
     let metrics: PrometheusCollectorRegistry
 
@@ -29,7 +27,6 @@ package struct FolioAPIHandler: APIProtocol {
         invoices: InvoiceBook,
         idempotency: IdempotencyStore,
         events: EventFeed,
-        notifications: NotificationReceiver,
         readiness: @escaping @Sendable () async -> Bool,
         metrics: PrometheusCollectorRegistry
     ) {
@@ -39,7 +36,6 @@ package struct FolioAPIHandler: APIProtocol {
         self.invoices = invoices
         self.idempotency = idempotency
         self.events = events
-        self.notifications = notifications
         self.readiness = readiness
         self.metrics = metrics
     }

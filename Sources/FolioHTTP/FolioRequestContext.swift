@@ -1,5 +1,4 @@
 import FolioDomain
-import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -27,10 +26,6 @@ package enum RequestScope {
         package let requestID: String
         package let principal: Principal?
         package let logger: Logger
-        /// The request's headers, for the provider's notifications, which are stored as received.
-        package var headers: HTTPFields = [:]
-        /// The peer's IP address, for the provider's notifications, which are limited and recorded by it.
-        package var sourceAddress: String?
     }
 
     @TaskLocal package static var current: Values?

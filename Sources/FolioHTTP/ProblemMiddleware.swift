@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import InvoiceboxAdapter
 import InvoicingService
 import Logging
 import OpenAPIRuntime
+import PaymentsPort
 
 /// The outermost middleware: gives every request an id, and turns every error into a
 /// problem+json answer so that nothing reaches the client as a bare 500.
@@ -27,7 +27,7 @@ struct ProblemMiddleware: RouterMiddleware {
                     "error": "\(APIProblem.logDescription(of: error))", "path": "\(request.uri.path)",
                     "status": "\(problem.status.code)",
                 ]
-                if let failure = error as? ServerError, let providerError = failure.underlyingError as? InvoiceboxError {
+                if let failure = error as? ServerError, let providerError = failure.underlyingError as? PaymentError {
                     let operation = "api.\(failure.operationID)"
                     metadata.merge(providerError.logMetadata) { current, _ in current }
                     metadata["operation"] = "\(operation)"

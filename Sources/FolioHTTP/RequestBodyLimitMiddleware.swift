@@ -21,11 +21,6 @@ struct RequestBodyLimitMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // The notification handler reads at most the same limit itself and answers a larger
-        // body in the provider's format, since a 413 would count as a failed delivery.
-        if request.uri.path.hasPrefix(AuthenticationMiddleware.notificationPathPrefix) {
-            return try await next(request, context)
-        }
         if let announced = request.headers[.contentLength].flatMap(Int.init), announced > limit {
             throw APIProblem.payloadTooLarge(limit: limit)
         }

@@ -4,8 +4,10 @@ import FolioDomain
 import Foundation
 import Logging
 import NIOHTTP1
+import PaymentsPort
 
-/// Invoicebox API v3 over AsyncHTTPClient (invoicebox-api.md).
+/// Invoicebox API v3 over AsyncHTTPClient (invoicebox-api.md), as Folio's `PaymentProvider`:
+/// every failure leaves it as a `PaymentError`.
 ///
 /// Give it an `HTTPClient` whose redirects are disabled: a redirect answering a write must be an
 /// error, not a second request somewhere else.
@@ -20,13 +22,15 @@ package struct InvoiceboxGateway: PaymentProvider {
     }
 
     package func checkToken(of shop: ShopCredentials) async throws -> Bool {
-        do {
-            let response = try await send(.init(method: .GET, path: "/security/api/auth/auth", kind: .read, operation: "auth check"), shop: shop)
-            // An anonymous caller gets 200 too, with no user: only a user id proves the token.
-            return response.data?.optionalString("userId") != nil
-        } catch let error as InvoiceboxError {
-            if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
-            throw error
+        try await translatingErrors {
+            do {
+                let response = try await send(.init(method: .GET, path: "/security/api/auth/auth", kind: .read, operation: "auth check"), shop: shop)
+                // An anonymous caller gets 200 too, with no user: only a user id proves the token.
+                return response.data?.optionalString("userId") != nil
+            } catch let error as InvoiceboxError {
+                if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
+                throw error
+            }
         }
     }
 
@@ -35,64 +39,72 @@ package struct InvoiceboxGateway: PaymentProvider {
     /// endpoint for that merchant: the provider answers a token without rights to the merchant
     /// with 403 `forbidden` (§5), and any row of another merchant is taken as a refusal too.
     package func ownsMerchant(_ shop: ShopCredentials) async throws -> Bool {
-        do {
-            let response = try await send(
-                .init(
-                    method: .GET, path: "/filter/api/order/order",
-                    query: [("merchantId", shop.merchantID), ("page", "1"), ("pageSize", "1"), ("_page", "1"), ("_pageSize", "1")],
-                    kind: .read, operation: "merchant ownership check"
-                ),
-                shop: shop
-            )
-            return response.dataList.allSatisfy { $0.optionalString("merchantId") == shop.merchantID }
-        } catch let error as InvoiceboxError {
-            if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
-            throw error
+        try await translatingErrors {
+            do {
+                let response = try await send(
+                    .init(
+                        method: .GET, path: "/filter/api/order/order",
+                        query: [("merchantId", shop.merchantID), ("page", "1"), ("pageSize", "1"), ("_page", "1"), ("_pageSize", "1")],
+                        kind: .read, operation: "merchant ownership check"
+                    ),
+                    shop: shop
+                )
+                return response.dataList.allSatisfy { $0.optionalString("merchantId") == shop.merchantID }
+            } catch let error as InvoiceboxError {
+                if case .rejected(let status, _, _, _, _) = error, status == 401 || status == 403 { return false }
+                throw error
+            }
         }
     }
 
     package func invite(email: String, partner: PartnerCredentials, tenant: TenantID) async throws -> String {
-        let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("type", .string("email")), ("identifier", .string(email))])
-        let response = try await send(
-            .init(method: .POST, path: "/notification/api/invite", body: body.serialized(), kind: .write, operation: "invite"),
-            partner: partner, tenant: tenant
-        )
-        guard let data = response.data else { throw malformed("no data", response) }
-        return try data.string("id")
+        try await translatingErrors {
+            let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("type", .string("email")), ("identifier", .string(email))])
+            let response = try await send(
+                .init(method: .POST, path: "/notification/api/invite", body: body.serialized(), kind: .write, operation: "invite"),
+                partner: partner, tenant: tenant
+            )
+            guard let data = response.data else { throw malformed("no data", response) }
+            return try data.string("id")
+        }
     }
 
     package func activate(code: String, partner: PartnerCredentials, tenant: TenantID) async throws -> ActivatedShop {
-        let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("activationCode", .string(code))])
-        let response = try await send(
-            .init(
-                method: .POST, path: "/billing/api/merchant/merchant-integration-setting/activation",
-                body: body.serialized(), kind: .write, operation: "activation"
-            ),
-            partner: partner, tenant: tenant
-        )
-        guard let data = response.data else { throw malformed("no data", response) }
-        return ActivatedShop(merchantID: try data.string("merchantId"), token: Secret(try data.string("token")))
+        try await translatingErrors {
+            let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("activationCode", .string(code))])
+            let response = try await send(
+                .init(
+                    method: .POST, path: "/billing/api/merchant/merchant-integration-setting/activation",
+                    body: body.serialized(), kind: .write, operation: "activation"
+                ),
+                partner: partner, tenant: tenant
+            )
+            guard let data = response.data else { throw malformed("no data", response) }
+            return ActivatedShop(merchantID: try data.string("merchantId"), token: Secret(try data.string("token")))
+        }
     }
 
     package func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
-        let request = InvoiceboxTransport.Request(
-            method: .POST, path: "/billing/api/order/order",
-            body: try OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),
-            kind: .write, operation: "create order"
-        )
-        do {
-            let response = try await send(request, shop: shop)
-            guard let data = response.data else { throw malformed("no data", response) }
-            return try ProviderOrder(data)
-        } catch let error as InvoiceboxError {
-            switch error {
-            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
-                .rejected(_, "merchant_order_id_duplicate", _, _, _):
-                // The order may exist (a lost or unreadable answer, or an earlier attempt, perhaps
-                // by a process that crashed): adopt it rather than risk a second one.
-                return try await adopt(draft, shop: shop, after: error)
-            default:
-                throw error
+        try await translatingErrors {
+            let request = InvoiceboxTransport.Request(
+                method: .POST, path: "/billing/api/order/order",
+                body: try OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),
+                kind: .write, operation: "create order"
+            )
+            do {
+                let response = try await send(request, shop: shop)
+                guard let data = response.data else { throw malformed("no data", response) }
+                return try ProviderOrder(data)
+            } catch let error as InvoiceboxError {
+                switch error {
+                case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
+                    .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                    // The order may exist (a lost or unreadable answer, or an earlier attempt, perhaps
+                    // by a process that crashed): adopt it rather than risk a second one.
+                    return try await adopt(draft, shop: shop, after: error)
+                default:
+                    throw error
+                }
             }
         }
     }
@@ -115,142 +127,169 @@ package struct InvoiceboxGateway: PaymentProvider {
     }
 
     package func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder? {
-        do {
-            let response = try await send(
-                .init(method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .read, operation: "read order"),
-                shop: shop
-            )
-            guard let data = response.data else { return nil }
-            let order = try ProviderOrder(data)
-            return owned(order, by: shop, response: response)
-        } catch let error as InvoiceboxError {
-            if case .rejected(404, _, _, _, _) = error { return nil }
-            throw error
+        try await translatingErrors {
+            do {
+                let response = try await send(
+                    .init(method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .read, operation: "read order"),
+                    shop: shop
+                )
+                guard let data = response.data else { return nil }
+                let order = try ProviderOrder(data)
+                return owned(order, by: shop, response: response)
+            } catch let error as InvoiceboxError {
+                if case .rejected(404, _, _, _, _) = error { return nil }
+                throw error
+            }
         }
     }
 
     package func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder? {
-        let page = try await listOrders(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
-        // The filter may be ignored by the server, so only an exact match counts.
-        return page.items.first { $0.merchantOrderID == merchantOrderID }
+        try await translatingErrors {
+            let page = try await listOrders(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
+            // The filter may be ignored by the server, so only an exact match counts.
+            return page.items.first { $0.merchantOrderID == merchantOrderID }
+        }
     }
 
     package func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder> {
-        let response = try await send(
-            .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
-            shop: shop
-        )
-        let orders = try response.dataList.map { try ProviderOrder($0) }
-        let meta = response.meta
-        return ProviderPage(
-            items: orders.compactMap { owned($0, by: shop, response: response) },
-            totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
-            page: Int(meta.optionalString("page") ?? "") ?? query.page,
-            pageSize: Int(meta.optionalString("pageSize") ?? "") ?? query.pageSize
-        )
+        try await translatingErrors {
+            let response = try await send(
+                .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
+                shop: shop
+            )
+            let orders = try response.dataList.map { try ProviderOrder($0) }
+            let meta = response.meta
+            return ProviderPage(
+                items: orders.compactMap { owned($0, by: shop, response: response) },
+                totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
+                page: Int(meta.optionalString("page") ?? "") ?? query.page,
+                pageSize: Int(meta.optionalString("pageSize") ?? "") ?? query.pageSize
+            )
+        }
     }
 
     package func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder {
-        let body = WireJSON.object([
-            ("description", .optionalString(description)),
-            ("expirationDate", .optionalString(expiresAt.map(WireDate.format))),
-        ])
-        let response = try await send(
-            .init(method: .PUT, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", body: body.serialized(), kind: .write, operation: "update order"),
-            shop: shop
-        )
-        guard let data = response.data else { throw malformed("no data", response) }
-        return try ProviderOrder(data)
-    }
-
-    package func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder {
-        do {
+        try await translatingErrors {
+            let body = WireJSON.object([
+                ("description", .optionalString(description)),
+                ("expirationDate", .optionalString(expiresAt.map(WireDate.format))),
+            ])
             let response = try await send(
-                .init(method: .DELETE, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .write, operation: "cancel order"),
+                .init(method: .PUT, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", body: body.serialized(), kind: .write, operation: "update order"),
                 shop: shop
             )
             guard let data = response.data else { throw malformed("no data", response) }
             return try ProviderOrder(data)
-        } catch let error as InvoiceboxError {
-            // After an interrupted cancel, a canceled order proves that it went through.
-            switch error {
-            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge:
-                let current = try? await order(id: id, shop: shop)
-                if let current, current.status == .canceled { return current }
-                throw error
-            default:
-                throw error
+        }
+    }
+
+    package func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        try await translatingErrors {
+            do {
+                let response = try await send(
+                    .init(method: .DELETE, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .write, operation: "cancel order"),
+                    shop: shop
+                )
+                guard let data = response.data else { throw malformed("no data", response) }
+                return try ProviderOrder(data)
+            } catch let error as InvoiceboxError {
+                // After an interrupted cancel, a canceled order proves that it went through.
+                switch error {
+                case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge:
+                    let current = try? await order(id: id, shop: shop)
+                    if let current, current.status == .canceled { return current }
+                    throw error
+                default:
+                    throw error
+                }
             }
         }
     }
 
     package func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem] {
-        let response = try await send(
-            .init(
-                method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(orderID))/refund-basket-item",
-                kind: .read, operation: "refundable items"
-            ),
-            shop: shop
-        )
-        return try response.dataList.map { try RefundableItem($0) }
+        try await translatingErrors {
+            let response = try await send(
+                .init(
+                    method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(orderID))/refund-basket-item",
+                    kind: .read, operation: "refundable items"
+                ),
+                shop: shop
+            )
+            return try response.dataList.map { try RefundableItem($0) }
+        }
     }
 
     package func createRefund(_ draft: RefundDraft, shop: ShopCredentials) async throws -> ProviderRefund {
-        let request = InvoiceboxTransport.Request(
-            method: .POST, path: "/billing/api/order/refund-order",
-            body: try OrderWireFormat.createRefund(draft).serialized(), kind: .write, operation: "create refund"
-        )
-        do {
-            let response = try await send(request, shop: shop)
-            guard let data = response.data else { throw malformed("no data", response) }
-            return try ProviderRefund(data)
-        } catch let error as InvoiceboxError {
-            switch error {
-            case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
-                .rejected(_, "merchant_order_id_duplicate", _, _, _):
-                let found = try? await refund(merchantOrderID: draft.merchantOrderID, parentOrderID: draft.parentOrderID, shop: shop)
-                guard let existing = found else { throw error }
-                guard existing.amount == (try OrderDraft.price(draft.lines)).amount else {
-                    throw InvoiceboxError.existingOrderDiffers(orderID: existing.id, requestID: error.requestID)
+        try await translatingErrors {
+            let request = InvoiceboxTransport.Request(
+                method: .POST, path: "/billing/api/order/refund-order",
+                body: try OrderWireFormat.createRefund(draft).serialized(), kind: .write, operation: "create refund"
+            )
+            do {
+                let response = try await send(request, shop: shop)
+                guard let data = response.data else { throw malformed("no data", response) }
+                return try ProviderRefund(data)
+            } catch let error as InvoiceboxError {
+                switch error {
+                case .outcomeUnknown, .timedOut, .transport, .malformedResponse, .responseTooLarge,
+                    .rejected(_, "merchant_order_id_duplicate", _, _, _):
+                    let found = try? await refund(merchantOrderID: draft.merchantOrderID, parentOrderID: draft.parentOrderID, shop: shop)
+                    guard let existing = found else { throw error }
+                    guard existing.amount == (try OrderDraft.price(draft.lines)).amount else {
+                        throw InvoiceboxError.existingOrderDiffers(orderID: existing.id, requestID: error.requestID)
+                    }
+                    return existing
+                default:
+                    throw error
                 }
-                return existing
-            default:
-                throw error
             }
         }
     }
 
     package func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
-        let response = try await send(
-            .init(
-                method: .GET, path: "/filter/api/order/refund-order",
-                query: [("parentId", parentOrderID), ("_order[createdAt]", "asc"), ("page", "1"), ("pageSize", "100")],
-                kind: .read, operation: "list refunds"
-            ),
-            shop: shop
-        )
-        let refunds = try response.dataList.map { try ProviderRefund($0) }
-        return refunds.filter { $0.parentID == parentOrderID && owned($0, by: shop) }
+        try await translatingErrors {
+            let response = try await send(
+                .init(
+                    method: .GET, path: "/filter/api/order/refund-order",
+                    query: [("parentId", parentOrderID), ("_order[createdAt]", "asc"), ("page", "1"), ("pageSize", "100")],
+                    kind: .read, operation: "list refunds"
+                ),
+                shop: shop
+            )
+            let refunds = try response.dataList.map { try ProviderRefund($0) }
+            return refunds.filter { $0.parentID == parentOrderID && owned($0, by: shop) }
+        }
     }
 
     package func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund? {
-        // Filtered by its own id rather than listing the parent's refunds, which may run to more
-        // than one page.
-        let response = try await send(
-            .init(
-                method: .GET, path: "/filter/api/order/refund-order",
-                query: [
-                    ("merchantOrderId", merchantOrderID), ("parentId", parentOrderID),
-                    ("page", "1"), ("pageSize", "2"), ("_page", "1"), ("_pageSize", "2"),
-                ],
-                kind: .read, operation: "find refund"
-            ),
-            shop: shop
-        )
-        // The filter may be ignored by the server, so only an exact match counts.
-        return try response.dataList.map { try ProviderRefund($0) }.first {
-            $0.merchantOrderID == merchantOrderID && $0.parentID == parentOrderID && owned($0, by: shop)
+        try await translatingErrors {
+            // Filtered by its own id rather than listing the parent's refunds, which may run to more
+            // than one page.
+            let response = try await send(
+                .init(
+                    method: .GET, path: "/filter/api/order/refund-order",
+                    query: [
+                        ("merchantOrderId", merchantOrderID), ("parentId", parentOrderID),
+                        ("page", "1"), ("pageSize", "2"), ("_page", "1"), ("_pageSize", "2"),
+                    ],
+                    kind: .read, operation: "find refund"
+                ),
+                shop: shop
+            )
+            // The filter may be ignored by the server, so only an exact match counts.
+            return try response.dataList.map { try ProviderRefund($0) }.first {
+                $0.merchantOrderID == merchantOrderID && $0.parentID == parentOrderID && owned($0, by: shop)
+            }
         }
+    }
+
+    package func notification(from body: Data) -> ProviderNotification? {
+        OrderNotification(body: body)?.claim
+    }
+
+    package func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
+        guard let header = headers.first(where: { $0.name.lowercased() == "x-signature" })?.value else { return .missing }
+        return NotificationSignature.isValid(header, body: body, key: key) ? .valid : .invalid
     }
 
     // MARK: - Helpers

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import PaymentsPort
 
 /// How the adapter behaves on the wire; the defaults follow the provider's own official client.
 package struct InvoiceboxClientConfiguration: Sendable {

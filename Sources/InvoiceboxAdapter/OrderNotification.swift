@@ -1,6 +1,7 @@
 import Crypto
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// An OrderNotification as Invoicebox posts it (invoicebox-api.md §14.3): the order's state,
 /// unwrapped, read leniently.
@@ -45,6 +46,16 @@ package struct OrderNotification: Sendable, Equatable {
         self.merchantOrderID = merchantOrderID
         self.amount = amount
         self.currency = object.optionalString("currencyId")
+    }
+}
+
+extension OrderNotification {
+    /// The notification's claim in neutral terms.
+    var claim: ProviderNotification {
+        ProviderNotification(
+            orderID: orderID, status: status, merchantID: merchantID, merchantOrderID: merchantOrderID,
+            amount: amount, currency: currency, isMonitoringTest: isMonitoringTest
+        )
     }
 }
 

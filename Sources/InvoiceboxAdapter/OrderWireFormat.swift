@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// The request bodies of invoicebox-api.md §9.1 and §12.2, built from drafts.
 enum OrderWireFormat {
@@ -39,20 +40,21 @@ enum OrderWireFormat {
     }
 
     static func basketItem(_ line: PricedLine, attributes: OrderLine) -> WireJSON {
-        .object([
+        let itemType = attributes.itemType ?? OrderLine.defaultItemType
+        return .object([
             ("sku", .string(line.sku)),
             ("name", .string(line.name)),
-            ("measure", .string(attributes.measure)),
-            ("measureCode", .string(attributes.measureCode)),
+            ("measure", .string(attributes.measure ?? OrderLine.defaultMeasure)),
+            ("measureCode", .string(attributes.measureCode ?? OrderLine.defaultMeasureCode)),
             ("quantity", .integer(line.quantity)),
             ("amount", .money(line.amount)),
             ("amountWoVat", .money(line.amountWithoutVAT)),
             ("totalAmount", .money(line.totalAmount)),
             ("totalVatAmount", .money(line.totalVATAmount)),
             ("vatCode", .string(line.vatCode.rawValue)),
-            ("type", Int64(attributes.itemType).map(WireJSON.integer) ?? .string(attributes.itemType)),
+            ("type", Int64(itemType).map(WireJSON.integer) ?? .string(itemType)),
             ("serviceDate", .optionalString(attributes.serviceDate)),
-            ("paymentType", .string(attributes.paymentType)),
+            ("paymentType", .string(attributes.paymentType ?? OrderLine.defaultPaymentType)),
         ])
     }
 

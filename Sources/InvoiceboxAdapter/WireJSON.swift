@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// A JSON value written exactly as Invoicebox expects it.
 ///

@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// Lenient reading of the provider's JSON: unknown members are ignored, and the type variations
 /// the reference lists (ids as strings or numbers, `fileIds` as array or object, numbers with or

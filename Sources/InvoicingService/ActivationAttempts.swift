@@ -25,30 +25,32 @@ enum ActivationAttempts {
     /// full. Counted and recorded under the tenant's invoicing lock, so that concurrent attempts
     /// cannot all pass the count.
     static func book(_ tenant: TenantID, limit: ActivationAttemptLimit, now: Date, client: PostgresClient, logger: Logger) async throws {
-        let windowStart = now.addingTimeInterval(-limit.window)
-        try await client.inTransaction(logger: logger) { connection in
-            _ = try await InvoicingSetup.lockInvoicing(of: tenant, on: connection, logger: logger)
-            try await connection.query(
-                "DELETE FROM folio.activation_attempts WHERE tenant_id = \(tenant.rawValue) AND attempted_at <= \(windowStart)",
-                logger: logger
-            )
-            let rows = try await connection.query(
-                """
-                SELECT count(*), min(attempted_at) FROM folio.activation_attempts
-                WHERE tenant_id = \(tenant.rawValue) AND attempted_at > \(windowStart)
-                """,
-                logger: logger
-            )
-            var recent: (count: Int64, oldest: Date?) = (0, nil)
-            for try await row in rows.decode((Int64, Date?).self) { recent = row }
-            if recent.count >= limit.attempts {
-                let frees = (recent.oldest ?? now).addingTimeInterval(limit.window)
-                throw InvoicingError.tooManyAttempts(retryAfterSeconds: max(1, Int(frees.timeIntervalSince(now).rounded(.up))))
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            let windowStart = now.addingTimeInterval(-limit.window)
+            try await client.inTransaction(logger: logger) { connection in
+                _ = try await InvoicingSetup.lockInvoicing(of: tenant, on: connection, logger: logger)
+                try await connection.query(
+                    "DELETE FROM folio.activation_attempts WHERE tenant_id = \(tenant.rawValue) AND attempted_at <= \(windowStart)",
+                    logger: logger
+                )
+                let rows = try await connection.query(
+                    """
+                    SELECT count(*), min(attempted_at) FROM folio.activation_attempts
+                    WHERE tenant_id = \(tenant.rawValue) AND attempted_at > \(windowStart)
+                    """,
+                    logger: logger
+                )
+                var recent: (count: Int64, oldest: Date?) = (0, nil)
+                for try await row in rows.decode((Int64, Date?).self) { recent = row }
+                if recent.count >= limit.attempts {
+                    let frees = (recent.oldest ?? now).addingTimeInterval(limit.window)
+                    throw InvoicingError.tooManyAttempts(retryAfterSeconds: max(1, Int(frees.timeIntervalSince(now).rounded(.up))))
+                }
+                try await connection.query(
+                    "INSERT INTO folio.activation_attempts (tenant_id, attempted_at) VALUES (\(tenant.rawValue), \(now))",
+                    logger: logger
+                )
             }
-            try await connection.query(
-                "INSERT INTO folio.activation_attempts (tenant_id, attempted_at) VALUES (\(tenant.rawValue), \(now))",
-                logger: logger
-            )
         }
     }
 }

@@ -8,11 +8,13 @@ import ServiceLifecycle
 /// - Parameters:
 ///   - pause: the wait after a pass; with `onlyWhenIdle`, only after a pass that handled nothing,
 ///     so that a backlog is worked through without waiting.
+///   - clock: the clock the pause is measured on; a manual one lets a test step the job.
 ///   - operation: the job, as a failed pass's log line and `folio_provider_failures_total` name it.
 ///   - pass: one pass; returns how many items it handled.
 package func runPasses(
     pausing pause: Duration,
     onlyWhenIdle: Bool = false,
+    clock: some Clock<Duration> = ContinuousClock(),
     logger: Logger,
     operation: String = "job.pass",
     failure: Logger.Message,
@@ -27,7 +29,7 @@ package func runPasses(
                 FailureReport.record(error, failure, operation: operation, logger: logger)
             }
             if !onlyWhenIdle || handled == 0 {
-                try? await Task.sleep(for: pause)
+                try? await clock.sleep(for: pause)
             }
         }
     }

@@ -82,7 +82,7 @@ package enum EventLog {
         ) {
             events.append(HostEvent(
                 id: row.0, tenantID: TenantID(row.1), sequence: row.2, type: row.3, invoiceID: row.4, reservationID: row.5,
-                data: row.6, createdAt: row.7, delivery: HostEvent.Delivery(rawValue: row.8) ?? .pending, attempts: row.9,
+                data: row.6, createdAt: row.7, delivery: try StoredValue.decode(HostEvent.Delivery.self, row.8, column: "events.delivery"), attempts: row.9,
                 nextAttemptAt: row.10, deliveredAt: row.11, lastError: row.12
             ))
         }
@@ -102,6 +102,8 @@ package struct EventFeed: Sendable {
 
     /// Up to `limit` events after `sequence`, oldest first.
     package func events(of tenant: TenantID, after sequence: Int64, limit: Int) async throws -> [HostEvent] {
-        try await EventLog.events(of: tenant, after: sequence, limit: limit, client: client, logger: logger)
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            try await EventLog.events(of: tenant, after: sequence, limit: limit, client: client, logger: logger)
+        }
     }
 }

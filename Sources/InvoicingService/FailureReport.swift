@@ -1,8 +1,8 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
 import Metrics
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 import TokenVault
@@ -20,16 +20,16 @@ package enum FailureReport {
         let error = underlying(error)
         metadata["error"] = "\(String(describing: type(of: error)))"
         switch error {
-        case let error as InvoiceboxError:
+        case let error as PaymentError:
             metadata.merge(error.logMetadata) { _, new in new }
-        case let error as PSQLError:
-            metadata["error.code"] = "\(error.code)"
-            if let state = error.sqlState { metadata["db.sqlstate"] = "\(state)" }
-        // Folio's own errors name identifiers and states, never secrets or request contents.
-        case is InvoiceError, is InvoicingError, is RegistryError, is VaultError, is IdempotencyError:
+        case let error as any LogSafeError:
             metadata["error.case"] = "\(String(describing: error))"
         default:
             break
+        }
+        if let failure = DatabaseFailure(error) ?? (error as? any DatabaseFailureWrapping)?.databaseFailure {
+            metadata["error.code"] = "\(failure.kind)"
+            if let state = failure.sqlState { metadata["db.sqlstate"] = "\(state)" }
         }
         return metadata
     }
@@ -48,13 +48,13 @@ package enum FailureReport {
         var metadata = Self.metadata(error, operation: operation, tenant: tenant)
         metadata.merge(extra) { current, _ in current }
         logger.log(level: level, message, metadata: metadata)
-        if let providerError = underlying(error) as? InvoiceboxError {
+        if let providerError = underlying(error) as? PaymentError {
             count(providerError, operation: operation)
         }
     }
 
     /// Counts a failure of the provider in `folio_provider_failures_total{operation, cause}`.
-    package static func count(_ error: InvoiceboxError, operation: String) {
+    package static func count(_ error: PaymentError, operation: String) {
         Counter(label: "folio_provider_failures_total", dimensions: [("operation", operation), ("cause", error.cause)]).increment()
     }
 

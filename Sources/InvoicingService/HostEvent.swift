@@ -101,7 +101,7 @@ package struct EventData: Codable, Sendable, Equatable {
         reservationId = invoice.reservationID
         status = invoice.status.rawValue
         amount = invoice.amount
-        currency = invoice.currency
+        currency = invoice.currency.rawValue
         refundedAmount = invoice.refundedAmount
         paymentUrl = invoice.paymentURL
         providerOrderId = invoice.providerOrderID

@@ -146,7 +146,7 @@ package struct IdempotencyStore: Sendable {
     }
 }
 
-package enum IdempotencyError: Error, Equatable, Sendable {
+package enum IdempotencyError: Error, Equatable, Sendable, LogSafeError {
     /// Another attempt with the same key took over while this one was slow.
     case leaseLost
 }

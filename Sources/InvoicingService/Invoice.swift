@@ -11,7 +11,7 @@ package struct Invoice: Sendable, Equatable {
     package var reservationID: String
     package var status: InvoiceStatus
     package var description: String
-    package var currency: String
+    package var currency: Currency
     package var amount: Int64
     package var vatAmount: Int64
     package var refundedAmount: Int64
@@ -45,8 +45,8 @@ package struct Invoice: Sendable, Equatable {
              String?, String?, Date?, Date?, Date?, String?, Date, Date, Int64).self
         ) {
             invoices.append(Invoice(
-                id: row.0, reservationID: row.1, status: InvoiceStatus(rawValue: row.2) ?? .pending, description: row.3,
-                currency: row.4, amount: row.5, vatAmount: row.6, refundedAmount: row.7, request: row.8,
+                id: row.0, reservationID: row.1, status: try StoredValue.decode(InvoiceStatus.self, row.2, column: "invoices.status"), description: row.3,
+                currency: try StoredValue.decode(Currency.self, row.4, column: "invoices.currency"), amount: row.5, vatAmount: row.6, refundedAmount: row.7, request: row.8,
                 providerOrderID: row.9, paymentURL: row.10, expiresAt: row.11, paidAt: row.12, canceledAt: row.13,
                 failureCode: row.14, createdAt: row.15, updatedAt: row.16, createdMicros: row.17
             ))

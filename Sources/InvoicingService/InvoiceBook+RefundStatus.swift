@@ -1,7 +1,7 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 

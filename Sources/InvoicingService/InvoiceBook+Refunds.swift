@@ -1,7 +1,7 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 
@@ -61,7 +61,7 @@ extension InvoiceBook {
         // lookup that fails leaves the refund pending, and nothing is sent.
         if let existing = try await provider.refund(merchantOrderID: refund.merchantOrderID, parentOrderID: parentOrderID, shop: shop) {
             guard existing.amount.value == refund.amount else {
-                throw differingRefund(tenant, refund, providerRefundID: existing.id, requestID: nil)
+                throw differingRefund(tenant, refund, providerRefundID: existing.id, diagnostics: ProviderDiagnostics(cause: "existing_order_differs"))
             }
             return try await moveRefund(tenant, refund, to: Refund.Status(provider: existing.status) ?? .created, providerRefundID: existing.id)
         }
@@ -164,10 +164,10 @@ extension InvoiceBook {
         // Each refunded line is one unit at the amount given back, with its invoice line's attributes.
         let lines = refund.lines.map { line in
             let item = skus.firstIndex(of: line.sku).map { items[$0] }
-                ?? InvoiceRequest.Item(sku: line.sku, name: line.sku, quantity: 1, unitPrice: line.amount, vatCode: VATCode.none.rawValue)
+                ?? InvoiceRequest.Item(sku: line.sku, name: line.sku, quantity: 1, unitPrice: line.amount, vatCode: .none)
             return item.orderLine(BasketLineRequest(
                 sku: line.sku, name: item.name, quantity: 1, unitPrice: MinorUnits(line.amount),
-                vatCode: VATCode(rawValue: item.vatCode) ?? .none
+                vatCode: item.vatCode
             ))
         }
         let draft = RefundDraft(
@@ -177,9 +177,9 @@ extension InvoiceBook {
         let providerRefund: ProviderRefund
         do {
             providerRefund = try await provider.createRefund(draft, shop: shop)
-        } catch let error as InvoiceboxError {
-            if case .existingOrderDiffers(let providerRefundID, let requestID) = error {
-                throw differingRefund(tenant, refund, providerRefundID: providerRefundID, requestID: requestID)
+        } catch let error as PaymentError {
+            if case .existingOrderDiffers(let providerRefundID, let diagnostics) = error {
+                throw differingRefund(tenant, refund, providerRefundID: providerRefundID, diagnostics: diagnostics)
             }
             if let code = Self.definiteRefusal(error) {
                 // Nothing was given back, and the money counted for it is free again.
@@ -192,15 +192,15 @@ extension InvoiceBook {
 
     /// The provider holds a refund under this one's id for another amount. Money may have gone
     /// back, so the refund stays pending and counted, and an operator must look.
-    private func differingRefund(_ tenant: TenantID, _ refund: Refund, providerRefundID: String, requestID: String?) -> InvoiceboxError {
+    private func differingRefund(_ tenant: TenantID, _ refund: Refund, providerRefundID: String, diagnostics: ProviderDiagnostics) -> PaymentError {
         logger.error(
             "the provider holds a different refund under this refund's id; it stays pending",
             metadata: [
                 "tenant.id": "\(tenant)", "refund.id": "\(refund.id)", "provider.refund_id": "\(providerRefundID)",
-                "invoicebox.request_id": "\(requestID ?? "none")",
+                "provider.request_id": "\(diagnostics.requestID ?? "none")",
             ]
         )
-        return .existingOrderDiffers(orderID: providerRefundID, requestID: requestID)
+        return .existingOrderDiffers(orderID: providerRefundID, diagnostics)
     }
 
     private static func exists(_ invoiceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {

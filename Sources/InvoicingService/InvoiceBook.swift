@@ -1,7 +1,7 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 
@@ -70,7 +70,7 @@ package struct InvoiceBook: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at)
-                VALUES (\(id), \(request.reservationID), 'pending', \(request.currency), \(totals.amount.value), \(totals.vat.value),
+                VALUES (\(id), \(request.reservationID), 'pending', \(request.currency.rawValue), \(totals.amount.value), \(totals.vat.value),
                         \(request.description), \(request), \(expiresAt))
                 RETURNING \(unescaped: Invoice.columns)
                 """,
@@ -111,14 +111,14 @@ package struct InvoiceBook: Sendable {
         let order: ProviderOrder
         do {
             order = try await provider.createOrder(draft, shop: shop)
-        } catch let error as InvoiceboxError {
+        } catch let error as PaymentError {
             if let code = Self.definiteRefusal(error) {
                 // The provider gave a definite no: the invoice failed and will not be retried.
                 try await closeWithoutOrder(tenant, invoice.id, status: .failed, code: code, requestID: error.requestID)
             } else {
-                logger.warning(
-                    "invoice left pending; a retry or the recovery job will finish it",
-                    metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "error": "\(error)"]
+                FailureReport.record(
+                    error, "invoice left pending; a retry or the recovery job will finish it", operation: "invoice.create",
+                    tenant: tenant, extra: ["invoice.id": "\(invoice.id)"], logger: logger
                 )
             }
             throw error
@@ -159,12 +159,12 @@ package struct InvoiceBook: Sendable {
 
     /// The provider's code when `error` says for certain that nothing was or will be created;
     /// `nil` when it may still exist (a duplicate id whose order the lookup did not find).
-    static func definiteRefusal(_ error: InvoiceboxError) -> String? {
+    static func definiteRefusal(_ error: PaymentError) -> String? {
         switch error {
-        case .rejected(_, "merchant_order_id_duplicate", _, _, _):
+        case .duplicateOrderID:
             nil
-        case .rejected(_, let code, _, _, _):
-            code ?? "rejected"
+        case .rejected, .notFound, .unauthorized:
+            error.providerCode ?? "rejected"
         case .existingOrderDiffers:
             "existing_order_differs"
         default:
@@ -280,8 +280,8 @@ package struct InvoiceBook: Sendable {
         do {
             let order = try await provider.cancelOrder(id: orderID, shop: shop)
             invoice = try await apply(order, to: invoice, tenant: tenant)
-        } catch let error as InvoiceboxError {
-            guard case .rejected = error else { throw error }
+        } catch let error as PaymentError {
+            guard error.isRefusal else { throw error }
             // The provider would not cancel: find out why (paid meanwhile, or expired) before answering.
             if let order = try? await provider.order(id: orderID, shop: shop) {
                 invoice = try await apply(order, to: invoice, tenant: tenant)
@@ -364,14 +364,15 @@ package struct InvoiceBook: Sendable {
         return invoice
     }
 
-    /// Folio's status for the provider's; `nil` for statuses that say nothing new (a draft, a hold).
+    /// Folio's status for the provider's; `nil` for statuses that say nothing new (a draft, a
+    /// hold) and for one this version does not know, which is never guessed at.
     package static func status(of provider: ProviderOrderStatus) -> InvoiceStatus? {
         switch provider {
         case .created: .open
         case .completed: .paid
         case .canceled: .canceled
         case .expired: .expired
-        default: nil
+        case .draft, .hold, .unrecognized: nil
         }
     }
 }

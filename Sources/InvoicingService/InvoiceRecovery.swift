@@ -1,7 +1,7 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
+import PaymentsPort
 import PostgresNIO
 import ServiceLifecycle
 
@@ -54,7 +54,7 @@ package struct InvoiceRecovery: Service {
         )
         var due: [(TenantID, UUID, PendingCreations.Kind)] = []
         for try await (tenant, resource, kind) in rows.decode((UUID, UUID, String).self) {
-            due.append((TenantID(tenant), resource, PendingCreations.Kind(rawValue: kind) ?? .invoice))
+            due.append((TenantID(tenant), resource, try StoredValue.decode(PendingCreations.Kind.self, kind, column: "pending_creations.kind")))
         }
         var settled = 0
         for (tenant, id, kind) in due {

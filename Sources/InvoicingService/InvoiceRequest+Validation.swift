@@ -1,6 +1,6 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
+import PaymentsPort
 
 extension InvoiceRequest {
     static let maximumItems = BasketError.maximumLines
@@ -14,9 +14,6 @@ extension InvoiceRequest {
         var found: [FieldViolation] = []
         found += FieldViolation.checkIdentifier(reservationID, pointer: "/reservationId", lengths: 1...128)
         found += FieldViolation.checkText(description, pointer: "/description", lengths: 1...1000)
-        if Currency(rawValue: currency) == nil {
-            found.append(FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"))
-        }
         if let language, !["ru", "en"].contains(language) {
             found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be ru or en"))
         }
@@ -113,9 +110,6 @@ extension InvoiceRequest.Item {
         }
         if !BasketError.unitPrices.contains(unitPrice) {
             found.append(FieldViolation(pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
-        }
-        if VATCode(rawValue: vatCode) == nil {
-            found.append(FieldViolation(pointer: pointer + "/vatCode", code: "unsupported", detail: "must be one of \(VATCode.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         if let measure { found += FieldViolation.checkText(measure, pointer: pointer + "/measure", lengths: 1...10) }
         if let measureCode, !(1...4).contains(measureCode.count) || !measureCode.allSatisfy({ $0.isASCII && $0.isNumber }) {

@@ -1,23 +1,25 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
+import PaymentsPort
 
 /// What the host asks for when it invoices a reservation. Stored with the invoice, so that a
-/// creation interrupted by a crash can be sent to the provider again exactly as it was asked.
+/// creation interrupted by a crash can be sent to the provider again exactly as it was asked;
+/// the currency and VAT codes are stored as their codes, so the stored JSON keeps its shape, and
+/// a code this version does not know fails the decoding rather than being guessed.
 package struct InvoiceRequest: Sendable, Codable, Equatable {
     package struct Item: Sendable, Codable, Equatable {
         package var sku: String?
         package var name: String
         package var quantity: Int64
         package var unitPrice: Int64
-        package var vatCode: String
+        package var vatCode: VATCode
         package var measure: String?
         package var measureCode: String?
         package var itemType: String?
         package var paymentType: String?
         package var serviceDate: String?
 
-        package init(sku: String? = nil, name: String, quantity: Int64, unitPrice: Int64, vatCode: String, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil) {
+        package init(sku: String? = nil, name: String, quantity: Int64, unitPrice: Int64, vatCode: VATCode, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil) {
             self.sku = sku
             self.name = name
             self.quantity = quantity
@@ -57,7 +59,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
 
     package var reservationID: String
     package var description: String
-    package var currency: String
+    package var currency: Currency
     package var language: String?
     package var customer: OrderCustomer
     package var items: [Item]
@@ -67,7 +69,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
     package var failURL: String?
     package var returnURL: String?
 
-    package init(reservationID: String, description: String, currency: String, language: String? = nil, customer: OrderCustomer, items: [Item], reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil) {
+    package init(reservationID: String, description: String, currency: Currency, language: String? = nil, customer: OrderCustomer, items: [Item], reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil) {
         self.reservationID = reservationID
         self.description = description
         self.currency = currency
@@ -92,7 +94,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
             let item = items[index]
             return BasketLineRequest(
                 sku: sku(of: index), name: item.name, quantity: item.quantity,
-                unitPrice: MinorUnits(item.unitPrice), vatCode: VATCode(rawValue: item.vatCode) ?? .none
+                unitPrice: MinorUnits(item.unitPrice), vatCode: item.vatCode
             )
         }
     }
@@ -110,7 +112,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
         }
         return OrderDraft(
             merchantOrderID: invoiceID.uuidString.lowercased(), description: description,
-            currency: Currency(rawValue: currency) ?? .rub, language: language, expiresAt: expiresAt ?? defaultExpiry,
+            currency: currency, language: language, expiresAt: expiresAt ?? defaultExpiry,
             customer: customer,
             lines: lines, reservation: lodging, notificationURL: notificationURL,
             successURL: successURL.flatMap(URL.init(string:)), failURL: failURL.flatMap(URL.init(string:)),
@@ -136,12 +138,12 @@ enum CalendarDate {
 }
 
 extension InvoiceRequest.Item {
-    /// The item as a provider basket line with `basket`'s money; attributes the host left out
-    /// are those of a room night: a piece (`шт.`, OKEI 796), a service, paid in full in advance.
+    /// The item as a provider basket line with `basket`'s money; the provider's adapter fills in
+    /// the attributes the host left out.
     func orderLine(_ basket: BasketLineRequest) -> OrderLine {
         OrderLine(
-            basket: basket, measure: measure ?? "шт.", measureCode: measureCode ?? "796",
-            itemType: itemType ?? "service", paymentType: paymentType ?? "full_prepayment", serviceDate: serviceDate
+            basket: basket, measure: measure, measureCode: measureCode,
+            itemType: itemType, paymentType: paymentType, serviceDate: serviceDate
         )
     }
 }

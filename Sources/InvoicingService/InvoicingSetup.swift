@@ -1,7 +1,7 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import Logging
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 import TokenVault
@@ -42,22 +42,24 @@ package struct InvoicingSetup: Sendable {
     static let notificationKeyPurpose = VaultPurpose(InvoicingSecret.notificationKey)!
 
     package func state(of tenant: TenantID) async throws -> InvoicingState {
-        let rows = try await client.query(
-            """
-            SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key
-            FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
-            """,
-            logger: logger
-        )
-        for try await (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) in rows.decode(
-            (String, String?, Date?, String?, Date?, String?, Bool).self
-        ) {
-            return InvoicingState(
-                stage: InvoicingState.Stage(rawValue: stage) ?? .disabled, invitedEmail: email, invitedAt: invitedAt,
-                merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            let rows = try await client.query(
+                """
+                SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key
+                FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
+                """,
+                logger: logger
             )
+            for try await (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) in rows.decode(
+                (String, String?, Date?, String?, Date?, String?, Bool).self
+            ) {
+                return InvoicingState(
+                    stage: try StoredValue.decode(InvoicingState.Stage.self, stage, column: "tenant_invoicing.state"), invitedEmail: email, invitedAt: invitedAt,
+                    merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
+                )
+            }
+            return .disabled
         }
-        return .disabled
     }
 
     /// The active shop of a tenant, with its token from the vault.
@@ -66,24 +68,26 @@ package struct InvoicingSetup: Sendable {
     /// could pair one shop's merchant id with the other's token; the token's last four characters,
     /// written with the settings, tell, and the read is repeated.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
-        for _ in 0..<3 {
-            let rows = try await client.query(
-                """
-                SELECT merchant_id, api_prefix, base_url, token_last_four FROM folio.tenant_invoicing
-                WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
-                """,
-                logger: logger
-            )
-            var settings: (merchantID: String, prefix: String, baseURL: String?, lastFour: String?)?
-            for try await row in rows.decode((String, String, String?, String?).self) { settings = row }
-            guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
-            guard settings.lastFour == nil || settings.lastFour == token.lastFour else { continue }
-            return ShopCredentials(
-                merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
-                apiPrefix: ShopCredentials.APIPrefix(rawValue: settings.prefix) ?? .v3, tenant: tenant
-            )
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            for _ in 0..<3 {
+                let rows = try await client.query(
+                    """
+                    SELECT merchant_id, api_prefix, base_url, token_last_four FROM folio.tenant_invoicing
+                    WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
+                    """,
+                    logger: logger
+                )
+                var settings: (merchantID: String, prefix: String, baseURL: String?, lastFour: String?)?
+                for try await row in rows.decode((String, String, String?, String?).self) { settings = row }
+                guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
+                guard settings.lastFour == nil || settings.lastFour == token.lastFour else { continue }
+                return ShopCredentials(
+                    merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
+                    apiPrefix: try StoredValue.decode(ShopCredentials.APIPrefix.self, settings.prefix, column: "tenant_invoicing.api_prefix"), tenant: tenant
+                )
+            }
+            throw InvoicingError.notActive
         }
-        throw InvoicingError.notActive
     }
 
     /// What checking a notification needs: the active shop's id and, when the tenant gave one,
@@ -123,19 +127,21 @@ package struct InvoicingSetup: Sendable {
         let invitationID: String
         do {
             invitationID = try await provider.invite(email: email, partner: partner, tenant: tenant)
-        } catch let error as InvoiceboxError {
+        } catch let error as PaymentError {
             throw Self.partnerError(error)
         }
-        try await client.query(
-            """
-            INSERT INTO folio.tenant_invoicing (tenant_id, state, invited_email, invitation_id, invited_at)
-            VALUES (\(tenant.rawValue), 'invited', \(email), \(invitationID), now())
-            ON CONFLICT (tenant_id) DO UPDATE SET state = 'invited', invited_email = excluded.invited_email,
-                invitation_id = excluded.invitation_id, invited_at = now(), updated_at = now()
-            WHERE folio.tenant_invoicing.state <> 'active'
-            """,
-            logger: logger
-        )
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            try await client.query(
+                """
+                INSERT INTO folio.tenant_invoicing (tenant_id, state, invited_email, invitation_id, invited_at)
+                VALUES (\(tenant.rawValue), 'invited', \(email), \(invitationID), now())
+                ON CONFLICT (tenant_id) DO UPDATE SET state = 'invited', invited_email = excluded.invited_email,
+                    invitation_id = excluded.invitation_id, invited_at = now(), updated_at = now()
+                WHERE folio.tenant_invoicing.state <> 'active'
+                """,
+                logger: logger
+            )
+        }
         logger.info("invoicing invitation sent", metadata: ["tenant.id": "\(tenant)"])
         return try await state(of: tenant)
     }
@@ -151,9 +157,13 @@ package struct InvoicingSetup: Sendable {
         let shop: ActivatedShop
         do {
             shop = try await provider.activate(code: code, partner: partner, tenant: tenant)
-        } catch let error as InvoiceboxError {
-            guard case .rejected(let status, _, _, _, _) = error, status != 401, status != 403 else { throw Self.partnerError(error) }
-            throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
+        } catch let error as PaymentError {
+            switch error {
+            case .rejected, .notFound, .duplicateOrderID:
+                throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
+            default:
+                throw Self.partnerError(error)
+            }
         }
         // An activation code may work only once: the token is kept before anything else can
         // fail, and a check that cannot reach the provider now does not throw it away.
@@ -164,21 +174,18 @@ package struct InvoicingSetup: Sendable {
                 _ = try await disable(tenant, actor: actor)
                 throw InvoicingError.credentialsRejected
             }
-        } catch let error as InvoiceboxError {
-            logger.warning(
-                "activated shop's token could not be checked now; kept",
-                metadata: ["tenant.id": "\(tenant)", "error": "\(error)"]
-            )
+        } catch let error as PaymentError {
+            FailureReport.record(error, "activated shop's token could not be checked now; kept", operation: "invoicing.activate", tenant: tenant, logger: logger)
         }
         return try await state(of: tenant)
     }
 
-    /// 401 and 403 on a partner call mean the platform's partner credentials are wrong; a rate
+    /// Refused credentials on a partner call mean the platform's partner credentials are wrong; a rate
     /// limit means the tenant used its share of the partner quota (or the quota is spent).
-    static func partnerError(_ error: InvoiceboxError) -> any Error {
+    static func partnerError(_ error: PaymentError) -> any Error {
         switch error {
-        case .rejected(let status, _, _, _, let requestID) where status == 401 || status == 403:
-            return InvoicingError.partnerRejected(requestID: requestID)
+        case .unauthorized(let diagnostics):
+            return InvoicingError.partnerRejected(requestID: diagnostics.requestID)
         case .rateLimited(let seconds, _):
             return InvoicingError.tooManyAttempts(retryAfterSeconds: max(1, seconds ?? 30))
         default:
@@ -239,8 +246,9 @@ package struct InvoicingSetup: Sendable {
                     data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: shop.merchantID), on: connection, logger: logger
                 )
             }
-        } catch let error as PSQLError where error.serverInfo?[.constraintName] == Self.activeMerchantIndex {
-            throw InvoicingError.merchantAlreadyConnected
+        } catch {
+            if DatabaseFailure(error)?.constraint == Self.activeMerchantIndex { throw InvoicingError.merchantAlreadyConnected }
+            throw DatabaseFailure.translated(error, into: InvoicingError.databaseFailed)
         }
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
@@ -248,10 +256,11 @@ package struct InvoicingSetup: Sendable {
     /// Keeps the tenant's active shop as `merchantID` until the caller's transaction ends, or
     /// throws `notActive` when it is no longer that shop. Invoice and refund creation hold it
     /// while they record what only this shop's token can settle; connecting another merchant or
-    /// disabling takes the same row for update and counts what is open.
+    /// disabling takes the same row for update and counts what is open. KEY SHARE is the lightest
+    /// lock that still conflicts with that FOR UPDATE, so creations never queue behind each other.
     static func holdShop(of tenant: TenantID, merchantID: String, on connection: PostgresConnection, logger: Logger) async throws {
         let settings = try await connection.query(
-            "SELECT merchant_id FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR SHARE",
+            "SELECT merchant_id FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE",
             logger: logger
         )
         var current: String?
@@ -307,32 +316,34 @@ package struct InvoicingSetup: Sendable {
     /// readable. Refused while invoices are open: their payments could no longer be confirmed.
     /// Returns whether invoicing was enabled or invited.
     package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
-        let existed = try await client.inTransaction(logger: logger) { connection in
-            let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
-            if locked.activeMerchantID != nil {
-                let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
-                guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
-            }
-            _ = try await vault.deleteAll(tenant: tenant, actor: actor, on: connection)
-            let rows = try await connection.query(
-                "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING state = 'active'",
-                logger: logger
-            )
-            var existed = false
-            var wasActive = false
-            for try await active in rows.decode(Bool.self) {
-                existed = true
-                wasActive = active
-            }
-            if wasActive {
-                try await EventLog.append(
-                    .invoicingDisabled, tenant: tenant, invoiceID: nil, reservationID: nil,
-                    data: EventData(invoicingState: InvoicingState.Stage.disabled.rawValue, merchantID: nil), on: connection, logger: logger
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            let existed = try await client.inTransaction(logger: logger) { connection in
+                let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
+                if locked.activeMerchantID != nil {
+                    let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+                    guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
+                }
+                _ = try await vault.deleteAll(tenant: tenant, actor: actor, on: connection)
+                let rows = try await connection.query(
+                    "DELETE FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) RETURNING state = 'active'",
+                    logger: logger
                 )
+                var existed = false
+                var wasActive = false
+                for try await active in rows.decode(Bool.self) {
+                    existed = true
+                    wasActive = active
+                }
+                if wasActive {
+                    try await EventLog.append(
+                        .invoicingDisabled, tenant: tenant, invoiceID: nil, reservationID: nil,
+                        data: EventData(invoicingState: InvoicingState.Stage.disabled.rawValue, merchantID: nil), on: connection, logger: logger
+                    )
+                }
+                return existed
             }
+            logger.info("invoicing disabled", metadata: ["tenant.id": "\(tenant)"])
             return existed
         }
-        logger.info("invoicing disabled", metadata: ["tenant.id": "\(tenant)"])
-        return existed
     }
 }

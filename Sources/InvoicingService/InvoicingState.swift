@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import TenantRegistry
 
 /// Where a tenant stands with its payment provider.
 package struct InvoicingState: Sendable, Equatable {
@@ -40,7 +41,7 @@ package enum InvoicingSecret {
 }
 
 /// Why an invoicing step was refused; mapped to problems by the API layer.
-package enum InvoicingError: Error, Equatable, Sendable {
+package enum InvoicingError: Error, Equatable, Sendable, LogSafeError {
     /// The provider refused the token (on activation, or when credentials were given).
     case credentialsRejected
     /// The partner account is not configured (FOLIO_INVOICEBOX_PARTNER_ID / _TOKEN).
@@ -65,10 +66,18 @@ package enum InvoicingError: Error, Equatable, Sendable {
     case hasOpenInvoices(count: Int)
     /// Too many activation attempts, or the tenant's share of the partner quota is used up.
     case tooManyAttempts(retryAfterSeconds: Int)
+    /// Folio's database failed or could not be reached.
+    case databaseFailed(DatabaseFailure)
+}
+
+extension InvoicingError: DatabaseFailureWrapping {
+    package var databaseFailure: DatabaseFailure? {
+        if case .databaseFailed(let failure) = self { failure } else { nil }
+    }
 }
 
 /// Why an invoice operation was refused; mapped to problems by the API layer.
-package enum InvoiceError: Error, Equatable, Sendable {
+package enum InvoiceError: Error, Equatable, Sendable, LogSafeError {
     case notFound
     /// Only an unpaid invoice can be canceled; `status` is where it is now.
     case notCancelable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)

@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 import PostgresNIO
 
 /// What the host asks to give back: everything still refundable, an amount spread over the lines
@@ -96,13 +97,12 @@ package struct Refund: Sendable, Equatable {
         case failed
 
         /// Folio's status for the provider's; `nil` for one that says nothing Folio can use.
-        /// Folio never makes drafts, so a draft is taken as accepted.
-        package init?(provider status: String) {
+        package init?(provider status: ProviderRefundStatus) {
             switch status {
-            case "draft", "created": self = .created
-            case "completed": self = .completed
-            case "canceled", "cancelled": self = .canceled
-            default: return nil
+            case .created: self = .created
+            case .completed: self = .completed
+            case .canceled: self = .canceled
+            case .unrecognized: return nil
             }
         }
 
@@ -141,7 +141,7 @@ package struct Refund: Sendable, Equatable {
         var refunds: [Refund] = []
         for try await row in rows.decode((UUID, UUID, String, Int64, Int64, StoredRefundLines, String, String?, String?, Date).self) {
             refunds.append(Refund(
-                id: row.0, invoiceID: row.1, status: Status(rawValue: row.2) ?? .pending, amount: row.3, vatAmount: row.4,
+                id: row.0, invoiceID: row.1, status: try StoredValue.decode(Status.self, row.2, column: "refunds.status"), amount: row.3, vatAmount: row.4,
                 lines: row.5.lines, description: row.6, providerRefundID: row.7, failureCode: row.8, createdAt: row.9
             ))
         }

@@ -16,9 +16,10 @@ package struct ReplicaHeartbeat: Service {
     let logger: Logger
     let interval: Duration
 
-    /// Three missed beats at the default interval: long enough for a busy database, short
-    /// enough that a retry after a crash succeeds within seconds.
-    package static let presumedDeadAfterSeconds = 6
+    /// Seven missed beats at the default interval: a beat waits for a pooled connection, so a
+    /// saturated pool must not make a live replica look dead (its slow provider call would then
+    /// run twice); still short enough that a retry after a crash succeeds within seconds.
+    package static let presumedDeadAfterSeconds = 15
     /// Rows of replicas gone this long are removed at start.
     static let forgottenAfterHours = 24
 

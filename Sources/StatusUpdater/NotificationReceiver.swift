@@ -1,10 +1,9 @@
-import Crypto
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
 import InvoicingService
 import Logging
 import Metrics
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 
@@ -143,8 +142,7 @@ package struct NotificationReceiver: Sendable {
         }
         // 1. The signature, over the bytes exactly as received.
         if let key = settings.key {
-            let header = headers.first { $0.name.lowercased() == "x-signature" }?.value
-            record.signature = header == nil ? .missing : (NotificationSignature.isValid(header, body: body, key: key.secret) ? .valid : .invalid)
+            record.signature = NotificationRecord.SignatureCheck(provider.verifySignature(of: body, headers: headers, key: key.secret))
             switch record.signature {
             case .valid:
                 // Audited in aggregate: a captured signed body replayed many times adds one row
@@ -159,7 +157,7 @@ package struct NotificationReceiver: Sendable {
                 return try await finish(.error(.signature, "X-Signature does not match the body"), tenant: tenant, record: record)
             }
         }
-        guard let notification = OrderNotification(body: body) else {
+        guard let notification = provider.notification(from: body) else {
             return try await finish(.error(.notFound, "the body is not an OrderNotification"), tenant: tenant, record: record)
         }
         record.providerOrderID = notification.orderID
@@ -187,7 +185,7 @@ package struct NotificationReceiver: Sendable {
     }
 
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.
-    private func judge(_ notification: OrderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws -> NotificationAnswer {
+    private func judge(_ notification: ProviderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws -> NotificationAnswer {
         guard let providerOrderID = invoice.providerOrderID else {
             if invoice.status == .pending {
                 // The notification overtook the commit that records the order: the retry will find it.
@@ -264,7 +262,7 @@ package struct NotificationReceiver: Sendable {
 
     /// In one read: the notification accepted earlier with the same bytes, if any, and the
     /// invoice the order belongs to.
-    private func lookUp(_ notification: OrderNotification, digest: Data, tenant: TenantID) async throws -> (replayOf: UUID?, invoice: Invoice?) {
+    private func lookUp(_ notification: ProviderNotification, digest: Data, tenant: TenantID) async throws -> (replayOf: UUID?, invoice: Invoice?) {
         try await tenants.withTenant(tenant, reading: true) { connection in
             let rows = try await connection.query(
                 "SELECT id FROM notifications WHERE body_sha256 = \(digest) AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
@@ -281,9 +279,9 @@ package struct NotificationReceiver: Sendable {
     /// Why `amount` and `currency` do not match the invoice, or `nil` when they do. A missing
     /// amount is not a match: the provider always sends one.
     static func amountMismatch(_ amount: MinorUnits?, _ currency: String?, invoice: Invoice) -> String? {
-        let expected = "\(MinorUnits(invoice.amount).decimalString) \(invoice.currency)"
+        let expected = "\(MinorUnits(invoice.amount).decimalString) \(invoice.currency.rawValue)"
         let got = "\(amount.map(\.decimalString) ?? "no amount") \(currency ?? "no currency")"
-        guard amount?.value == invoice.amount, currency?.uppercased() == invoice.currency.uppercased() else {
+        guard amount?.value == invoice.amount, currency?.uppercased() == invoice.currency.rawValue else {
             return "Expected \(expected), got \(got)"
         }
         return nil
@@ -292,11 +290,11 @@ package struct NotificationReceiver: Sendable {
 
 extension ProviderOrder {
     /// The order as a notification whose signature Folio trusts describes it.
-    static func claimed(by notification: OrderNotification, invoice: Invoice) -> ProviderOrder {
+    static func claimed(by notification: ProviderNotification, invoice: Invoice) -> ProviderOrder {
         ProviderOrder(
             id: notification.orderID, merchantID: notification.merchantID, merchantOrderID: notification.merchantOrderID,
             status: notification.status, amount: notification.amount ?? MinorUnits(invoice.amount), vatAmount: nil,
-            currency: notification.currency ?? invoice.currency, createdAt: invoice.createdAt, paidAt: nil,
+            currency: notification.currency ?? invoice.currency.rawValue, createdAt: invoice.createdAt, paidAt: nil,
             expirationDate: invoice.expiresAt, paymentURL: invoice.paymentURL, orderContainerID: nil
         )
     }

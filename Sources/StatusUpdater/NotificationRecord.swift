@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import PaymentsPort
 import PostgresNIO
 
 /// A row of the tenant's `notifications` table: what arrived and what Folio made of it.
@@ -14,6 +15,14 @@ struct NotificationRecord: Sendable {
         case valid, invalid, missing
         /// The tenant has no notification key, so nothing could be checked.
         case unchecked
+
+        init(_ check: NotificationSignatureCheck) {
+            switch check {
+            case .valid: self = .valid
+            case .invalid: self = .invalid
+            case .missing: self = .missing
+            }
+        }
     }
 
     let body: Data

@@ -19,13 +19,14 @@ package struct RateLimit: Sendable, Equatable {
 /// in proportion to the keys seen within one window.
 package final class RateLimiter: Sendable {
     let limit: RateLimit
-    let now: @Sendable () -> ContinuousClock.Instant
+    /// The time elapsed on the limiter's clock since it was made.
+    let now: @Sendable () -> Duration
     private let state: Mutex<State>
     private let pruneAbove: Int
 
     private struct Bucket {
         var tokens: Double
-        var updatedAt: ContinuousClock.Instant
+        var updatedAt: Duration
     }
 
     private struct State {
@@ -35,11 +36,22 @@ package final class RateLimiter: Sendable {
         var pruneAt: Int
     }
 
-    package init(limit: RateLimit, pruneAbove: Int = 10_000, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    package convenience init(limit: RateLimit, pruneAbove: Int = 10_000, clock: some Clock<Duration> = ContinuousClock()) {
+        let origin = clock.now
+        self.init(limit: limit, pruneAbove: pruneAbove, elapsed: { origin.duration(to: clock.now) })
+    }
+
+    /// A limiter reading the time from `now`, as `NotificationReceiver.Safeguards` provides it.
+    package convenience init(limit: RateLimit, pruneAbove: Int = 10_000, now: @escaping @Sendable () -> ContinuousClock.Instant) {
+        let origin = now()
+        self.init(limit: limit, pruneAbove: pruneAbove, elapsed: { origin.duration(to: now()) })
+    }
+
+    private init(limit: RateLimit, pruneAbove: Int, elapsed: @escaping @Sendable () -> Duration) {
         self.limit = limit
         self.pruneAbove = max(1, pruneAbove)
         self.state = Mutex(State(pruneAt: max(1, pruneAbove)))
-        self.now = now
+        self.now = elapsed
     }
 
     /// Takes one request from `key`'s bucket; `false`, taking nothing, when it is empty.

@@ -1,6 +1,6 @@
 import FolioDomain
 import Foundation
-import InvoiceboxAdapter
+import PaymentsPort
 
 /// Shares the provider's read of an order between the notifications that claim something about
 /// it: claims that arrive together wait for one read, and claims within `reuseFor` after it

@@ -1,5 +1,7 @@
+import FolioDomain
+
 /// Why migrations could not be loaded or applied.
-package enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible, LogSafeError {
     case unreadableDirectory(String)
     case unreadableFile(scope: MigrationScope, name: String)
     case badFileName(scope: MigrationScope, name: String)

@@ -32,12 +32,14 @@ package struct TenantDirectory: Sendable {
     /// anywhere leaves neither a row nor a half-made schema. Concurrent calls with one external id
     /// serialise on its unique index, and all but the first return the first one's tenant.
     package func register(_ registration: TenantRegistration) async throws -> (tenant: Tenant, created: Bool) {
-        // A competing registration that rolls back after we waited on it leaves no row to return;
-        // trying again then either inserts or finds a committed winner.
-        for _ in 0..<3 {
-            if let outcome = try await registerOnce(registration) { return outcome }
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            // A competing registration that rolls back after we waited on it leaves no row to return;
+            // trying again then either inserts or finds a committed winner.
+            for _ in 0..<3 {
+                if let outcome = try await registerOnce(registration) { return outcome }
+            }
+            throw RegistryConflict.externalIDContended
         }
-        throw RegistryConflict.externalIDContended
     }
 
     private func registerOnce(_ registration: TenantRegistration) async throws -> (tenant: Tenant, created: Bool)? {
@@ -70,31 +72,35 @@ package struct TenantDirectory: Sendable {
     }
 
     package func tenant(_ id: TenantID) async throws -> Tenant? {
-        let rows = try await client.query(
-            "SELECT id, external_id, display_name, created_at FROM folio.tenants WHERE id = \(id.rawValue)",
-            logger: logger
-        )
-        return try await Self.firstTenant(in: rows)
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            let rows = try await client.query(
+                "SELECT id, external_id, display_name, created_at FROM folio.tenants WHERE id = \(id.rawValue)",
+                logger: logger
+            )
+            return try await Self.firstTenant(in: rows)
+        }
     }
 
     /// Tenants in registration order, `limit` at a time.
     package func list(limit: Int, after cursor: String?) async throws -> Page {
-        let afterSeq = try cursor.map(Self.decodeCursor) ?? 0
-        let rows = try await client.query(
-            """
-            SELECT id, external_id, display_name, created_at, seq FROM folio.tenants
-            WHERE seq > \(afterSeq) ORDER BY seq LIMIT \(limit + 1)
-            """,
-            logger: logger
-        )
-        // One row more than asked tells whether another page follows.
-        var rowsRead: [(Tenant, Int64)] = []
-        for try await (id, externalID, displayName, createdAt, seq) in rows.decode((UUID, String, String?, Date, Int64).self) {
-            rowsRead.append((Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt), seq))
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            let afterSeq = try cursor.map(Self.decodeCursor) ?? 0
+            let rows = try await client.query(
+                """
+                SELECT id, external_id, display_name, created_at, seq FROM folio.tenants
+                WHERE seq > \(afterSeq) ORDER BY seq LIMIT \(limit + 1)
+                """,
+                logger: logger
+            )
+            // One row more than asked tells whether another page follows.
+            var rowsRead: [(Tenant, Int64)] = []
+            for try await (id, externalID, displayName, createdAt, seq) in rows.decode((UUID, String, String?, Date, Int64).self) {
+                rowsRead.append((Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt), seq))
+            }
+            let page = rowsRead.prefix(limit)
+            let nextCursor = rowsRead.count > limit ? page.last.map { Self.encodeCursor($0.1) } : nil
+            return Page(tenants: page.map(\.0), nextCursor: nextCursor)
         }
-        let page = rowsRead.prefix(limit)
-        let nextCursor = rowsRead.count > limit ? page.last.map { Self.encodeCursor($0.1) } : nil
-        return Page(tenants: page.map(\.0), nextCursor: nextCursor)
     }
 
     /// Removes the tenant, its keys, its vault records and its schema with all its data.
@@ -103,18 +109,20 @@ package struct TenantDirectory: Sendable {
     /// - Parameter actor: who asked (a request id or a command), for the audit rows the database
     ///   writes as the tenant's vault records go.
     package func delete(_ id: TenantID, actor: String) async throws -> Bool {
-        try await client.inTransaction(logger: logger) { connection in
-            try await connection.query("SELECT set_config('folio.actor', \(actor), true)", logger: logger)
-            let rows = try await connection.query(
-                "DELETE FROM folio.tenants WHERE id = \(id.rawValue) RETURNING schema_name",
-                logger: logger
-            )
-            var schema: String?
-            for try await name in rows.decode(String.self) { schema = name }
-            guard let schema else { return false }
-            try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quotedIdentifier(schema)) CASCADE", logger: logger)
-            logger.info("tenant deleted", metadata: ["tenant.id": "\(id)"])
-            return true
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            try await client.inTransaction(logger: logger) { connection in
+                try await connection.query("SELECT set_config('folio.actor', \(actor), true)", logger: logger)
+                let rows = try await connection.query(
+                    "DELETE FROM folio.tenants WHERE id = \(id.rawValue) RETURNING schema_name",
+                    logger: logger
+                )
+                var schema: String?
+                for try await name in rows.decode(String.self) { schema = name }
+                guard let schema else { return false }
+                try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quotedIdentifier(schema)) CASCADE", logger: logger)
+                logger.info("tenant deleted", metadata: ["tenant.id": "\(id)"])
+                return true
+            }
         }
     }
 
@@ -129,20 +137,22 @@ package struct TenantDirectory: Sendable {
         reading: Bool = false,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.inTransaction(logger: logger) { connection in
-            // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
-            // runner record a new schema version on the row.
-            let lock = reading ? "" : " FOR KEY SHARE"
-            let rows = try await connection.query(
-                "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)",
-                logger: logger
-            )
-            var found: (schema: String, version: Int)?
-            for try await (name, version) in rows.decode((String, Int).self) { found = (name, version) }
-            guard let (schema, version) = found else { throw RegistryError.tenantNotFound(id) }
-            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-            try await connection.setLocalSearchPath(schema, logger: logger)
-            return try await body(connection)
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            try await client.inTransaction(logger: logger) { connection in
+                // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
+                // runner record a new schema version on the row.
+                let lock = reading ? "" : " FOR KEY SHARE"
+                let rows = try await connection.query(
+                    "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)",
+                    logger: logger
+                )
+                var found: (schema: String, version: Int)?
+                for try await (name, version) in rows.decode((String, Int).self) { found = (name, version) }
+                guard let (schema, version) = found else { throw RegistryError.tenantNotFound(id) }
+                guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+                try await connection.setLocalSearchPath(schema, logger: logger)
+                return try await body(connection)
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
+import TenantRegistry
 
 /// Per-tenant secrets, envelope-encrypted, in the registry's `vault_secrets` table.
 ///
@@ -30,11 +31,10 @@ package struct SecretVault: Sendable {
             try await client.withTransaction(logger: logger) { connection in
                 try await store(secret, tenant: tenant, purpose: purpose, actor: actor, on: connection)
             }
-        } catch let error as PostgresTransactionError {
-            if let server = error.closureError as? PSQLError, server.serverInfo?[.sqlState] == "23503" {
-                throw VaultError.unknownTenant(tenant)
-            }
-            throw error
+        } catch {
+            // A foreign-key violation: the tenant row is not there (or went away meanwhile).
+            if DatabaseFailure(error)?.sqlState == "23503" { throw VaultError.unknownTenant(tenant) }
+            throw DatabaseFailure.translated(error, into: VaultError.databaseFailed)
         }
     }
 
@@ -76,31 +76,35 @@ package struct SecretVault: Sendable {
 
     /// Records a read done with `readUnaudited`.
     package func recordRead(tenant: TenantID, purpose: VaultPurpose, actor: Actor, keyID: String) async throws {
-        try await client.withConnection { connection in
-            try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: keyID, on: connection)
+        try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
+            try await client.withConnection { connection in
+                try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: keyID, on: connection)
+            }
         }
     }
 
     private func open(tenant: TenantID, purpose: VaultPurpose, auditedAs actor: Actor?) async throws -> (secret: Secret, keyID: String)? {
-        let record = try await client.withTransaction(logger: logger) { connection -> SealedRecord? in
-            let rows = try await connection.query(
-                """
-                SELECT format_version, kek_id, wrapped_key, nonce, ciphertext FROM folio.vault_secrets
-                WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue)
-                """,
-                logger: logger
-            )
-            var record: SealedRecord?
-            for try await (version, keyID, wrapped, nonce, ciphertext) in rows.decode((Int16, String, Data, Data, Data).self) {
-                record = SealedRecord(
-                    tenant: tenant, purpose: purpose, formatVersion: Int(version), keyID: keyID,
-                    wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
+        let record = try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
+            try await client.withTransaction(logger: logger) { connection -> SealedRecord? in
+                let rows = try await connection.query(
+                    """
+                    SELECT format_version, kek_id, wrapped_key, nonce, ciphertext FROM folio.vault_secrets
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue)
+                    """,
+                    logger: logger
                 )
+                var record: SealedRecord?
+                for try await (version, keyID, wrapped, nonce, ciphertext) in rows.decode((Int16, String, Data, Data, Data).self) {
+                    record = SealedRecord(
+                        tenant: tenant, purpose: purpose, formatVersion: Int(version), keyID: keyID,
+                        wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
+                    )
+                }
+                if let record, let actor {
+                    try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
+                }
+                return record
             }
-            if let record, let actor {
-                try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
-            }
-            return record
         }
         guard let record else { return nil }
         do {
@@ -117,8 +121,10 @@ package struct SecretVault: Sendable {
 
     /// Deletes the tenant's secret for `purpose`; returns whether there was one.
     package func delete(tenant: TenantID, purpose: VaultPurpose, actor: Actor) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
-            try await delete(tenant: tenant, purpose: purpose, actor: actor, on: connection)
+        try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
+            try await client.withTransaction(logger: logger) { connection in
+                try await delete(tenant: tenant, purpose: purpose, actor: actor, on: connection)
+            }
         }
     }
 
@@ -136,8 +142,10 @@ package struct SecretVault: Sendable {
 
     /// Deletes every secret of the tenant (crypto-shredding); returns how many there were.
     package func deleteAll(tenant: TenantID, actor: Actor) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            try await deleteAll(tenant: tenant, actor: actor, on: connection)
+        try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
+            try await client.withTransaction(logger: logger) { connection in
+                try await deleteAll(tenant: tenant, actor: actor, on: connection)
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 import FolioDomain
+import TenantRegistry
 
 /// Failures of the vault. None of them carries secret material.
-package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible, LogSafeError {
     /// A record failed authentication: tampered with, or copied to another tenant or purpose.
     case integrity(tenant: TenantID, purpose: VaultPurpose)
     /// A record was wrapped by a KEK that is not configured any more.
@@ -14,6 +15,8 @@ package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownTenant(TenantID)
     /// A configured KEK has the id of a key used before but other bytes; the start is refused.
     case keyCheckMismatch(keyID: String)
+    /// The vault's database failed or could not be reached.
+    case databaseFailed(DatabaseFailure)
 
     package var description: String {
         switch self {
@@ -32,6 +35,14 @@ package enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "FOLIO_VAULT_KEYS: key '\(keyID)' is not the key first used under that id (its check value differs, "
                 + "or it cannot open the records sealed under it); configure the original bytes for '\(keyID)', "
                 + "and give a new key a new id"
+        case .databaseFailed(let failure):
+            "the vault's \(failure)"
         }
+    }
+}
+
+extension VaultError: DatabaseFailureWrapping {
+    package var databaseFailure: DatabaseFailure? {
+        if case .databaseFailed(let failure) = self { failure } else { nil }
     }
 }

@@ -48,7 +48,7 @@ import Testing
             #expect(try await job.runOnce() == 0)
             let line = try Self.line(containing: "invoice not reconciled yet", in: logs)
             Self.expectProviderFields(line, operation: "invoice.reconcile", tenant: tenant)
-            #expect(Self.failures(operation: "invoice.reconcile", cause: "rejected") == before + 1)
+            #expect(Self.failures(operation: "invoice.reconcile", cause: "rejected") >= before + 1)
         }
     }
 
@@ -66,7 +66,7 @@ import Testing
             #expect(line.contains(#""http.status": 400"#))
             #expect(line.contains(#""provider.request_id": "#))
             #expect(!line.contains(api.platformKey))
-            #expect(Self.failures(operation: "api.createInvoice", cause: "rejected") == before + 1)
+            #expect(Self.failures(operation: "api.createInvoice", cause: "rejected") >= before + 1)
         }
     }
 
@@ -84,7 +84,7 @@ import Testing
             let line = try Self.line(containing: "notification not processed", in: logs)
             Self.expectProviderFields(line, operation: "notification.receive", tenant: tenant)
             #expect(line.contains(#""order.id": \#(invoice.orderID)"#))
-            #expect(Self.failures(operation: "notification.receive", cause: "rejected") == before + 1)
+            #expect(Self.failures(operation: "notification.receive", cause: "rejected") >= before + 1)
         }
     }
 
@@ -101,7 +101,7 @@ import Testing
             #expect(try await api.recovery.runOnce() == 0)
             let line = try Self.line(containing: "pending invoice not recovered yet", in: logs)
             Self.expectProviderFields(line, operation: "invoice.recover", tenant: tenant)
-            #expect(Self.failures(operation: "invoice.recover", cause: "rejected") == before + 1)
+            #expect(Self.failures(operation: "invoice.recover", cause: "rejected") >= before + 1)
         }
     }
 }

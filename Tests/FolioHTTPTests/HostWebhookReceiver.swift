@@ -58,8 +58,11 @@ actor HostInbox {
 }
 
 enum HostWebhookReceiver {
-    /// Serves `inbox` on 127.0.0.1:`port` while `body` runs.
-    static func serve<Result: Sendable>(_ inbox: HostInbox, port: Int, _ body: @Sendable () async throws -> Result) async throws -> Result {
+    /// Serves `inbox` on 127.0.0.1:`port` (0: a port the system picks) while `body` runs with the
+    /// port it is bound to.
+    static func serve<Result: Sendable>(
+        _ inbox: HostInbox, port: Int = 0, _ body: @Sendable (_ port: Int) async throws -> Result
+    ) async throws -> Result {
         let router = Router()
         router.post("/hooks") { request, _ -> Response in
             let behaviour = await inbox.next()
@@ -89,13 +92,27 @@ enum HostWebhookReceiver {
         }
         var logger = Logger(label: "host")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil), logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? port)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let boundPort = await iterator.next() else {
+                group.cancelAll()
+                throw CancellationError()
+            }
             let result: Swift.Result<Result, any Error>
             do {
-                result = .success(try await body())
+                result = .success(try await body(boundPort))
             } catch {
                 result = .failure(error)
             }

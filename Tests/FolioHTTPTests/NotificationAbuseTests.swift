@@ -7,6 +7,7 @@ import HummingbirdTesting
 import InvoiceboxAdapter
 import InvoiceboxSandbox
 import NIOCore
+import PaymentsPort
 import PostgresNIO
 import StatusUpdater
 import Synchronization
@@ -76,13 +77,7 @@ import Testing
             let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
             // The sandbox posts the notification to Folio's real port.
             try await api.sandbox.state.pay(orderID: invoice.orderID)
-            var status: String?
-            for _ in 0..<200 {
-                status = try await api.invoiceStatus(invoice)
-                if status == "paid" { break }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            #expect(status == "paid")
+            try await eventually("the invoice was not paid") { try await api.invoiceStatus(invoice) == "paid" }
             let source = try await api.database.scalar(
                 "SELECT source_address FROM \(unescaped: TestAPI.schema(of: tenant)).notifications WHERE verdict = 'success' LIMIT 1",
                 as: String.self
@@ -124,8 +119,8 @@ import Testing
     }
 
     @Test func aBucketRefillsEvenlyOverItsWindow() {
-        let clock = ManualClock()
-        let limiter = RateLimiter(limit: RateLimit(requests: 2, window: .seconds(10)), pruneAbove: 1, now: { clock.now() })
+        let clock = TestClock()
+        let limiter = RateLimiter(limit: RateLimit(requests: 2, window: .seconds(10)), pruneAbove: 1, clock: clock)
         #expect(limiter.admit("a") && limiter.admit("a"))
         #expect(!limiter.admit("a"))
         #expect(limiter.admit("b"), "each key has its own bucket")
@@ -276,5 +271,9 @@ struct CountingProvider: PaymentProvider {
     }
     func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
         try await wrapped.listRefunds(parentOrderID: parentOrderID, shop: shop)
+    }
+    func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
+    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
+        wrapped.verifySignature(of: body, headers: headers, key: key)
     }
 }

@@ -282,13 +282,7 @@ import Testing
             // process killed before its commit would leave it.
             try await api.failNextNotificationRecord(of: tenant)
             try await api.sandbox.state.pay(orderID: invoice.orderID)
-            var status: String?
-            for _ in 0..<200 {
-                status = try await api.invoiceStatus(invoice)
-                if status == "paid" { break }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            #expect(status == "paid")
+            try await eventually("the invoice was not paid") { try await api.invoiceStatus(invoice) == "paid" }
             #expect(try await api.notificationVerdicts(tenant) == ["success"])
             #expect(try await api.eventTypes(tenant) == ["invoicing.activated", "invoice.created", "invoice.paid"])
             let attempts = await api.sandbox.state.notificationAttempts().filter { $0.orderID == invoice.orderID }

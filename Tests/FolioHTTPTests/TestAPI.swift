@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FolioApp
 import FolioDomain
 import FolioHTTP
 import FolioTestSupport
@@ -12,8 +13,10 @@ import InvoicingService
 import NIOCore
 import NIOPosix
 import NIOFoundationCompat
+import PaymentsPort
 import PostgresNIO
 import StatusUpdater
+import Synchronization
 import Prometheus
 import ServiceLifecycle
 import TenantRegistry
@@ -32,6 +35,8 @@ struct TestAPI {
     let recovery: InvoiceRecovery
     /// The invoices behind the API, for building background jobs in tests.
     let book: InvoiceBook
+    /// The application's HTTP client (redirects refused), for jobs a test builds by hand.
+    let httpClient: HTTPClient
     static let maximumInvoiceAmount: Int64 = 100_000_000
 
     /// - Parameters:
@@ -49,83 +54,78 @@ struct TestAPI {
         notificationSafeguards: NotificationReceiver.Safeguards = TestAPI.unlimitedNotifications,
         notificationProvider: @escaping @Sendable (any PaymentProvider) -> any PaymentProvider = { $0 },
         metricsKey: String? = nil,
+        invoiceboxBaseURL: URL? = nil,
         _ body: @escaping @Sendable (TestAPI) async throws -> Void
     ) async throws {
-        let metrics = TestMetrics.registry
         try await TestDatabase.withFresh { database in
             let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
-            let sandboxConfiguration = SandboxConfiguration.fast
-            let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
+            let sandbox = InvoiceboxSandbox(configuration: .fast, logger: logger)
             try await sandbox.withRunningServer { sandboxURL in
                 let platformKey = APIKey.generate()
-                let runner = MigrationRunner(client: database, migrations: TestDatabase.migrations, logger: logger)
-                var client = InvoiceboxClientConfiguration()
-                client.backoffBase = .milliseconds(10)
-                let provider = InvoiceboxGateway(http: .shared, configuration: client, logger: logger)
-                let tenants = TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
-                let invoicing = InvoicingSetup(
-                    client: database,
-                    vault: SecretVault(client: database, keys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!, logger: logger),
-                    provider: provider,
-                    partner: PartnerCredentials(partnerID: sandboxConfiguration.partnerID, token: Secret(sandboxConfiguration.partnerToken), baseURL: sandboxURL),
-                    providerBaseURL: sandboxURL,
-                    logger: logger,
-                    reinviteInterval: .zero
+                var configuration = Self.configuration(
+                    database: database, invoiceboxBaseURL: invoiceboxBaseURL ?? sandboxURL, platformKey: platformKey
                 )
-                let port = listening ? try await Self.freePort() : 9
-                let invoices = InvoiceBook(
-                    tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: URL(string: "http://127.0.0.1:\(port)")!,
-                    maximumAmount: TestAPI.maximumInvoiceAmount, logger: logger
-                )
-                let handler = FolioAPIHandler(
-                    tenants: tenants,
-                    keys: APIKeyStore(client: database, configuredPlatformKeys: [platformKey], logger: logger),
-                    invoicing: invoicing,
-                    invoices: invoices,
-                    idempotency: IdempotencyStore(tenants: tenants, logger: logger),
-                    events: EventFeed(client: database, logger: logger),
-                    notifications: NotificationReceiver(
-                        tenants: tenants, setup: invoicing, book: invoices, provider: notificationProvider(provider), confirmation: confirmation,
-                        safeguards: notificationSafeguards, logger: logger
-                    ),
-                    readiness: { (try? await runner.isUpToDate()) ?? false },
-                    metrics: metrics
-                )
-                let recovery = InvoiceRecovery(client: database, book: invoices, logger: logger)
-                let app = Application(
-                    router: try FolioApplication.buildRouter(handler: handler, metricsKey: metricsKey.map(Secret.init)), logger: logger
-                )
-                let test: @Sendable () async throws -> Void = {
+                configuration.notificationConfirmation = confirmation
+                configuration.notificationSafeguards = notificationSafeguards
+                configuration.metricsKey = metricsKey.map(Secret.init)
+                let start: @Sendable (FolioAppConfiguration, ResponderRelay?) async throws -> Void = { configuration, relay in
+                    let (app, components) = try buildApplication(
+                        configuration: configuration, metrics: TestMetrics.registry, makeLogger: { _ in logger },
+                        notificationProvider: notificationProvider
+                    )
+                    relay?.forward(to: try await app.responder)
                     try await app.test(.router) { client in
                         try await body(TestAPI(
                             client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
-                            recovery: recovery, book: invoices
+                            recovery: components.recovery, book: components.book, httpClient: components.httpClient
                         ))
                     }
                 }
-                if listening {
-                    let server = Application(
-                        router: try FolioApplication.buildRouter(handler: handler),
-                        configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-                        logger: logger
-                    )
-                    let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await services.run() }
-                        do {
-                            try await test()
-                        } catch {
-                            await services.triggerGracefulShutdown()
-                            throw error
-                        }
-                        await services.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                    }
-                } else {
-                    try await test()
+                guard listening else {
+                    try await start(configuration, nil)
+                    return
+                }
+                // The same routes on a real port, each order's notification URL, so that the
+                // sandbox's own notifications reach Folio. The port comes first, the application
+                // that answers on it after, since its address goes into every order.
+                let relay = ResponderRelay()
+                let port = ListeningPort()
+                let server = Application(
+                    responder: relay,
+                    configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+                    onServerRunning: port.report,
+                    logger: logger
+                )
+                try await port.serve(server) { url in
+                    configuration.publicBaseURL = url
+                    try await start(configuration, relay)
                 }
             }
         }
+    }
+
+    /// The wiring of `folio serve` over a test database: no background jobs (tests run them by
+    /// hand), the migrations its fixture applied, short provider back-offs and no rate limits.
+    static func configuration(database: PostgresClient, invoiceboxBaseURL: URL, platformKey: APIKey) -> FolioAppConfiguration {
+        let sandbox = SandboxConfiguration.fast
+        var configuration = FolioAppConfiguration(
+            database: .running(database),
+            publicBaseURL: URL(string: "http://127.0.0.1:9")!,
+            vaultKeys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!,
+            invoiceboxBaseURL: invoiceboxBaseURL,
+            migrations: TestDatabase.migrations
+        )
+        configuration.platformKeys = [platformKey]
+        configuration.invoiceboxPartner = PartnerCredentials(
+            partnerID: sandbox.partnerID, token: Secret(sandbox.partnerToken), baseURL: invoiceboxBaseURL
+        )
+        configuration.invoiceboxClient.backoffBase = .milliseconds(10)
+        configuration.reinviteInterval = .zero
+        configuration.maximumInvoiceAmount = maximumInvoiceAmount
+        configuration.migrationsAtStart = .check
+        configuration.runsBackgroundJobs = false
+        configuration.notificationSafeguards = unlimitedNotifications
+        return configuration
     }
 
     /// Rate limits no test reaches, and no reuse of a confirming read, unless a test asks for them.
@@ -202,5 +202,20 @@ extension TestResponse {
     var problemCode: String? {
         guard headers[.contentType] == "application/problem+json" else { return nil }
         return (try? json())?["code"] as? String
+    }
+}
+
+/// Answers with the responder it is given once it exists: a server that must listen before the
+/// application behind it is built.
+final class ResponderRelay: HTTPResponder, Sendable {
+    private let target = Mutex<RouterResponder<FolioRequestContext>?>(nil)
+
+    func forward(to responder: RouterResponder<FolioRequestContext>) {
+        target.withLock { $0 = responder }
+    }
+
+    func respond(to request: Request, context: FolioRequestContext) async throws -> Response {
+        guard let responder = target.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+        return try await responder.respond(to: request, context: context)
     }
 }

@@ -40,7 +40,7 @@ package enum TestDatabase {
     /// Creates an empty database, runs `body` with a running client connected to it, then drops it.
     ///
     /// - Parameters:
-    ///   - migrated: apply the registry migrations before `body`.
+    ///   - migrated: start from the registry migrations applied (a clone of `MigratedTemplate`).
     ///   - maximumConnections: the pool size; 1 proves that nothing leaks between units of work.
     package static func withFresh<Result: Sendable>(
         migrated: Bool = true,
@@ -53,7 +53,12 @@ package enum TestDatabase {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await admin.run() }
             defer { group.cancelAll() }
-            try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            if migrated {
+                let template = try await MigratedTemplate.name(admin: admin, server: server, logger: logger)
+                try await admin.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
+            } else {
+                try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            }
 
             var configuration = server
             configuration.database = name
@@ -63,9 +68,6 @@ package enum TestDatabase {
                 inner.addTask { await client.run() }
                 defer { inner.cancelAll() }
                 do {
-                    if migrated {
-                        _ = try await MigrationRunner(client: client, migrations: migrations, logger: logger).run()
-                    }
                     return .success(try await body(client))
                 } catch {
                     return .failure(error)

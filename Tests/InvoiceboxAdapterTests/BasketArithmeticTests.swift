@@ -1,6 +1,7 @@
 import FolioDomain
 import FolioTestSupport
 import Foundation
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter

@@ -2,6 +2,7 @@ import FolioDomain
 import FolioTestSupport
 import Foundation
 import InvoiceboxSandbox
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter
@@ -27,12 +28,12 @@ import Testing
             let activated = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: harness.baseURL)
             #expect(try await harness.gateway.checkToken(of: activated))
 
-            await #expect(throws: InvoiceboxError.self) {
+            await #expect(throws: PaymentError.self) {
                 try await harness.gateway.activate(code: "000000000", partner: harness.partner, tenant: TenantID(UUID()))
             }
             var wrongPartner = harness.partner
             wrongPartner.token = Secret("not-the-partner")
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.invite(email: "x@hotel.example", partner: wrongPartner, tenant: TenantID(UUID()))
             }
             #expect(error?.providerCode == "unauthorized")
@@ -57,7 +58,7 @@ import Testing
 
             let canceled = try await harness.gateway.cancelOrder(id: created.id, shop: harness.shop)
             #expect(canceled.status == .canceled)
-            let again = await #expect(throws: InvoiceboxError.self) {
+            let again = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.cancelOrder(id: created.id, shop: harness.shop)
             }
             #expect(again?.providerCode == "wrong_order_status")
@@ -92,7 +93,7 @@ import Testing
         try await SandboxHarness.run { harness async throws in
             let draft = harness.draft("R-1")
             let order = try await harness.gateway.createOrder(draft, shop: harness.shop)
-            let unpaid = await #expect(throws: InvoiceboxError.self) {
+            let unpaid = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.createRefund(
                     RefundDraft(parentOrderID: order.id, merchantOrderID: "R-1-1", description: "early", lines: [draft.lines[1]]),
                     shop: harness.shop
@@ -121,7 +122,7 @@ import Testing
             #expect(repeated.id == refund.id)
             #expect(try await harness.gateway.listRefunds(parentOrderID: order.id, shop: harness.shop).count == 1)
 
-            let tooMuch = await #expect(throws: InvoiceboxError.self) {
+            let tooMuch = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.createRefund(
                     RefundDraft(parentOrderID: order.id, merchantOrderID: "R-1-2", description: "again", lines: [draft.lines[1]]),
                     shop: harness.shop
@@ -136,7 +137,7 @@ import Testing
             let order = try await harness.gateway.createOrder(harness.draft(), shop: harness.shop)
             let other = await harness.sandbox.state.addMerchant()
             let otherShop = ShopCredentials(merchantID: other.id, token: Secret(other.token), baseURL: harness.baseURL)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.order(id: order.id, shop: otherShop)
             }
             #expect(error?.providerCode == "forbidden")

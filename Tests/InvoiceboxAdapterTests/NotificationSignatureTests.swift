@@ -1,6 +1,7 @@
 import FolioDomain
 import Foundation
 import InvoiceboxAdapter
+import PaymentsPort
 import Testing
 
 /// The test vectors of invoicebox-api.md §14.7, and the notification body of §14.3.

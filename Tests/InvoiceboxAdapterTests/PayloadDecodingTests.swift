@@ -1,6 +1,7 @@
 import FolioDomain
 import Foundation
 import NIOCore
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter

@@ -3,6 +3,7 @@ import FolioDomain
 import Foundation
 import InvoiceboxSandbox
 import NIOHTTP1
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter
@@ -87,7 +88,7 @@ import Testing
         try await SandboxHarness.run { harness async throws in
             var shop = harness.shop
             shop.token = Secret("ffffffffffffffffffffffffffffffff")
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.createOrder(harness.draft(), shop: shop)
             }
             #expect(error?.providerCode == "unauthorized")
@@ -103,7 +104,7 @@ import Testing
             var client = SandboxHarness.fastClient
             client.readAttempts = 1
             let oneShot = InvoiceboxGateway(http: .shared, configuration: client, logger: SandboxHarness.logger)
-            await #expect(throws: InvoiceboxError.self) { try await oneShot.listOrders(OrderQuery(), shop: shop) }
+            await #expect(throws: PaymentError.self) { try await oneShot.listOrders(OrderQuery(), shop: shop) }
             let order = try await harness.gateway.createOrder(harness.draft(), shop: shop)
             #expect(try await harness.gateway.order(id: order.id, shop: harness.shop)?.id == order.id)
         }

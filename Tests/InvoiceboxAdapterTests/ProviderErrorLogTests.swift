@@ -1,21 +1,20 @@
-import Logging
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter
 
 @Suite struct ProviderErrorLogTests {
-    @Test func aRefusalIsLoggedByItsCodeStatusAndRequestIDButNotItsMessage() {
+    @Test func aRefusalLeavesTheAdapterWithItsCodeStatusAndRequestIDButNotItsMessage() {
         let error = InvoiceboxError.rejected(
             status: 422, code: "wrong_total_amount", message: "Guest Irina Sokolova, card 4111…",
             fields: [.init(name: "basketItems[0].amount", code: nil, message: nil)], requestID: "req-1"
-        )
-        let metadata = error.logMetadata
-        #expect(metadata["provider.code"] == "wrong_total_amount")
-        #expect(metadata["http.status"] == "422")
-        #expect(metadata["provider.request_id"] == "req-1")
-        #expect(metadata["provider.fields"] == "basketItems[0].amount")
-        #expect(metadata["provider.cause"] == "rejected")
-        #expect(!"\(metadata)".contains("Irina"))
+        ).paymentError
+        #expect(error.providerCode == "wrong_total_amount")
+        #expect(error.httpStatus == 422)
+        #expect(error.requestID == "req-1")
+        #expect(error.cause == "rejected")
+        #expect(error == .rejected(fields: [.init(name: "basketItems[0].amount", code: nil)], ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "req-1")))
+        #expect(!"\(error)".contains("Irina"))
     }
 
     @Test func everyFailureHasAStableCause() {

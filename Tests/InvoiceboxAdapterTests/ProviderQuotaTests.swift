@@ -1,6 +1,7 @@
 import FolioDomain
 import Foundation
 import InvoiceboxSandbox
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter
@@ -30,7 +31,7 @@ import Testing
             // The shop's own two requests still go through.
             _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
             _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
             }
             guard case .rateLimited? = error else {
@@ -63,7 +64,7 @@ import Testing
             let patient = TenantID(UUID())
             _ = try await harness.gateway.invite(email: "a@hotel.example", partner: harness.partner, tenant: greedy)
             _ = try await harness.gateway.invite(email: "b@hotel.example", partner: harness.partner, tenant: greedy)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.invite(email: "c@hotel.example", partner: harness.partner, tenant: greedy)
             }
             guard case .rateLimited(let seconds, _)? = error else {

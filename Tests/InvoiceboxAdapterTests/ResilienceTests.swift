@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FolioDomain
 import Foundation
 import InvoiceboxSandbox
+import PaymentsPort
 import Testing
 
 @testable import InvoiceboxAdapter
@@ -26,17 +27,17 @@ import Testing
     @Test func aReadGivesUpAfterItsAttempts() async throws {
         try await SandboxHarness.run { harness async throws in
             try await harness.injectFault(#"{"kind":"status","status":500,"method":"GET","count":3}"#)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.order(id: UUID().uuidString, shop: harness.shop)
             }
-            #expect(error == .unavailable(status: 500, requestID: error?.requestID))
+            #expect(error == .unavailable(retryAfterSeconds: nil, ProviderDiagnostics(cause: "unavailable", httpStatus: 500, requestID: error?.requestID)))
         }
     }
 
     @Test func aLongRetryAfterIsNotWaitedFor() async throws {
         try await SandboxHarness.run { harness async throws in
             try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":3600,"method":"GET","count":1}"#)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
             }
             guard case .rateLimited(let seconds, _)? = error else {
@@ -50,11 +51,11 @@ import Testing
     @Test func aWriteIsNeverRetriedBlindly() async throws {
         try await SandboxHarness.run { harness async throws in
             try await harness.injectFault(#"{"kind":"status","status":500,"method":"POST","count":1}"#)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.createOrder(harness.draft(), shop: harness.shop)
             }
             // The sandbox refused before creating anything, and the lookup found nothing.
-            #expect(error == .outcomeUnknown(operation: "create order", requestID: error?.requestID))
+            #expect(error == .outcomeUnknown(ProviderDiagnostics(cause: "outcome_unknown", requestID: error?.requestID, operation: "create order")))
             #expect(try await harness.orderCount() == 0)
         }
     }
@@ -83,14 +84,14 @@ import Testing
     @Test func aMalformedBodyIsATypedError() async throws {
         try await SandboxHarness.run { harness async throws in
             try await harness.injectFault(#"{"kind":"malformed_body","method":"GET","count":1}"#)
-            let error = await #expect(throws: InvoiceboxError.self) {
+            let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
             }
-            guard case .malformedResponse(_, 200, let requestID)? = error else {
-                Issue.record("expected malformedResponse, got \(String(describing: error))")
+            guard case .outcomeUnknown(let diagnostics)? = error, diagnostics.cause == "malformed_response", diagnostics.httpStatus == 200 else {
+                Issue.record("expected a malformed response, got \(String(describing: error))")
                 return
             }
-            #expect(requestID != nil)
+            #expect(diagnostics.requestID != nil)
         }
     }
 
@@ -135,11 +136,11 @@ import Testing
         try await SandboxHarness.run(client: client) { harness async throws in
             try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","count":3}"#)
             for _ in 0..<3 {
-                await #expect(throws: InvoiceboxError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
+                await #expect(throws: PaymentError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
             }
             // The sandbox would answer now, but the breaker does not ask it.
-            let error = await #expect(throws: InvoiceboxError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
-            guard case .circuitOpen? = error else {
+            let error = await #expect(throws: PaymentError.self) { try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
+            guard case .unavailable(_?, let diagnostics)? = error, diagnostics.cause == "circuit_open" else {
                 Issue.record("expected circuitOpen, got \(String(describing: error))")
                 return
             }

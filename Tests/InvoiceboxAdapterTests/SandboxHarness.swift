@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import PaymentsPort
 
 @testable import InvoiceboxAdapter
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FolioTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,6 +9,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import Synchronization
+import Testing
 
 /// Raw HTTP against a running sandbox, the way any client of Invoicebox would talk to it.
 struct SandboxClient: Sendable {
@@ -103,11 +105,10 @@ final class NotificationReceiver: Sendable {
         }
     }
 
-    /// Waits until `count` deliveries arrived, or the deadline.
-    func waitFor(_ count: Int, within limit: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while deliveries.count < count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+    /// Waits until `count` deliveries arrived; fails the test if they do not.
+    func waitFor(_ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await eventually("fewer than \(count) deliveries arrived", sourceLocation: sourceLocation) {
+            deliveries.count >= count
         }
     }
 }

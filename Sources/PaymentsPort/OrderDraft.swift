@@ -31,20 +31,21 @@ package struct OrderCustomer: Sendable, Equatable, Codable {
     }
 }
 
-/// A basket line with the fiscal attributes the provider requires besides its money.
+/// A basket line with the fiscal attributes the host gave besides its money. An attribute left
+/// out is filled in by the provider's adapter with that provider's default for a room night.
 package struct OrderLine: Sendable, Equatable {
     package var basket: BasketLineRequest
-    /// Unit sign and OKEI code; a room night is a piece (`шт.`, `796`).
-    package var measure = "шт."
-    package var measureCode = "796"
-    /// `service`, `commodity`, or a fiscal tag 1212 code.
-    package var itemType = "service"
-    /// `full_prepayment`, `prepayment`, `advance` or `full_payment`.
-    package var paymentType = "full_prepayment"
+    /// The unit's sign and its national classifier code.
+    package var measure: String?
+    package var measureCode: String?
+    /// What is sold, in the fiscal vocabulary (a service, a commodity, …).
+    package var itemType: String?
+    /// How it is paid for (in full in advance, a prepayment, …).
+    package var paymentType: String?
     /// `YYYY-MM-DD`, when the service is rendered.
     package var serviceDate: String?
 
-    package init(basket: BasketLineRequest, measure: String = "шт.", measureCode: String = "796", itemType: String = "service", paymentType: String = "full_prepayment", serviceDate: String? = nil) {
+    package init(basket: BasketLineRequest, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil) {
         self.basket = basket
         self.measure = measure
         self.measureCode = measureCode
@@ -54,7 +55,7 @@ package struct OrderLine: Sendable, Equatable {
     }
 }
 
-/// The stay an order pays for; sent as the provider's `LodgingReservation` JSON-LD.
+/// The stay an order pays for.
 package struct LodgingReservation: Sendable, Equatable {
     package var reservationID: String
     package var propertyName: String?
@@ -110,23 +111,6 @@ package struct OrderDraft: Sendable, Equatable {
         self.successURL = successURL
         self.failURL = failURL
         self.returnURL = returnURL
-    }
-
-    /// The lines priced by the provider's rules, and the order totals they add up to.
-    package var priced: (lines: [PricedLine], amount: MinorUnits, vat: MinorUnits) {
-        get throws(InvoiceboxError) {
-            try OrderDraft.price(lines)
-        }
-    }
-
-    static func price(_ lines: [OrderLine]) throws(InvoiceboxError) -> (lines: [PricedLine], amount: MinorUnits, vat: MinorUnits) {
-        do {
-            let priced = try lines.map { line throws(BasketError) in try Basket.price(line.basket) }
-            let totals = try Basket.totals(of: priced)
-            return (priced, totals.amount, totals.vat)
-        } catch {
-            throw .invalidBasket(error.description)
-        }
     }
 }
 

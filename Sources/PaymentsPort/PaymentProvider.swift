@@ -1,8 +1,9 @@
 import FolioDomain
 import Foundation
 
-/// The operations Folio needs from a payment provider. Invoicebox implements it; a second
-/// provider would too, without the invoicing service changing.
+/// The operations Folio needs from a payment provider. Each provider's adapter implements it and
+/// translates its own wire format, codes and errors at its edge: what crosses this protocol is
+/// neutral, and every failure is a `PaymentError`.
 package protocol PaymentProvider: Sendable {
     /// Whether the shop's token is accepted.
     func checkToken(of shop: ShopCredentials) async throws -> Bool
@@ -15,6 +16,7 @@ package protocol PaymentProvider: Sendable {
     /// Creates the order, or adopts the one an earlier attempt created with the same `merchantOrderID`.
     func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder
     func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder?
+    /// The order made under the host's order id (Folio's invoice id), if the provider has one.
     func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder?
     func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder>
     func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder
@@ -25,9 +27,16 @@ package protocol PaymentProvider: Sendable {
     /// The refund of `parentOrderID` made under `merchantOrderID`, if the provider has one.
     func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund?
     func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund]
+
+    /// The claim a notification body makes, in neutral terms; `nil` when the body is not a
+    /// notification this provider sends.
+    func notification(from body: Data) -> ProviderNotification?
+    /// Checks the notification's signature, over the body bytes exactly as received, with the
+    /// shop's notification key.
+    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck
 }
 
-/// A query of the provider's filter endpoint.
+/// A query of the provider's orders.
 package struct OrderQuery: Sendable, Equatable {
     package var statuses: [ProviderOrderStatus] = []
     package var merchantOrderID: String?
@@ -46,20 +55,5 @@ package struct OrderQuery: Sendable, Equatable {
         self.newestFirst = newestFirst
         self.page = page
         self.pageSize = pageSize
-    }
-
-    /// The documented grammar: `field[]=` lists, `[_ge]`/`[_lt]` operators, `_order[field]=`,
-    /// and both paging spellings (the documented one and the one the newest official client uses).
-    var queryItems: [(String, String)] {
-        var items: [(String, String)] = statuses.map { ("status[]", $0.rawValue) }
-        if let merchantOrderID { items.append(("merchantOrderId", merchantOrderID)) }
-        if let createdFrom { items.append(("createdAt[_ge]", WireDate.format(createdFrom))) }
-        if let createdBefore { items.append(("createdAt[_lt]", WireDate.format(createdBefore))) }
-        items.append(("_order[createdAt]", newestFirst ? "desc" : "asc"))
-        items.append(("page", String(page)))
-        items.append(("pageSize", String(pageSize)))
-        items.append(("_page", String(page)))
-        items.append(("_pageSize", String(pageSize)))
-        return items
     }
 }

@@ -1,12 +1,13 @@
 import FolioDomain
 import Foundation
 
-/// Where and as whom to call Invoicebox for one shop.
+/// Where and as whom to call the provider for one shop.
 package struct ShopCredentials: Sendable {
     package var merchantID: String
     package var token: Secret
     package var baseURL: URL
-    /// `v3`, or `l3` for shops registered through the Business cabinet.
+    /// The provider's API flavour for this shop (for Invoicebox, `v3`, or `l3` for shops
+    /// registered through the Business cabinet).
     package var apiPrefix: APIPrefix
     /// The tenant the shop is used for, when there is one; part of the rate limiter's key.
     package var tenant: TenantID?
@@ -37,24 +38,69 @@ package struct PartnerCredentials: Sendable {
     }
 }
 
-/// An order status as the provider reports it; an open set, since official clients have seen
-/// more values than the documentation lists.
-package struct ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    package let rawValue: String
-    package init(rawValue: String) { self.rawValue = rawValue }
-
-    package static let created = Self(rawValue: "created")
+/// An order's status at the provider.
+package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// Open for payment.
+    case created
     /// Paid.
-    package static let completed = Self(rawValue: "completed")
-    package static let expired = Self(rawValue: "expired")
-    package static let canceled = Self(rawValue: "canceled")
-    package static let hold = Self(rawValue: "hold")
-    package static let draft = Self(rawValue: "draft")
+    case completed
+    case expired
+    case canceled
+    /// Money held, not yet taken.
+    case hold
+    case draft
+    /// A status this version does not know, as the provider spelled it: never guessed at.
+    case unrecognized(String)
+
+    package init(rawValue: String) {
+        switch rawValue {
+        case "created": self = .created
+        case "completed": self = .completed
+        case "expired": self = .expired
+        case "canceled": self = .canceled
+        case "hold": self = .hold
+        case "draft": self = .draft
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    package var rawValue: String {
+        switch self {
+        case .created: "created"
+        case .completed: "completed"
+        case .expired: "expired"
+        case .canceled: "canceled"
+        case .hold: "hold"
+        case .draft: "draft"
+        case .unrecognized(let raw): raw
+        }
+    }
 
     package var description: String { rawValue }
 }
 
-/// An order as Invoicebox returns it (OrderResponse), reduced to what Folio uses.
+/// A refund's status at the provider.
+package enum ProviderRefundStatus: Hashable, Sendable, CustomStringConvertible {
+    /// Accepted, not yet settled.
+    case created
+    /// The money went back.
+    case completed
+    /// Final: nothing went back.
+    case canceled
+    /// A status this version does not know, as the provider spelled it.
+    case unrecognized(String)
+
+    package var description: String {
+        switch self {
+        case .created: "created"
+        case .completed: "completed"
+        case .canceled: "canceled"
+        case .unrecognized(let raw): raw
+        }
+    }
+}
+
+/// An order at the provider, reduced to what Folio uses.
 package struct ProviderOrder: Sendable, Equatable {
     package var id: String
     package var merchantID: String?
@@ -87,45 +133,30 @@ package struct ProviderOrder: Sendable, Equatable {
         self.paymentURL = paymentURL
         self.orderContainerID = orderContainerID
     }
-
-    init(_ object: WireObject) throws(InvoiceboxError) {
-        id = try object.string("id")
-        merchantID = object.optionalString("merchantId")
-        merchantOrderID = try object.string("merchantOrderId")
-        status = ProviderOrderStatus(rawValue: try object.string("status"))
-        amount = try object.money("amount")
-        vatAmount = try object.optionalMoney("vatAmount")
-        currency = try object.string("currencyId")
-        createdAt = try object.date("createdAt")
-        paidAt = try object.optionalDate("paidAt")
-        expirationDate = try object.optionalDate("expirationDate")
-        paymentURL = object.optionalString("paymentUrl")
-        orderContainerID = object.optionalString("orderContainerId")
-    }
 }
 
-/// A refund (RefundOrderResponse).
+/// A refund of a paid order.
 package struct ProviderRefund: Sendable, Equatable {
     package var id: String
     package var parentID: String
     package var merchantOrderID: String
     package var merchantID: String?
-    package var status: String
+    package var status: ProviderRefundStatus
     package var amount: MinorUnits
     package var vatAmount: MinorUnits
     package var currency: String?
     package var createdAt: Date
 
-    init(_ object: WireObject) throws(InvoiceboxError) {
-        id = try object.string("id")
-        parentID = try object.string("parentId")
-        merchantOrderID = try object.string("merchantOrderId")
-        merchantID = object.optionalString("merchantId")
-        status = try object.string("status")
-        amount = try object.money("amount")
-        vatAmount = try object.money("vatAmount")
-        currency = object.optionalString("currencyId")
-        createdAt = try object.date("createdAt")
+    package init(id: String, parentID: String, merchantOrderID: String, merchantID: String?, status: ProviderRefundStatus, amount: MinorUnits, vatAmount: MinorUnits, currency: String?, createdAt: Date) {
+        self.id = id
+        self.parentID = parentID
+        self.merchantOrderID = merchantOrderID
+        self.merchantID = merchantID
+        self.status = status
+        self.amount = amount
+        self.vatAmount = vatAmount
+        self.currency = currency
+        self.createdAt = createdAt
     }
 }
 
@@ -138,27 +169,38 @@ package struct RefundableItem: Sendable, Equatable {
     package var availableAmount: MinorUnits
     package var availableVATAmount: MinorUnits?
 
-    init(_ object: WireObject) throws(InvoiceboxError) {
-        sku = try object.string("sku")
-        name = try object.string("name")
-        vatCode = try object.string("vatCode")
-        totalAmount = try object.money("totalAmount")
-        // Assuming the whole line when the figure is missing would overstate what can be refunded.
-        availableAmount = try object.money("availableAmount")
-        availableVATAmount = try object.optionalMoney("availableVatAmount")
+    package init(sku: String, name: String, vatCode: String, totalAmount: MinorUnits, availableAmount: MinorUnits, availableVATAmount: MinorUnits?) {
+        self.sku = sku
+        self.name = name
+        self.vatCode = vatCode
+        self.totalAmount = totalAmount
+        self.availableAmount = availableAmount
+        self.availableVATAmount = availableVATAmount
     }
 }
 
-/// A page of a collection endpoint.
+/// A page of a collection.
 package struct ProviderPage<Item: Sendable>: Sendable {
     package var items: [Item]
     package var totalCount: Int
     package var page: Int
     package var pageSize: Int
+
+    package init(items: [Item], totalCount: Int, page: Int, pageSize: Int) {
+        self.items = items
+        self.totalCount = totalCount
+        self.page = page
+        self.pageSize = pageSize
+    }
 }
 
-/// What partner activation returns: the shop and its API token.
+/// What activation returns: the shop and its API token.
 package struct ActivatedShop: Sendable {
     package var merchantID: String
     package var token: Secret
+
+    package init(merchantID: String, token: Secret) {
+        self.merchantID = merchantID
+        self.token = token
+    }
 }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import TenantRegistry
+
+/// The options and the set-up every benchmark against PostgreSQL shares: the database named by
+/// `FOLIO_DATABASE_URL` (scripts/bench.sh starts one), migrated with the repository's files.
+struct BenchmarkDatabase: ParsableArguments {
+    @Option(help: "The Migrations/ folder.")
+    var migrations = "Migrations"
+
+    /// Runs `body` with a running, migrated pool of `connections` connections, and closes it afterwards.
+    func withMigrated<Result: Sendable>(
+        connections: Int,
+        logger: Logger,
+        _ body: (PostgresClient, MigrationSet) async throws -> Result
+    ) async throws -> Result {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = connections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            _ = try await MigrationRunner(client: client, migrations: migrationSet, logger: logger).run()
+            return try await body(client, migrationSet)
+        }
+    }
+}

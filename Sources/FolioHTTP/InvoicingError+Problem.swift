@@ -1,0 +1,102 @@
+import FolioDomain
+import HTTPTypes
+import InvoicingService
+
+extension InvoicingError: ProblemConvertible {
+    var problem: APIProblem {
+        switch self {
+        case .partnerNotConfigured:
+            return APIProblem(
+                status: .serviceUnavailable, code: "invoicing_not_configured",
+                detail: "This Folio has no partner account with the provider (FOLIO_INVOICEBOX_PARTNER_ID); connect a shop with PUT …/invoicing/credentials."
+            )
+        case .partnerRejected(let requestID):
+            var problem = APIProblem(
+                status: .serviceUnavailable, code: "invoicing_not_configured",
+                detail: "The provider refused this platform's partner credentials; the operator must fix FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN."
+            )
+            problem.providerRequestID = requestID
+            return problem
+        case .alreadyActive:
+            return APIProblem(status: .conflict, code: "invoicing_active", detail: "Invoicing is already active for this tenant; disable it first to start over.")
+        case .notInvited:
+            return APIProblem(status: .conflict, code: "not_invited", detail: "Send an invitation (POST …/invoicing/invite) before activating.")
+        case .inviteTooSoon(let seconds):
+            var problem = APIProblem(status: .tooManyRequests, code: "invite_too_soon", detail: "An invitation was sent moments ago; try again in \(seconds) s.")
+            problem.retryAfterSeconds = seconds
+            return problem
+        case .activationCodeRejected(let providerCode, let requestID):
+            var problem = APIProblem(
+                status: .unprocessableContent, code: "activation_code_rejected",
+                detail: "The provider did not accept the activation code; nothing was changed.",
+                fieldErrors: [APIProblem.FieldError(pointer: "/activationCode", code: "rejected", detail: "not accepted by the provider")]
+            )
+            problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
+        case .notActive:
+            return APIProblem(
+                status: .conflict, code: "invoicing_not_active",
+                detail: "This tenant has not enabled invoicing: invite and activate it, or connect a shop, first."
+            )
+        case .credentialsRejected:
+            return APIProblem(
+                status: .unprocessableContent, code: "invalid_credentials",
+                detail: "The provider did not accept the token for this merchant; nothing was stored.",
+                fieldErrors: [APIProblem.FieldError(pointer: "/token", code: "rejected", detail: "not accepted by the provider")]
+            )
+        case .merchantNotOwned:
+            return APIProblem(
+                status: .unprocessableContent, code: "merchant_not_owned",
+                detail: "The provider does not let this token act for this merchant; nothing was stored.",
+                fieldErrors: [APIProblem.FieldError(pointer: "/merchantId", code: "not_owned", detail: "not a shop of this token")]
+            )
+        case .merchantAlreadyConnected:
+            return APIProblem(status: .conflict, code: "merchant_already_connected", detail: "This merchant is connected to another tenant; nothing was stored.")
+        case .hasOpenInvoices(let count):
+            var problem = APIProblem(
+                status: .conflict, code: "invoicing_has_open_invoices",
+                detail: "\(count) invoice(s) of the current shop are still open; wait until they are paid, canceled or expired (or cancel them) first."
+            )
+            problem.openInvoices = count
+            return problem
+        case .tooManyAttempts(let seconds):
+            var problem = APIProblem(status: .tooManyRequests, code: "too_many_attempts", detail: "Too many attempts for this tenant; try again in \(seconds) s.")
+            problem.retryAfterSeconds = seconds
+            return problem
+        case .databaseFailed:
+            return .serviceUnavailable
+        }
+    }
+}
+
+extension InvoiceError: ProblemConvertible {
+    var problem: APIProblem {
+        switch self {
+        case .notFound:
+            return APIProblem(status: .notFound, code: "invoice_not_found", detail: "No such invoice for this tenant.")
+        case .notCancelable(let status, let providerCode, let requestID):
+            var problem = APIProblem(
+                status: .conflict, code: "invoice_not_cancelable",
+                detail: "The invoice is \(status.rawValue) and can no longer be canceled."
+            )
+            problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
+        case .notRefundable(let status):
+            return APIProblem(
+                status: .conflict, code: "invoice_not_refundable",
+                detail: "The invoice is \(status.rawValue); only a paid invoice can be refunded."
+            )
+        }
+    }
+}
+
+extension IdempotencyError: ProblemConvertible {
+    var problem: APIProblem {
+        switch self {
+        case .leaseLost:
+            APIProblem(status: .conflict, code: "idempotency_key_in_flight", detail: "A later request with this Idempotency-Key took over; retry shortly.")
+        }
+    }
+}

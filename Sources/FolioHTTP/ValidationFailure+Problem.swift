@@ -1,0 +1,6 @@
+import FolioDomain
+import HTTPTypes
+
+extension ValidationFailure: ProblemConvertible {
+    var problem: APIProblem { .validationFailed(self) }
+}
