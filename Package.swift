@@ -9,6 +9,32 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Each target lists exactly the modules it imports.
+let argumentParser: Target.Dependency =
+    .product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient: Target.Dependency =
+    .product(name: "AsyncHTTPClient", package: "async-http-client")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency =
+    .product(name: "HummingbirdTesting", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioFoundationCompat: Target.Dependency =
+    .product(name: "NIOFoundationCompat", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let openAPIHummingbird: Target.Dependency =
+    .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird")
+let openAPIRuntime: Target.Dependency =
+    .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")
+let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle: Target.Dependency =
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "folio",
     platforms: [.macOS(.v15)],
@@ -20,6 +46,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -40,25 +67,12 @@ let package = Package(
         ),
         .target(
             name: "TenantRegistry",
-            dependencies: [
-                "FolioDomain",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: ["FolioDomain", crypto, logging, nioSSL, postgres],
             swiftSettings: strictSettings
         ),
         .target(
             name: "TokenVault",
-            dependencies: [
-                "FolioDomain",
-                "TenantRegistry",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: ["FolioDomain", "TenantRegistry", crypto, logging, metrics, postgres],
             swiftSettings: strictSettings
         ),
         .target(
@@ -69,287 +83,138 @@ let package = Package(
         .target(
             name: "InvoiceboxAdapter",
             dependencies: [
-                "FolioDomain",
-                "PaymentsPort",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, nioCore,
+                nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "InvoiceboxSandbox",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                asyncHTTPClient, crypto, httpTypes, hummingbird, logging, nioCore,
+                nioFoundationCompat, nioHTTP1, serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "FolioSandbox",
-            dependencies: [
-                "InvoiceboxSandbox",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["InvoiceboxSandbox", argumentParser, hummingbird, logging],
             swiftSettings: strictSettings
         ),
         .target(
             name: "InvoicingService",
             dependencies: [
-                "FolioDomain",
-                "PaymentsPort",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FolioDomain", "PaymentsPort", "TenantRegistry", "TokenVault", logging, metrics,
+                postgres, serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StatusUpdater",
             dependencies: [
-                "FolioDomain",
-                "PaymentsPort",
-                "InvoicingService",
-                "TenantRegistry",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FolioDomain", "InvoicingService", "PaymentsPort", "TenantRegistry",
+                asyncHTTPClient, crypto, logging, metrics, nioCore, nioHTTP1, postgres,
+                serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FolioAPI",
-            dependencies: [
-                "FolioDomain",
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-            ],
+            dependencies: ["FolioDomain", openAPIRuntime],
             plugins: [
-                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")
             ]
         ),
         .target(
             name: "FolioHTTP",
             dependencies: [
-                "FolioAPI",
-                "FolioDomain",
-                "PaymentsPort",
-                "InvoicingService",
-                "StatusUpdater",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                "FolioAPI", "FolioDomain", "InvoicingService", "PaymentsPort", "StatusUpdater",
+                "TenantRegistry", "TokenVault", crypto, httpTypes, hummingbird, logging, nioCore,
+                openAPIHummingbird, openAPIRuntime, prometheus,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FolioApp",
             dependencies: [
-                "FolioDomain",
-                "FolioHTTP",
-                "InvoiceboxAdapter",
-                "InvoicingService",
-                "PaymentsPort",
-                "StatusUpdater",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoicingService", "PaymentsPort",
+                "StatusUpdater", "TenantRegistry", "TokenVault", asyncHTTPClient, hummingbird,
+                logging, metrics, nioCore, postgres, prometheus, serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FolioCLI",
             dependencies: [
-                "FolioApp",
-                "FolioDomain",
-                "FolioHTTP",
-                "InvoiceboxAdapter",
-                "InvoiceboxSandbox",
-                "PaymentsPort",
-                "InvoicingService",
-                "StatusUpdater",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FolioApp", "FolioDomain", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
+                argumentParser, crypto, hummingbird, logging, metrics, postgres, prometheus,
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "Folio",
-            dependencies: [
-                "FolioCLI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["FolioCLI", argumentParser],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "FolioBenchmarks",
             dependencies: [
-                "FolioApp",
-                "FolioDomain",
-                "FolioHTTP",
-                "InvoiceboxAdapter",
-                "InvoiceboxSandbox",
-                "PaymentsPort",
-                "InvoicingService",
-                "StatusUpdater",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FolioApp", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
+                argumentParser, asyncHTTPClient, hummingbird, logging, nioCore, nioFoundationCompat,
+                nioHTTP1, postgres, prometheus,
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FolioTestSupport",
-            dependencies: [
-                "TenantRegistry",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: ["TenantRegistry", logging, metrics, postgres, prometheus],
             path: "Tests/FolioTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TenantRegistryTests",
-            dependencies: [
-                "FolioDomain",
-                "FolioTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                "TenantRegistry",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["FolioDomain", "FolioTestSupport", "TenantRegistry", postgres],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FolioCLITests",
-            dependencies: [
-                "FolioCLI",
-                "StatusUpdater",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: ["FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", postgres],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TokenVaultTests",
             dependencies: [
-                "FolioDomain",
-                "FolioTestSupport",
-                "TenantRegistry",
-                "TokenVault",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FolioDomain", "FolioTestSupport", "TenantRegistry", "TokenVault", logging,
+                postgres,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "InvoiceboxAdapterTests",
             dependencies: [
-                "FolioDomain",
-                "FolioTestSupport",
-                "InvoiceboxAdapter",
-                "InvoiceboxSandbox",
-                "PaymentsPort",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "FolioDomain", "FolioTestSupport", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "PaymentsPort", asyncHTTPClient, logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "InvoiceboxSandboxTests",
             dependencies: [
-                "FolioTestSupport",
-                "InvoiceboxSandbox",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "FolioTestSupport", "InvoiceboxSandbox", asyncHTTPClient, httpTypes, hummingbird,
+                logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FolioHTTPTests",
             dependencies: [
-                "FolioApp",
-                "FolioDomain",
-                "FolioTestSupport",
-                "InvoiceboxAdapter",
-                "InvoiceboxSandbox",
-                "PaymentsPort",
-                "InvoicingService",
-                "StatusUpdater",
-                "TokenVault",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                "FolioHTTP",
-                "TenantRegistry",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FolioApp", "FolioDomain", "FolioHTTP", "FolioTestSupport", "InvoiceboxAdapter",
+                "InvoiceboxSandbox", "InvoicingService", "PaymentsPort", "StatusUpdater",
+                "TenantRegistry", "TokenVault", asyncHTTPClient, crypto, httpTypes, hummingbird,
+                hummingbirdTesting, logging, nioCore, nioFoundationCompat, postgres, prometheus,
+                serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),

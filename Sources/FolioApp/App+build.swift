@@ -3,10 +3,10 @@ import FolioHTTP
 import Foundation
 import Hummingbird
 import InvoiceboxAdapter
-import PaymentsPort
 import InvoicingService
 import Logging
 import NIOCore
+import PaymentsPort
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
@@ -96,7 +96,7 @@ package func buildApplication(
         metrics: metrics
     )
     let notifications = NotificationReceiver(
-        tenants: tenants, setup: invoicing, book: book, provider: notificationProvider(provider),
+        tenants: tenants, setup: invoicing, provider: notificationProvider(provider),
         confirmation: configuration.notificationConfirmation, safeguards: configuration.notificationSafeguards,
         logger: makeLogger("folio.notifications")
     )

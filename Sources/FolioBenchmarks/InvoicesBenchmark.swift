@@ -80,8 +80,14 @@ struct InvoicesBenchmark: AsyncParsableCommand {
                 let tenant = ids[index]
                 group.addTask { try await stack.insertInvoices(tenant, count: count, request: request, logger: logger) }
             }
-            while next < min(4, ids.count) { add(next); next += 1 }
-            while try await group.next() != nil, next < ids.count { add(next); next += 1 }
+            while next < min(4, ids.count) {
+                add(next)
+                next += 1
+            }
+            while try await group.next() != nil, next < ids.count {
+                add(next)
+                next += 1
+            }
             try await group.waitForAll()
         }
         try await stack.database.query("ANALYZE", logger: logger)
@@ -114,7 +120,9 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         }
     }
 
-    func measureCreates(apiURL: String, platformKey: String, tenant: TenantID, stack: Stack, shop: (id: String, token: String, notificationKey: String), sandboxURL: URL) async throws {
+    func measureCreates(
+        apiURL: String, platformKey: String, tenant: TenantID, stack: Stack, shop: (id: String, token: String, notificationKey: String), sandboxURL: URL
+    ) async throws {
         let body = Self.createBody
         let path = "\(apiURL)/v1/tenants/\(tenant)/invoices"
         // Folio's own share: the same create through the API and straight through the adapter.
@@ -183,7 +191,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     static func nextCursor(in body: Data) -> String? {
         let text = String(decoding: body, as: UTF8.self)
         guard let key = text.range(of: #""nextCursor""#), let open = text[key.upperBound...].firstIndex(of: "\""),
-              let close = text[text.index(after: open)...].firstIndex(of: "\"")
+            let close = text[text.index(after: open)...].firstIndex(of: "\"")
         else { return nil }
         return String(text[text.index(after: open)..<close])
     }

@@ -78,7 +78,6 @@ struct ProvisioningBenchmark: AsyncParsableCommand {
 
     static func count(_ client: PostgresClient, logger: Logger) async throws -> Int {
         let rows = try await client.query("SELECT count(*) FROM folio.tenants", logger: logger)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
+        return Int(try await rows.decode(Int64.self).firstElement() ?? 0)
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FolioApp
 import FolioDomain
 import Foundation
-import FolioApp
 import Hummingbird
 import InvoiceboxSandbox
 import InvoicingService
@@ -117,7 +117,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = ContinuousClock.now - started
-        print("notifications, \(label), \(senders) senders: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))")
+        print(
+            "notifications, \(label), \(senders) senders: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
+        )
     }
 
     /// The outbox the notifications filled, delivered to a local endpoint that answers 204.
@@ -149,14 +151,15 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - started
             let left = try await Self.pending(database, logger: logger)
-            print("outbox delivery, \(replicas) dispatcher(s), batches of \(DeliveryPolicy().batchSize): \(pending - left) events in \(Stats.seconds(elapsed)), \(Stats.rate(Int(pending - left), elapsed)) events/s (host received \(await received.count), \(left) left pending)")
+            print(
+                "outbox delivery, \(replicas) dispatcher(s), batches of \(DeliveryPolicy().batchSize): \(pending - left) events in \(Stats.seconds(elapsed)), \(Stats.rate(Int(pending - left), elapsed)) events/s (host received \(await received.count), \(left) left pending)"
+            )
         }
     }
 
     static func pending(_ database: PostgresClient, logger: Logger) async throws -> Int64 {
         let rows = try await database.query("SELECT count(*) FROM folio.events WHERE delivery = 'pending'", logger: logger)
-        for try await count in rows.decode(Int64.self) { return count }
-        return 0
+        return try await rows.decode(Int64.self).firstElement() ?? 0
     }
 }
 

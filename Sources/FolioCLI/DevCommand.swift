@@ -63,31 +63,34 @@ struct DevCommand: AsyncParsableCommand {
         _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, stateDirectory state: URL, platformKey: String
     ) async throws {
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
-        let sandboxLine = sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" } ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
+        let sandboxLine =
+            sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" }
+            ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
         try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: true) {
             // Written straight to the file descriptor: `print` is block-buffered when standard
             // output is a file or a pipe, and the banner would show up only at exit.
-            FileHandle.standardOutput.write(Data(
-                """
+            FileHandle.standardOutput.write(
+                Data(
+                    """
 
-                Folio is running at \(base)
-                \(sandboxLine)
-                Development platform key (kept in \(state.path)/platform.key):
+                    Folio is running at \(base)
+                    \(sandboxLine)
+                    Development platform key (kept in \(state.path)/platform.key):
 
-                    \(platformKey)
+                        \(platformKey)
 
-                Try it:
-                    export FOLIO_KEY=\(platformKey)
-                    curl -s \(base)/health/ready
-                    curl -s -X POST \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY" \\
-                         -H 'Content-Type: application/json' -d '{"externalId":"hotel-1","displayName":"Hotel One"}'
-                    curl -s \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY"
-                \(sandboxURL.map { Self.invoicingTour(base: base, sandbox: $0.absoluteString) } ?? "")
+                    Try it:
+                        export FOLIO_KEY=\(platformKey)
+                        curl -s \(base)/health/ready
+                        curl -s -X POST \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY" \\
+                             -H 'Content-Type: application/json' -d '{"externalId":"hotel-1","displayName":"Hotel One"}'
+                        curl -s \(base)/v1/tenants -H "Authorization: Bearer $FOLIO_KEY"
+                    \(sandboxURL.map { Self.invoicingTour(base: base, sandbox: $0.absoluteString) } ?? "")
 
-                Stop with Ctrl-C.
+                    Stop with Ctrl-C.
 
-                """.utf8
-            ))
+                    """.utf8
+                ))
         }
     }
 
@@ -96,18 +99,18 @@ struct DevCommand: AsyncParsableCommand {
         let auth = #"-H "Authorization: Bearer $FOLIO_KEY" -H 'Content-Type: application/json'"#
         return """
 
-        Enable invoicing for that tenant and invoice a stay (T is the tenant's "id" from above):
-            curl -s -X POST \(base)/v1/tenants/$T/invoicing/invite \(auth) -d '{"email":"gm@hotel-1.example"}'
-            curl -s \(sandbox)/__sandbox/invites/gm@hotel-1.example     # the code the tenant received
-            curl -s -X POST \(base)/v1/tenants/$T/invoicing/activate \(auth) -d '{"activationCode":"CODE"}'
-            curl -s -X POST \(base)/v1/tenants/$T/invoices \(auth) -H 'Idempotency-Key: booking-1' -d '{
-                "reservationId":"B-1","description":"Two nights","currency":"RUB",
-                "customer":{"type":"private","email":"guest@example.org"},
-                "items":[{"name":"Room, 2 nights","quantity":2,"unitPrice":450000,"vatCode":"RUS_VAT22"}]}'
-            curl -s \(base)/v1/tenants/$T/invoices \(auth)
-            curl -s -X POST \(sandbox)/__sandbox/orders/ORDER/pay   # the guest pays (ORDER: the invoice's providerOrderId)
-            curl -s \(base)/v1/tenants/$T/events \(auth)            # the provider notified Folio: invoice.paid
-        """
+            Enable invoicing for that tenant and invoice a stay (T is the tenant's "id" from above):
+                curl -s -X POST \(base)/v1/tenants/$T/invoicing/invite \(auth) -d '{"email":"gm@hotel-1.example"}'
+                curl -s \(sandbox)/__sandbox/invites/gm@hotel-1.example     # the code the tenant received
+                curl -s -X POST \(base)/v1/tenants/$T/invoicing/activate \(auth) -d '{"activationCode":"CODE"}'
+                curl -s -X POST \(base)/v1/tenants/$T/invoices \(auth) -H 'Idempotency-Key: booking-1' -d '{
+                    "reservationId":"B-1","description":"Two nights","currency":"RUB",
+                    "customer":{"type":"private","email":"guest@example.org"},
+                    "items":[{"name":"Room, 2 nights","quantity":2,"unitPrice":450000,"vatCode":"RUS_VAT22"}]}'
+                curl -s \(base)/v1/tenants/$T/invoices \(auth)
+                curl -s -X POST \(sandbox)/__sandbox/orders/ORDER/pay   # the guest pays (ORDER: the invoice's providerOrderId)
+                curl -s \(base)/v1/tenants/$T/events \(auth)            # the provider notified Folio: invoice.paid
+            """
     }
 
     /// Reads a one-line secret file, or creates it with owner-only permissions.

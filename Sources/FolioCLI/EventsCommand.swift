@@ -31,7 +31,7 @@ struct EventsCommand: AsyncParsableCommand {
             let logger = Logger(label: "folio.events")
             let tenant = self.tenant.flatMap(TenantID.init(string:))
             let count = try await CommandSupport.withDatabase(configuration, logger: logger) { client in
-                try await EventLog.redeliverDead(of: tenant, client: client, logger: logger)
+                try await Outbox.redeliverDead(of: tenant, client: client, logger: logger)
             }
             print("\(count) dead event(s) queued for delivery again")
         }

@@ -161,7 +161,8 @@ package struct FolioConfiguration: Sendable {
 
         mutating func publicBase(required: Bool, host: String, port: Int) -> URL? {
             guard value("FOLIO_PUBLIC_BASE_URL") != nil || !required else {
-                problems.append("FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)")
+                problems.append(
+                    "FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)")
                 return nil
             }
             return url("FOLIO_PUBLIC_BASE_URL") ?? URL(string: "http://\(host):\(port)")

@@ -98,7 +98,7 @@ package enum Basket {
         for line in lines {
             // The VAT of a line never exceeds its total, so a bounded amount bounds the VAT sum.
             guard let nextAmount = amount.adding(line.totalAmount), nextAmount.value <= BasketError.totals.upperBound,
-                  let nextVAT = vat.adding(line.totalVATAmount)
+                let nextVAT = vat.adding(line.totalVATAmount)
             else { throw .totalOutOfRange }
             amount = nextAmount
             vat = nextVAT

@@ -76,7 +76,8 @@ extension FieldViolation {
     /// never repeats the value.
     package static func checkEmail(_ value: String, pointer: String) -> FieldViolation? {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = value.count <= 100 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        let valid =
+            value.count <= 100 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && value.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "<" && $0 != ">" && $0 != "," }
         return valid ? nil : FieldViolation(pointer: pointer, code: "invalid_format", detail: "must be an e-mail address of at most 100 characters")
@@ -86,7 +87,9 @@ extension FieldViolation {
     /// repeats the value, which may be a secret.
     package static func checkToken(_ value: String, pointer: String, lengths: ClosedRange<Int>) -> FieldViolation? {
         guard lengths.contains(value.count) else {
-            return FieldViolation(pointer: pointer, code: value.count < lengths.lowerBound ? "too_short" : "too_long", detail: "must be \(lengths.lowerBound) to \(lengths.upperBound) characters")
+            return FieldViolation(
+                pointer: pointer, code: value.count < lengths.lowerBound ? "too_short" : "too_long",
+                detail: "must be \(lengths.lowerBound) to \(lengths.upperBound) characters")
         }
         guard value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
             return FieldViolation(pointer: pointer, code: "invalid_characters", detail: "must be visible ASCII characters without spaces")

@@ -10,7 +10,7 @@ struct AcceptMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let accept = request.headers[.accept] {
-            let produced = request.uri.path == "/metrics" ? ["text/plain"] : ["application/json", "application/problem+json"]
+            let produced = request.uri.path.split(separator: "/") == ["metrics"] ? ["text/plain"] : ["application/json", "application/problem+json"]
             guard Self.accepts(accept, anyOf: produced) else { throw APIProblem.notAcceptable }
         }
         return try await next(request, context)
@@ -20,7 +20,9 @@ struct AcceptMiddleware: RouterMiddleware {
         let ranges = header.split(separator: ",").compactMap { part -> (String, Bool)? in
             let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let range = fields.first, !range.isEmpty else { return nil }
-            let refused = fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0.hasPrefix("q=0.0") && Double($0.dropFirst(2)) == 0 }
+            let refused = fields.dropFirst().contains {
+                $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0.hasPrefix("q=0.0") && Double($0.dropFirst(2)) == 0
+            }
             return (range, !refused)
         }
         if ranges.isEmpty { return true }

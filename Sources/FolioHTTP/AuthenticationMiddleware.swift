@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
 import FolioDomain
+import Foundation
 import HTTPTypes
 import Hummingbird
 import TenantRegistry
@@ -23,16 +23,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         self.metricsKey = metricsKey
     }
 
-    static let publicPathPrefixes = ["/health/", metricsPath]
-    static let metricsPath = "/metrics"
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let path = request.uri.path
-        if !Self.publicPathPrefixes.contains(where: { path.hasPrefix($0) }) {
+        // Compared by segments, as the router matches them: `/metrics/` and `//metrics` reach the
+        // metrics route too, so a prefix or an exact string would let them past the key.
+        let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
+        if segments == ["metrics"] {
+            if let metricsKey { try Self.requireMetricsKey(metricsKey, in: request) }
+        } else if segments.first != "health" {
             context.principal = try await principal(for: request)
-        } else if path == Self.metricsPath, let metricsKey {
-            try Self.requireMetricsKey(metricsKey, in: request)
         }
         let values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
         return try await RequestScope.$current.withValue(values) {

@@ -20,13 +20,16 @@ extension FolioAPIHandler {
             guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
         }
         let issued = try await keys.issueTenantKey(for: id, label: label)
-        return .created(.init(body: .json(.init(
-            id: issued.id.uuidString.lowercased(),
-            key: issued.key.secret,
-            tenantId: id.description,
-            label: issued.label,
-            createdAt: issued.createdAt
-        ))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: issued.id.uuidString.lowercased(),
+                        key: issued.key.secret,
+                        tenantId: id.description,
+                        label: issued.label,
+                        createdAt: issued.createdAt
+                    ))))
     }
 
     package func listTenantApiKeys(_ input: Operations.ListTenantApiKeys.Input) async throws -> Operations.ListTenantApiKeys.Output {

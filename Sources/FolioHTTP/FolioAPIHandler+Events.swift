@@ -24,7 +24,7 @@ extension Components.Schemas.Event {
         decoder.dateDecodingStrategy = .iso8601
         self.init(
             id: event.id.uuidString.lowercased(),
-            _type: Components.Schemas.Event._TypePayload(rawValue: event.type) ?? .invoice_created,
+            _type: try .init(stored: event.type),
             tenantId: event.tenantID.description,
             sequence: event.sequence,
             timestamp: event.createdAt,
@@ -32,12 +32,41 @@ extension Components.Schemas.Event {
             reservationId: event.reservationID,
             data: try decoder.decode(Components.Schemas.EventData.self, from: Data(event.data.utf8)),
             delivery: .init(
-                status: .init(rawValue: event.delivery.rawValue) ?? .pending,
+                status: .init(event.delivery),
                 attempts: event.attempts,
                 nextAttemptAt: event.delivery == .pending ? event.nextAttemptAt : nil,
                 deliveredAt: event.deliveredAt,
                 lastError: event.lastError
             )
         )
+    }
+}
+
+extension Components.Schemas.Event._TypePayload {
+    /// A type this version does not know was written by something else: an error, never a guess.
+    init(stored raw: String) throws(UnknownStoredValue) {
+        guard let type = HostEventType(rawValue: raw) else { throw UnknownStoredValue(column: "events.type", value: raw) }
+        switch type {
+        case .invoiceCreated: self = .invoice_created
+        case .invoicePaid: self = .invoice_paid
+        case .invoiceCanceled: self = .invoice_canceled
+        case .invoiceExpired: self = .invoice_expired
+        case .invoiceFailed: self = .invoice_failed
+        case .invoiceRefunded: self = .invoice_refunded
+        case .refundCompleted: self = .refund_completed
+        case .refundCanceled: self = .refund_canceled
+        case .invoicingActivated: self = .invoicing_activated
+        case .invoicingDisabled: self = .invoicing_disabled
+        }
+    }
+}
+
+extension Components.Schemas.EventDelivery.StatusPayload {
+    init(_ delivery: HostEvent.Delivery) {
+        switch delivery {
+        case .pending: self = .pending
+        case .delivered: self = .delivered
+        case .dead: self = .dead
+        }
     }
 }

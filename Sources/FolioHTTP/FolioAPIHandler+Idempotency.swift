@@ -27,7 +27,8 @@ extension FolioAPIHandler {
         case .reused:
             throw APIProblem(status: .unprocessableContent, code: "idempotency_key_reused", detail: "This Idempotency-Key was used for a different request.")
         case .inFlight:
-            throw APIProblem(status: .conflict, code: "idempotency_key_in_flight", detail: "A request with this Idempotency-Key is still running; retry shortly.")
+            throw APIProblem(
+                status: .conflict, code: "idempotency_key_in_flight", detail: "A request with this Idempotency-Key is still running; retry shortly.")
         case .replay(let status, let stored):
             if status == successStatus { return try Self.decoder.decode(Body.self, from: stored) }
             throw try Self.decoder.decode(StoredProblem.self, from: stored).problem

@@ -15,9 +15,10 @@ extension FolioAPIHandler {
             tenant: tenant, key: input.headers.idempotencyKey, operation: "createInvoice", request: body, successStatus: 201
         ) { resuming in
             let request = try InvoiceRequest(body, maximumAmount: invoices.maximumAmount)
-            return Components.Schemas.Invoice(try await invoices.create(
-                tenant, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
-            ))
+            return Components.Schemas.Invoice(
+                try await invoices.create(
+                    tenant, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
+                ))
         }
         return .created(.init(body: .json(invoice)))
     }
@@ -28,14 +29,15 @@ extension FolioAPIHandler {
         let limit = input.query.limit ?? 20
         guard (1...100).contains(limit) else { throw APIProblem.invalidParameter("limit", "must be between 1 and 100") }
         if let reservationID = input.query.reservationId,
-           let violation = FieldViolation.checkIdentifier(reservationID, pointer: "", lengths: 1...128).first {
+            let violation = FieldViolation.checkIdentifier(reservationID, pointer: "", lengths: 1...128).first
+        {
             throw APIProblem.invalidParameter("reservationId", violation.detail)
         }
         if let from = input.query.createdFrom, let to = input.query.createdTo, to <= from {
             throw APIProblem.invalidParameter("createdTo", "must be after createdFrom")
         }
         let filter = InvoiceFilter(
-            status: input.query.status.flatMap { InvoiceStatus(rawValue: $0.rawValue) },
+            status: try Self.statusFilter(input.query.status?.rawValue),
             reservationID: input.query.reservationId,
             createdFrom: input.query.createdFrom,
             createdTo: input.query.createdTo
@@ -74,6 +76,16 @@ extension FolioAPIHandler {
         return .ok(.init(body: .json(invoice)))
     }
 
+    /// The list's status filter in Folio's terms. A status the API spells but Folio lacks is a
+    /// bad parameter, never a filter quietly left out (which would list every invoice).
+    static func statusFilter(_ raw: String?) throws(APIProblem) -> InvoiceStatus? {
+        guard let raw else { return nil }
+        guard let status = InvoiceStatus(rawValue: raw) else {
+            throw .invalidParameter("status", "must be one of \(InvoiceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return status
+    }
+
     static func invoiceID(_ raw: String) throws -> UUID {
         guard let id = UUID(uuidString: raw) else { throw APIProblem.invalidParameter("invoiceId", "must be a UUID") }
         return id
@@ -87,7 +99,9 @@ extension InvoiceRequest {
         var unknown: [FieldViolation] = []
         let currency = Currency(rawValue: body.currency)
         if currency == nil {
-            unknown.append(FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"))
+            unknown.append(
+                FieldViolation(pointer: "/currency", code: "unsupported", detail: "must be one of \(Currency.allCases.map(\.rawValue).joined(separator: ", "))")
+            )
         }
         let vatCodes = body.items.map { VATCode(rawValue: $0.vatCode) }
         // Items are looked at one by one only when their number is right, and the basket is
@@ -96,7 +110,10 @@ extension InvoiceRequest {
         let anItemIsWrong = itemsAreChecked && vatCodes.contains(nil)
         if itemsAreChecked {
             for (index, vatCode) in vatCodes.enumerated() where vatCode == nil {
-                unknown.append(FieldViolation(pointer: "/items/\(index)/vatCode", code: "unsupported", detail: "must be one of \(VATCode.allCases.map(\.rawValue).joined(separator: ", "))"))
+                unknown.append(
+                    FieldViolation(
+                        pointer: "/items/\(index)/vatCode", code: "unsupported",
+                        detail: "must be one of \(VATCode.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
         }
         self.init(body, currency: currency ?? .rub, vatCodes: vatCodes.map { $0 ?? .none })
@@ -152,10 +169,10 @@ extension Components.Schemas.Invoice {
             amount: invoice.amount,
             vatAmount: invoice.vatAmount,
             refundedAmount: invoice.refundedAmount,
-            items: zip(invoice.request.items, invoice.lines).map { requested, priced in
+            items: invoice.lines.map { line in
                 .init(
-                    sku: priced.sku, name: priced.name, quantity: requested.quantity, unitPrice: requested.unitPrice,
-                    amount: priced.totalAmount.value, vatAmount: priced.totalVATAmount.value, vatCode: priced.vatCode.rawValue
+                    sku: line.sku, name: line.name, quantity: line.quantity, unitPrice: line.unitPrice,
+                    amount: line.totalAmount.value, vatAmount: line.totalVATAmount.value, vatCode: line.vatCode.rawValue
                 )
             },
             paymentUrl: invoice.paymentURL,
@@ -183,9 +200,10 @@ extension FolioAPIHandler {
         let refund = try await idempotent(
             tenant: tenant, key: input.headers.idempotencyKey, operation: "createRefund:\(invoiceID)", request: body, successStatus: 201
         ) { resuming in
-            Components.Schemas.Refund(try await invoices.refund(
-                tenant, invoiceID: invoiceID, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
-            ))
+            Components.Schemas.Refund(
+                try await invoices.refund(
+                    tenant, invoiceID: invoiceID, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
+                ))
         }
         return .created(.init(body: .json(refund)))
     }

@@ -76,7 +76,7 @@ extension FolioAPIHandler {
 extension Components.Schemas.InvoicingState {
     init(_ state: InvoicingState) {
         self.init(
-            state: .init(rawValue: state.stage.rawValue) ?? .disabled,
+            state: .init(state.stage),
             invitedEmail: state.invitedEmail,
             invitedAt: state.invitedAt,
             merchantId: state.merchantID,
@@ -84,5 +84,15 @@ extension Components.Schemas.InvoicingState {
             tokenLastFour: state.tokenLastFour,
             hasNotificationKey: state.hasNotificationKey
         )
+    }
+}
+
+extension Components.Schemas.InvoicingState.StatePayload {
+    init(_ stage: InvoicingState.Stage) {
+        switch stage {
+        case .disabled: self = .disabled
+        case .invited: self = .invited
+        case .active: self = .active
+        }
     }
 }

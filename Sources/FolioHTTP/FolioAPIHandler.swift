@@ -50,12 +50,13 @@ package struct FolioAPIHandler: APIProtocol {
 
     /// Who acts, for audit trails: the key that authenticated the request, and the request id.
     var actor: String {
-        let key: String = switch RequestScope.current?.principal {
-        case .platform(let keyID?): "platform-key:\(keyID.uuidString.lowercased())"
-        case .platform(nil): "platform-key:configured"
-        case .tenant(_, let keyID): "tenant-key:\(keyID.uuidString.lowercased())"
-        case nil: "anonymous"
-        }
+        let key: String =
+            switch RequestScope.current?.principal {
+            case .platform(let keyID?): "platform-key:\(keyID.uuidString.lowercased())"
+            case .platform(nil): "platform-key:configured"
+            case .tenant(_, let keyID): "tenant-key:\(keyID.uuidString.lowercased())"
+            case nil: "anonymous"
+            }
         return "\(key) request:\(RequestScope.current?.requestID ?? "unknown")"
     }
 

@@ -13,16 +13,19 @@ extension InvoicingError: ProblemConvertible {
         case .partnerRejected(let requestID):
             var problem = APIProblem(
                 status: .serviceUnavailable, code: "invoicing_not_configured",
-                detail: "The provider refused this platform's partner credentials; the operator must fix FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN."
+                detail:
+                    "The provider refused this platform's partner credentials; the operator must fix FOLIO_INVOICEBOX_PARTNER_ID and FOLIO_INVOICEBOX_PARTNER_TOKEN."
             )
             problem.providerRequestID = requestID
             return problem
         case .alreadyActive:
-            return APIProblem(status: .conflict, code: "invoicing_active", detail: "Invoicing is already active for this tenant; disable it first to start over.")
+            return APIProblem(
+                status: .conflict, code: "invoicing_active", detail: "Invoicing is already active for this tenant; disable it first to start over.")
         case .notInvited:
             return APIProblem(status: .conflict, code: "not_invited", detail: "Send an invitation (POST …/invoicing/invite) before activating.")
         case .inviteTooSoon(let seconds):
-            var problem = APIProblem(status: .tooManyRequests, code: "invite_too_soon", detail: "An invitation was sent moments ago; try again in \(seconds) s.")
+            var problem = APIProblem(
+                status: .tooManyRequests, code: "invite_too_soon", detail: "An invitation was sent moments ago; try again in \(seconds) s.")
             problem.retryAfterSeconds = seconds
             return problem
         case .activationCodeRejected(let providerCode, let requestID):
@@ -52,7 +55,8 @@ extension InvoicingError: ProblemConvertible {
                 fieldErrors: [APIProblem.FieldError(pointer: "/merchantId", code: "not_owned", detail: "not a shop of this token")]
             )
         case .merchantAlreadyConnected:
-            return APIProblem(status: .conflict, code: "merchant_already_connected", detail: "This merchant is connected to another tenant; nothing was stored.")
+            return APIProblem(
+                status: .conflict, code: "merchant_already_connected", detail: "This merchant is connected to another tenant; nothing was stored.")
         case .hasOpenInvoices(let count):
             var problem = APIProblem(
                 status: .conflict, code: "invoicing_has_open_invoices",
@@ -61,7 +65,8 @@ extension InvoicingError: ProblemConvertible {
             problem.openInvoices = count
             return problem
         case .tooManyAttempts(let seconds):
-            var problem = APIProblem(status: .tooManyRequests, code: "too_many_attempts", detail: "Too many attempts for this tenant; try again in \(seconds) s.")
+            var problem = APIProblem(
+                status: .tooManyRequests, code: "too_many_attempts", detail: "Too many attempts for this tenant; try again in \(seconds) s.")
             problem.retryAfterSeconds = seconds
             return problem
         case .databaseFailed:

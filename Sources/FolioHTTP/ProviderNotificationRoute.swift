@@ -34,7 +34,7 @@ struct ProviderNotificationRoute: Sendable {
             let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
             answer = await notifications.receive(tenantID: tenantID, body: Data(body.readableBytesView), headers: headers, source: source)
         } else {
-            answer = notifications.refuseUnreadableBody()
+            answer = notifications.refuseUnreadableBody(source: source)
         }
         return Self.response(answer)
     }

@@ -175,7 +175,9 @@ package struct InvoiceboxGateway: PaymentProvider {
                 ("expirationDate", .optionalString(expiresAt.map(WireDate.format))),
             ])
             let response = try await send(
-                .init(method: .PUT, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", body: body.serialized(), kind: .write, operation: "update order"),
+                .init(
+                    method: .PUT, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", body: body.serialized(), kind: .write,
+                    operation: "update order"),
                 shop: shop
             )
             guard let data = response.data else { throw malformed("no data", response) }

@@ -198,7 +198,8 @@ struct InvoiceboxTransport: Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let response = try await http.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await http.execute(
+                outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             let requestID = response.headers.first(name: "X-Request-Id")
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > configuration.responseSizeLimit {
                 return .tooLarge(requestID: requestID)
@@ -214,7 +215,8 @@ struct InvoiceboxTransport: Sendable {
                 metadata: [
                     "operation": "\(request.operation)", "status": "\(response.status.code)",
                     "invoicebox.request_id": "\(requestID ?? "none")",
-                    "duration_ms": "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+                    "duration_ms":
+                        "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
                 ]
             )
             return .response(status: Int(response.status.code), requestID: requestID, headers: response.headers, body: body)

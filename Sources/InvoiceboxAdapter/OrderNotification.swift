@@ -28,8 +28,8 @@ package struct OrderNotification: Sendable, Equatable {
         guard let members = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return nil }
         let object = WireObject(members: members, status: 200, requestID: nil)
         guard let orderID = object.optionalString("id"), !orderID.isEmpty, orderID.count <= 100,
-              let status = object.optionalString("status"), status.count <= 50,
-              let merchantID = object.optionalString("merchantId"), merchantID.count <= 100
+            let status = object.optionalString("status"), status.count <= 50,
+            let merchantID = object.optionalString("merchantId"), merchantID.count <= 100
         else { return nil }
         self.orderID = orderID
         self.status = ProviderOrderStatus(rawValue: status)

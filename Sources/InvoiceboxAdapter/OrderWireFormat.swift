@@ -74,7 +74,8 @@ enum OrderWireFormat {
     static func reservationPackage(_ reservation: LodgingReservation) -> WireJSON {
         let hasAddress = [reservation.streetAddress, reservation.locality, reservation.region, reservation.postalCode, reservation.country]
             .contains { $0 != nil }
-        let address: WireJSON? = hasAddress
+        let address: WireJSON? =
+            hasAddress
             ? .object([
                 ("@type", .string("PostalAddress")),
                 ("streetAddress", .optionalString(reservation.streetAddress)),
@@ -84,7 +85,8 @@ enum OrderWireFormat {
                 ("addressCountry", .optionalString(reservation.country)),
             ])
             : nil
-        let property: WireJSON? = (reservation.propertyName != nil || hasAddress)
+        let property: WireJSON? =
+            (reservation.propertyName != nil || hasAddress)
             ? .object([
                 ("@type", .string("LodgingBusiness")),
                 ("name", .optionalString(reservation.propertyName)),

@@ -3,8 +3,8 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Posts signed OrderNotifications and retries as Invoicebox does (invoicebox-api.md §14).
 package struct NotificationDispatcher: Sendable {

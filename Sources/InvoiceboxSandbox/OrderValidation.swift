@@ -66,7 +66,8 @@ enum OrderValidation {
             switch item["type"] {
             case let type as String where type == "service" || type == "commodity":
                 break
-            case let type as NSNumber where !SandboxMoney.isBoolean(type) && numericItemTypes.contains(type.intValue) && Double(type.intValue) == type.doubleValue:
+            case let type as NSNumber
+            where !SandboxMoney.isBoolean(type) && numericItemTypes.contains(type.intValue) && Double(type.intValue) == type.doubleValue:
                 break
             default:
                 throw .invalid("validation_error", field: "\(path).type", message: "unknown type")

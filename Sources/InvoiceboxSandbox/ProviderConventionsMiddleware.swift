@@ -36,7 +36,8 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
             if let retryAfter = fault?.retryAfterSeconds { response.headers[.retryAfter] = String(retryAfter) }
             return response
         case .malformedBody?:
-            return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>")))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>")))
         case .dropResponse?, .hang?, nil:
             break
         }
@@ -46,14 +47,18 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
         } catch let error as SandboxError {
             response = errorResponse(error)
         } catch let error as HTTPError {
-            response = errorResponse(SandboxError(status: Int(error.status.code), code: error.status == .notFound ? "not_found" : "validation_error", message: error.status.reasonPhrase))
+            response = errorResponse(
+                SandboxError(
+                    status: Int(error.status.code), code: error.status == .notFound ? "not_found" : "validation_error", message: error.status.reasonPhrase))
         } catch {
             response = errorResponse(SandboxError(status: 500, code: "internal_error", message: "Internal Server Error"))
         }
         switch fault?.kind {
         case .dropResponse?:
             // The work is done; the answer is lost on the way, as behind a failing proxy.
-            return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>")))
+            return Response(
+                status: .badGateway, headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>")))
         case .hang?:
             try? await Task.sleep(for: .milliseconds(fault?.milliseconds ?? 0))
             return response

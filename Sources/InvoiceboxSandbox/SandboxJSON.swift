@@ -32,7 +32,14 @@ enum SandboxJSON {
 /// The filter, sort and paging grammar of the `/filter/api/...` endpoints (invoicebox-api.md §9.5).
 struct FilterQuery {
     enum Operator: String {
-        case eq = "_eq", ne = "_ne", gt = "_gt", ge = "_ge", lt = "_lt", le = "_le", start = "_start", anyOf
+        case eq = "_eq"
+        case ne = "_ne"
+        case gt = "_gt"
+        case ge = "_ge"
+        case lt = "_lt"
+        case le = "_le"
+        case start = "_start"
+        case anyOf
     }
 
     var conditions: [(field: String, op: Operator, values: [String])] = []
@@ -54,7 +61,9 @@ struct FilterQuery {
                 guard let number = Int(value), number >= 1 else { throw .invalid("validation_error", field: name, message: "invalid page") }
                 page = number
             case "pageSize", "_pageSize":
-                guard let number = Int(value), (1...1000).contains(number) else { throw .invalid("validation_error", field: name, message: "invalid page size") }
+                guard let number = Int(value), (1...1000).contains(number) else {
+                    throw .invalid("validation_error", field: name, message: "invalid page size")
+                }
                 pageSize = number
             case "_order":
                 // `_order=createdAt:desc` is refused by the live API.

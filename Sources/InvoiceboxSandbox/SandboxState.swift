@@ -89,9 +89,11 @@ package actor SandboxState {
 
     /// The first fault that matches the request, used up by one.
     func takeFault(method: String, path: String) -> SandboxFault? {
-        guard let index = faults.firstIndex(where: { fault in
-            (fault.method.map { $0.uppercased() == method } ?? true) && (fault.pathContains.map { path.contains($0) } ?? true)
-        }) else { return nil }
+        guard
+            let index = faults.firstIndex(where: { fault in
+                (fault.method.map { $0.uppercased() == method } ?? true) && (fault.pathContains.map { path.contains($0) } ?? true)
+            })
+        else { return nil }
         let fault = faults[index]
         faults[index].remaining -= 1
         if faults[index].remaining <= 0 { faults.remove(at: index) }
@@ -101,7 +103,9 @@ package actor SandboxState {
     // MARK: - Admin
 
     /// Registers a shop; missing values are generated.
-    package func addMerchant(id: String? = nil, token: String? = nil, notificationKey: String? = nil, notificationURL: String? = nil) -> (id: String, token: String, notificationKey: String) {
+    package func addMerchant(id: String? = nil, token: String? = nil, notificationKey: String? = nil, notificationURL: String? = nil) -> (
+        id: String, token: String, notificationKey: String
+    ) {
         let merchant = SandboxMerchant(
             id: id ?? UUID().uuidString.lowercased(),
             token: token ?? Self.randomHex(16),
@@ -250,7 +254,9 @@ package actor SandboxState {
         let lines = try OrderValidation.basket(merged, amountMinor: amount, vatMinor: vat, roundPolicy: policy)
         order.amountMinor = amount
         order.vatMinor = vat
-        order.basket = lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
+        order.basket = lines.map {
+            SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor)
+        }
         order.request = (try? JSONSerialization.data(withJSONObject: merged)) ?? order.request
         orders[order.id] = order
         return SandboxJSON.envelope(orderObject(order))
@@ -457,7 +463,7 @@ package actor SandboxState {
     /// Queues the OrderNotification for the order's current state, signed with the shop's key.
     private func notify(_ order: SandboxOrder) {
         guard let merchant = merchants[order.merchantID], let url = order.notificationURL ?? merchant.notificationURL,
-              let body = notificationBody(of: order)
+            let body = notificationBody(of: order)
         else { return }
         outbox.yield(PendingNotification(orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, body: body))
     }

@@ -40,8 +40,7 @@ enum ActivationAttempts {
                     """,
                     logger: logger
                 )
-                var recent: (count: Int64, oldest: Date?) = (0, nil)
-                for try await row in rows.decode((Int64, Date?).self) { recent = row }
+                let recent: (count: Int64, oldest: Date?) = try await rows.decode((Int64, Date?).self).collect().first ?? (0, nil)
                 if recent.count >= limit.attempts {
                     let frees = (recent.oldest ?? now).addingTimeInterval(limit.window)
                     throw InvoicingError.tooManyAttempts(retryAfterSeconds: max(1, Int(frees.timeIntervalSince(now).rounded(.up))))
@@ -52,5 +51,17 @@ enum ActivationAttempts {
                 )
             }
         }
+    }
+
+    /// Gives back an attempt booked at `bookedAt` whose code the provider never judged.
+    static func release(_ tenant: TenantID, bookedAt: Date, client: PostgresClient, logger: Logger) async throws {
+        try await client.query(
+            """
+            DELETE FROM folio.activation_attempts WHERE ctid = (
+                SELECT ctid FROM folio.activation_attempts WHERE tenant_id = \(tenant.rawValue) AND attempted_at = \(bookedAt) LIMIT 1
+            )
+            """,
+            logger: logger
+        )
     }
 }

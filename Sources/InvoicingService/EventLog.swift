@@ -6,7 +6,7 @@ import TenantRegistry
 
 /// The transactional outbox: events are appended inside the transaction of the change they
 /// report, on its connection, so that a change is never committed without its event or the
-/// event without the change.
+/// event without the change. `Outbox` delivers them.
 package enum EventLog {
     /// Appends an event, numbered next in the tenant's stream.
     static func append(
@@ -49,44 +49,27 @@ package enum EventLog {
 
     /// The tenant's events after `sequence`, oldest first.
     package static func events(of tenant: TenantID, after sequence: Int64, limit: Int, client: PostgresClient, logger: Logger) async throws -> [HostEvent] {
-        try await decode(client.query(
-            """
-            SELECT \(unescaped: HostEvent.columns()) FROM folio.events
-            WHERE tenant_id = \(tenant.rawValue) AND sequence > \(sequence)
-            ORDER BY sequence LIMIT \(limit)
-            """,
-            logger: logger
-        ))
+        try await decode(
+            client.query(
+                """
+                SELECT \(unescaped: HostEvent.columns()) FROM folio.events
+                WHERE tenant_id = \(tenant.rawValue) AND sequence > \(sequence)
+                ORDER BY sequence LIMIT \(limit)
+                """,
+                logger: logger
+            ))
     }
 
-    /// Puts dead events (of one tenant, or of all) back in the delivery queue, due now and with
-    /// a new retry window; their earlier attempts stay recorded. Returns how many.
-    package static func redeliverDead(of tenant: TenantID?, client: PostgresClient, logger: Logger) async throws -> Int {
-        let rows = try await client.query(
-            """
-            UPDATE folio.events SET delivery = 'pending', next_attempt_at = now(), first_attempt_at = NULL, lease_token = NULL
-            WHERE delivery = 'dead' AND (\(tenant?.rawValue)::uuid IS NULL OR tenant_id = \(tenant?.rawValue))
-            RETURNING 1
-            """,
-            logger: logger
-        )
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
-    }
-
-    package static func decode(_ rows: PostgresRowSequence) async throws -> [HostEvent] {
-        var events: [HostEvent] = []
-        for try await row in rows.decode(
+    static func decode(_ rows: PostgresRowSequence) async throws -> [HostEvent] {
+        try await rows.decode(
             (UUID, UUID, Int64, String, UUID?, String?, String, Date, String, Int, Date?, Date?, String?).self
-        ) {
-            events.append(HostEvent(
+        ).collect().map { row in
+            HostEvent(
                 id: row.0, tenantID: TenantID(row.1), sequence: row.2, type: row.3, invoiceID: row.4, reservationID: row.5,
                 data: row.6, createdAt: row.7, delivery: try StoredValue.decode(HostEvent.Delivery.self, row.8, column: "events.delivery"), attempts: row.9,
                 nextAttemptAt: row.10, deliveredAt: row.11, lastError: row.12
-            ))
+            )
         }
-        return events
     }
 }
 

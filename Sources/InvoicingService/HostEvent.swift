@@ -52,10 +52,12 @@ package struct HostEvent: Sendable, Equatable {
 
     /// The columns `EventLog.decode` reads, each qualified by `prefix` (a table alias and a dot).
     package static func columns(prefix: String = "") -> String {
-        ["id", "tenant_id", "sequence", "type", "invoice_id", "reservation_id", "data", "created_at", "delivery", "attempts",
-         "next_attempt_at", "delivered_at", "last_error"]
-            .map { $0 == "data" ? "\(prefix)data::text" : prefix + $0 }
-            .joined(separator: ", ")
+        [
+            "id", "tenant_id", "sequence", "type", "invoice_id", "reservation_id", "data", "created_at", "delivery", "attempts",
+            "next_attempt_at", "delivered_at", "last_error",
+        ]
+        .map { $0 == "data" ? "\(prefix)data::text" : prefix + $0 }
+        .joined(separator: ", ")
     }
 
     /// The body posted to the host: the same fields as the feed shows, without delivery state.

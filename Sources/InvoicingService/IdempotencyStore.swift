@@ -72,7 +72,7 @@ package struct IdempotencyStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await _ in inserted { return .claimed(resuming: nil) }
+            if try await inserted.firstElement() != nil { return .claimed(resuming: nil) }
             // Held while the lease runs and its owner lives: this replica, one whose heartbeat is
             // recent, or an owner no replica recorded (a record from before owners were kept).
             let rows = try await connection.query(
@@ -118,8 +118,7 @@ package struct IdempotencyStore: Sendable {
             """,
             logger: logger
         )
-        for try await _ in rows { return }
-        throw IdempotencyError.leaseLost
+        guard try await rows.firstElement() != nil else { throw IdempotencyError.leaseLost }
     }
 
     /// Records the answer; every later request with the key gets it.

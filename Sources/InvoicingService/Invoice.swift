@@ -27,9 +27,34 @@ package struct Invoice: Sendable, Equatable {
     /// `created_at` in microseconds since 1970, exactly as stored, for cursors.
     var createdMicros: Int64
 
-    /// The lines as priced for the provider, with the amounts the host showed the guest.
-    package var lines: [PricedLine] {
-        (try? request.basketLines.map { try Basket.price($0) }) ?? []
+    /// The host's lines with their priced amounts, computed once as the invoice is read.
+    package let lines: [InvoiceLine]
+
+    init(
+        id: UUID, reservationID: String, status: InvoiceStatus, description: String, currency: Currency, amount: Int64,
+        vatAmount: Int64, refundedAmount: Int64, request: InvoiceRequest, providerOrderID: String?, paymentURL: String?,
+        expiresAt: Date?, paidAt: Date?, canceledAt: Date?, failureCode: String?, createdAt: Date, updatedAt: Date, createdMicros: Int64
+    ) {
+        self.id = id
+        self.reservationID = reservationID
+        self.status = status
+        self.description = description
+        self.currency = currency
+        self.amount = amount
+        self.vatAmount = vatAmount
+        self.refundedAmount = refundedAmount
+        self.request = request
+        self.providerOrderID = providerOrderID
+        self.paymentURL = paymentURL
+        self.expiresAt = expiresAt
+        self.paidAt = paidAt
+        self.canceledAt = canceledAt
+        self.failureCode = failureCode
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.createdMicros = createdMicros
+        // The request was priced before it was stored, so pricing it again cannot fail.
+        self.lines = (try? InvoiceLine.lines(of: request)) ?? []
     }
 
     static let columns = """
@@ -39,19 +64,46 @@ package struct Invoice: Sendable, Equatable {
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {
-        var invoices: [Invoice] = []
-        for try await row in rows.decode(
-            (UUID, String, String, String, String, Int64, Int64, Int64, InvoiceRequest,
-             String?, String?, Date?, Date?, Date?, String?, Date, Date, Int64).self
-        ) {
-            invoices.append(Invoice(
+        try await rows.decode(
+            (
+                UUID, String, String, String, String, Int64, Int64, Int64, InvoiceRequest,
+                String?, String?, Date?, Date?, Date?, String?, Date, Date, Int64
+            ).self
+        ).collect().map { row in
+            Invoice(
                 id: row.0, reservationID: row.1, status: try StoredValue.decode(InvoiceStatus.self, row.2, column: "invoices.status"), description: row.3,
-                currency: try StoredValue.decode(Currency.self, row.4, column: "invoices.currency"), amount: row.5, vatAmount: row.6, refundedAmount: row.7, request: row.8,
+                currency: try StoredValue.decode(Currency.self, row.4, column: "invoices.currency"), amount: row.5, vatAmount: row.6, refundedAmount: row.7,
+                request: row.8,
                 providerOrderID: row.9, paymentURL: row.10, expiresAt: row.11, paidAt: row.12, canceledAt: row.13,
                 failureCode: row.14, createdAt: row.15, updatedAt: row.16, createdMicros: row.17
-            ))
+            )
         }
-        return invoices
+    }
+}
+
+/// A line of an invoice: what the host asked for, with the amounts the provider was sent.
+package struct InvoiceLine: Sendable, Equatable {
+    package var sku: String
+    package var name: String
+    /// As the host asked; the provider may have been sent one unit at the line total (see `Basket.price`).
+    package var quantity: Int64
+    /// As the host asked, VAT included.
+    package var unitPrice: Int64
+    package var totalAmount: MinorUnits
+    package var totalVATAmount: MinorUnits
+    package var vatCode: VATCode
+
+    static func lines(of request: InvoiceRequest) throws(BasketError) -> [InvoiceLine] {
+        var lines: [InvoiceLine] = []
+        for (item, basketLine) in zip(request.items, request.basketLines) {
+            let priced = try Basket.price(basketLine)
+            lines.append(
+                InvoiceLine(
+                    sku: priced.sku, name: priced.name, quantity: item.quantity, unitPrice: item.unitPrice,
+                    totalAmount: priced.totalAmount, totalVATAmount: priced.totalVATAmount, vatCode: priced.vatCode
+                ))
+        }
+        return lines
     }
 }
 
@@ -96,7 +148,8 @@ struct InvoiceCursor: Equatable {
         // Within the years PostgreSQL's timestamps hold (1970 to 9999), so a forged cursor is a
         // bad parameter rather than an arithmetic error in the query.
         guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
-              let id = UUID(uuidString: String(parts[1])) else { return nil }
+            let id = UUID(uuidString: String(parts[1]))
+        else { return nil }
         self.init(createdMicros: micros, id: id)
     }
 }

@@ -28,7 +28,7 @@ extension InvoiceBook {
         }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
         guard let found = try await provider.refund(merchantOrderID: refund.merchantOrderID, parentOrderID: parentOrderID, shop: shop),
-              let next = Refund.Status(provider: found.status), refund.status.canMove(to: next)
+            let next = Refund.Status(provider: found.status), refund.status.canMove(to: next)
         else { return refund }
         return try await moveRefund(tenant, refund, to: next, providerRefundID: found.id)
     }
@@ -53,10 +53,11 @@ extension InvoiceBook {
     ) async throws -> Refund {
         try await tenants.withTenant(tenant) { connection in
             try await connection.query("SELECT 1 FROM invoices WHERE id = \(refund.invoiceID) FOR UPDATE", logger: logger)
-            let locked = try await Refund.decode(connection.query(
-                "SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(refund.id) FOR UPDATE",
-                logger: logger
-            ))
+            let locked = try await Refund.decode(
+                connection.query(
+                    "SELECT \(unescaped: Refund.columns) FROM refunds WHERE id = \(refund.id) FOR UPDATE",
+                    logger: logger
+                ))
             guard let current = locked.first else { throw InvoiceError.notFound }
             guard current.status.canMove(to: next) else {
                 if current.status != .pending {

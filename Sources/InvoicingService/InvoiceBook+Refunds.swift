@@ -33,10 +33,11 @@ extension InvoiceBook {
     package func refunds(_ tenant: TenantID, invoiceID: UUID) async throws -> [Refund] {
         try await tenants.withTenant(tenant, reading: true) { connection in
             guard try await Self.exists(invoiceID, on: connection, logger: logger) else { throw InvoiceError.notFound }
-            return try await Refund.decode(connection.query(
-                "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) ORDER BY created_at, id",
-                logger: logger
-            ))
+            return try await Refund.decode(
+                connection.query(
+                    "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) ORDER BY created_at, id",
+                    logger: logger
+                ))
         }
     }
 
@@ -60,12 +61,17 @@ extension InvoiceBook {
         // create (nothing left to refund, a duplicate) can never undo one that went through. A
         // lookup that fails leaves the refund pending, and nothing is sent.
         if let existing = try await provider.refund(merchantOrderID: refund.merchantOrderID, parentOrderID: parentOrderID, shop: shop) {
-            guard existing.amount.value == refund.amount else {
-                throw differingRefund(tenant, refund, providerRefundID: existing.id, diagnostics: ProviderDiagnostics(cause: "existing_order_differs"))
-            }
-            return try await moveRefund(tenant, refund, to: Refund.Status(provider: existing.status) ?? .created, providerRefundID: existing.id)
+            return try await adopt(existing, as: refund, tenant: tenant)
         }
         return try await send(refund, of: invoice, tenant: tenant, shop: shop)
+    }
+
+    /// Takes the provider's refund made under this refund's id as this refund, if the amounts agree.
+    private func adopt(_ existing: ProviderRefund, as refund: Refund, tenant: TenantID) async throws -> Refund {
+        guard existing.amount.value == refund.amount else {
+            throw differingRefund(tenant, refund, providerRefundID: existing.id, diagnostics: ProviderDiagnostics(cause: "existing_order_differs"))
+        }
+        return try await moveRefund(tenant, refund, to: Refund.Status(provider: existing.status) ?? .created, providerRefundID: existing.id)
     }
 
     /// The first commit: the refund as `pending`, its money counted against the invoice, and its
@@ -82,18 +88,20 @@ extension InvoiceBook {
         let delay = recoveryDelay
         return try await tenants.withTenant(tenant) { connection in
             try await InvoicingSetup.holdShop(of: tenant, merchantID: merchantID, on: connection, logger: logger)
-            let locked = try await Invoice.decode(connection.query(
-                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(invoiceID) FOR UPDATE",
-                logger: logger
-            ))
+            let locked = try await Invoice.decode(
+                connection.query(
+                    "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(invoiceID) FOR UPDATE",
+                    logger: logger
+                ))
             guard let invoice = locked.first else { throw InvoiceError.notFound }
             guard invoice.status == .paid || invoice.status == .partiallyRefunded, invoice.providerOrderID != nil else {
                 throw InvoiceError.notRefundable(status: invoice.status)
             }
-            let earlier = try await Refund.decode(connection.query(
-                "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) AND status NOT IN ('failed', 'canceled')",
-                logger: logger
-            ))
+            let earlier = try await Refund.decode(
+                connection.query(
+                    "SELECT \(unescaped: Refund.columns) FROM refunds WHERE invoice_id = \(invoiceID) AND status NOT IN ('failed', 'canceled')",
+                    logger: logger
+                ))
             let lines = try Self.plan(request, invoice: invoice, earlier: earlier)
             let amount = lines.reduce(Int64(0)) { $0 + $1.amount }
             let vat = lines.reduce(Int64(0)) { $0 + $1.vatAmount }
@@ -131,7 +139,10 @@ extension InvoiceBook {
                     continue
                 }
                 if line.amount > available {
-                    violations.append(FieldViolation(pointer: "/items/\(index)/amount", code: "exceeds_refundable", detail: "at most \(max(0, available)) minor units of this line are left to refund"))
+                    violations.append(
+                        FieldViolation(
+                            pointer: "/items/\(index)/amount", code: "exceeds_refundable",
+                            detail: "at most \(max(0, available)) minor units of this line are left to refund"))
                 }
                 wanted.append((line.sku, line.amount))
             }
@@ -140,9 +151,11 @@ extension InvoiceBook {
             let total = priced.reduce(Int64(0)) { $0 + max(0, left[$1.sku] ?? 0) }
             var remaining = request.amount ?? total
             guard remaining <= total, total > 0 else {
-                throw ValidationFailure(violations: [FieldViolation(
-                    pointer: "/amount", code: "exceeds_refundable", detail: "at most \(total) minor units are left to refund"
-                )])
+                throw ValidationFailure(violations: [
+                    FieldViolation(
+                        pointer: "/amount", code: "exceeds_refundable", detail: "at most \(total) minor units are left to refund"
+                    )
+                ])
             }
             for line in priced where remaining > 0 {
                 let take = min(remaining, max(0, left[line.sku] ?? 0))
@@ -163,12 +176,14 @@ extension InvoiceBook {
         let skus = items.indices.map(invoice.request.sku(of:))
         // Each refunded line is one unit at the amount given back, with its invoice line's attributes.
         let lines = refund.lines.map { line in
-            let item = skus.firstIndex(of: line.sku).map { items[$0] }
+            let item =
+                skus.firstIndex(of: line.sku).map { items[$0] }
                 ?? InvoiceRequest.Item(sku: line.sku, name: line.sku, quantity: 1, unitPrice: line.amount, vatCode: .none)
-            return item.orderLine(BasketLineRequest(
-                sku: line.sku, name: item.name, quantity: 1, unitPrice: MinorUnits(line.amount),
-                vatCode: item.vatCode
-            ))
+            return item.orderLine(
+                BasketLineRequest(
+                    sku: line.sku, name: item.name, quantity: 1, unitPrice: MinorUnits(line.amount),
+                    vatCode: item.vatCode
+                ))
         }
         let draft = RefundDraft(
             parentOrderID: parentOrderID, merchantOrderID: refund.merchantOrderID,
@@ -182,6 +197,12 @@ extension InvoiceBook {
                 throw differingRefund(tenant, refund, providerRefundID: providerRefundID, diagnostics: diagnostics)
             }
             if let code = Self.definiteRefusal(error) {
+                // Another attempt at this refund (a retry running beside a slow first one) may
+                // have made it, and then this create is refused: only a refund the provider does
+                // not hold under its id has failed. A lookup that fails leaves it pending.
+                if let existing = try await provider.refund(merchantOrderID: refund.merchantOrderID, parentOrderID: parentOrderID, shop: shop) {
+                    return try await adopt(existing, as: refund, tenant: tenant)
+                }
                 // Nothing was given back, and the money counted for it is free again.
                 _ = try await moveRefund(tenant, refund, to: .failed, failureCode: code)
             }
@@ -205,7 +226,6 @@ extension InvoiceBook {
 
     private static func exists(_ invoiceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let rows = try await connection.query("SELECT 1 FROM invoices WHERE id = \(invoiceID)", logger: logger)
-        for try await _ in rows { return true }
-        return false
+        return try await rows.firstElement() != nil
     }
 }

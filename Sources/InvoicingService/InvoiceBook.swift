@@ -203,10 +203,12 @@ package struct InvoiceBook: Sendable {
 
     package func invoice(_ tenant: TenantID, id: UUID) async throws -> Invoice? {
         try await tenants.withTenant(tenant, reading: true) { connection in
-            try await Invoice.decode(connection.query(
-                "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
-                logger: logger
-            )).first
+            try await Invoice.decode(
+                connection.query(
+                    "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
+                    logger: logger
+                )
+            ).first
         }
     }
 
@@ -215,13 +217,15 @@ package struct InvoiceBook: Sendable {
     /// its unit of work in the tenant's schema.
     package static func invoice(merchantOrderID: String, providerOrderID: String, on connection: PostgresConnection, logger: Logger) async throws -> Invoice? {
         let id = UUID(uuidString: merchantOrderID)
-        return try await Invoice.decode(connection.query(
-            """
-            SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id) OR provider_order_id = \(providerOrderID)
-            ORDER BY id = \(id) DESC NULLS LAST LIMIT 1
-            """,
-            logger: logger
-        )).first
+        return try await Invoice.decode(
+            connection.query(
+                """
+                SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id) OR provider_order_id = \(providerOrderID)
+                ORDER BY id = \(id) DESC NULLS LAST LIMIT 1
+                """,
+                logger: logger
+            )
+        ).first
     }
 
     /// Newest first; `limit` + 1 rows are read so that the last page has no cursor.
@@ -307,47 +311,53 @@ package struct InvoiceBook: Sendable {
     }
 
     /// Moves the invoice to what the provider reports, if that is forward; replays change nothing.
-    /// The invoice is re-read under a row lock, so the rule is applied to its status now, not to
-    /// the one the caller saw. `alongside` runs in the same transaction, with the invoice as it ends up.
-    package func apply(
-        _ order: ProviderOrder,
-        to invoice: Invoice,
-        tenant: TenantID,
-        alongside: ((PostgresConnection, Invoice) async throws -> Void)? = nil
-    ) async throws -> Invoice {
+    package func apply(_ order: ProviderOrder, to invoice: Invoice, tenant: TenantID) async throws -> Invoice {
         try await tenants.withTenant(tenant) { connection in
-            let current = try await Self.invoice(invoice.id, on: connection, logger: logger, locking: true)
-            guard let next = Self.status(of: order.status), current.status.canMove(to: next) else {
-                try await connection.query(
-                    "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoice.id)",
-                    logger: logger
-                )
-                try await alongside?(connection, current)
-                return current
-            }
-            let rows = try await connection.query(
-                """
-                UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
-                    paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
-                    canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-                    synced_at = now(), updated_at = now()
-                WHERE id = \(invoice.id)
-                RETURNING \(unescaped: Invoice.columns)
-                """,
+            try await Self.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
+        }
+    }
+
+    /// Moves the invoice to what the provider reports, if that is forward, with its event; replays
+    /// change nothing. Runs on the caller's connection, inside its unit of work in the tenant's
+    /// schema, so that what the caller records about the change commits with it. The invoice is
+    /// re-read under a row lock, so the rule is applied to its status now, not to the one the
+    /// caller saw. Returns the invoice as it ends up.
+    package static func apply(
+        _ order: ProviderOrder,
+        to invoiceID: UUID,
+        tenant: TenantID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Invoice {
+        let current = try await invoice(invoiceID, on: connection, logger: logger, locking: true)
+        guard let next = status(of: order.status), current.status.canMove(to: next) else {
+            try await connection.query(
+                "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoiceID)",
                 logger: logger
             )
-            guard let updated = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
-            try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
-            if updated.status != .open {
-                try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
-            }
-            logger.info(
-                "invoice status changed",
-                metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoice.id)", "from": "\(current.status.rawValue)", "to": "\(next.rawValue)"]
-            )
-            try await alongside?(connection, updated)
-            return updated
+            return current
         }
+        let rows = try await connection.query(
+            """
+            UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
+                paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
+                canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+                synced_at = now(), updated_at = now()
+            WHERE id = \(invoiceID)
+            RETURNING \(unescaped: Invoice.columns)
+            """,
+            logger: logger
+        )
+        guard let updated = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
+        try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
+        if updated.status != .open {
+            try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
+        }
+        logger.info(
+            "invoice status changed",
+            metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(current.status.rawValue)", "to": "\(next.rawValue)"]
+        )
+        return updated
     }
 
     func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {

@@ -4,6 +4,7 @@ import Logging
 import PaymentsPort
 import PostgresNIO
 import ServiceLifecycle
+import TenantRegistry
 
 /// Finishes invoices and refunds left `pending` by a crash, a timeout or an unreachable provider.
 ///
@@ -52,9 +53,8 @@ package struct InvoiceRecovery: Service {
             """,
             logger: logger
         )
-        var due: [(TenantID, UUID, PendingCreations.Kind)] = []
-        for try await (tenant, resource, kind) in rows.decode((UUID, UUID, String).self) {
-            due.append((TenantID(tenant), resource, try StoredValue.decode(PendingCreations.Kind.self, kind, column: "pending_creations.kind")))
+        let due = try await rows.decode((UUID, UUID, String).self).collect().map { tenant, resource, kind in
+            (TenantID(tenant), resource, try StoredValue.decode(PendingCreations.Kind.self, kind, column: "pending_creations.kind"))
         }
         var settled = 0
         for (tenant, id, kind) in due {

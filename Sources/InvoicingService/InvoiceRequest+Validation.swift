@@ -49,9 +49,12 @@ extension InvoiceRequest {
         var total = MinorUnits.zero
         for item in items {
             guard let line = MinorUnits(item.unitPrice).multiplied(by: item.quantity),
-                  let sum = total.adding(line), sum.value <= maximumAmount
+                let sum = total.adding(line), sum.value <= maximumAmount
             else {
-                found.append(FieldViolation(pointer: "/items", code: "amount_too_large", detail: "the invoice total must not exceed \(MinorUnits(maximumAmount)) (in minor units \(maximumAmount))"))
+                found.append(
+                    FieldViolation(
+                        pointer: "/items", code: "amount_too_large",
+                        detail: "the invoice total must not exceed \(MinorUnits(maximumAmount)) (in minor units \(maximumAmount))"))
                 break
             }
             total = sum
@@ -86,7 +89,8 @@ extension OrderCustomer {
             found += FieldViolation.checkText(registrationAddress, pointer: "/customer/registrationAddress", lengths: 1...500)
         }
         if kind == .private, name == nil, email == nil, phone == nil {
-            found.append(FieldViolation(pointer: "/customer", code: "missing_contact", detail: "a private payer needs a name, an e-mail or a phone for the receipt"))
+            found.append(
+                FieldViolation(pointer: "/customer", code: "missing_contact", detail: "a private payer needs a name, an e-mail or a phone for the receipt"))
         }
         if kind == .legal, vatNumber == nil {
             found.append(FieldViolation(pointer: "/customer/vatNumber", code: "required", detail: "a legal payer needs its INN"))
@@ -106,10 +110,13 @@ extension InvoiceRequest.Item {
         if let sku { found += FieldViolation.checkIdentifier(sku, pointer: pointer + "/sku", lengths: 1...500) }
         found += FieldViolation.checkText(name, pointer: pointer + "/name", lengths: 1...500)
         if !BasketError.quantities.contains(quantity) {
-            found.append(FieldViolation(pointer: pointer + "/quantity", code: "out_of_range", detail: "must be between 1 and \(BasketError.quantities.upperBound)"))
+            found.append(
+                FieldViolation(pointer: pointer + "/quantity", code: "out_of_range", detail: "must be between 1 and \(BasketError.quantities.upperBound)"))
         }
         if !BasketError.unitPrices.contains(unitPrice) {
-            found.append(FieldViolation(pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
+            found.append(
+                FieldViolation(
+                    pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
         }
         if let measure { found += FieldViolation.checkText(measure, pointer: pointer + "/measure", lengths: 1...10) }
         if let measureCode, !(1...4).contains(measureCode.count) || !measureCode.allSatisfy({ $0.isASCII && $0.isNumber }) {
@@ -119,7 +126,9 @@ extension InvoiceRequest.Item {
             found.append(FieldViolation(pointer: pointer + "/itemType", code: "unsupported", detail: "must be service, commodity or a numeric fiscal code"))
         }
         if let paymentType, !Self.paymentTypes.contains(paymentType) {
-            found.append(FieldViolation(pointer: pointer + "/paymentType", code: "unsupported", detail: "must be one of \(Self.paymentTypes.sorted().joined(separator: ", "))"))
+            found.append(
+                FieldViolation(
+                    pointer: pointer + "/paymentType", code: "unsupported", detail: "must be one of \(Self.paymentTypes.sorted().joined(separator: ", "))"))
         }
         if let serviceDate, CalendarDate.parse(serviceDate) == nil {
             found.append(FieldViolation(pointer: pointer + "/serviceDate", code: "invalid_format", detail: "must be a date YYYY-MM-DD"))
@@ -160,8 +169,8 @@ extension FieldViolation {
     /// An absolute http or https URL of at most 1000 characters (the provider's limit).
     package static func checkWebURL(_ value: String, pointer: String) -> FieldViolation? {
         guard value.count <= 1000, let components = URLComponents(string: value),
-              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let host = components.host, !host.isEmpty
+            let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = components.host, !host.isEmpty
         else {
             return FieldViolation(pointer: pointer, code: "invalid_format", detail: "must be an absolute http(s) URL of at most 1000 characters")
         }

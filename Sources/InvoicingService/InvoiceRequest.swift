@@ -19,7 +19,10 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
         package var paymentType: String?
         package var serviceDate: String?
 
-        package init(sku: String? = nil, name: String, quantity: Int64, unitPrice: Int64, vatCode: VATCode, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil) {
+        package init(
+            sku: String? = nil, name: String, quantity: Int64, unitPrice: Int64, vatCode: VATCode, measure: String? = nil, measureCode: String? = nil,
+            itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil
+        ) {
             self.sku = sku
             self.name = name
             self.quantity = quantity
@@ -44,7 +47,10 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
         package var checkIn: String?
         package var checkOut: String?
 
-        package init(propertyName: String? = nil, streetAddress: String? = nil, locality: String? = nil, region: String? = nil, postalCode: String? = nil, country: String? = nil, guestName: String? = nil, checkIn: String? = nil, checkOut: String? = nil) {
+        package init(
+            propertyName: String? = nil, streetAddress: String? = nil, locality: String? = nil, region: String? = nil, postalCode: String? = nil,
+            country: String? = nil, guestName: String? = nil, checkIn: String? = nil, checkOut: String? = nil
+        ) {
             self.propertyName = propertyName
             self.streetAddress = streetAddress
             self.locality = locality
@@ -69,7 +75,10 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
     package var failURL: String?
     package var returnURL: String?
 
-    package init(reservationID: String, description: String, currency: Currency, language: String? = nil, customer: OrderCustomer, items: [Item], reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil) {
+    package init(
+        reservationID: String, description: String, currency: Currency, language: String? = nil, customer: OrderCustomer, items: [Item],
+        reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil
+    ) {
         self.reservationID = reservationID
         self.description = description
         self.currency = currency
@@ -126,8 +135,8 @@ enum CalendarDate {
     static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") })
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") })
         else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -50,15 +50,17 @@ package struct InvoicingSetup: Sendable {
                 """,
                 logger: logger
             )
-            for try await (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) in rows.decode(
-                (String, String?, Date?, String?, Date?, String?, Bool).self
-            ) {
-                return InvoicingState(
-                    stage: try StoredValue.decode(InvoicingState.Stage.self, stage, column: "tenant_invoicing.state"), invitedEmail: email, invitedAt: invitedAt,
-                    merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
-                )
+            guard
+                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) = try await rows.decode(
+                    (String, String?, Date?, String?, Date?, String?, Bool).self
+                ).firstElement()
+            else {
+                return .disabled
             }
-            return .disabled
+            return InvoicingState(
+                stage: try StoredValue.decode(InvoicingState.Stage.self, stage, column: "tenant_invoicing.state"), invitedEmail: email, invitedAt: invitedAt,
+                merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
+            )
         }
     }
 
@@ -69,24 +71,27 @@ package struct InvoicingSetup: Sendable {
     /// written with the settings, tell, and the read is repeated.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
         try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
-            for _ in 0..<3 {
-                let rows = try await client.query(
+            try await client.inTransaction(logger: logger) { connection in
+                // One snapshot for the settings and the token: a connection or a disable commits
+                // both together, so they are read as one pair or not at all.
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+                let rows = try await connection.query(
                     """
-                    SELECT merchant_id, api_prefix, base_url, token_last_four FROM folio.tenant_invoicing
+                    SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
                     WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
                     """,
                     logger: logger
                 )
-                var settings: (merchantID: String, prefix: String, baseURL: String?, lastFour: String?)?
-                for try await row in rows.decode((String, String, String?, String?).self) { settings = row }
-                guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor) else { break }
-                guard settings.lastFour == nil || settings.lastFour == token.lastFour else { continue }
+                var settings: (merchantID: String, prefix: String, baseURL: String?)?
+                for try await row in rows.decode((String, String, String?).self) { settings = row }
+                guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor, on: connection) else {
+                    throw InvoicingError.notActive
+                }
                 return ShopCredentials(
                     merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
                     apiPrefix: try StoredValue.decode(ShopCredentials.APIPrefix.self, settings.prefix, column: "tenant_invoicing.api_prefix"), tenant: tenant
                 )
             }
-            throw InvoicingError.notActive
         }
     }
 
@@ -103,11 +108,9 @@ package struct InvoicingSetup: Sendable {
             """,
             logger: logger
         )
-        for try await (merchantID, hasKey) in rows.decode((String, Bool).self) {
-            let key = hasKey ? try await vault.readUnaudited(tenant: tenant, purpose: Self.notificationKeyPurpose) : nil
-            return (merchantID, key)
-        }
-        return nil
+        guard let (merchantID, hasKey) = try await rows.decode((String, Bool).self).firstElement() else { return nil }
+        let key = hasKey ? try await vault.readUnaudited(tenant: tenant, purpose: Self.notificationKeyPurpose) : nil
+        return (merchantID, key)
     }
 
     /// Records in the vault's audit trail that the notification key read by `notificationSettings` was used.
@@ -153,7 +156,8 @@ package struct InvoicingSetup: Sendable {
         let current = try await state(of: tenant)
         guard current.stage != .active else { throw InvoicingError.alreadyActive }
         guard current.stage == .invited else { throw InvoicingError.notInvited }
-        try await ActivationAttempts.book(tenant, limit: activationLimit, now: now(), client: client, logger: logger)
+        let attemptedAt = now()
+        try await ActivationAttempts.book(tenant, limit: activationLimit, now: attemptedAt, client: client, logger: logger)
         let shop: ActivatedShop
         do {
             shop = try await provider.activate(code: code, partner: partner, tenant: tenant)
@@ -162,20 +166,34 @@ package struct InvoicingSetup: Sendable {
             case .rejected, .notFound, .duplicateOrderID:
                 throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
             default:
+                // The provider never judged the code (unreachable, rate limited, the tenant's
+                // partner share spent): the try is given back, so an outage uses up no attempts.
+                try? await ActivationAttempts.release(tenant, bookedAt: attemptedAt, client: client, logger: logger)
                 throw Self.partnerError(error)
             }
         }
         // An activation code may work only once: the token is kept before anything else can
         // fail, and a check that cannot reach the provider now does not throw it away.
         let shopCredentials = ShopCredentials(merchantID: shop.merchantID, token: shop.token, baseURL: providerBaseURL, tenant: tenant)
-        try await store(tenant, shop: shopCredentials, notificationKey: nil, actor: actor)
+        do {
+            try await store(tenant, shop: shopCredentials, notificationKey: nil, actor: actor)
+        } catch InvoicingError.merchantAlreadyConnected {
+            // The code is spent and its shop belongs to another tenant here: only an operator can
+            // sort out which tenant the hotel is, so the pair is named for them (never the token).
+            logger.error(
+                "an activated shop is already connected to another tenant; its token was not kept",
+                metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"]
+            )
+            throw InvoicingError.merchantAlreadyConnected
+        }
         do {
             if try await !provider.checkToken(of: shopCredentials) {
                 _ = try await disable(tenant, actor: actor)
                 throw InvoicingError.credentialsRejected
             }
         } catch let error as PaymentError {
-            FailureReport.record(error, "activated shop's token could not be checked now; kept", operation: "invoicing.activate", tenant: tenant, logger: logger)
+            FailureReport.record(
+                error, "activated shop's token could not be checked now; kept", operation: "invoicing.activate", tenant: tenant, logger: logger)
         }
         return try await state(of: tenant)
     }
@@ -263,8 +281,7 @@ package struct InvoicingSetup: Sendable {
             "SELECT merchant_id FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE",
             logger: logger
         )
-        var current: String?
-        for try await value in settings.decode(String.self) { current = value }
+        let current = try await settings.decode(String.self).collect().first
         guard current == merchantID else { throw InvoicingError.notActive }
     }
 
@@ -276,11 +293,11 @@ package struct InvoicingSetup: Sendable {
     /// does (so that a concurrent deletion of the tenant waits instead of deadlocking against the
     /// event's foreign key), then the tenant's invoicing lock, then the settings row itself, which
     /// invoice creation holds in share mode while it records an invoice.
-    static func lockInvoicing(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> (schema: String, activeMerchantID: String?) {
+    static func lockInvoicing(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> (
+        schema: String, activeMerchantID: String?
+    ) {
         let tenants = try await connection.query("SELECT schema_name FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
-        var schema: String?
-        for try await name in tenants.decode(String.self) { schema = name }
-        guard let schema else { throw RegistryError.tenantNotFound(tenant) }
+        guard let schema = try await tenants.decode(String.self).collect().first else { throw RegistryError.tenantNotFound(tenant) }
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\("folio.tenant_invoicing:" + tenant.description), 0))",
             logger: logger
@@ -307,9 +324,7 @@ package struct InvoicingSetup: Sendable {
             """,
             logger: logger
         )
-        var count: Int64 = 0
-        for try await value in rows.decode(Int64.self) { count = value }
-        return Int(count)
+        return Int(try await rows.decode(Int64.self).collect().first ?? 0)
     }
 
     /// Disables invoicing and destroys the stored secrets, in one transaction; invoices stay

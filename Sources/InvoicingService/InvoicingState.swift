@@ -23,7 +23,10 @@ package struct InvoicingState: Sendable, Equatable {
 
     package static let disabled = InvoicingState(stage: .disabled, hasNotificationKey: false)
 
-    package init(stage: Stage, invitedEmail: String? = nil, invitedAt: Date? = nil, merchantID: String? = nil, activatedAt: Date? = nil, tokenLastFour: String? = nil, hasNotificationKey: Bool) {
+    package init(
+        stage: Stage, invitedEmail: String? = nil, invitedAt: Date? = nil, merchantID: String? = nil, activatedAt: Date? = nil, tokenLastFour: String? = nil,
+        hasNotificationKey: Bool
+    ) {
         self.stage = stage
         self.invitedEmail = invitedEmail
         self.invitedAt = invitedAt

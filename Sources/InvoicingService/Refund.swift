@@ -2,6 +2,7 @@ import FolioDomain
 import Foundation
 import PaymentsPort
 import PostgresNIO
+import TenantRegistry
 
 /// What the host asks to give back: everything still refundable, an amount spread over the lines
 /// in their order, or an amount per line.
@@ -43,7 +44,8 @@ package struct RefundRequest: Sendable, Equatable {
                 found.append(FieldViolation(pointer: "/items", code: "out_of_range", detail: "must have 1 to \(InvoiceRequest.maximumItems) items"))
             }
             for (index, line) in lines.enumerated() where !amounts.contains(line.amount) {
-                found.append(FieldViolation(pointer: "/items/\(index)/amount", code: "out_of_range", detail: "must be from 1 to \(amounts.upperBound) minor units"))
+                found.append(
+                    FieldViolation(pointer: "/items/\(index)/amount", code: "out_of_range", detail: "must be from 1 to \(amounts.upperBound) minor units"))
             }
             for (index, line) in lines.enumerated() {
                 found += FieldViolation.checkIdentifier(line.sku, pointer: "/items/\(index)/sku", lengths: 1...500)
@@ -138,13 +140,11 @@ package struct Refund: Sendable, Equatable {
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Refund] {
-        var refunds: [Refund] = []
-        for try await row in rows.decode((UUID, UUID, String, Int64, Int64, StoredRefundLines, String, String?, String?, Date).self) {
-            refunds.append(Refund(
+        try await rows.decode((UUID, UUID, String, Int64, Int64, StoredRefundLines, String, String?, String?, Date).self).collect().map { row in
+            Refund(
                 id: row.0, invoiceID: row.1, status: try StoredValue.decode(Status.self, row.2, column: "refunds.status"), amount: row.3, vatAmount: row.4,
                 lines: row.5.lines, description: row.6, providerRefundID: row.7, failureCode: row.8, createdAt: row.9
-            ))
+            )
         }
-        return refunds
     }
 }

@@ -6,6 +6,11 @@ package struct UnknownStoredValue: Error, Equatable, Sendable, CustomStringConve
     package let column: String
     package let value: String
 
+    package init(column: String, value: String) {
+        self.column = column
+        self.value = value
+    }
+
     package var description: String { "\(column) holds \"\(value)\", which this version does not know" }
 }
 

@@ -20,7 +20,10 @@ package struct OrderCustomer: Sendable, Equatable, Codable {
     package var taxRegistrationReasonCode: String?
     package var registrationAddress: String?
 
-    package init(kind: Kind, name: String? = nil, phone: String? = nil, email: String? = nil, vatNumber: String? = nil, taxRegistrationReasonCode: String? = nil, registrationAddress: String? = nil) {
+    package init(
+        kind: Kind, name: String? = nil, phone: String? = nil, email: String? = nil, vatNumber: String? = nil, taxRegistrationReasonCode: String? = nil,
+        registrationAddress: String? = nil
+    ) {
         self.kind = kind
         self.name = name
         self.phone = phone
@@ -45,7 +48,10 @@ package struct OrderLine: Sendable, Equatable {
     /// `YYYY-MM-DD`, when the service is rendered.
     package var serviceDate: String?
 
-    package init(basket: BasketLineRequest, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil, serviceDate: String? = nil) {
+    package init(
+        basket: BasketLineRequest, measure: String? = nil, measureCode: String? = nil, itemType: String? = nil, paymentType: String? = nil,
+        serviceDate: String? = nil
+    ) {
         self.basket = basket
         self.measure = measure
         self.measureCode = measureCode
@@ -68,7 +74,10 @@ package struct LodgingReservation: Sendable, Equatable {
     package var checkIn: Date?
     package var checkOut: Date?
 
-    package init(reservationID: String, propertyName: String? = nil, streetAddress: String? = nil, locality: String? = nil, region: String? = nil, postalCode: String? = nil, country: String? = nil, guestName: String? = nil, checkIn: Date? = nil, checkOut: Date? = nil) {
+    package init(
+        reservationID: String, propertyName: String? = nil, streetAddress: String? = nil, locality: String? = nil, region: String? = nil,
+        postalCode: String? = nil, country: String? = nil, guestName: String? = nil, checkIn: Date? = nil, checkOut: Date? = nil
+    ) {
         self.reservationID = reservationID
         self.propertyName = propertyName
         self.streetAddress = streetAddress
@@ -98,7 +107,10 @@ package struct OrderDraft: Sendable, Equatable {
     package var failURL: URL?
     package var returnURL: URL?
 
-    package init(merchantOrderID: String, description: String, currency: Currency, language: String? = nil, expiresAt: Date, customer: OrderCustomer, lines: [OrderLine], reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil) {
+    package init(
+        merchantOrderID: String, description: String, currency: Currency, language: String? = nil, expiresAt: Date, customer: OrderCustomer, lines: [OrderLine],
+        reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil
+    ) {
         self.merchantOrderID = merchantOrderID
         self.description = description
         self.currency = currency

@@ -47,7 +47,10 @@ package struct OrderQuery: Sendable, Equatable {
     package var page = 1
     package var pageSize = 30
 
-    package init(statuses: [ProviderOrderStatus] = [], merchantOrderID: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil, newestFirst: Bool = true, page: Int = 1, pageSize: Int = 30) {
+    package init(
+        statuses: [ProviderOrderStatus] = [], merchantOrderID: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil, newestFirst: Bool = true,
+        page: Int = 1, pageSize: Int = 30
+    ) {
         self.statuses = statuses
         self.merchantOrderID = merchantOrderID
         self.createdFrom = createdFrom

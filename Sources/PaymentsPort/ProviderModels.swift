@@ -147,7 +147,10 @@ package struct ProviderRefund: Sendable, Equatable {
     package var currency: String?
     package var createdAt: Date
 
-    package init(id: String, parentID: String, merchantOrderID: String, merchantID: String?, status: ProviderRefundStatus, amount: MinorUnits, vatAmount: MinorUnits, currency: String?, createdAt: Date) {
+    package init(
+        id: String, parentID: String, merchantOrderID: String, merchantID: String?, status: ProviderRefundStatus, amount: MinorUnits, vatAmount: MinorUnits,
+        currency: String?, createdAt: Date
+    ) {
         self.id = id
         self.parentID = parentID
         self.merchantOrderID = merchantOrderID

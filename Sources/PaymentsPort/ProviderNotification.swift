@@ -14,7 +14,10 @@ package struct ProviderNotification: Sendable, Equatable {
     /// The provider's monitoring test, which must change no order.
     package var isMonitoringTest: Bool
 
-    package init(orderID: String, status: ProviderOrderStatus, merchantID: String, merchantOrderID: String, amount: MinorUnits?, currency: String?, isMonitoringTest: Bool) {
+    package init(
+        orderID: String, status: ProviderOrderStatus, merchantID: String, merchantOrderID: String, amount: MinorUnits?, currency: String?,
+        isMonitoringTest: Bool
+    ) {
         self.orderID = orderID
         self.status = status
         self.merchantID = merchantID

@@ -69,12 +69,9 @@ package struct DataRetention: Service {
         }
         var after = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         while true {
-            var page: [UUID] = []
-            for try await id in try await client.query(
+            let page = try await client.query(
                 "SELECT id FROM folio.tenants WHERE id > \(after) ORDER BY id LIMIT 500", logger: logger
-            ).decode(UUID.self) {
-                page.append(id)
-            }
+            ).decode(UUID.self).collect()
             for id in page {
                 do {
                     deleted += try await prune(TenantID(id), days: days, limit: limit)
@@ -98,19 +95,19 @@ package struct DataRetention: Service {
     private func prune(_ tenant: TenantID, days: Int32, limit: Int64) async throws -> Int {
         let notifications = try await inBatches {
             try await tenants.withTenant(tenant) { connection in
-                try await Self.count(connection.query(
+                try await connection.query(
                     """
                     DELETE FROM notifications WHERE id IN (
                         SELECT id FROM notifications WHERE received_at < now() - make_interval(days => \(days)) LIMIT \(limit)
                     ) RETURNING 1
                     """,
                     logger: logger
-                ))
+                ).count()
             }
         }
         let idempotency = try await inBatches {
             try await tenants.withTenant(tenant) { connection in
-                try await Self.count(connection.query(
+                try await connection.query(
                     """
                     DELETE FROM idempotency_records WHERE idempotency_key IN (
                         SELECT idempotency_key FROM idempotency_records
@@ -118,7 +115,7 @@ package struct DataRetention: Service {
                     ) RETURNING 1
                     """,
                     logger: logger
-                ))
+                ).count()
             }
         }
         return notifications + idempotency
@@ -135,12 +132,6 @@ package struct DataRetention: Service {
     }
 
     private func inRowBatches(_ batch: () async throws -> PostgresRowSequence) async throws -> Int {
-        try await inBatches { try await Self.count(batch()) }
-    }
-
-    private static func count(_ rows: PostgresRowSequence) async throws -> Int {
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        try await inBatches { try await batch().count() }
     }
 }

@@ -51,21 +51,18 @@ package struct DeliveryPolicy: Sendable {
 /// Delivers the outbox to the host's webhook URL: at least once, in order per invoice, with
 /// backoff until the retry window ends.
 ///
-/// A pass claims due events under `FOR UPDATE SKIP LOCKED`, taking only the oldest pending event
-/// of each invoice, and leases them (pushes their next attempt past the delivery time). Replicas
-/// therefore never hold the same event, and the second event of an invoice waits until the
-/// first is delivered or dead. A replica that dies mid-delivery lets its lease lapse; the event
-/// is delivered again by whichever replica comes next. Outcomes are recorded only by the
-/// replica whose lease token the event still carries.
+/// Each pass claims due events from the `Outbox` under a lease, posts each one signed by the
+/// `WebhookSigner`, and records the outcome in the `Outbox`. A replica that dies mid-delivery
+/// lets its lease lapse; the event is delivered again by whichever replica comes next.
 package struct EventDispatcher: Service {
-    let client: PostgresClient
+    let outbox: Outbox
     let http: HTTPClient
     let webhook: HostWebhook
     let policy: DeliveryPolicy
     let logger: Logger
 
     package init(client: PostgresClient, http: HTTPClient, webhook: HostWebhook, policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger) {
-        self.client = client
+        self.outbox = Outbox(client: client, logger: logger)
         self.http = http
         self.webhook = webhook
         self.policy = policy
@@ -73,7 +70,8 @@ package struct EventDispatcher: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, operation: "event_delivery.pass", failure: "event delivery pass failed") {
+        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, operation: "event_delivery.pass", failure: "event delivery pass failed")
+        {
             try await runOnce()
         }
     }
@@ -82,36 +80,13 @@ package struct EventDispatcher: Service {
     @discardableResult
     package func runOnce() async throws -> Int {
         let token = UUID()
-        let events = try await claim(token: token)
+        let events = try await outbox.claim(token: token, lease: policy.lease, limit: policy.batchSize)
         await withTaskGroup(of: Void.self) { group in
             for event in events {
                 group.addTask { await deliver(event, token: token) }
             }
         }
         return events.count
-    }
-
-    private func claim(token: UUID) async throws -> [HostEvent] {
-        let lease = policy.lease.milliseconds
-        return try await EventLog.decode(client.query(
-            """
-            UPDATE folio.events AS e SET next_attempt_at = now() + \(lease) * interval '1 millisecond', lease_token = \(token)
-            FROM (
-                SELECT c.id FROM folio.events AS c
-                WHERE c.delivery = 'pending' AND c.next_attempt_at <= now()
-                  AND NOT EXISTS (
-                      SELECT 1 FROM folio.events AS p
-                      WHERE p.tenant_id = c.tenant_id AND p.ordering_key = c.ordering_key
-                        AND p.delivery = 'pending' AND p.sequence < c.sequence
-                  )
-                ORDER BY c.next_attempt_at LIMIT \(policy.batchSize)
-                FOR UPDATE SKIP LOCKED
-            ) AS due
-            WHERE e.id = due.id
-            RETURNING \(unescaped: HostEvent.columns(prefix: "e."))
-            """,
-            logger: logger
-        ))
     }
 
     private func deliver(_ event: HostEvent, token: UUID) async {
@@ -124,14 +99,20 @@ package struct EventDispatcher: Service {
         do {
             if let failure {
                 let wait = policy.wait(afterAttempt: event.attempts + 1)
-                let outcome = try await recordFailure(event, token: token, started: started, milliseconds: milliseconds, status: status, error: failure, wait: wait)
+                let outcome = try await outbox.recordFailure(
+                    event, token: token, started: started, milliseconds: milliseconds, status: status, error: failure,
+                    wait: wait, retryWindow: policy.retryWindow
+                )
                 Counter(label: "folio_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
                 logger.notice(
                     "webhook delivery failed",
-                    metadata: ["event.id": "\(event.id)", "event.type": "\(event.type)", "attempt": "\(event.attempts + 1)", "error": "\(failure)", "outcome": "\(outcome)"]
+                    metadata: [
+                        "event.id": "\(event.id)", "event.type": "\(event.type)", "attempt": "\(event.attempts + 1)", "error": "\(failure)",
+                        "outcome": "\(outcome)",
+                    ]
                 )
             } else {
-                try await recordSuccess(event, token: token, started: started, milliseconds: milliseconds, status: status)
+                try await outbox.recordDelivered(event, token: token, started: started, milliseconds: milliseconds, status: status)
                 Counter(label: "folio_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
             }
         } catch {
@@ -176,57 +157,10 @@ package struct EventDispatcher: Service {
         }
         return "connection failed"
     }
-
-    private func recordSuccess(_ event: HostEvent, token: UUID, started: Date, milliseconds: Int64, status: Int?) async throws {
-        try await client.query(
-            """
-            WITH updated AS (
-                UPDATE folio.events SET delivery = 'delivered', delivered_at = now(), attempts = attempts + 1,
-                    first_attempt_at = coalesce(first_attempt_at, \(started)), lease_token = NULL, last_error = NULL
-                WHERE id = \(event.id) AND lease_token = \(token)
-                RETURNING id, attempts
-            )
-            INSERT INTO folio.event_deliveries (event_id, attempt, started_at, duration_ms, http_status, outcome)
-            SELECT id, attempts, \(started), \(milliseconds), \(status), 'delivered' FROM updated
-            """,
-            logger: logger
-        )
-    }
-
-    /// Schedules the next attempt, or marks the event dead once the retry window is over.
-    /// Returns `retry` or `dead`.
-    private func recordFailure(
-        _ event: HostEvent, token: UUID, started: Date, milliseconds: Int64, status: Int?, error: String, wait: Duration
-    ) async throws -> String {
-        let window = policy.retryWindow.milliseconds
-        let waitMilliseconds = wait.milliseconds
-        let rows = try await client.query(
-            """
-            WITH updated AS (
-                UPDATE folio.events SET attempts = attempts + 1, lease_token = NULL, last_error = \(error),
-                    first_attempt_at = coalesce(first_attempt_at, \(started)),
-                    delivery = CASE WHEN coalesce(first_attempt_at, \(started)) + \(window) * interval '1 millisecond' <= now()
-                                    THEN 'dead' ELSE 'pending' END,
-                    next_attempt_at = now() + \(waitMilliseconds) * interval '1 millisecond'
-                WHERE id = \(event.id) AND lease_token = \(token)
-                RETURNING id, attempts, delivery, next_attempt_at
-            )
-            INSERT INTO folio.event_deliveries (event_id, attempt, started_at, duration_ms, http_status, error, outcome, next_attempt_at)
-            SELECT id, attempts, \(started), \(milliseconds), \(status), \(error),
-                   CASE WHEN delivery = 'dead' THEN 'dead' ELSE 'retry' END,
-                   CASE WHEN delivery = 'pending' THEN next_attempt_at END
-            FROM updated
-            RETURNING outcome
-            """,
-            logger: logger
-        )
-        for try await outcome in rows.decode(String.self) { return outcome }
-        return "lease lost"
-    }
 }
 
 extension Duration {
-    /// Whole milliseconds, for SQL intervals and HTTP timeouts.
+    /// Whole milliseconds, for HTTP timeouts and the recorded duration of an attempt.
     var milliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }

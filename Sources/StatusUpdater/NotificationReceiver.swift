@@ -29,7 +29,6 @@ package struct NotificationReceiver: Sendable {
 
     let tenants: TenantDirectory
     let setup: InvoicingSetup
-    let book: InvoiceBook
     let provider: any PaymentProvider
     let confirmation: Confirmation
     let logger: Logger
@@ -47,7 +46,10 @@ package struct NotificationReceiver: Sendable {
     package struct Safeguards: Sendable {
         /// Notifications accepted for one tenant.
         package var perTenant = RateLimit(requests: 60, window: .seconds(10))
-        /// Notifications accepted from one source address, whatever the tenant.
+        /// Failed notifications (a bad signature, another shop, not a notification, a body too
+        /// large) one source address may send, whatever the tenant; once they are spent, its
+        /// requests are refused before their body is read. Only failures count: the provider
+        /// sends every shop's notifications from a few addresses, and those must never be slowed.
         package var perSource = RateLimit(requests: 60, window: .seconds(10))
         /// How long the provider's answer to a confirming read also answers later claims about the same order.
         package var confirmingReadReuse: Duration = .seconds(10)
@@ -60,12 +62,11 @@ package struct NotificationReceiver: Sendable {
     }
 
     package init(
-        tenants: TenantDirectory, setup: InvoicingSetup, book: InvoiceBook, provider: any PaymentProvider, confirmation: Confirmation,
+        tenants: TenantDirectory, setup: InvoicingSetup, provider: any PaymentProvider, confirmation: Confirmation,
         safeguards: Safeguards = Safeguards(), logger: Logger
     ) {
         self.tenants = tenants
         self.setup = setup
-        self.book = book
         self.provider = provider
         self.confirmation = confirmation
         self.logger = logger
@@ -84,7 +85,7 @@ package struct NotificationReceiver: Sendable {
     /// provider retries later, and is counted in `folio_notifications_rate_limited_total`.
     package func admit(tenantID: String, source: String?) -> NotificationAnswer? {
         let scope: String
-        if !sourceLimiter.admit(source ?? "unknown") {
+        if !sourceLimiter.hasRoom(Self.sourceKey(source)) {
             scope = "source"
         } else if !tenantLimiter.admit(String(tenantID.lowercased().prefix(64))) {
             scope = "tenant"
@@ -97,9 +98,33 @@ package struct NotificationReceiver: Sendable {
         return answer
     }
 
+    /// The key a source address is limited by: an IPv6 address by its /64, the smallest block one
+    /// holder is given, so that rotating through it buys no more requests.
+    package static func sourceKey(_ source: String?) -> String {
+        guard let source else { return "unknown" }
+        guard source.contains(":") else { return source }
+        // An IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) is that IPv4 address.
+        if let last = source.split(separator: ":").last, last.contains(".") { return String(last) }
+        var groups = source.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if let gap = groups.firstIndex(of: ""), groups.filter(\.isEmpty).count < groups.count {
+            // Expands `::` so that equal prefixes compare equal however they were written.
+            let present = groups.filter { !$0.isEmpty }
+            groups =
+                Array(groups[..<gap].filter { !$0.isEmpty }) + Array(repeating: "0", count: max(0, 8 - present.count))
+                + Array(groups[(gap + 1)...].filter { !$0.isEmpty })
+        }
+        return groups.prefix(4).map { $0.lowercased() }.joined(separator: ":") + "::/64"
+    }
+
+    /// Counts a failed notification against its source's allowance.
+    func chargeFailure(from source: String?) {
+        _ = sourceLimiter.admit(Self.sourceKey(source))
+    }
+
     /// The answer to a body larger than `maximumBodySize`, or one that could not be read: it is
     /// not stored, and no notification of the provider is that large.
-    package func refuseUnreadableBody() -> NotificationAnswer {
+    package func refuseUnreadableBody(source: String? = nil) -> NotificationAnswer {
+        chargeFailure(from: source)
         let answer = NotificationAnswer.error(.notFound, "the body could not be read or is larger than \(Self.maximumBodySize / 1024) KiB")
         Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
         return answer
@@ -132,7 +157,9 @@ package struct NotificationReceiver: Sendable {
         return answer
     }
 
-    private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws -> NotificationAnswer {
+    private func process(tenant: TenantID, body: Data, headers: [(name: String, value: String)], record: inout NotificationRecord) async throws
+        -> NotificationAnswer
+    {
         guard let settings = try await setup.notificationSettings(of: tenant) else {
             // Recording it in the tenant's schema throws `tenantNotFound` for a tenant that does
             // not exist, which answers `order_not_found`.
@@ -152,22 +179,28 @@ package struct NotificationReceiver: Sendable {
                 }
             case .missing:
                 // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
+                chargeFailure(from: record.sourceAddress)
                 return try await finish(.error(.outOfService, "X-Signature is missing"), tenant: tenant, record: record)
             default:
+                chargeFailure(from: record.sourceAddress)
                 return try await finish(.error(.signature, "X-Signature does not match the body"), tenant: tenant, record: record)
             }
         }
         guard let notification = provider.notification(from: body) else {
+            chargeFailure(from: record.sourceAddress)
             return try await finish(.error(.notFound, "the body is not an OrderNotification"), tenant: tenant, record: record)
         }
         record.providerOrderID = notification.orderID
         record.claimedStatus = notification.status.rawValue
         // 2. The shop.
         guard notification.merchantID.lowercased() == settings.merchantID.lowercased() else {
+            chargeFailure(from: record.sourceAddress)
             return try await finish(.error(.notFound, "merchantId is not this shop's"), tenant: tenant, record: record)
         }
-        // Past the signature and the shop check, the notification is kept as received.
-        record.keepsContent = true
+        // Past the signature and the shop check, a signed notification is kept as received; an
+        // unsigned one (a shop without a key) only once the provider confirms it, since anyone
+        // who knows the merchant id could write it.
+        record.keepsContent = record.signature == .valid
         // The monitoring test checks the signature and the shop, and touches no invoice.
         if notification.isMonitoringTest {
             return try await finish(.success, tenant: tenant, record: record)
@@ -185,7 +218,9 @@ package struct NotificationReceiver: Sendable {
     }
 
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.
-    private func judge(_ notification: ProviderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws -> NotificationAnswer {
+    private func judge(_ notification: ProviderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws
+        -> NotificationAnswer
+    {
         guard let providerOrderID = invoice.providerOrderID else {
             if invoice.status == .pending {
                 // The notification overtook the commit that records the order: the retry will find it.
@@ -236,11 +271,14 @@ package struct NotificationReceiver: Sendable {
                 )
             }
             record.confirmed = true
+            record.keepsContent = true
             order = read
         }
         let answer = NotificationAnswer.success
         let accepted = record
-        _ = try await book.apply(order, to: invoice, tenant: tenant) { connection, _ in
+        // The change and the notification that caused it commit together.
+        try await tenants.withTenant(tenant) { connection in
+            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
             try await accepted.insert(verdict: answer, on: connection, logger: logger)
         }
         return answer
@@ -268,7 +306,7 @@ package struct NotificationReceiver: Sendable {
                 "SELECT id FROM notifications WHERE body_sha256 = \(digest) AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
                 logger: logger
             )
-            for try await id in rows.decode(UUID.self) { return (id, nil) }
+            if let replayOf = try await rows.decode(UUID.self).firstElement() { return (replayOf, nil) }
             let invoice = try await InvoiceBook.invoice(
                 merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, on: connection, logger: logger
             )

@@ -54,6 +54,17 @@ package final class RateLimiter: Sendable {
         self.now = elapsed
     }
 
+    /// Whether `key`'s bucket holds a request, taking nothing.
+    package func hasRoom(_ key: String) -> Bool {
+        let now = now()
+        let capacity = Double(limit.requests)
+        let perSecond = capacity / Self.seconds(limit.window)
+        return state.withLock { state in
+            guard let bucket = state.buckets[key] else { return true }
+            return min(capacity, bucket.tokens + Self.seconds(now - bucket.updatedAt) * perSecond) >= 1
+        }
+    }
+
     /// Takes one request from `key`'s bucket; `false`, taking nothing, when it is empty.
     package func admit(_ key: String) -> Bool {
         let now = now()

@@ -73,9 +73,8 @@ package struct Reconciler: Service {
             """,
             logger: logger
         )
-        var due: [(TenantID, UUID, Int, Date?)] = []
-        for try await (tenant, invoice, attempts, expiresAt) in rows.decode((UUID, UUID, Int, Date?).self) {
-            due.append((TenantID(tenant), invoice, attempts, expiresAt))
+        let due = try await rows.decode((UUID, UUID, Int, Date?).self).collect().map { tenant, invoice, attempts, expiresAt in
+            (TenantID(tenant), invoice, attempts, expiresAt)
         }
         var read = 0
         for (tenant, id, attempts, expiresAt) in due {

@@ -71,9 +71,8 @@ package struct RefundPoller: Service {
             """,
             logger: logger
         )
-        var due: [(TenantID, UUID, Int)] = []
-        for try await (tenant, refund, attempts) in rows.decode((UUID, UUID, Int).self) {
-            due.append((TenantID(tenant), refund, attempts))
+        let due = try await rows.decode((UUID, UUID, Int).self).collect().map { tenant, refund, attempts in
+            (TenantID(tenant), refund, attempts)
         }
         var read = 0
         for (tenant, id, attempts) in due {

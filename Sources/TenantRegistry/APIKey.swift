@@ -1,5 +1,5 @@
-import FolioDomain
 import Crypto
+import FolioDomain
 import Foundation
 
 /// A bearer key as handed to a caller. It exists in clear only between issuing and printing;

@@ -30,8 +30,7 @@ package struct APIKeyStore: Sendable {
                 """,
                 logger: logger
             )
-            var createdAt = Date()
-            for try await date in rows.decode(Date.self) { createdAt = date }
+            let createdAt = try await rows.decode(Date.self).collect().first ?? Date()
             return IssuedAPIKey(id: id, key: key, tenantID: nil, label: label, createdAt: createdAt)
         }
     }
@@ -51,9 +50,9 @@ package struct APIKeyStore: Sendable {
                 """,
                 logger: logger
             )
-            var createdAt: Date?
-            for try await date in rows.decode(Date.self) { createdAt = date }
-            guard let createdAt else { throw RegistryError.tenantNotFound(tenant) }
+            guard let createdAt = try await rows.decode(Date.self).collect().first else {
+                throw RegistryError.tenantNotFound(tenant)
+            }
             logger.info("tenant api key issued", metadata: ["tenant.id": "\(tenant)", "key.id": "\(id.uuidString.lowercased())"])
             return IssuedAPIKey(id: id, key: key, tenantID: tenant, label: label, createdAt: createdAt)
         }
@@ -94,13 +93,11 @@ package struct APIKeyStore: Sendable {
                 """,
                 logger: logger
             )
-            for try await (id, tenantID) in rows.decode((UUID, UUID?).self) {
-                if let tenantID {
-                    return .tenant(TenantID(tenantID), keyID: id)
-                }
-                return .platform(keyID: id)
+            guard let (id, tenantID) = try await rows.decode((UUID, UUID?).self).firstElement() else { return nil }
+            if let tenantID {
+                return .tenant(TenantID(tenantID), keyID: id)
             }
-            return nil
+            return .platform(keyID: id)
         }
     }
 
@@ -141,11 +138,9 @@ package struct APIKeyStore: Sendable {
                 """,
                 logger: logger
             )
-            var records: [APIKeyRecord] = []
-            for try await (id, label, createdAt, lastUsedAt, revokedAt) in rows.decode((UUID, String?, Date, Date?, Date?).self) {
-                records.append(APIKeyRecord(id: id, tenantID: nil, label: label, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt))
+            return try await rows.decode((UUID, String?, Date, Date?, Date?).self).collect().map { id, label, createdAt, lastUsedAt, revokedAt in
+                APIKeyRecord(id: id, tenantID: nil, label: label, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt)
             }
-            return records
         }
     }
 
@@ -166,8 +161,8 @@ package struct APIKeyStore: Sendable {
                 return record
             }
             let tenantRows = try await client.query("SELECT 1 FROM folio.tenants WHERE id = \(tenant.rawValue)", logger: logger)
-            for try await _ in tenantRows { return nil }
-            throw RegistryError.tenantNotFound(tenant)
+            guard try await tenantRows.firstElement() != nil else { throw RegistryError.tenantNotFound(tenant) }
+            return nil
         }
     }
 
@@ -192,12 +187,12 @@ package struct APIKeyStore: Sendable {
     }
 
     private static func firstRecord(_ rows: PostgresRowSequence) async throws -> APIKeyRecord? {
-        for try await (id, tenantID, label, createdAt, lastUsedAt, revokedAt) in rows.decode((UUID, UUID?, String?, Date, Date?, Date?).self) {
-            return APIKeyRecord(
+        try await rows.decode((UUID, UUID?, String?, Date, Date?, Date?).self).firstElement().map {
+            id, tenantID, label, createdAt, lastUsedAt, revokedAt in
+            APIKeyRecord(
                 id: id, tenantID: tenantID.map(TenantID.init), label: label,
                 createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt
             )
         }
-        return nil
     }
 }

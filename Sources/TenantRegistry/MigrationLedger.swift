@@ -33,11 +33,7 @@ enum MigrationLedger {
             "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
             logger: logger
         )
-        var entries: [Entry] = []
-        for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
-            entries.append(Entry(version: version, name: name, checksum: checksum))
-        }
-        return entries
+        return try await rows.decode((Int, String, String).self).collect().map(Entry.init)
     }
 
     /// Refuses a ledger that no longer matches the files: an applied file edited, or one missing.

@@ -101,8 +101,7 @@ package struct MigrationRunner: Sendable {
     /// `TenantDirectory.withTenant`) and counted by `tenantSchemasBehind()`.
     package func isUpToDate() async throws -> Bool {
         let applied = try await client.query("SELECT version FROM folio.schema_migrations", logger: logger)
-        var versions: Set<Int> = []
-        for try await version in applied.decode(Int.self) { versions.insert(version) }
+        let versions = Set(try await applied.decode(Int.self).collect())
         return Set(migrations.registry.map(\.version)).isSubset(of: versions)
     }
 
@@ -112,8 +111,7 @@ package struct MigrationRunner: Sendable {
             "SELECT count(*) FROM folio.tenants WHERE schema_version < \(latestTenantVersion)",
             logger: logger
         )
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
+        return Int(try await rows.decode(Int64.self).firstElement() ?? 0)
     }
 
     // MARK: - Registry
@@ -157,10 +155,7 @@ package struct MigrationRunner: Sendable {
                 "SELECT version, name, checksum FROM folio.tenant_migration_catalogue ORDER BY version",
                 logger: logger
             )
-            var entries: [MigrationLedger.Entry] = []
-            for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
-                entries.append(.init(version: version, name: name, checksum: checksum))
-            }
+            let entries = try await rows.decode((Int, String, String).self).collect().map(MigrationLedger.Entry.init)
             try MigrationLedger.verify(entries, against: migrations.tenant, schema: "tenant catalogue")
             let known = Set(entries.map(\.version))
             // Schemas are caught up by version watermark, so a new file numbered below one already
@@ -193,11 +188,7 @@ package struct MigrationRunner: Sendable {
         } else {
             rows = try await client.query("SELECT schema_name FROM folio.tenants ORDER BY created_at, id", logger: logger)
         }
-        var schemas: [String] = []
-        for try await schema in rows.decode(String.self) {
-            schemas.append(schema)
-        }
-        return schemas
+        return try await rows.decode(String.self).collect()
     }
 
     /// Migrates one tenant schema in its own transaction; returns how many files it applied.
@@ -214,9 +205,7 @@ package struct MigrationRunner: Sendable {
                 "SELECT 1 FROM folio.tenants WHERE schema_name = \(schema) FOR NO KEY UPDATE",
                 logger: logger
             )
-            var found = false
-            for try await _ in row { found = true }
-            guard found else { return 0 }
+            guard try await row.count() > 0 else { return 0 }
             return try await Self.bringUpToDate(schema, migrations: migrations.tenant, on: connection, logger: logger)
         }
     }

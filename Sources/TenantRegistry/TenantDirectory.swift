@@ -55,9 +55,7 @@ package struct TenantDirectory: Sendable {
                 """,
                 logger: logger
             )
-            var createdAt: Date?
-            for try await date in inserted.decode(Date.self) { createdAt = date }
-            guard let createdAt else {
+            guard let createdAt = try await inserted.decode(Date.self).collect().first else {
                 guard let existing = try await Self.tenant(externalID: registration.externalID, on: connection, logger: logger) else {
                     return nil
                 }
@@ -93,9 +91,8 @@ package struct TenantDirectory: Sendable {
                 logger: logger
             )
             // One row more than asked tells whether another page follows.
-            var rowsRead: [(Tenant, Int64)] = []
-            for try await (id, externalID, displayName, createdAt, seq) in rows.decode((UUID, String, String?, Date, Int64).self) {
-                rowsRead.append((Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt), seq))
+            let rowsRead = try await rows.decode((UUID, String, String?, Date, Int64).self).collect().map { id, externalID, displayName, createdAt, seq in
+                (Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt), seq)
             }
             let page = rowsRead.prefix(limit)
             let nextCursor = rowsRead.count > limit ? page.last.map { Self.encodeCursor($0.1) } : nil
@@ -116,9 +113,7 @@ package struct TenantDirectory: Sendable {
                     "DELETE FROM folio.tenants WHERE id = \(id.rawValue) RETURNING schema_name",
                     logger: logger
                 )
-                var schema: String?
-                for try await name in rows.decode(String.self) { schema = name }
-                guard let schema else { return false }
+                guard let schema = try await rows.decode(String.self).collect().first else { return false }
                 try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quotedIdentifier(schema)) CASCADE", logger: logger)
                 logger.info("tenant deleted", metadata: ["tenant.id": "\(id)"])
                 return true
@@ -128,6 +123,12 @@ package struct TenantDirectory: Sendable {
 
     /// Runs `body` as one unit of work inside the tenant's schema: a transaction whose search path
     /// is set locally, so unqualified names are the tenant's tables and nothing leaks to the pool.
+    ///
+    /// A closure rather than a unit-of-work value handed back to the caller: the transaction, its
+    /// `SET LOCAL` and the pooled connection all end when `body` returns or throws (or its task is
+    /// cancelled), which is what keeps Folio correct behind PgBouncer in transaction mode. A value
+    /// would have to be committed, rolled back and returned to the pool by hand on every path.
+    /// `body` holds only the caller's own statements; the stores offer theirs as `…(on: connection)`.
     ///
     /// - Parameter reading: the unit only reads. The tenant row is then not locked: a row lock
     ///   gives the transaction an id and makes its commit wait for a WAL flush, which would cost
@@ -146,9 +147,9 @@ package struct TenantDirectory: Sendable {
                     "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)",
                     logger: logger
                 )
-                var found: (schema: String, version: Int)?
-                for try await (name, version) in rows.decode((String, Int).self) { found = (name, version) }
-                guard let (schema, version) = found else { throw RegistryError.tenantNotFound(id) }
+                guard let (schema, version) = try await rows.decode((String, Int).self).collect().first else {
+                    throw RegistryError.tenantNotFound(id)
+                }
                 guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
                 try await connection.setLocalSearchPath(schema, logger: logger)
                 return try await body(connection)
@@ -167,11 +168,9 @@ package struct TenantDirectory: Sendable {
     }
 
     private static func firstTenant(in rows: PostgresRowSequence) async throws -> Tenant? {
-        var tenant: Tenant?
-        for try await (id, externalID, displayName, createdAt) in rows.decode((UUID, String, String?, Date).self) {
-            tenant = Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt)
+        try await rows.decode((UUID, String, String?, Date).self).collect().first.map { id, externalID, displayName, createdAt in
+            Tenant(id: TenantID(id), externalID: externalID, displayName: displayName, createdAt: createdAt)
         }
-        return tenant
     }
 
     /// Cursors are opaque to callers; inside they carry the last position seen.

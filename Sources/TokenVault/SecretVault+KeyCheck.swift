@@ -2,6 +2,7 @@ import Crypto
 import FolioDomain
 import Foundation
 import PostgresNIO
+import TenantRegistry
 
 extension KeyEncryptionKey {
     /// The fixed input of the check value; changing it would refuse every configured key.
@@ -44,7 +45,7 @@ extension SecretVault {
                     """,
                     logger: logger
                 )
-                for try await _ in rows { recorded.append(id) }
+                if try await rows.firstElement() != nil { recorded.append(id) }
             }
             guard let stored = try await storedCheckValue(of: id), kek.matches(checkValue: stored) else {
                 throw VaultError.keyCheckMismatch(keyID: id)
@@ -58,8 +59,7 @@ extension SecretVault {
 
     private func storedCheckValue(of id: String) async throws -> Data? {
         let rows = try await client.query("SELECT check_value FROM folio.vault_key_checks WHERE kek_id = \(id)", logger: logger)
-        for try await value in rows.decode(Data.self) { return value }
-        return nil
+        return try await rows.decode(Data.self).firstElement()
     }
 
     /// Whether the key unwraps at least one of a few records sealed under its id, or there are

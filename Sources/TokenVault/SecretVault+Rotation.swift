@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
+import TenantRegistry
 
 extension SecretVault {
     /// What `rotate` did.
@@ -31,7 +32,7 @@ extension SecretVault {
         var report = RotationReport()
         let active = keys.active
         let countRows = try await client.query("SELECT count(*) FROM folio.vault_secrets WHERE kek_id = \(active.id)", logger: logger)
-        for try await count in countRows.decode(Int64.self) { report.skipped = Int(count) }
+        report.skipped = Int(try await countRows.decode(Int64.self).firstElement() ?? 0)
 
         // Passes repeat while they make progress, so rows skipped because they were locked, or
         // written under an old key during the run, are picked up.
@@ -57,8 +58,7 @@ extension SecretVault {
 
     private func countNotUnder(_ keyID: String) async throws -> Int {
         let rows = try await client.query("SELECT count(*) FROM folio.vault_secrets WHERE kek_id <> \(keyID)", logger: logger)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
+        return Int(try await rows.decode(Int64.self).firstElement() ?? 0)
     }
 
     /// One walk over the records not under the active KEK, in key order.
@@ -82,7 +82,8 @@ extension SecretVault {
                 )
                 var records: [SealedRecord] = []
                 var last: (UUID, String)?
-                for try await (tenant, purpose, version, keyID, wrapped, nonce, ciphertext) in rows.decode((UUID, String, Int16, String, Data, Data, Data).self) {
+                for try await (tenant, purpose, version, keyID, wrapped, nonce, ciphertext) in rows.decode((UUID, String, Int16, String, Data, Data, Data).self)
+                {
                     last = (tenant, purpose)
                     guard let purpose = VaultPurpose(purpose) else { continue }
                     records.append(
@@ -108,7 +109,8 @@ extension SecretVault {
                         rewrapped += 1
                     } catch let error as VaultError {
                         if case .integrity = error { integrityFailures.increment() }
-                        logger.error("vault record not rotated", metadata: ["tenant.id": "\(record.tenant)", "vault.purpose": "\(record.purpose)", "error": "\(error)"])
+                        logger.error(
+                            "vault record not rotated", metadata: ["tenant.id": "\(record.tenant)", "vault.purpose": "\(record.purpose)", "error": "\(error)"])
                         failed.append("\(record.tenant)/\(record.purpose)")
                     }
                 }

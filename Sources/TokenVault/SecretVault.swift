@@ -86,34 +86,51 @@ package struct SecretVault: Sendable {
     private func open(tenant: TenantID, purpose: VaultPurpose, auditedAs actor: Actor?) async throws -> (secret: Secret, keyID: String)? {
         let record = try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
             try await client.withTransaction(logger: logger) { connection -> SealedRecord? in
-                let rows = try await connection.query(
-                    """
-                    SELECT format_version, kek_id, wrapped_key, nonce, ciphertext FROM folio.vault_secrets
-                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue)
-                    """,
-                    logger: logger
-                )
-                var record: SealedRecord?
-                for try await (version, keyID, wrapped, nonce, ciphertext) in rows.decode((Int16, String, Data, Data, Data).self) {
-                    record = SealedRecord(
-                        tenant: tenant, purpose: purpose, formatVersion: Int(version), keyID: keyID,
-                        wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
-                    )
-                }
-                if let record, let actor {
-                    try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
-                }
-                return record
+                try await fetch(tenant: tenant, purpose: purpose, auditedAs: actor, on: connection)
             }
         }
         guard let record else { return nil }
+        return (try decrypt(record), record.keyID)
+    }
+
+    /// Like `read`, inside the caller's transaction: a secret read with the settings it belongs to
+    /// in one snapshot can never be paired with another call's settings.
+    package func read(tenant: TenantID, purpose: VaultPurpose, actor: Actor, on connection: PostgresConnection) async throws -> Secret? {
+        let record = try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
+            try await fetch(tenant: tenant, purpose: purpose, auditedAs: actor, on: connection)
+        }
+        return try record.map(decrypt)
+    }
+
+    private func fetch(tenant: TenantID, purpose: VaultPurpose, auditedAs actor: Actor?, on connection: PostgresConnection) async throws -> SealedRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT format_version, kek_id, wrapped_key, nonce, ciphertext FROM folio.vault_secrets
+            WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue)
+            """,
+            logger: logger
+        )
+        var record: SealedRecord?
+        for try await (version, keyID, wrapped, nonce, ciphertext) in rows.decode((Int16, String, Data, Data, Data).self) {
+            record = SealedRecord(
+                tenant: tenant, purpose: purpose, formatVersion: Int(version), keyID: keyID,
+                wrappedKey: wrapped, nonce: nonce, ciphertext: ciphertext
+            )
+        }
+        if let record, let actor {
+            try await audit(.read, tenant: tenant, purpose: purpose, actor: actor, keyID: record.keyID, on: connection)
+        }
+        return record
+    }
+
+    private func decrypt(_ record: SealedRecord) throws -> Secret {
         do {
-            return (try EnvelopeCipher.open(record, keys: keys), record.keyID)
+            return try EnvelopeCipher.open(record, keys: keys)
         } catch {
             if case .integrity = error { integrityFailures.increment() }
             logger.error(
                 "vault record could not be decrypted",
-                metadata: ["tenant.id": "\(tenant)", "vault.purpose": "\(purpose)", "vault.kek_id": "\(record.keyID)", "error": "\(error)"]
+                metadata: ["tenant.id": "\(record.tenant)", "vault.purpose": "\(record.purpose)", "vault.kek_id": "\(record.keyID)", "error": "\(error)"]
             )
             throw error
         }
@@ -135,9 +152,7 @@ package struct SecretVault: Sendable {
             "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose.rawValue) RETURNING 1",
             logger: logger
         )
-        var deleted = false
-        for try await _ in rows { deleted = true }
-        return deleted
+        return try await rows.count() > 0
     }
 
     /// Deletes every secret of the tenant (crypto-shredding); returns how many there were.
@@ -156,9 +171,7 @@ package struct SecretVault: Sendable {
             "DELETE FROM folio.vault_secrets WHERE tenant_id = \(tenant.rawValue) RETURNING 1",
             logger: logger
         )
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        return try await rows.count()
     }
 
     /// Names the actor for audit rows the database writes itself in this transaction.

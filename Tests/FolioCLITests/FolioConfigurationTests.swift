@@ -140,9 +140,10 @@ import Testing
     @Test func serveNeedsThePublicBaseURLWhileDevDefaultsIt() throws {
         var environment = Self.minimal
         environment["FOLIO_PUBLIC_BASE_URL"] = nil
-        #expect(problems(environment) == [
-            "FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)",
-        ])
+        #expect(
+            problems(environment) == [
+                "FOLIO_PUBLIC_BASE_URL: is required (the https address at which Invoicebox reaches Folio; it goes into every order's notificationUrl)"
+            ])
         environment["FOLIO_HTTP_PORT"] = "9000"
         let development = try FolioConfiguration.load(environment: environment, requirements: .development)
         #expect(development.publicBaseURL.absoluteString == "http://127.0.0.1:9000")

@@ -45,7 +45,8 @@ import Testing
             let unitPrice = Self.anyAmount(&random)
             let code = VATCode.allCases[Int(random.next() % UInt64(VATCode.allCases.count))]
             let request = BasketLineRequest(sku: "S", name: "n", quantity: quantity, unitPrice: MinorUnits(unitPrice), vatCode: code)
-            let inBounds = BasketError.quantities.contains(quantity) && BasketError.unitPrices.contains(unitPrice)
+            let inBounds =
+                BasketError.quantities.contains(quantity) && BasketError.unitPrices.contains(unitPrice)
                 && unitPrice.multipliedReportingOverflow(by: quantity).partialValue <= BasketError.totals.upperBound
             do {
                 let line = try Basket.price(request)
@@ -59,9 +60,10 @@ import Testing
     }
 
     @Test func orderTotalsOfManyLargeLinesAreRefusedNotOverflowed() throws {
-        let line = try Basket.price(BasketLineRequest(
-            sku: "S", name: "n", quantity: 1_000, unitPrice: MinorUnits(1_000_000_000_000), vatCode: .twentyTwo
-        ))
+        let line = try Basket.price(
+            BasketLineRequest(
+                sku: "S", name: "n", quantity: 1_000, unitPrice: MinorUnits(1_000_000_000_000), vatCode: .twentyTwo
+            ))
         #expect(line.totalAmount.value == MinorUnits.largestInvoiceTotal)
         #expect(try Basket.totals(of: [line]).amount.value == MinorUnits.largestInvoiceTotal)
         #expect(throws: BasketError.totalOutOfRange) { try Basket.totals(of: Array(repeating: line, count: 100)) }
@@ -84,7 +86,8 @@ import Testing
             let violations = request.violations(maximumAmount: ceiling)
             // What validation lets through is exactly what fits: every line in bounds and the sum
             // at most the ceiling, computed here in 128 bits.
-            let fits = items.allSatisfy { BasketError.quantities.contains($0.quantity) && BasketError.unitPrices.contains($0.unitPrice) }
+            let fits =
+                items.allSatisfy { BasketError.quantities.contains($0.quantity) && BasketError.unitPrices.contains($0.unitPrice) }
                 && items.reduce(Int128(0)) { $0 + Int128($1.quantity) * Int128($1.unitPrice) } <= Int128(ceiling)
             #expect(violations.isEmpty == fits, "round \(round): \(items.map { ($0.quantity, $0.unitPrice) }) → \(violations)")
             #expect(violations.allSatisfy { $0.pointer.hasPrefix("/items") })
@@ -107,7 +110,8 @@ import Testing
         try await TestAPI.run { api in
             let tenant = try await api.createTenant("overflow")
             let items = (0..<10).map { #"{"sku":"S\#($0)","name":"Night","quantity":1000000,"unitPrice":1000000000000,"vatCode":"RUS_VAT22"}"# }
-            let body = #"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[\#(items.joined(separator: ","))]}"#
+            let body =
+                #"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[\#(items.joined(separator: ","))]}"#
             let response = try await api.createInvoice(tenant, body: body)
             #expect(response.status == .unprocessableContent)
             #expect(response.problemCode == "validation_failed")

@@ -1,9 +1,9 @@
 import FolioTestSupport
 import Foundation
-import PostgresNIO
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import PostgresNIO
 import Testing
 
 /// Every kind of bad input answers problem+json with its stable code, and never a 500.
@@ -27,13 +27,21 @@ import Testing
     static let cases: [Case] = [
         Case(name: "malformed JSON", method: .post, path: "/v1/tenants", body: #"{"externalId": "#, status: .badRequest, code: "invalid_body"),
         Case(name: "not an object", method: .post, path: "/v1/tenants", body: "[1,2]", status: .badRequest, code: "invalid_body"),
-        Case(name: "wrong type", method: .post, path: "/v1/tenants", body: #"{"externalId": 42}"#, status: .badRequest, code: "invalid_body", pointer: "/externalId"),
-        Case(name: "missing field", method: .post, path: "/v1/tenants", body: #"{"displayName": "x"}"#, status: .badRequest, code: "invalid_body", pointer: "/externalId"),
+        Case(
+            name: "wrong type", method: .post, path: "/v1/tenants", body: #"{"externalId": 42}"#, status: .badRequest, code: "invalid_body",
+            pointer: "/externalId"),
+        Case(
+            name: "missing field", method: .post, path: "/v1/tenants", body: #"{"displayName": "x"}"#, status: .badRequest, code: "invalid_body",
+            pointer: "/externalId"),
         Case(name: "null field", method: .post, path: "/v1/tenants", body: #"{"externalId": null}"#, status: .badRequest, code: "invalid_body"),
-        Case(name: "unknown field", method: .post, path: "/v1/tenants", body: #"{"externalId": "a", "schema": "public"}"#, status: .badRequest, code: "invalid_body"),
+        Case(
+            name: "unknown field", method: .post, path: "/v1/tenants", body: #"{"externalId": "a", "schema": "public"}"#, status: .badRequest,
+            code: "invalid_body"),
         Case(name: "no body at all", method: .post, path: "/v1/tenants", status: .badRequest, code: "invalid_body", pointer: "/externalId"),
         Case(name: "empty body", method: .post, path: "/v1/tenants", body: "", status: .badRequest, code: "invalid_body"),
-        Case(name: "empty external id", method: .post, path: "/v1/tenants", body: #"{"externalId": ""}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(
+            name: "empty external id", method: .post, path: "/v1/tenants", body: #"{"externalId": ""}"#, status: .unprocessableContent,
+            code: "validation_failed", pointer: "/externalId"),
         Case(
             name: "over-long external id", method: .post, path: "/v1/tenants",
             body: #"{"externalId": "\#(String(repeating: "x", count: 129))"}"#,
@@ -44,21 +52,45 @@ import Testing
             body: #"{"externalId": "a", "displayName": "\#(String(repeating: "é", count: 201))"}"#,
             status: .unprocessableContent, code: "validation_failed", pointer: "/displayName"
         ),
-        Case(name: "control characters", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0000b"}"#, status: .unprocessableContent, code: "validation_failed"),
-        Case(name: "C1 control in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0085b"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
-        Case(name: "bidi override in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "inv\u202Egpj.exe"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
-        Case(name: "zero-width space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u200B1"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
-        Case(name: "no-break space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u00A01"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
-        Case(name: "bidi isolate in a display name", method: .post, path: "/v1/tenants", body: #"{"externalId": "a", "displayName": "Hotel \u2067Nord"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/displayName"),
-        Case(name: "bidi override in a key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "ops\u202D"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
-        Case(name: "over-long key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "\#(String(repeating: "l", count: 101))"}"#, status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
-        Case(name: "wrong content type", method: .post, path: "/v1/tenants", body: #"{"externalId": "a"}"#, contentType: "text/plain", status: .unsupportedMediaType, code: "unsupported_media_type"),
-        Case(name: "body over 1 MiB", method: .post, path: "/v1/tenants", body: #"{"externalId": "\#(String(repeating: "x", count: 1 << 20))"}"#, status: .contentTooLarge, code: "payload_too_large"),
+        Case(
+            name: "control characters", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0000b"}"#, status: .unprocessableContent,
+            code: "validation_failed"),
+        Case(
+            name: "C1 control in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "a\u0085b"}"#, status: .unprocessableContent,
+            code: "validation_failed", pointer: "/externalId"),
+        Case(
+            name: "bidi override in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "inv\u202Egpj.exe"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(
+            name: "zero-width space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u200B1"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(
+            name: "no-break space in an external id", method: .post, path: "/v1/tenants", body: #"{"externalId": "hotel\u00A01"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/externalId"),
+        Case(
+            name: "bidi isolate in a display name", method: .post, path: "/v1/tenants", body: #"{"externalId": "a", "displayName": "Hotel \u2067Nord"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/displayName"),
+        Case(
+            name: "bidi override in a key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "ops\u202D"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
+        Case(
+            name: "over-long key label", method: .post, path: "/v1/tenants/{tenant}/api-keys", body: #"{"label": "\#(String(repeating: "l", count: 101))"}"#,
+            status: .unprocessableContent, code: "validation_failed", pointer: "/label"),
+        Case(
+            name: "wrong content type", method: .post, path: "/v1/tenants", body: #"{"externalId": "a"}"#, contentType: "text/plain",
+            status: .unsupportedMediaType, code: "unsupported_media_type"),
+        Case(
+            name: "body over 1 MiB", method: .post, path: "/v1/tenants", body: #"{"externalId": "\#(String(repeating: "x", count: 1 << 20))"}"#,
+            status: .contentTooLarge, code: "payload_too_large"),
         Case(name: "tenant id not a UUID", method: .get, path: "/v1/tenants/not-a-uuid", status: .badRequest, code: "invalid_parameter"),
         Case(name: "tenant id with SQL", method: .get, path: "/v1/tenants/1%27%20OR%201=1", status: .badRequest, code: "invalid_parameter"),
         Case(name: "unknown tenant", method: .get, path: "/v1/tenants/0f8fad5b-d9cb-469f-a165-70867728950e", status: .notFound, code: "tenant_not_found"),
-        Case(name: "unknown tenant on delete", method: .delete, path: "/v1/tenants/0f8fad5b-d9cb-469f-a165-70867728950e", status: .notFound, code: "tenant_not_found"),
-        Case(name: "unknown tenant on keys", method: .post, path: "/v1/tenants/0f8fad5b-d9cb-469f-a165-70867728950e/api-keys", body: "{}", status: .notFound, code: "tenant_not_found"),
+        Case(
+            name: "unknown tenant on delete", method: .delete, path: "/v1/tenants/0f8fad5b-d9cb-469f-a165-70867728950e", status: .notFound,
+            code: "tenant_not_found"),
+        Case(
+            name: "unknown tenant on keys", method: .post, path: "/v1/tenants/0f8fad5b-d9cb-469f-a165-70867728950e/api-keys", body: "{}", status: .notFound,
+            code: "tenant_not_found"),
         Case(name: "limit zero", method: .get, path: "/v1/tenants?limit=0", status: .badRequest, code: "invalid_parameter"),
         Case(name: "limit too big", method: .get, path: "/v1/tenants?limit=101", status: .badRequest, code: "invalid_parameter"),
         Case(name: "limit not a number", method: .get, path: "/v1/tenants?limit=ten", status: .badRequest, code: "invalid_parameter"),
@@ -75,12 +107,13 @@ import Testing
             let tenant = try await api.createTenant("existing")
             var headers: HTTPFields = [:]
             if let contentType = testCase.contentType { headers[.contentType] = contentType }
-            let key: String?? = switch testCase.key {
-            case .platform: .none
-            case .none: .some(nil)
-            case .wrong: .some("folio_" + String(repeating: "A", count: 43))
-            case .malformedHeader: .some(nil)
-            }
+            let key: String?? =
+                switch testCase.key {
+                case .platform: .none
+                case .none: .some(nil)
+                case .wrong: .some("folio_" + String(repeating: "A", count: 43))
+                case .malformedHeader: .some(nil)
+                }
             if testCase.key == .malformedHeader { headers[.authorization] = "Basic \(api.platformKey)" }
             let path = testCase.path.replacingOccurrences(of: "{tenant}", with: tenant)
             let response = try await api.send(testCase.method, path, key: key, json: testCase.body, headers: headers)

@@ -1,7 +1,7 @@
 import FolioTestSupport
 import Foundation
-import HummingbirdTesting
 import HTTPTypes
+import HummingbirdTesting
 import PostgresNIO
 import Testing
 

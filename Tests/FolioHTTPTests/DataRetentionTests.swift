@@ -61,13 +61,16 @@ import Testing
             #expect(try await retention.runOnce() == 2 + 1 + 1 + 2)
             #expect(try await retention.runOnce() == 0)
 
-            #expect(try await api.storedNotificationCount(tenant) == 1)
-            #expect(try await api.database.scalar("SELECT string_agg(idempotency_key, ',') FROM \(unescaped: schema).idempotency_records", as: String.self) == "recent")
+            #expect(try await api.notificationRowCount(tenant) == 1)
+            #expect(
+                try await api.database.scalar("SELECT string_agg(idempotency_key, ',') FROM \(unescaped: schema).idempotency_records", as: String.self)
+                    == "recent")
             #expect(try await api.eventTypes(tenant) == ["invoice.created"])
-            #expect(try await api.database.scalar(
-                "SELECT count(*) FROM folio.event_deliveries d JOIN folio.events e ON e.id = d.event_id WHERE e.tenant_id = \(tenantID)",
-                as: Int64.self
-            ) == 1)
+            #expect(
+                try await api.database.scalar(
+                    "SELECT count(*) FROM folio.event_deliveries d JOIN folio.events e ON e.id = d.event_id WHERE e.tenant_id = \(tenantID)",
+                    as: Int64.self
+                ) == 1)
 
             // Numbering goes on after the deleted event, and the feed answers from any position.
             try await api.sandbox.state.pay(orderID: invoice.orderID)

@@ -1,8 +1,8 @@
 import FolioDomain
+import FolioTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import FolioTestSupport
 import InvoicingService
 import PostgresNIO
 import Testing

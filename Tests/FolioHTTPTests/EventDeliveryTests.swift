@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import FolioDomain
 import FolioTestSupport
-import InvoicingService
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import InvoiceboxSandbox
+import InvoicingService
 import Logging
 import PostgresNIO
 import StatusUpdater
@@ -118,7 +118,9 @@ import Testing
             let outcomes = try await api.database.query(
                 "SELECT outcome, http_status, error FROM folio.event_deliveries", logger: TestDatabase.logger
             )
-            var refused = 0, serverErrors = 0, delivered = 0
+            var refused = 0
+            var serverErrors = 0
+            var delivered = 0
             for try await (outcome, status, error) in outcomes.decode((String, Int?, String?).self) {
                 if outcome == "delivered" { delivered += 1 }
                 if outcome == "retry", status == nil, error != nil { refused += 1 }
@@ -154,7 +156,7 @@ import Testing
             #expect(try await api.database.scalar("SELECT count(*) FROM folio.event_deliveries WHERE outcome = 'dead'", as: Int64.self) == 1)
 
             // Once the host's endpoint is fixed, the operator queues dead events again.
-            #expect(try await EventLog.redeliverDead(of: TenantID(string: tenant), client: api.database, logger: TestDatabase.logger) == 1)
+            #expect(try await Outbox.redeliverDead(of: TenantID(string: tenant), client: api.database, logger: TestDatabase.logger) == 1)
             let fixed = HostInbox(secret: Self.secret)
             try await HostWebhookReceiver.serve(fixed) { port in
                 let dispatcher = Self.dispatcher(api, port: port, policy: Self.fastPolicy(window: .milliseconds(300)))
@@ -165,7 +167,7 @@ import Testing
             #expect(await fixed.accepted.map(\.type) == ["invoicing.activated"])
             let redelivered = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
             #expect((redelivered.first?["delivery"] as? [String: Any])?["status"] as? String == "delivered")
-            #expect(try await EventLog.redeliverDead(of: nil, client: api.database, logger: TestDatabase.logger) == 0)
+            #expect(try await Outbox.redeliverDead(of: nil, client: api.database, logger: TestDatabase.logger) == 0)
         }
     }
 

@@ -2,19 +2,21 @@ import FolioTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import InvoiceboxSandbox
 import InvoicingService
 import PostgresNIO
 import Prometheus
 import StatusUpdater
 import Testing
 
+@testable import InvoiceboxSandbox
+
 /// What an operator sees when a background job fails: the provider's answer, never just a type.
 @Suite(.serialized) struct FailureLoggingTests {
     /// `folio_provider_failures_total` for one operation and cause.
     static func failures(operation: String, cause: String) -> Double {
         let lines = TestMetrics.registry.emitToString().split(separator: "\n")
-        for line in lines where line.hasPrefix("folio_provider_failures_total{")
+        for line in lines
+        where line.hasPrefix("folio_provider_failures_total{")
             && line.contains(#"operation="\#(operation)""#) && line.contains(#"cause="\#(cause)""#)
         {
             return Double(line.split(separator: " ").last ?? "") ?? 0

@@ -83,11 +83,12 @@ enum HostWebhookReceiver {
                 signature: headers[HTTPField.Name("webhook-signature")!] ?? "", body: data
             )
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-            await inbox.record(HostInbox.Delivery(
-                id: id, type: object["type"] as? String, tenantID: object["tenantId"] as? String,
-                sequence: (object["sequence"] as? NSNumber)?.int64Value ?? -1,
-                orderingKey: object["invoiceId"] as? String ?? "tenant", signatureValid: valid
-            ))
+            await inbox.record(
+                HostInbox.Delivery(
+                    id: id, type: object["type"] as? String, tenantID: object["tenantId"] as? String,
+                    sequence: (object["sequence"] as? NSNumber)?.int64Value ?? -1,
+                    orderingKey: object["invoiceId"] as? String ?? "tenant", signatureValid: valid
+                ))
             return Response(status: .noContent)
         }
         var logger = Logger(label: "host")

@@ -37,7 +37,8 @@ import Testing
             #expect(response.status == .unprocessableContent)
             #expect((try response.json()["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/reservationId")
 
-            let hiddenSKU = #"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[{"sku":"ROOM\u2066","name":"Night","quantity":1,"unitPrice":100,"vatCode":"VATNONE"}]}"#
+            let hiddenSKU =
+                #"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[{"sku":"ROOM\u2066","name":"Night","quantity":1,"unitPrice":100,"vatCode":"VATNONE"}]}"#
             let skuResponse = try await api.createInvoice(tenant, body: hiddenSKU)
             #expect((try skuResponse.json()["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/items/0/sku")
 

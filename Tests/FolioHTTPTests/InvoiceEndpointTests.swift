@@ -82,11 +82,17 @@ import Testing
                 (item(#""quantity":0,"unitPrice":100,"vatCode":"VATNONE""#), "/items/0/quantity", "zero quantity"),
                 (item(#""quantity":1,"unitPrice":100,"vatCode":"RUS_VAT99""#), "/items/0/vatCode", "unknown VAT code"),
                 (item(#""quantity":1,"unitPrice":100,"vatCode":"VATNONE","serviceDate":"2026-02-30""#), "/items/0/serviceDate", "impossible date"),
-                (#"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[\#(manyItems)]}"#, "/items", "101 items"),
+                (
+                    #"{"reservationId":"R1","description":"Stay","currency":"RUB","customer":{"type":"private","email":"g@example.org"},"items":[\#(manyItems)]}"#,
+                    "/items", "101 items"
+                ),
                 (TestAPI.invoiceBody().replacingOccurrences(of: #""currency":"RUB""#, with: #""currency":"XTS""#), "/currency", "unknown currency"),
                 (TestAPI.invoiceBody().replacingOccurrences(of: "guest@example.org", with: "guest-at-example"), "/customer/email", "bad e-mail"),
                 (TestAPI.invoiceBody(extra: #","returnUrl":"not a url""#), "/returnUrl", "bad URL"),
-                (TestAPI.invoiceBody().replacingOccurrences(of: #""checkOut":"2026-08-14""#, with: #""checkOut":"2026-08-10""#), "/reservation/checkOut", "check-out before check-in"),
+                (
+                    TestAPI.invoiceBody().replacingOccurrences(of: #""checkOut":"2026-08-14""#, with: #""checkOut":"2026-08-10""#), "/reservation/checkOut",
+                    "check-out before check-in"
+                ),
                 (TestAPI.invoiceBody(reservationID: String(repeating: "r", count: 129)), "/reservationId", "reservation id too long"),
                 (TestAPI.invoiceBody(extra: #","expiresAt":"2001-01-01T00:00:00Z""#), "/expiresAt", "expiry in the past"),
             ]

@@ -42,7 +42,8 @@ import Testing
 
             let stored = try await api.database.scalar("SELECT count(*) FROM folio.vault_secrets", as: Int64.self)
             #expect(stored == 1)
-            #expect(try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/invite", json: #"{"email":"gm@hotel.example"}"#).problemCode == "invoicing_active")
+            #expect(
+                try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/invite", json: #"{"email":"gm@hotel.example"}"#).problemCode == "invoicing_active")
         }
     }
 

@@ -1,7 +1,7 @@
 import FolioTestSupport
 import Foundation
-import HummingbirdTesting
 import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 /// The key is checked before a byte of the body is read: an anonymous caller cannot make Folio

@@ -1,7 +1,8 @@
 import FolioTestSupport
 import Foundation
-import HummingbirdTesting
 import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct MetricsKeyTests {
@@ -21,6 +22,12 @@ import Testing
             let scraped = try await api.send(.get, "/metrics", key: .some(Self.metricsKey))
             #expect(scraped.status == .ok)
             #expect(scraped.headers[.contentType]?.hasPrefix("text/plain") == true)
+            // The router ignores empty segments, so these spellings reach the same route.
+            for spelling in ["/metrics/", "//metrics", "/metrics//"] {
+                let sneaked = try await api.send(.get, spelling, key: .some(nil))
+                #expect(sneaked.status == .unauthorized, "\(spelling)")
+                #expect(!String(buffer: sneaked.body).contains("folio_"), "\(spelling)")
+            }
         }
     }
 

@@ -26,7 +26,7 @@ import Testing
             let answer = try await api.notify(tenant, body: body, signature: sign(body, key: key))
             #expect(answer["status"] as? String == "error")
             #expect(answer["code"] as? String == "order_not_found")
-            #expect(try await api.storedNotificationCount(tenant) == 0)
+            #expect(try await api.notificationRowCount(tenant) == 0)
             #expect(try await api.invoiceStatus(invoice) == "open")
         }
     }
@@ -65,9 +65,10 @@ import Testing
                 }
                 #expect(count == (tenant == inactive ? 1 : 2))
             }
-            #expect(try await api.database.scalar(
-                "SELECT body_sha256 FROM \(unescaped: TestAPI.schema(of: signed)).notifications LIMIT 1", as: Data.self
-            ) == Data(SHA256.hash(data: padded)))
+            #expect(
+                try await api.database.scalar(
+                    "SELECT body_sha256 FROM \(unescaped: TestAPI.schema(of: signed)).notifications LIMIT 1", as: Data.self
+                ) == Data(SHA256.hash(data: padded)))
         }
     }
 
@@ -90,7 +91,7 @@ import Testing
         let clock = ManualClock()
         var safeguards = NotificationReceiver.Safeguards()
         safeguards.perTenant = RateLimit(requests: 3, window: .seconds(60))
-        safeguards.perSource = RateLimit(requests: 5, window: .seconds(60))
+        safeguards.perSource = RateLimit(requests: 4, window: .seconds(60))
         safeguards.now = { clock.now() }
         try await TestAPI.run(notificationSafeguards: safeguards) { api in
             let (first, _) = try await api.activeTenant("limited-first")
@@ -102,13 +103,13 @@ import Testing
             let overTenant = try await api.notify(first, body: body, signature: nil)
             #expect(overTenant["status"] as? String == "error")
             #expect(overTenant["code"] as? String == "out_of_service", "the provider retries it later")
-            // Every request of this test comes from one address, and the four so far count
-            // against it: its limit is reached next, whatever the tenant.
+            // Every request of this test comes from one address, and its three failures so far
+            // count against it (the refusal does not): the fourth spends it, whatever the tenant.
             #expect(try await api.notify(second, body: body, signature: nil)["code"] as? String == "order_not_found")
             #expect(try await api.notify(second, body: body, signature: nil)["code"] as? String == "out_of_service")
             // A refused request is not stored.
-            #expect(try await api.storedNotificationCount(first) == 3)
-            #expect(try await api.storedNotificationCount(second) == 1)
+            #expect(try await api.notificationRowCount(first) == 3)
+            #expect(try await api.notificationRowCount(second) == 1)
             let metrics = String(buffer: try await api.send(.get, "/metrics", key: .some(nil)).body)
             #expect(metrics.contains(#"folio_notifications_rate_limited_total{scope="tenant"}"#))
             #expect(metrics.contains(#"folio_notifications_rate_limited_total{scope="source"}"#))
@@ -139,7 +140,8 @@ import Testing
         safeguards.confirmingReadReuse = .seconds(10)
         safeguards.now = { clock.now() }
         let counter = CountingProvider.Counter()
-        try await TestAPI.run(notificationSafeguards: safeguards, notificationProvider: { CountingProvider(wrapping: $0, counter: counter) }) { api in
+        let counting: @Sendable (any PaymentProvider) -> any PaymentProvider = { CountingProvider(wrapping: $0, counter: counter) }
+        try await TestAPI.run(notificationSafeguards: safeguards, notificationProvider: counting) { api in
             let (tenant, merchantID) = try await api.activeTenant("shared-read")
             let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
             // Not paid at the provider; unsigned claims say it was.
@@ -156,6 +158,9 @@ import Testing
             }
             #expect(counter.orderReads(invoice.orderID) == 1)
             #expect(try await api.invoiceStatus(invoice) == "open")
+            // The shop has no key, and the provider did not confirm: no forged body is kept whole.
+            #expect(try await api.notificationRowCount(tenant) == 11)
+            #expect(try await api.wholeNotificationCount(tenant) == 0)
 
             // After the window the order is read again, and a payment made meanwhile is seen.
             try await api.sandbox.state.pay(orderID: invoice.orderID)
@@ -174,7 +179,8 @@ import Testing
             }
             let before = try await auditRows()
             let test = Data(
-                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":1,"currencyId":"RUB"}"#.utf8
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":1,"currencyId":"RUB"}"#
+                    .utf8
             )
             for attempt in 0..<10 {
                 let signature: String? = attempt % 2 == 0 ? nil : sign(test, key: "guessed-\(attempt)")
@@ -196,9 +202,14 @@ import Testing
 }
 
 extension TestAPI {
-    /// How many of the tenant's notifications were recorded with their body.
-    func storedNotificationCount(_ tenant: String) async throws -> Int64? {
+    /// How many notifications of the tenant were recorded, whole or bounded.
+    func notificationRowCount(_ tenant: String) async throws -> Int64? {
         try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).notifications")
+    }
+
+    /// How many notifications of the tenant were recorded with their body.
+    func wholeNotificationCount(_ tenant: String) async throws -> Int64? {
+        try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).notifications WHERE body IS NOT NULL")
     }
 }
 
@@ -275,5 +286,37 @@ struct CountingProvider: PaymentProvider {
     func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
     func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
         wrapped.verifySignature(of: body, headers: headers, key: key)
+    }
+}
+
+/// Which requests a source address's allowance counts, and how addresses are grouped.
+@Suite struct NotificationSourceLimitTests {
+    @Test func theProvidersOwnAddressIsNeverSlowedByItsGoodNotifications() async throws {
+        var safeguards = NotificationReceiver.Safeguards()
+        safeguards.perSource = RateLimit(requests: 2, window: .seconds(600))
+        try await TestAPI.run(notificationSafeguards: safeguards) { api in
+            let (tenant, merchantID) = try await api.activeTenant("busy-provider")
+            // The monitoring test passes the shop check and touches no invoice: a good notification.
+            let monitoring = Data(
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":1,"currencyId":"RUB"}"#
+                    .utf8
+            )
+            for _ in 0..<6 {
+                #expect(try await api.notify(tenant, body: monitoring, signature: nil)["status"] as? String == "success")
+            }
+            // Two failures spend the address's allowance; only then is it refused before reading.
+            for _ in 0..<2 {
+                #expect(try await api.notify(tenant, body: Data("{}".utf8), signature: nil)["code"] as? String == "order_not_found")
+            }
+            #expect(try await api.notify(tenant, body: monitoring, signature: nil)["code"] as? String == "out_of_service")
+        }
+    }
+
+    @Test func anIPv6SourceIsLimitedByItsSlash64() {
+        #expect(NotificationReceiver.sourceKey("2001:db8:1:2::1") == NotificationReceiver.sourceKey("2001:db8:1:2:ffff:1:2:3"))
+        #expect(NotificationReceiver.sourceKey("2001:db8:1:2::1") != NotificationReceiver.sourceKey("2001:db8:1:3::1"))
+        #expect(NotificationReceiver.sourceKey("::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(NotificationReceiver.sourceKey("192.0.2.1") == "192.0.2.1")
+        #expect(NotificationReceiver.sourceKey(nil) == "unknown")
     }
 }

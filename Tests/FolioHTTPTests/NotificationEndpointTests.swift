@@ -8,6 +8,7 @@ import NIOCore
 import NIOFoundationCompat
 import PostgresNIO
 import StatusUpdater
+import TenantRegistry
 import Testing
 
 @Suite(.serialized) struct NotificationEndpointTests {
@@ -25,8 +26,7 @@ import Testing
                 "SELECT signature, confirmed, claimed_status, invoice_id::text FROM \(unescaped: TestAPI.schema(of: tenant)).notifications",
                 logger: TestDatabase.logger
             )
-            var recorded: [(String, Bool?, String?, String?)] = []
-            for try await values in row.decode((String, Bool?, String?, String?).self) { recorded.append(values) }
+            let recorded = try await row.decode((String, Bool?, String?, String?).self).collect()
             #expect(recorded.count == 1)
             #expect(recorded.first?.0 == "unchecked")
             #expect(recorded.first?.1 == true)
@@ -117,8 +117,7 @@ import Testing
                 "SELECT body, headers::text, signature FROM \(unescaped: TestAPI.schema(of: tenant)).notifications",
                 logger: TestDatabase.logger
             )
-            var stored: [(Data, String, String)] = []
-            for try await row in rows.decode((Data, String, String).self) { stored.append(row) }
+            let stored = try await rows.decode((Data, String, String).self).collect()
             #expect(stored.count == 1)
             #expect(stored.first?.0 == body, "the exact bytes the signature covers")
             #expect(stored.first?.2 == "valid")
@@ -160,7 +159,12 @@ import Testing
                 ({ $0["currencyId"] = "USD" }, "order_wrong_amount"),
                 ({ $0.removeValue(forKey: "amount") }, "order_wrong_amount"),
                 ({ $0["merchantId"] = UUID().uuidString.lowercased() }, "order_not_found"),
-                ({ $0["merchantOrderId"] = UUID().uuidString.lowercased(); $0["id"] = UUID().uuidString.lowercased() }, "order_not_found"),
+                (
+                    {
+                        $0["merchantOrderId"] = UUID().uuidString.lowercased()
+                        $0["id"] = UUID().uuidString.lowercased()
+                    }, "order_not_found"
+                ),
                 ({ $0["status"] = "teleported" }, "order_wrong_status"),
             ]
             for (edit, code) in cases {
@@ -195,7 +199,8 @@ import Testing
             let (tenant, merchantID, key) = try await api.signedTenant("monitored")
             let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
             let test = Data(
-                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":13740,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#.utf8
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"\#(merchantID)","merchantOrderId":"","amount":13740,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#
+                    .utf8
             )
             #expect(try await api.notify(tenant, body: test, signature: sign(test, key: key))["status"] as? String == "success")
             #expect(try await api.notify(tenant, body: test, signature: sign(test, key: "wrong"))["code"] as? String == "signature_error")

@@ -8,6 +8,7 @@ import InvoiceboxSandbox
 import NIOCore
 import NIOFoundationCompat
 import PostgresNIO
+import TenantRegistry
 import Testing
 
 /// An open invoice and what a notification about it needs.
@@ -78,9 +79,7 @@ extension TestAPI {
             "SELECT verdict FROM \(unescaped: Self.schema(of: tenant)).notifications ORDER BY received_at, id",
             logger: TestDatabase.logger
         )
-        var verdicts: [String] = []
-        for try await verdict in rows.decode(String.self) { verdicts.append(verdict) }
-        return verdicts
+        return try await rows.decode(String.self).collect()
     }
 }
 

@@ -1,9 +1,10 @@
 import FolioTestSupport
 import Foundation
-@testable import InvoiceboxSandbox
 import PostgresNIO
 import StatusUpdater
 import Testing
+
+@testable import InvoiceboxSandbox
 
 @Suite(.serialized) struct ReconciliationTests {
     static func reconciler(_ api: TestAPI, batchSize: Int = 50, perShop: Int = 5) -> Reconciler {

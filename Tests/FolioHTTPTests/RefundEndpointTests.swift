@@ -98,9 +98,10 @@ import Testing
             #expect(await api.sandbox.state.refunds(parentID: orderID).count == 1)
 
             // Sent again, the refund would now be refused: nothing is left to refund at the provider.
-            await api.sandbox.state.inject(SandboxFault(
-                kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
-            ))
+            await api.sandbox.state.inject(
+                SandboxFault(
+                    kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
+                ))
             let retry = try await api.send(.post, refunds, json: "{}", headers: [HTTPField.Name("Idempotency-Key")!: "refund-1"])
             await api.sandbox.state.clearFaults()
             #expect(retry.status == .created)
@@ -124,9 +125,10 @@ import Testing
             try await api.refundWhoseAnswerIsLost(refunds, idempotencyKey: nil)
 
             // A second create would be refused; the job must not need one.
-            await api.sandbox.state.inject(SandboxFault(
-                kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
-            ))
+            await api.sandbox.state.inject(
+                SandboxFault(
+                    kind: .status, method: "POST", pathContains: "/refund-order", remaining: 1, status: 422, code: "wrong_total_amount"
+                ))
             try await api.database.query("UPDATE folio.pending_creations SET due_at = now()", logger: TestDatabase.logger)
             #expect(try await api.recovery.runOnce() == 1)
             await api.sandbox.state.clearFaults()
@@ -150,7 +152,7 @@ extension TestAPI {
         if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
         let first = try await send(.post, refunds, json: "{}", headers: headers)
         guard first.status == .serviceUnavailable,
-              (try await send(.get, refunds).json()["items"] as? [[String: Any]])?.first?["status"] as? String == "pending"
+            (try await send(.get, refunds).json()["items"] as? [[String: Any]])?.first?["status"] as? String == "pending"
         else { throw UnexpectedResponse(status: first.status, body: String(buffer: first.body)) }
     }
 

@@ -3,10 +3,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import InvoicingService
-@testable import InvoiceboxSandbox
 import PostgresNIO
 import StatusUpdater
 import Testing
+
+@testable import InvoiceboxSandbox
 
 /// Refunds the provider accepted are read again until they are final, and their outcome reaches
 /// the invoice and the host.

@@ -41,7 +41,8 @@ import TokenVault
             #expect(refused.status == .conflict)
             #expect(refused.problemCode == "merchant_already_connected")
             #expect(try await api.send(.get, "/v1/tenants/\(second)/invoicing").json()["state"] as? String == "disabled")
-            #expect(try await api.database.scalar("SELECT count(*) FROM folio.vault_secrets WHERE tenant_id = \(UUID(uuidString: second)!)", as: Int64.self) == 0)
+            #expect(
+                try await api.database.scalar("SELECT count(*) FROM folio.vault_secrets WHERE tenant_id = \(UUID(uuidString: second)!)", as: Int64.self) == 0)
 
             // Once the first tenant lets it go, the shop may move.
             #expect(try await api.send(.delete, "/v1/tenants/\(first)/invoicing").status == .ok)
@@ -120,7 +121,9 @@ import TokenVault
             #expect(state["state"] as? String == "active")
             #expect(state["merchantId"] as? String == shop.id)
             // The same shop again (a new notification key, say) changes nothing for its invoices.
-            #expect(try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(shop.id, shop.token, key: shop.notificationKey)).status == .ok)
+            #expect(
+                try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(shop.id, shop.token, key: shop.notificationKey))
+                    .status == .ok)
 
             #expect(try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/cancel").status == .ok)
             #expect(try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(other.id, other.token)).status == .ok)
@@ -151,13 +154,15 @@ import TokenVault
             let first = await api.sandbox.state.addMerchant()
             let second = await api.sandbox.state.addMerchant()
             let tokens = [first.id: first.token, second.id: second.token]
-            let vault = SecretVault(client: api.database, keys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!, logger: TestDatabase.logger)
+            let vault = SecretVault(
+                client: api.database, keys: KeyRing([KeyEncryptionKey(id: "test", material: Data(repeating: 7, count: 32))])!, logger: TestDatabase.logger)
             let tokenPurpose = try #require(VaultPurpose(InvoicingSecret.apiToken))
             let keyPurpose = try #require(VaultPurpose(InvoicingSecret.notificationKey))
             for round in 0..<30 {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        _ = try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(first.id, first.token, key: first.notificationKey))
+                        _ = try await api.send(
+                            .put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(first.id, first.token, key: first.notificationKey))
                     }
                     group.addTask {
                         _ = try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/credentials", json: Self.credentials(second.id, second.token))

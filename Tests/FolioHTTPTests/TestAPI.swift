@@ -11,14 +11,13 @@ import InvoiceboxAdapter
 import InvoiceboxSandbox
 import InvoicingService
 import NIOCore
-import NIOPosix
 import NIOFoundationCompat
 import PaymentsPort
 import PostgresNIO
-import StatusUpdater
-import Synchronization
 import Prometheus
 import ServiceLifecycle
+import StatusUpdater
+import Synchronization
 import TenantRegistry
 import TokenVault
 
@@ -75,10 +74,11 @@ struct TestAPI {
                     )
                     relay?.forward(to: try await app.responder)
                     try await app.test(.router) { client in
-                        try await body(TestAPI(
-                            client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
-                            recovery: components.recovery, book: components.book, httpClient: components.httpClient
-                        ))
+                        try await body(
+                            TestAPI(
+                                client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
+                                recovery: components.recovery, book: components.book, httpClient: components.httpClient
+                            ))
                     }
                 }
                 guard listening else {
@@ -137,14 +137,6 @@ struct TestAPI {
         return safeguards
     }
 
-    /// A port nothing listens on now, found by binding to port 0 and letting go.
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
-
     /// Sends a request and returns the response, with the platform key unless `key` says otherwise.
     @discardableResult
     func send(
@@ -155,10 +147,11 @@ struct TestAPI {
         headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = extra
-        let bearer: String? = switch key {
-        case .none: platformKey
-        case .some(let explicit): explicit
-        }
+        let bearer: String? =
+            switch key {
+            case .none: platformKey
+            case .some(let explicit): explicit
+            }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         var body: ByteBuffer?
         if let json {

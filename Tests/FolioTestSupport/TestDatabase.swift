@@ -83,8 +83,6 @@ extension PostgresClient {
     /// The single value of a one-row, one-column query, for assertions.
     package func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value? {
         let rows = try await self.query(query, logger: TestDatabase.logger)
-        var value: Value?
-        for try await decoded in rows.decode(Value.self) { value = decoded }
-        return value
+        return try await rows.decode(Value.self).firstElement()
     }
 }

@@ -23,7 +23,9 @@ import Testing
             expiresAt: Date(timeIntervalSince1970: 1_723_323_599),
             customer: OrderCustomer(kind: .private, name: "Ирина Соколова", phone: "79161234567", email: "guest@example.org"),
             lines: [
-                OrderLine(basket: BasketLineRequest(sku: "ROOM-STD-2N", name: "Проживание", quantity: 2, unitPrice: MinorUnits(600_000), vatCode: .twenty), serviceDate: "2024-08-12"),
+                OrderLine(
+                    basket: BasketLineRequest(sku: "ROOM-STD-2N", name: "Проживание", quantity: 2, unitPrice: MinorUnits(600_000), vatCode: .twenty),
+                    serviceDate: "2024-08-12"),
                 OrderLine(basket: BasketLineRequest(sku: "BRKF", name: "Завтрак", quantity: 2, unitPrice: MinorUnits(75_000), vatCode: .twenty)),
                 OrderLine(basket: BasketLineRequest(sku: "CITY-FEE", name: "Сбор", quantity: 1, unitPrice: MinorUnits(24_000), vatCode: .none)),
             ]
@@ -86,7 +88,8 @@ import Testing
         #expect(throws: BasketError.quantityOutOfRange(sku: "Z")) { try Basket.price(negative) }
         #expect(throws: BasketError.empty) { try Basket.totals(of: []) }
         // Each factor at its bound: the product alone is over the total's bound.
-        let biggest = BasketLineRequest(sku: "B", name: "b", quantity: BasketError.quantities.upperBound, unitPrice: MinorUnits(BasketError.unitPrices.upperBound), vatCode: .twentyTwo)
+        let biggest = BasketLineRequest(
+            sku: "B", name: "b", quantity: BasketError.quantities.upperBound, unitPrice: MinorUnits(BasketError.unitPrices.upperBound), vatCode: .twentyTwo)
         #expect(throws: BasketError.totalOutOfRange) { try Basket.price(biggest) }
         // Two lines each within the bound whose sum is not.
         let large = BasketLineRequest(sku: "L", name: "l", quantity: 1_000, unitPrice: MinorUnits(600_000_000_000), vatCode: .twentyTwo)

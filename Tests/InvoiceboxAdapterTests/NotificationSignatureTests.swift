@@ -8,7 +8,8 @@ import Testing
 @Suite struct NotificationSignatureTests {
     /// The composed notification of §14.3: 245 bytes, ASCII, no trailing newline.
     static let body = Data(
-        #"{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","amount":13740,"vatAmount":2250,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#.utf8
+        #"{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","amount":13740,"vatAmount":2250,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#
+            .utf8
     )
 
     @Test(arguments: [
@@ -26,12 +27,18 @@ import Testing
     @Test func theSignatureCoversTheExactBytes() {
         let key = Secret("sandbox-secret-key")
         let variants: [(String, String)] = [
-            (#"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https:\/\/pay.example\/o\/1"}"#,
-             "b51a7ae40c12baaea21b505fdb30a8ae9f0ae082"),
-            (#"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https://pay.example/o/1"}"#,
-             "00088211cb61d3e0f09d8bb068b695eafddfe933"),
-            (#"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"\u0411\u0440\u043e\u043d\u044c","paymentUrl":"https:\/\/pay.example\/o\/1"}"#,
-             "2e91d2b6565485fb865126e3c3ea947fd077d662"),
+            (
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https:\/\/pay.example\/o\/1"}"#,
+                "b51a7ae40c12baaea21b505fdb30a8ae9f0ae082"
+            ),
+            (
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https://pay.example/o/1"}"#,
+                "00088211cb61d3e0f09d8bb068b695eafddfe933"
+            ),
+            (
+                #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"\u0411\u0440\u043e\u043d\u044c","paymentUrl":"https:\/\/pay.example\/o\/1"}"#,
+                "2e91d2b6565485fb865126e3c3ea947fd077d662"
+            ),
         ]
         #expect(Data(variants[0].0.utf8).count == 209)
         for (index, (body, expected)) in variants.enumerated() {
@@ -45,7 +52,9 @@ import Testing
 
     @Test func malformedHeadersNeverMatch() {
         let key = Secret("test")
-        for header in [nil, "", "95175d9ed3684a960c0101633439b5bd61196db", "95175d9ed3684a960c0101633439b5bd61196db2 ", "sha1=95175d9ed3684a960c0101633439b5bd61196db2"] {
+        for header in [
+            nil, "", "95175d9ed3684a960c0101633439b5bd61196db", "95175d9ed3684a960c0101633439b5bd61196db2 ", "sha1=95175d9ed3684a960c0101633439b5bd61196db2",
+        ] {
             #expect(!NotificationSignature.isValid(header, body: Self.body, key: key))
         }
     }
@@ -59,13 +68,18 @@ import Testing
         #expect(notification.currency == "RUB")
         #expect(!notification.isMonitoringTest)
 
-        let test = try #require(OrderNotification(body: Data(
-            #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"m","merchantOrderId":""}"#.utf8
-        )))
+        let test = try #require(
+            OrderNotification(
+                body: Data(
+                    #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"m","merchantOrderId":""}"#.utf8
+                )))
         #expect(test.isMonitoringTest)
         #expect(test.amount == nil)
 
-        for malformed in ["", "[]", #"{"id":"a"}"#, #"{"id":"a","status":"completed","merchantId":"m","amount":"many"}"#, #"{"id":"a","status":"completed","merchantId":"m","amount":1.005}"#] {
+        for malformed in [
+            "", "[]", #"{"id":"a"}"#, #"{"id":"a","status":"completed","merchantId":"m","amount":"many"}"#,
+            #"{"id":"a","status":"completed","merchantId":"m","amount":1.005}"#,
+        ] {
             #expect(OrderNotification(body: Data(malformed.utf8)) == nil, "\(malformed)")
         }
     }

@@ -14,14 +14,16 @@ import Testing
     }
 
     @Test func theDocumentedCreateResponse() throws {
-        let order = try ProviderOrder(object(#"""
-            {"data":{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","orderContainerId":"0190f1a2-3a11-7e22-9c33-44d5e6f7a8b9",
-            "merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","description":"x",
-            "status":"created","subtype":"order","processingStatus":"","processable":true,"amount":13740,"vatAmount":2250,
-            "currencyId":"RUB","languageId":"ru","createdAt":"2024-08-01T09:15:00+00:00","expirationDate":"2024-08-10T20:59:59+00:00",
-            "paymentUrl":"https://pay.invoicebox.ru/order/0190f1a2-3a11-7e22-9c33-44d5e6f7a8b9","fileIds":[],"shopId":333,
-            "basketItems":[],"customer":{"type":"private"},"someFutureField":{"nested":true}},"extendedData":[]}
-            """#))
+        let order = try ProviderOrder(
+            object(
+                #"""
+                {"data":{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","orderContainerId":"0190f1a2-3a11-7e22-9c33-44d5e6f7a8b9",
+                "merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","description":"x",
+                "status":"created","subtype":"order","processingStatus":"","processable":true,"amount":13740,"vatAmount":2250,
+                "currencyId":"RUB","languageId":"ru","createdAt":"2024-08-01T09:15:00+00:00","expirationDate":"2024-08-10T20:59:59+00:00",
+                "paymentUrl":"https://pay.invoicebox.ru/order/0190f1a2-3a11-7e22-9c33-44d5e6f7a8b9","fileIds":[],"shopId":333,
+                "basketItems":[],"customer":{"type":"private"},"someFutureField":{"nested":true}},"extendedData":[]}
+                """#))
         #expect(order.id == "0190f1a2-3b4c-7d5e-8f60-718293a4b5c6")
         #expect(order.status == .created)
         #expect(order.amount == MinorUnits(1_374_000))
@@ -33,10 +35,12 @@ import Testing
     @Test func theVariationsTheReferenceLists() throws {
         // Fractional amounts without trailing zeros, `Z` and offsets, fileIds as an object,
         // an unknown status, and a paid order.
-        let order = try ProviderOrder(object(#"""
-            {"id":"a","merchantOrderId":"m","status":"hold","amount":1239.6,"currencyId":"RUB",
-             "createdAt":"2024-08-01T12:15:00+03:00","paidAt":"2024-08-01T09:20:00Z","fileIds":{}}
-            """#))
+        let order = try ProviderOrder(
+            object(
+                #"""
+                {"id":"a","merchantOrderId":"m","status":"hold","amount":1239.6,"currencyId":"RUB",
+                 "createdAt":"2024-08-01T12:15:00+03:00","paidAt":"2024-08-01T09:20:00Z","fileIds":{}}
+                """#))
         #expect(order.amount == MinorUnits(123_960))
         #expect(order.status == ProviderOrderStatus(rawValue: "hold"))
         #expect(order.createdAt == Date(timeIntervalSince1970: 1_722_503_700))
@@ -49,8 +53,10 @@ import Testing
     }
 
     @Test func amountsWithMoreThanTwoDecimalsAreRefused() throws {
-        let order = try object(#"{"id":"a","merchantOrderId":"m","status":"created","amount":10.005,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#)
-        #expect(throws: InvoiceboxError.malformedResponse(reason: "amount is not an amount with at most two fraction digits", status: 200, requestID: "req-1")) {
+        let order = try object(
+            #"{"id":"a","merchantOrderId":"m","status":"created","amount":10.005,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#)
+        #expect(throws: InvoiceboxError.malformedResponse(reason: "amount is not an amount with at most two fraction digits", status: 200, requestID: "req-1"))
+        {
             try ProviderOrder(order)
         }
     }
@@ -64,9 +70,16 @@ import Testing
     @Test func errorsNestedOrAtTheTopLevel() {
         let nested = InvoiceboxTransport.decodeError(
             status: 422, requestID: "r",
-            body: ByteBuffer(string: #"{"error":{"message":"Calculation Error","code":"wrong_total_vat_amount","fields":[{"name":"vatAmount","code":"wrong_value","message":""}]}}"#)
+            body: ByteBuffer(
+                string:
+                    #"{"error":{"message":"Calculation Error","code":"wrong_total_vat_amount","fields":[{"name":"vatAmount","code":"wrong_value","message":""}]}}"#
+            )
         )
-        #expect(nested == .rejected(status: 422, code: "wrong_total_vat_amount", message: "Calculation Error", fields: [.init(name: "vatAmount", code: "wrong_value", message: "")], requestID: "r"))
+        #expect(
+            nested
+                == .rejected(
+                    status: 422, code: "wrong_total_vat_amount", message: "Calculation Error",
+                    fields: [.init(name: "vatAmount", code: "wrong_value", message: "")], requestID: "r"))
         let flat = InvoiceboxTransport.decodeError(status: 403, requestID: nil, body: ByteBuffer(string: #"{"code":"forbidden","message":"Forbidden"}"#))
         #expect(flat.providerCode == "forbidden")
         let html = InvoiceboxTransport.decodeError(status: 500, requestID: nil, body: ByteBuffer(string: "<html>oops</html>"))
@@ -74,7 +87,8 @@ import Testing
     }
 
     @Test func refundableItemsCarryWhatIsLeft() throws {
-        let item = try RefundableItem(object(#"{"sku":"BRKF","name":"Завтрак","vatCode":"RUS_VAT20","totalAmount":1500,"availableAmount":750.5,"availableVatAmount":125.08}"#))
+        let item = try RefundableItem(
+            object(#"{"sku":"BRKF","name":"Завтрак","vatCode":"RUS_VAT20","totalAmount":1500,"availableAmount":750.5,"availableVatAmount":125.08}"#))
         #expect(item.availableAmount == MinorUnits(75_050))
         #expect(item.availableVATAmount == MinorUnits(12_508))
     }
@@ -101,7 +115,9 @@ import Testing
         #expect(WireDate.parse(text)?.timeIntervalSince1970 == seconds)
     }
 
-    @Test(arguments: ["", "2024-08-12", "2024-08-12T14:00:00", "2024-13-01T00:00:00Z", "2024-08-12T14:00:00+0300", "2024-08-12 14:00:00Z", "2024-08-12T14:00:00+03:00x"])
+    @Test(arguments: [
+        "", "2024-08-12", "2024-08-12T14:00:00", "2024-13-01T00:00:00Z", "2024-08-12T14:00:00+0300", "2024-08-12 14:00:00Z", "2024-08-12T14:00:00+03:00x",
+    ])
     func refusesWhatIsNotATimestamp(text: String) {
         #expect(WireDate.parse(text) == nil)
     }

@@ -14,21 +14,31 @@ import Testing
         #expect(duplicate == .duplicateOrderID(ProviderDiagnostics(cause: "rejected", code: "merchant_order_id_duplicate", httpStatus: 422, requestID: "r1")))
 
         let refused = InvoiceboxError.rejected(
-            status: 422, code: "wrong_total_amount", message: "Guest Irina Sokolova", fields: [.init(name: "amount", code: "wrong_value", message: "x")], requestID: "r2"
+            status: 422, code: "wrong_total_amount", message: "Guest Irina Sokolova", fields: [.init(name: "amount", code: "wrong_value", message: "x")],
+            requestID: "r2"
         ).paymentError
-        #expect(refused == .rejected(fields: [.init(name: "amount", code: "wrong_value")], ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "r2")))
+        #expect(
+            refused
+                == .rejected(
+                    fields: [.init(name: "amount", code: "wrong_value")],
+                    ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "r2")))
         #expect(!"\(refused)".contains("Irina"))
 
-        #expect(InvoiceboxError.rejected(status: 403, code: "forbidden", message: nil, fields: [], requestID: nil).paymentError
-            == .unauthorized(ProviderDiagnostics(cause: "rejected", code: "forbidden", httpStatus: 403)))
-        #expect(InvoiceboxError.rejected(status: 404, code: "not_found", message: nil, fields: [], requestID: nil).paymentError
-            == .notFound(ProviderDiagnostics(cause: "rejected", code: "not_found", httpStatus: 404)))
-        #expect(InvoiceboxError.rateLimited(retryAfterSeconds: 3, requestID: "r3").paymentError
-            == .rateLimited(retryAfterSeconds: 3, ProviderDiagnostics(cause: "rate_limited", httpStatus: 429, requestID: "r3")))
-        #expect(InvoiceboxError.circuitOpen(retryAfterSeconds: 30).paymentError
-            == .unavailable(retryAfterSeconds: 30, ProviderDiagnostics(cause: "circuit_open")))
-        #expect(InvoiceboxError.timedOut(operation: "create order").paymentError
-            == .outcomeUnknown(ProviderDiagnostics(cause: "timed_out", operation: "create order")))
+        #expect(
+            InvoiceboxError.rejected(status: 403, code: "forbidden", message: nil, fields: [], requestID: nil).paymentError
+                == .unauthorized(ProviderDiagnostics(cause: "rejected", code: "forbidden", httpStatus: 403)))
+        #expect(
+            InvoiceboxError.rejected(status: 404, code: "not_found", message: nil, fields: [], requestID: nil).paymentError
+                == .notFound(ProviderDiagnostics(cause: "rejected", code: "not_found", httpStatus: 404)))
+        #expect(
+            InvoiceboxError.rateLimited(retryAfterSeconds: 3, requestID: "r3").paymentError
+                == .rateLimited(retryAfterSeconds: 3, ProviderDiagnostics(cause: "rate_limited", httpStatus: 429, requestID: "r3")))
+        #expect(
+            InvoiceboxError.circuitOpen(retryAfterSeconds: 30).paymentError
+                == .unavailable(retryAfterSeconds: 30, ProviderDiagnostics(cause: "circuit_open")))
+        #expect(
+            InvoiceboxError.timedOut(operation: "create order").paymentError
+                == .outcomeUnknown(ProviderDiagnostics(cause: "timed_out", operation: "create order")))
         #expect(InvoiceboxError.invalidBasket("empty").paymentError == .invalidRequest(reason: "empty"))
         // Every refusal is one, whatever neutral case it became.
         #expect(duplicate.isRefusal)

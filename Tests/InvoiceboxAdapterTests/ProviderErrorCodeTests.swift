@@ -18,11 +18,13 @@ import Testing
             "merchantId": merchantID, "merchantOrderId": UUID().uuidString, "description": "d",
             "amount": 120.0, "vatAmount": 20.0, "currencyId": "RUB", "languageId": "ru", "expirationDate": expires,
             "customer": ["type": "private"],
-            "basketItems": [[
-                "sku": "S", "name": "N", "measure": "шт.", "measureCode": "796", "quantity": 1,
-                "amount": 120.0, "amountWoVat": 100.0, "totalAmount": 120.0, "totalVatAmount": 20.0,
-                "vatCode": "RUS_VAT20", "type": "service", "paymentType": "full_prepayment",
-            ]],
+            "basketItems": [
+                [
+                    "sku": "S", "name": "N", "measure": "шт.", "measureCode": "796", "quantity": 1,
+                    "amount": 120.0, "amountWoVat": 100.0, "totalAmount": 120.0, "totalVatAmount": 20.0,
+                    "vatCode": "RUS_VAT20", "type": "service", "paymentType": "full_prepayment",
+                ]
+            ],
         ]
         change(&order)
         return try! JSONSerialization.data(withJSONObject: order)

@@ -13,7 +13,11 @@ import Testing
         #expect(error.httpStatus == 422)
         #expect(error.requestID == "req-1")
         #expect(error.cause == "rejected")
-        #expect(error == .rejected(fields: [.init(name: "basketItems[0].amount", code: nil)], ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "req-1")))
+        #expect(
+            error
+                == .rejected(
+                    fields: [.init(name: "basketItems[0].amount", code: nil)],
+                    ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "req-1")))
         #expect(!"\(error)".contains("Irina"))
     }
 

@@ -59,7 +59,8 @@ struct SandboxHarness: Sendable {
                 OrderLine(basket: BasketLineRequest(sku: "ROOM", name: "Room, 2 nights", quantity: 2, unitPrice: MinorUnits(499_999), vatCode: .twenty)),
                 OrderLine(basket: BasketLineRequest(sku: "BRKF", name: "Breakfast", quantity: 1, unitPrice: MinorUnits(75_000), vatCode: .ten)),
             ],
-            reservation: LodgingReservation(reservationID: "R-1", propertyName: "Hotel", guestName: "Guest", checkIn: Date(), checkOut: Date().addingTimeInterval(172_800)),
+            reservation: LodgingReservation(
+                reservationID: "R-1", propertyName: "Hotel", guestName: "Guest", checkIn: Date(), checkOut: Date().addingTimeInterval(172_800)),
             notificationURL: nil
         )
     }

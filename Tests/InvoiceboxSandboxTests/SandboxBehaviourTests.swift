@@ -16,12 +16,16 @@ import Testing
     }
 
     @Test func theReferenceSignatureVectors() {
-        let body = Data(#"{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","amount":13740,"vatAmount":2250,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#.utf8)
+        let body = Data(
+            #"{"id":"0190f1a2-3b4c-7d5e-8f60-718293a4b5c6","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"PMS-2024-000123","amount":13740,"vatAmount":2250,"currencyId":"RUB","createdAt":"2024-08-01T09:15:00+00:00"}"#
+                .utf8)
         #expect(body.count == 245)
         #expect(NotificationDispatcher.signature(of: body, key: "sandbox-secret-key") == "e28c0fa01c6d6f5e62f57e11c357b872873e664a")
         #expect(NotificationDispatcher.signature(of: body, key: "098f6bcd4621d373cade4e832627b4f6") == "313f4287e30c285338e8be479c32950ee5fb13f9")
         #expect(NotificationDispatcher.signature(of: body, key: "test") == "95175d9ed3684a960c0101633439b5bd61196db2")
-        let raw = Data(#"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https:\/\/pay.example\/o\/1"}"#.utf8)
+        let raw = Data(
+            #"{"id":"ffffffff-ffff-ffff-ffff-ffffffffffff","status":"completed","merchantId":"ffffffff-ffff-ffff-ffff-ffffffffffff","merchantOrderId":"","description":"Бронь","paymentUrl":"https:\/\/pay.example\/o\/1"}"#
+                .utf8)
         #expect(raw.count == 209)
         #expect(NotificationDispatcher.signature(of: raw, key: "sandbox-secret-key") == "b51a7ae40c12baaea21b505fdb30a8ae9f0ae082")
     }
@@ -65,7 +69,8 @@ import Testing
             let shop = await sandbox.state.addMerchant()
             var ids: [String] = []
             for index in 0..<4 {
-                let reply = try await client.send(.POST, "/v3/billing/api/order/order", token: shop.token, json: SandboxClient.order(merchantID: shop.id, merchantOrderID: "PMS-\(index)"))
+                let reply = try await client.send(
+                    .POST, "/v3/billing/api/order/order", token: shop.token, json: SandboxClient.order(merchantID: shop.id, merchantOrderID: "PMS-\(index)"))
                 ids.append(try #require((reply.json["data"] as? [String: Any])?["id"] as? String))
             }
             try await sandbox.state.pay(orderID: ids[0])

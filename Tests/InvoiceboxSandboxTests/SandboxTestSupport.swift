@@ -49,11 +49,13 @@ struct SandboxClient: Sendable {
             "amount": 120.0, "vatAmount": 20.0, "currencyId": "RUB",
             "expirationDate": ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600)),
             "customer": ["type": "private", "name": "Ирина"],
-            "basketItems": [[
-                "sku": "S", "name": "Room", "measure": "шт.", "measureCode": "796", "quantity": 1,
-                "amount": 120.0, "amountWoVat": 100.0, "totalAmount": 120.0, "totalVatAmount": 20.0,
-                "vatCode": "RUS_VAT20", "type": "service", "paymentType": "full_prepayment",
-            ]],
+            "basketItems": [
+                [
+                    "sku": "S", "name": "Room", "measure": "шт.", "measureCode": "796", "quantity": 1,
+                    "amount": 120.0, "amountWoVat": 100.0, "totalAmount": 120.0, "totalVatAmount": 20.0,
+                    "vatCode": "RUS_VAT20", "type": "service", "paymentType": "full_prepayment",
+                ]
+            ],
         ]
         if let notificationURL { order["notificationUrl"] = notificationURL }
         return order

@@ -197,7 +197,5 @@ func tableNames(in schema: String, client: PostgresClient) async throws -> Set<S
         "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
         logger: TestDatabase.logger
     )
-    var names: Set<String> = []
-    for try await name in rows.decode(String.self) { names.insert(name) }
-    return names
+    return Set(try await rows.decode(String.self).collect())
 }

@@ -92,9 +92,7 @@ import Testing
             }
             let countInSecond = try await directory.withTenant(second.id) { connection in
                 let rows = try await connection.query("SELECT count(*) FROM invoices", logger: logger)
-                var count: Int64 = -1
-                for try await value in rows.decode(Int64.self) { count = value }
-                return count
+                return try await rows.decode(Int64.self).firstElement() ?? -1
             }
             #expect(countInSecond == 0)
             let searchPath = try await client.scalar("SELECT current_setting('search_path')", as: String.self)

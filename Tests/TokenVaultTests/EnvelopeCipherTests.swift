@@ -87,7 +87,10 @@ import Testing
     @Test func keyListsAreValidated() throws {
         let good = "a:" + Data(repeating: 1, count: 32).base64EncodedString()
         #expect(try KeyEncryptionKey.parseList(good + ",b:" + Data(repeating: 2, count: 32).base64EncodedString()).get().map(\.id) == ["a", "b"])
-        for bad in ["", "a", ":" + Data(repeating: 1, count: 32).base64EncodedString(), "a:short", good + "," + good, "a b:" + Data(repeating: 1, count: 32).base64EncodedString()] {
+        for bad in [
+            "", "a", ":" + Data(repeating: 1, count: 32).base64EncodedString(), "a:short", good + "," + good,
+            "a b:" + Data(repeating: 1, count: 32).base64EncodedString(),
+        ] {
             guard case .failure = KeyEncryptionKey.parseList(bad) else {
                 Issue.record("accepted \(bad.prefix(8))…")
                 continue

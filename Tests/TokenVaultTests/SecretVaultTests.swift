@@ -155,8 +155,10 @@ import Testing
         try await TestDatabase.withFresh { client in
             let tenant = try await tenants(1, client: client)[0]
             let lost = Self.key("lost", 9)
-            try await SecretVault(client: client, keys: KeyRing([lost])!, logger: logger).store(Secret("orphan"), tenant: tenant, purpose: token, actor: "setup")
-            try await SecretVault(client: client, keys: KeyRing([oldKey])!, logger: logger).store(Secret("fine"), tenant: tenant, purpose: notificationKey, actor: "setup")
+            try await SecretVault(client: client, keys: KeyRing([lost])!, logger: logger).store(
+                Secret("orphan"), tenant: tenant, purpose: token, actor: "setup")
+            try await SecretVault(client: client, keys: KeyRing([oldKey])!, logger: logger).store(
+                Secret("fine"), tenant: tenant, purpose: notificationKey, actor: "setup")
             let report = try await SecretVault(client: client, keys: KeyRing([newKey, oldKey])!, logger: logger).rotate(actor: "rotation")
             #expect(report == SecretVault.RotationReport(rewrapped: 1, skipped: 0, failed: 1, remaining: 1))
         }
@@ -179,19 +181,19 @@ import Testing
                 "SELECT action, actor, purpose FROM folio.vault_audit WHERE tenant_id = \(tenant.rawValue) ORDER BY id",
                 logger: logger
             )
-            var trail: [String] = []
-            for try await (action, actor, purpose) in rows.decode((String, String, String).self) {
-                trail.append("\(action) \(purpose) \(actor)")
+            let trail = try await rows.decode((String, String, String).self).collect().map { action, actor, purpose in
+                "\(action) \(purpose) \(actor)"
             }
-            #expect(trail == [
-                "store invoicebox.api_token request:r1",
-                "read invoicebox.api_token request:r2",
-                "store invoicebox.notification_key request:r3",
-                "rotate invoicebox.api_token folio vault rotate",
-                "rotate invoicebox.notification_key folio vault rotate",
-                "delete invoicebox.api_token request:r4",
-                "delete invoicebox.notification_key request:r5",
-            ])
+            #expect(
+                trail == [
+                    "store invoicebox.api_token request:r1",
+                    "read invoicebox.api_token request:r2",
+                    "store invoicebox.notification_key request:r3",
+                    "rotate invoicebox.api_token folio vault rotate",
+                    "rotate invoicebox.notification_key folio vault rotate",
+                    "delete invoicebox.api_token request:r4",
+                    "delete invoicebox.notification_key request:r5",
+                ])
             let leaked = try await client.scalar(
                 "SELECT count(*) FROM folio.vault_audit WHERE row_to_json(vault_audit)::text LIKE \("%" + canary + "%")",
                 as: Int64.self
