@@ -81,7 +81,7 @@ struct Stack: Sendable {
 
     /// Connects the tenant to a sandbox shop, as `PUT …/invoicing/credentials` does.
     func connect(_ tenant: TenantID, shop: (id: String, token: String, notificationKey: String)) async throws {
-        _ = try await invoicing.connect(tenant, merchantID: shop.id, token: Secret(shop.token), notificationKey: nil, apiPrefix: .v3, actor: "bench")
+        _ = try await invoicing.connect(tenant, merchantID: shop.id, token: Secret(shop.token), notificationKey: nil, apiVariant: nil, actor: "bench")
     }
 
     static let benchmarkRequest = InvoiceRequest(

@@ -14,7 +14,7 @@ extension FolioAPIHandler {
         let invoice = try await idempotent(
             tenant: tenant, key: input.headers.idempotencyKey, operation: "createInvoice", request: body, successStatus: 201
         ) { resuming in
-            let request = try InvoiceRequest(body, maximumAmount: invoices.maximumAmount)
+            let request = try InvoiceRequest(body, maximumAmount: invoices.maximumAmount, rules: invoices.orderRules)
             return Components.Schemas.Invoice(
                 try await invoices.create(
                     tenant, request: request, idempotencyKey: input.headers.idempotencyKey, resuming: resuming
@@ -95,7 +95,7 @@ extension FolioAPIHandler {
 extension InvoiceRequest {
     /// The body in Folio's types. A currency or VAT code Folio does not know is a field error,
     /// answered together with every other rule the body breaks.
-    init(_ body: Components.Schemas.CreateInvoiceRequest, maximumAmount: Int64) throws(ValidationFailure) {
+    init(_ body: Components.Schemas.CreateInvoiceRequest, maximumAmount: Int64, rules: any OrderRules) throws(ValidationFailure) {
         var unknown: [FieldViolation] = []
         let currency = Currency(rawValue: body.currency)
         if currency == nil {
@@ -119,7 +119,7 @@ extension InvoiceRequest {
         self.init(body, currency: currency ?? .rub, vatCodes: vatCodes.map { $0 ?? .none })
         guard unknown.isEmpty else {
             // The stand-ins above only let the other rules be checked; this request goes nowhere.
-            let others = violations(maximumAmount: maximumAmount).filter { !(anItemIsWrong && $0.pointer == "/items") }
+            let others = violations(maximumAmount: maximumAmount, rules: rules).filter { !(anItemIsWrong && $0.pointer == "/items") }
             throw ValidationFailure(violations: unknown + others)
         }
     }

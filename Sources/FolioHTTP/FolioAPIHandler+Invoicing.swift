@@ -55,7 +55,7 @@ extension FolioAPIHandler {
         try Self.validate(violations)
         let state = try await invoicing.connect(
             id, merchantID: body.merchantId.lowercased(), token: body.token, notificationKey: body.notificationKey,
-            apiPrefix: body.apiPrefix == .l3 ? .l3 : .v3, actor: actor
+            apiVariant: body.apiPrefix?.rawValue, actor: actor
         )
         return .ok(.init(body: .json(.init(state))))
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PaymentsPort
 import StatusUpdater
 
 /// The provider's notifications, on a route of their own beside the bearer API: no key, no
@@ -36,25 +37,11 @@ struct ProviderNotificationRoute: Sendable {
         } else {
             answer = notifications.refuseUnreadableBody(source: source)
         }
-        return Self.response(answer)
-    }
-
-    /// `{"status":"success"}` or `{"code":…,"message":…,"status":"error"}`, keys sorted as the API writes them.
-    static func response(_ answer: NotificationAnswer) -> Response {
-        let wire = Wire(status: answer.code == nil ? "success" : "error", code: answer.code?.rawValue, message: answer.message)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(wire)) ?? Data(#"{"status":"error","code":"out_of_service"}"#.utf8)
+        let reply = notifications.reply(to: answer)
         return Response(
             status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
+            headers: [.contentType: reply.contentType],
+            body: .init(byteBuffer: ByteBuffer(bytes: reply.body))
         )
-    }
-
-    private struct Wire: Encodable {
-        let status: String
-        let code: String?
-        let message: String?
     }
 }

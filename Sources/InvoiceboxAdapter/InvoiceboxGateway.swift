@@ -18,8 +18,13 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     package init(http: HTTPClient, configuration: InvoiceboxClientConfiguration = .init(), logger: Logger) {
         self.transport = InvoiceboxTransport(http: http, configuration: configuration, logger: logger)
-        self.partnerShares = SlidingWindowLimiter(limit: configuration.partnerRequestsPerTenant, window: configuration.window)
+        self.partnerShares = SlidingWindowLimiter(limit: configuration.partnerRequestsPerTenant, window: configuration.window, clock: configuration.clock)
     }
+
+    package var orderRules: any OrderRules { InvoiceboxOrderRules() }
+
+    /// `v3`; a shop registered through the Business cabinet is called under `l3` instead.
+    package var defaultAPIVariant: String { "v3" }
 
     package func checkToken(of shop: ShopCredentials) async throws -> Bool {
         try await translatingErrors {
@@ -297,7 +302,8 @@ package struct InvoiceboxGateway: PaymentProvider {
     // MARK: - Helpers
 
     private func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
-        try await transport.send(request, baseURL: shop.baseURL, prefix: shop.apiPrefix.rawValue, token: shop.token, accountKey: Self.limiterKey(of: shop))
+        try await transport.send(
+            request, baseURL: shop.baseURL, prefix: shop.apiVariant ?? defaultAPIVariant, token: shop.token, accountKey: Self.limiterKey(of: shop))
     }
 
     /// A tenant's partner call first takes a slot of its own share, without waiting for one, and

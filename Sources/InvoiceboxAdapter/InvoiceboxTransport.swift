@@ -31,6 +31,9 @@ package struct InvoiceboxClientConfiguration: Sendable {
     package var breakerOpenFor: Duration = .seconds(30)
     /// A retry is not started with less than this left of the budget.
     package var minimumRetryBudget: Duration = .seconds(1)
+    /// Measures the budgets, windows and breaker periods and times the waits between retries;
+    /// tests pass a manual clock so that none of them takes real time.
+    package var clock: any Clock<Duration> = ContinuousClock()
 
     package init() {}
 }
@@ -76,20 +79,22 @@ struct InvoiceboxTransport: Sendable {
     let configuration: InvoiceboxClientConfiguration
     let limiter: SlidingWindowLimiter
     let breaker: CircuitBreaker
+    let clock: ElapsedClock
     let logger: Logger
 
     init(http: HTTPClient, configuration: InvoiceboxClientConfiguration, logger: Logger) {
         self.http = http
         self.configuration = configuration
-        self.limiter = SlidingWindowLimiter(limit: configuration.requestsPerWindow, window: configuration.window)
-        self.breaker = CircuitBreaker(threshold: configuration.breakerThreshold, openFor: configuration.breakerOpenFor)
+        self.limiter = SlidingWindowLimiter(limit: configuration.requestsPerWindow, window: configuration.window, clock: configuration.clock)
+        self.breaker = CircuitBreaker(threshold: configuration.breakerThreshold, openFor: configuration.breakerOpenFor, clock: configuration.clock)
+        self.clock = ElapsedClock(configuration.clock)
         self.logger = logger
     }
 
     /// Sends `request` for the account `accountKey` (a merchant or partner id) with `token`.
     func send(_ request: Request, baseURL: URL, prefix: String, token: Secret?, accountKey: String) async throws(InvoiceboxError) -> Response {
         let budget = request.kind == .read ? configuration.readBudget : configuration.writeBudget
-        let deadline = ContinuousClock.now + budget
+        let deadline = clock.now() + budget
         let attempts = request.kind == .read ? max(1, configuration.readAttempts) : 1
         let breakerKey = baseURL.absoluteString
         var lastError = InvoiceboxError.timedOut(operation: request.operation)
@@ -98,7 +103,7 @@ struct InvoiceboxTransport: Sendable {
             // The slot comes first: waiting for it must not hold the breaker's half-open probe.
             let booked: Bool
             do {
-                booked = try await limiter.acquire(accountKey, before: deadline)
+                booked = try await limiter.acquire(accountKey, within: deadline - clock.now())
             } catch {
                 throw .timedOut(operation: request.operation)
             }
@@ -106,7 +111,7 @@ struct InvoiceboxTransport: Sendable {
                 throw .rateLimited(retryAfterSeconds: Int(configuration.window.components.seconds), requestID: nil)
             }
             try await breaker.permit(breakerKey)
-            let remaining = deadline - ContinuousClock.now
+            let remaining = deadline - clock.now()
             guard remaining > .zero else {
                 await breaker.recordNeutral(breakerKey)
                 throw .timedOut(operation: request.operation)
@@ -165,10 +170,10 @@ struct InvoiceboxTransport: Sendable {
                 throw .responseTooLarge(limit: configuration.responseSizeLimit, requestID: requestID)
             }
 
-            guard attempt < attempts, let retryDelay, ContinuousClock.now + retryDelay + configuration.minimumRetryBudget < deadline else { break }
+            guard attempt < attempts, let retryDelay, clock.now() + retryDelay + configuration.minimumRetryBudget < deadline else { break }
             logger.debug("retrying Invoicebox read", metadata: ["operation": "\(request.operation)", "attempt": "\(attempt)"])
             do {
-                try await Task.sleep(for: retryDelay)
+                try await clock.sleep(clock.now() + retryDelay)
             } catch {
                 throw lastError
             }

@@ -21,18 +21,21 @@ actor SlidingWindowLimiter {
     let window: Duration
     private let clock: ElapsedClock
     private var sent: [String: [Duration]] = [:]
+    /// Keys come and go with tenants and tokens: once the map reaches this size, keys with no
+    /// request inside the window are dropped, and the next sweep waits for twice the survivors.
+    private let pruneAbove: Int
+    private var pruneAt: Int
 
-    init(limit: Int, window: Duration, clock: some Clock<Duration> = ContinuousClock()) {
+    init(limit: Int, window: Duration, pruneAbove: Int = 10_000, clock: some Clock<Duration> = ContinuousClock()) {
         self.limit = max(1, limit)
         self.window = window
+        self.pruneAbove = max(1, pruneAbove)
+        self.pruneAt = max(1, pruneAbove)
         self.clock = ElapsedClock(clock)
     }
 
-    /// Waits until `key` may send another request, and books it. Returns false, booking
-    /// nothing, when the slot would come after `deadline`.
-    func acquire(_ key: String, before deadline: ContinuousClock.Instant) async throws -> Bool {
-        try await acquire(key, within: ContinuousClock.now.duration(to: deadline))
-    }
+    /// How many keys the limiter holds in memory.
+    var keyCount: Int { sent.count }
 
     /// Waits until `key` may send another request, and books it. Returns false, booking
     /// nothing, when the slot would come more than `budget` from now.
@@ -40,13 +43,13 @@ actor SlidingWindowLimiter {
         let deadline = clock.now() + budget
         while true {
             let now = clock.now()
-            var times = sent[key, default: []].filter { now - $0 < window }
+            var times = recent(key, at: now)
             if times.count < limit {
                 times.append(now)
-                sent[key] = times
+                store(times, for: key, at: now)
                 return true
             }
-            sent[key] = times
+            store(times, for: key, at: now)
             let slot = times[0] + window
             guard slot < deadline else { return false }
             try await clock.sleep(slot)
@@ -57,11 +60,23 @@ actor SlidingWindowLimiter {
     /// returns how long until the next slot frees.
     func tryAcquire(_ key: String) -> Duration? {
         let now = clock.now()
-        var times = sent[key, default: []].filter { now - $0 < window }
-        defer { sent[key] = times }
+        var times = recent(key, at: now)
+        defer { store(times, for: key, at: now) }
         guard times.count < limit else { return times[0] + window - now }
         times.append(now)
         return nil
+    }
+
+    private func recent(_ key: String, at now: Duration) -> [Duration] {
+        sent[key, default: []].filter { now - $0 < window }
+    }
+
+    private func store(_ times: [Duration], for key: String, at now: Duration) {
+        if sent[key] == nil, sent.count >= pruneAt {
+            sent = sent.filter { entry in entry.value.contains { now - $0 < window } }
+            pruneAt = max(pruneAbove, sent.count * 2)
+        }
+        sent[key] = times.isEmpty ? nil : times
     }
 }
 

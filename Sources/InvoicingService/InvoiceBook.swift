@@ -20,6 +20,8 @@ package struct InvoiceBook: Sendable {
     let publicBaseURL: URL
     /// The largest invoice total accepted, in minor units.
     package let maximumAmount: Int64
+    /// What the provider accepts in the attributes only it interprets.
+    package var orderRules: any OrderRules { provider.orderRules }
     let logger: Logger
     /// How long an invoice stays payable when the host does not say.
     let defaultValidity: TimeInterval = 72 * 3600
@@ -52,7 +54,7 @@ package struct InvoiceBook: Sendable {
         if let resuming, let earlier = try await invoice(tenant, id: resuming) {
             return try await finishCreation(tenant, earlier)
         }
-        let violations = request.violations(maximumAmount: maximumAmount)
+        let violations = request.violations(maximumAmount: maximumAmount, rules: provider.orderRules)
         guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
         let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey, merchantID: shop.merchantID)

@@ -8,17 +8,18 @@ extension InvoiceRequest {
     static let shortestExpiry: TimeInterval = 60
     static let longestExpiry: TimeInterval = 366 * 24 * 3600
 
-    /// Every rule the request breaks, each naming its field by JSON pointer. Nothing is sent to
-    /// the provider or stored unless this is empty.
-    package func violations(maximumAmount: Int64, now: Date = Date()) -> [FieldViolation] {
+    /// Every rule the request breaks, each naming its field by JSON pointer: the service's own,
+    /// and the provider's `rules` for the attributes only it interprets. Nothing is sent to the
+    /// provider or stored unless this is empty.
+    package func violations(maximumAmount: Int64, rules: any OrderRules, now: Date = Date()) -> [FieldViolation] {
         var found: [FieldViolation] = []
         found += FieldViolation.checkIdentifier(reservationID, pointer: "/reservationId", lengths: 1...128)
         found += FieldViolation.checkText(description, pointer: "/description", lengths: 1...1000)
         if let language, !["ru", "en"].contains(language) {
             found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be ru or en"))
         }
-        found += customer.violations()
-        found += itemViolations(maximumAmount: maximumAmount)
+        found += customer.violations(rules: rules)
+        found += itemViolations(maximumAmount: maximumAmount, rules: rules)
         if let reservation {
             found += reservation.violations()
         }
@@ -35,13 +36,13 @@ extension InvoiceRequest {
         return found
     }
 
-    private func itemViolations(maximumAmount: Int64) -> [FieldViolation] {
+    private func itemViolations(maximumAmount: Int64, rules: any OrderRules) -> [FieldViolation] {
         guard (1...Self.maximumItems).contains(items.count) else {
             return [FieldViolation(pointer: "/items", code: items.isEmpty ? "too_short" : "too_long", detail: "must have 1 to \(Self.maximumItems) items")]
         }
         var found: [FieldViolation] = []
-        for (index, item) in items.enumerated() {
-            found += item.violations(pointer: "/items/\(index)")
+        for (index, (item, basket)) in zip(items, basketLines).enumerated() {
+            found += item.violations(pointer: "/items/\(index)", rules: rules, line: item.orderLine(basket))
         }
         guard found.isEmpty else { return found }
         // Each factor is within its bounds, so each line's product fits in 64 bits; the sum is
@@ -68,44 +69,23 @@ extension InvoiceRequest {
 }
 
 extension OrderCustomer {
-    func violations() -> [FieldViolation] {
+    /// The generic contact checks here; the tax identity and what the receipt needs are the
+    /// provider's `rules`.
+    func violations(rules: any OrderRules) -> [FieldViolation] {
         var found: [FieldViolation] = []
         if let name { found += FieldViolation.checkText(name, pointer: "/customer/name", lengths: 1...500) }
         if let phone, !(phone.count >= 5 && phone.count <= 20 && phone.allSatisfy { $0.isASCII && $0.isNumber }) {
             found.append(FieldViolation(pointer: "/customer/phone", code: "invalid_format", detail: "must be 5 to 20 digits, e.g. 79161234567"))
         }
         if let email, let violation = FieldViolation.checkEmail(email, pointer: "/customer/email") { found.append(violation) }
-        if let vatNumber, !([10, 12].contains(vatNumber.count) && vatNumber.allSatisfy { $0.isASCII && $0.isNumber }) {
-            found.append(FieldViolation(pointer: "/customer/vatNumber", code: "invalid_format", detail: "must be an INN of 10 or 12 digits"))
-        }
-        if let code = taxRegistrationReasonCode {
-            if kind != .legal {
-                found.append(FieldViolation(pointer: "/customer/taxRegistrationReasonCode", code: "not_allowed", detail: "only an organisation has a KPP"))
-            } else if !(code.count == 9 && code.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) }) {
-                found.append(FieldViolation(pointer: "/customer/taxRegistrationReasonCode", code: "invalid_format", detail: "must be a KPP of 9 characters"))
-            }
-        }
-        if let registrationAddress {
-            found += FieldViolation.checkText(registrationAddress, pointer: "/customer/registrationAddress", lengths: 1...500)
-        }
-        if kind == .private, name == nil, email == nil, phone == nil {
-            found.append(
-                FieldViolation(pointer: "/customer", code: "missing_contact", detail: "a private payer needs a name, an e-mail or a phone for the receipt"))
-        }
-        if kind == .legal, vatNumber == nil {
-            found.append(FieldViolation(pointer: "/customer/vatNumber", code: "required", detail: "a legal payer needs its INN"))
-        }
+        found += rules.violations(of: self, pointer: "/customer")
         return found
     }
 }
 
 extension InvoiceRequest.Item {
-    static let itemTypes: Set<String> = ["service", "commodity"]
-    static let paymentTypes: Set<String> = ["full_prepayment", "prepayment", "advance", "full_payment"]
-    /// Fiscal tag 1212 codes (invoicebox-api.md §11.5).
-    static let fiscalSubjectCodes: Set<Int> = Set(1...27).union(30...33)
-
-    func violations(pointer: String) -> [FieldViolation] {
+    /// `line` is this item as the provider sees it, for the provider's `rules`.
+    func violations(pointer: String, rules: any OrderRules, line: OrderLine) -> [FieldViolation] {
         var found: [FieldViolation] = []
         if let sku { found += FieldViolation.checkIdentifier(sku, pointer: pointer + "/sku", lengths: 1...500) }
         found += FieldViolation.checkText(name, pointer: pointer + "/name", lengths: 1...500)
@@ -118,18 +98,7 @@ extension InvoiceRequest.Item {
                 FieldViolation(
                     pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
         }
-        if let measure { found += FieldViolation.checkText(measure, pointer: pointer + "/measure", lengths: 1...10) }
-        if let measureCode, !(1...4).contains(measureCode.count) || !measureCode.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            found.append(FieldViolation(pointer: pointer + "/measureCode", code: "invalid_format", detail: "must be an OKEI code of 1 to 4 digits"))
-        }
-        if let itemType, !Self.itemTypes.contains(itemType), !Self.fiscalSubjectCodes.contains(Int(itemType) ?? 0) || itemType.hasPrefix("0") {
-            found.append(FieldViolation(pointer: pointer + "/itemType", code: "unsupported", detail: "must be service, commodity or a numeric fiscal code"))
-        }
-        if let paymentType, !Self.paymentTypes.contains(paymentType) {
-            found.append(
-                FieldViolation(
-                    pointer: pointer + "/paymentType", code: "unsupported", detail: "must be one of \(Self.paymentTypes.sorted().joined(separator: ", "))"))
-        }
+        found += rules.violations(of: line, pointer: pointer)
         if let serviceDate, CalendarDate.parse(serviceDate) == nil {
             found.append(FieldViolation(pointer: pointer + "/serviceDate", code: "invalid_format", detail: "must be a date YYYY-MM-DD"))
         }

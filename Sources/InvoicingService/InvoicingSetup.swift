@@ -89,7 +89,7 @@ package struct InvoicingSetup: Sendable {
                 }
                 return ShopCredentials(
                     merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
-                    apiPrefix: try StoredValue.decode(ShopCredentials.APIPrefix.self, settings.prefix, column: "tenant_invoicing.api_prefix"), tenant: tenant
+                    apiVariant: settings.prefix, tenant: tenant
                 )
             }
         }
@@ -219,10 +219,10 @@ package struct InvoicingSetup: Sendable {
         merchantID: String,
         token: Secret,
         notificationKey: Secret?,
-        apiPrefix: ShopCredentials.APIPrefix,
+        apiVariant: String?,
         actor: String
     ) async throws -> InvoicingState {
-        let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiPrefix: apiPrefix, tenant: tenant)
+        let shop = ShopCredentials(merchantID: merchantID, token: token, baseURL: providerBaseURL, apiVariant: apiVariant, tenant: tenant)
         guard try await provider.checkToken(of: shop) else { throw InvoicingError.credentialsRejected }
         guard try await provider.ownsMerchant(shop) else { throw InvoicingError.merchantNotOwned }
         try await store(tenant, shop: shop, notificationKey: notificationKey, actor: actor)
@@ -251,7 +251,7 @@ package struct InvoicingSetup: Sendable {
                     """
                     INSERT INTO folio.tenant_invoicing
                         (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
-                    VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiPrefix.rawValue), \(shop.baseURL.absoluteString),
+                    VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiVariant ?? provider.defaultAPIVariant), \(shop.baseURL.absoluteString),
                             \(shop.token.lastFour), \(notificationKey != nil), now())
                     ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
                         api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,

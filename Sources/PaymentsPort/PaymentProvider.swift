@@ -5,6 +5,10 @@ import Foundation
 /// translates its own wire format, codes and errors at its edge: what crosses this protocol is
 /// neutral, and every failure is a `PaymentError`.
 package protocol PaymentProvider: Sendable {
+    /// The provider's rules for the line and payer attributes only it interprets.
+    var orderRules: any OrderRules { get }
+    /// The API variant a shop that names none is called with (see `ShopCredentials.apiVariant`).
+    var defaultAPIVariant: String { get }
     /// Whether the shop's token is accepted.
     func checkToken(of shop: ShopCredentials) async throws -> Bool
     /// Whether the shop's token may act for the shop's merchant id.
@@ -34,6 +38,11 @@ package protocol PaymentProvider: Sendable {
     /// Checks the notification's signature, over the body bytes exactly as received, with the
     /// shop's notification key.
     func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck
+    /// The provider's name for a verdict, as its answer carries it; Folio records and counts
+    /// notifications under this name.
+    func notificationOutcome(_ verdict: NotificationVerdict) -> String
+    /// The answer body the provider expects for a verdict, with Folio's explanation if any.
+    func notificationReply(_ verdict: NotificationVerdict, message: String?) -> NotificationReply
 }
 
 /// A query of the provider's orders.

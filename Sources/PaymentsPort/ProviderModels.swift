@@ -6,21 +6,17 @@ package struct ShopCredentials: Sendable {
     package var merchantID: String
     package var token: Secret
     package var baseURL: URL
-    /// The provider's API flavour for this shop (for Invoicebox, `v3`, or `l3` for shops
-    /// registered through the Business cabinet).
-    package var apiPrefix: APIPrefix
+    /// The provider's API variant for this shop, in the provider's own words: Folio stores it and
+    /// hands it back, only the adapter reads it. `nil` is the provider's default.
+    package var apiVariant: String?
     /// The tenant the shop is used for, when there is one; part of the rate limiter's key.
     package var tenant: TenantID?
 
-    package enum APIPrefix: String, Sendable {
-        case v3, l3
-    }
-
-    package init(merchantID: String, token: Secret, baseURL: URL, apiPrefix: APIPrefix = .v3, tenant: TenantID? = nil) {
+    package init(merchantID: String, token: Secret, baseURL: URL, apiVariant: String? = nil, tenant: TenantID? = nil) {
         self.merchantID = merchantID
         self.token = token
         self.baseURL = baseURL
-        self.apiPrefix = apiPrefix
+        self.apiVariant = apiVariant
         self.tenant = tenant
     }
 }

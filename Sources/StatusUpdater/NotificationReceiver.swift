@@ -10,7 +10,7 @@ import TenantRegistry
 /// Takes the provider's notifications (invoicebox-api.md §14): checks the signature, the shop,
 /// the amount and the currency, confirms the claimed status by reading the order from the
 /// provider, then moves the invoice (with its event) and records the notification, all in one
-/// transaction. Whatever fails before that commit answers `out_of_service`, so the provider
+/// transaction. Whatever fails before that commit answers `retryLater`, so the provider
 /// sends the notification again and nothing is lost.
 ///
 /// The endpoint is anonymous, so what any caller can make Folio do is bounded: requests per
@@ -81,7 +81,7 @@ package struct NotificationReceiver: Sendable {
     static let unstoredHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
 
     /// Decides, before the body is read, whether a notification for `tenantID` from `source` is
-    /// taken: `nil` when it is, or the answer to send. A refusal is `out_of_service`, which the
+    /// taken: `nil` when it is, or the answer to send. A refusal is `retryLater`, which the
     /// provider retries later, and is counted in `folio_notifications_rate_limited_total`.
     package func admit(tenantID: String, source: String?) -> NotificationAnswer? {
         let scope: String
@@ -93,9 +93,19 @@ package struct NotificationReceiver: Sendable {
             return nil
         }
         Counter(label: "folio_notifications_rate_limited_total", dimensions: [("scope", scope)]).increment()
-        let answer = NotificationAnswer.error(.outOfService, "too many notifications; retry later")
-        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        let answer = NotificationAnswer.error(.retryLater, "too many notifications; retry later")
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", outcome(of: answer))]).increment()
         return answer
+    }
+
+    /// The provider's name for the answer's verdict: what is recorded and counted.
+    func outcome(of answer: NotificationAnswer) -> String {
+        provider.notificationOutcome(answer.verdict)
+    }
+
+    /// The answer as the provider expects it, for the HTTP 200 response.
+    package func reply(to answer: NotificationAnswer) -> NotificationReply {
+        provider.notificationReply(answer.verdict, message: answer.message)
     }
 
     /// The key a source address is limited by: an IPv6 address by its /64, the smallest block one
@@ -125,8 +135,8 @@ package struct NotificationReceiver: Sendable {
     /// not stored, and no notification of the provider is that large.
     package func refuseUnreadableBody(source: String? = nil) -> NotificationAnswer {
         chargeFailure(from: source)
-        let answer = NotificationAnswer.error(.notFound, "the body could not be read or is larger than \(Self.maximumBodySize / 1024) KiB")
-        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        let answer = NotificationAnswer.error(.unknownOrder, "the body could not be read or is larger than \(Self.maximumBodySize / 1024) KiB")
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", outcome(of: answer))]).increment()
         return answer
     }
 
@@ -135,7 +145,7 @@ package struct NotificationReceiver: Sendable {
     /// - Parameter source: the address the request came from, recorded with the notification.
     package func receive(tenantID: String, body: Data, headers: [(name: String, value: String)], source: String? = nil) async -> NotificationAnswer {
         guard let uuid = UUID(uuidString: tenantID) else {
-            return .error(.notFound, "unknown shop")
+            return .error(.unknownOrder, "unknown shop")
         }
         let tenant = TenantID(uuid)
         var record = NotificationRecord(
@@ -145,15 +155,15 @@ package struct NotificationReceiver: Sendable {
         do {
             answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
         } catch RegistryError.tenantNotFound {
-            answer = .error(.notFound, "unknown shop")
+            answer = .error(.unknownOrder, "unknown shop")
         } catch {
             FailureReport.record(
                 error, "notification not processed; the provider will send it again", operation: "notification.receive", tenant: tenant,
                 extra: ["order.id": "\(record.providerOrderID ?? "")"], logger: logger
             )
-            answer = .error(.outOfService, "temporary failure, please retry")
+            answer = .error(.retryLater, "temporary failure, please retry")
         }
-        Counter(label: "folio_notifications_total", dimensions: [("verdict", answer.verdict)]).increment()
+        Counter(label: "folio_notifications_total", dimensions: [("verdict", outcome(of: answer))]).increment()
         return answer
     }
 
@@ -162,10 +172,10 @@ package struct NotificationReceiver: Sendable {
     {
         guard let settings = try await setup.notificationSettings(of: tenant) else {
             // Recording it in the tenant's schema throws `tenantNotFound` for a tenant that does
-            // not exist, which answers `order_not_found`.
+            // not exist, which answers `unknownOrder`.
             // Retried: a payment on an open invoice is recorded if invoicing is enabled again
             // (and the reconciliation job reads it then in any case).
-            return try await finish(.error(.outOfService, "invoicing is not active for this shop"), tenant: tenant, record: record)
+            return try await finish(.error(.retryLater, "invoicing is not active for this shop"), tenant: tenant, record: record)
         }
         // 1. The signature, over the bytes exactly as received.
         if let key = settings.key {
@@ -180,22 +190,22 @@ package struct NotificationReceiver: Sendable {
             case .missing:
                 // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
                 chargeFailure(from: record.sourceAddress)
-                return try await finish(.error(.outOfService, "X-Signature is missing"), tenant: tenant, record: record)
+                return try await finish(.error(.retryLater, "X-Signature is missing"), tenant: tenant, record: record)
             default:
                 chargeFailure(from: record.sourceAddress)
-                return try await finish(.error(.signature, "X-Signature does not match the body"), tenant: tenant, record: record)
+                return try await finish(.error(.badSignature, "X-Signature does not match the body"), tenant: tenant, record: record)
             }
         }
         guard let notification = provider.notification(from: body) else {
             chargeFailure(from: record.sourceAddress)
-            return try await finish(.error(.notFound, "the body is not an OrderNotification"), tenant: tenant, record: record)
+            return try await finish(.error(.unknownOrder, "the body is not an OrderNotification"), tenant: tenant, record: record)
         }
         record.providerOrderID = notification.orderID
         record.claimedStatus = notification.status.rawValue
         // 2. The shop.
         guard notification.merchantID.lowercased() == settings.merchantID.lowercased() else {
             chargeFailure(from: record.sourceAddress)
-            return try await finish(.error(.notFound, "merchantId is not this shop's"), tenant: tenant, record: record)
+            return try await finish(.error(.unknownOrder, "merchantId is not this shop's"), tenant: tenant, record: record)
         }
         // Past the signature and the shop check, a signed notification is kept as received; an
         // unsigned one (a shop without a key) only once the provider confirms it, since anyone
@@ -211,7 +221,7 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.success, tenant: tenant, record: record)
         }
         guard let invoice = found else {
-            return try await finish(.error(.notFound, "no invoice for this order"), tenant: tenant, record: record)
+            return try await finish(.error(.unknownOrder, "no invoice for this order"), tenant: tenant, record: record)
         }
         record.invoiceID = invoice.id
         return try await judge(notification, invoice: invoice, tenant: tenant, signed: record.signature == .valid, record: &record)
@@ -224,16 +234,16 @@ package struct NotificationReceiver: Sendable {
         guard let providerOrderID = invoice.providerOrderID else {
             if invoice.status == .pending {
                 // The notification overtook the commit that records the order: the retry will find it.
-                return try await finish(.error(.outOfService, "the invoice is still being created"), tenant: tenant, record: record)
+                return try await finish(.error(.retryLater, "the invoice is still being created"), tenant: tenant, record: record)
             }
-            return try await finish(.error(.notFound, "the invoice has no order at the provider"), tenant: tenant, record: record)
+            return try await finish(.error(.unknownOrder, "the invoice has no order at the provider"), tenant: tenant, record: record)
         }
         let claimed = InvoiceBook.status(of: notification.status)
         guard providerOrderID == notification.orderID else {
             if invoice.status.isPaid, claimed == .paid {
                 return try await finish(.error(.alreadyPaid, "the invoice was paid by another order"), tenant: tenant, record: record)
             }
-            return try await finish(.error(.notFound, "the invoice belongs to another order"), tenant: tenant, record: record)
+            return try await finish(.error(.unknownOrder, "the invoice belongs to another order"), tenant: tenant, record: record)
         }
         if let mismatch = Self.amountMismatch(notification.amount, notification.currency, invoice: invoice) {
             return try await finish(.error(.wrongAmount, mismatch), tenant: tenant, record: record)
@@ -250,13 +260,13 @@ package struct NotificationReceiver: Sendable {
         }
         var order = ProviderOrder.claimed(by: notification, invoice: invoice)
         if confirmation == .always || !signed {
-            // A read that fails throws: out_of_service, and the provider retries.
+            // A read that fails throws: retry later, and the provider does.
             let read = try await orderReads.order(.init(tenant: tenant, orderID: providerOrderID)) { [setup, provider] in
                 let shop = try await setup.shop(of: tenant, actor: Self.actor)
                 return try await provider.order(id: providerOrderID, shop: shop)
             }
             guard let read else {
-                return try await finish(.error(.notFound, "the provider does not know this order"), tenant: tenant, record: record)
+                return try await finish(.error(.unknownOrder, "the provider does not know this order"), tenant: tenant, record: record)
             }
             if let mismatch = Self.amountMismatch(read.amount, read.currency, invoice: invoice) {
                 return try await finish(.error(.wrongAmount, "the provider's order: " + mismatch), tenant: tenant, record: record)
@@ -266,7 +276,7 @@ package struct NotificationReceiver: Sendable {
                 // Nothing changes on an unconfirmed claim; the provider's retry, or the
                 // reconciliation job, brings what the provider then says.
                 return try await finish(
-                    .error(.outOfService, "the provider reports the order \(read.status.rawValue), not \(notification.status.rawValue)"),
+                    .error(.retryLater, "the provider reports the order \(read.status.rawValue), not \(notification.status.rawValue)"),
                     tenant: tenant, record: record
                 )
             }
@@ -279,7 +289,7 @@ package struct NotificationReceiver: Sendable {
         // The change and the notification that caused it commit together.
         try await tenants.withTenant(tenant) { connection in
             _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
-            try await accepted.insert(verdict: answer, on: connection, logger: logger)
+            try await accepted.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
         }
         return answer
     }
@@ -287,12 +297,12 @@ package struct NotificationReceiver: Sendable {
     /// Records the notification with its verdict and returns the answer.
     private func finish(_ answer: NotificationAnswer, tenant: TenantID, record: NotificationRecord) async throws -> NotificationAnswer {
         try await tenants.withTenant(tenant) { connection in
-            try await record.insert(verdict: answer, on: connection, logger: logger)
+            try await record.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
         }
-        if answer.code != nil {
+        if answer.verdict != .accepted {
             logger.notice(
                 "notification refused",
-                metadata: ["tenant.id": "\(tenant)", "code": "\(answer.verdict)", "order.id": "\(record.providerOrderID ?? "")"]
+                metadata: ["tenant.id": "\(tenant)", "code": "\(outcome(of: answer))", "order.id": "\(record.providerOrderID ?? "")"]
             )
         }
         return answer

@@ -48,7 +48,7 @@ struct NotificationRecord: Sendable {
         self.headers = (try? JSONSerialization.data(withJSONObject: list)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
     }
 
-    func insert(verdict answer: NotificationAnswer, on connection: PostgresConnection, logger: Logger) async throws {
+    func insert(verdict answer: NotificationAnswer, named outcome: String, on connection: PostgresConnection, logger: Logger) async throws {
         let storedBody = keepsContent ? body : nil
         let storedHeaders = keepsContent ? headers : nil
         try await connection.query(
@@ -57,7 +57,7 @@ struct NotificationRecord: Sendable {
                                        claimed_status, invoice_id, verdict, message, confirmed, replay_of)
             VALUES (\(UUID()), \(storedBody), \(bodyDigest), \(body.count), \(storedHeaders)::jsonb, \(sourceAddress.map { String($0.prefix(64)) }),
                     \(signature.rawValue), \(providerOrderID.map { String($0.prefix(100)) }), \(claimedStatus.map { String($0.prefix(100)) }),
-                    \(invoiceID), \(answer.verdict), \(answer.message), \(confirmed), \(replayOf))
+                    \(invoiceID), \(outcome), \(answer.message), \(confirmed), \(replayOf))
             """,
             logger: logger
         )

@@ -83,7 +83,7 @@ import Testing
                 reservationID: "R\(round)", description: "Stay", currency: .rub,
                 customer: .init(kind: .private, email: "guest@example.org"), items: items
             )
-            let violations = request.violations(maximumAmount: ceiling)
+            let violations = request.violations(maximumAmount: ceiling, rules: InvoiceboxOrderRules())
             // What validation lets through is exactly what fits: every line in bounds and the sum
             // at most the ceiling, computed here in 128 bits.
             let fits =

@@ -96,6 +96,25 @@ import Testing
         }
     }
 
+    /// The API variant is the provider's word: Folio keeps what the host chose, and the provider's
+    /// default when it chose none, and the adapter calls the shop under it.
+    @Test func theShopsAPIVariantIsKeptAsChosen() async throws {
+        try await TestAPI.run { api in
+            for (variant, stored) in [(#","apiPrefix":"l3""#, "l3"), ("", "v3")] {
+                let tenant = try await api.createTenant("hotel-\(stored)")
+                let shop = await api.sandbox.state.addMerchant()
+                let connected = try await api.send(
+                    .put, "/v1/tenants/\(tenant)/invoicing/credentials", json: #"{"merchantId":"\#(shop.id)","token":"\#(shop.token)"\#(variant)}"#
+                )
+                #expect(connected.status == .ok)
+                let tenantID = try #require(UUID(uuidString: tenant))
+                let prefix = try await api.database.scalar(
+                    "SELECT api_prefix FROM folio.tenant_invoicing WHERE tenant_id = \(tenantID)", as: String.self)
+                #expect(prefix == stored)
+            }
+        }
+    }
+
     @Test(arguments: [
         (#"{"email":"not-an-email"}"#, "invite", "/email"),
         (#"{"email":"\#(String(repeating: "a", count: 95))@b.example"}"#, "invite", "/email"),

@@ -254,6 +254,8 @@ struct CountingProvider: PaymentProvider {
         return try await wrapped.order(id: id, shop: shop)
     }
 
+    var orderRules: any OrderRules { wrapped.orderRules }
+    var defaultAPIVariant: String { wrapped.defaultAPIVariant }
     func checkToken(of shop: ShopCredentials) async throws -> Bool { try await wrapped.checkToken(of: shop) }
     func ownsMerchant(_ shop: ShopCredentials) async throws -> Bool { try await wrapped.ownsMerchant(shop) }
     func invite(email: String, partner: PartnerCredentials, tenant: TenantID) async throws -> String {
@@ -286,6 +288,10 @@ struct CountingProvider: PaymentProvider {
     func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
     func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
         wrapped.verifySignature(of: body, headers: headers, key: key)
+    }
+    func notificationOutcome(_ verdict: NotificationVerdict) -> String { wrapped.notificationOutcome(verdict) }
+    func notificationReply(_ verdict: NotificationVerdict, message: String?) -> NotificationReply {
+        wrapped.notificationReply(verdict, message: message)
     }
 }
 

@@ -100,7 +100,7 @@ import Testing
     @Test func theL3PrefixServesTheSameResources() async throws {
         try await SandboxHarness.run { harness async throws in
             var shop = harness.shop
-            shop.apiPrefix = .l3
+            shop.apiVariant = "l3"
             // A fault armed for l3 paths only proves the call really went there.
             try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","pathContains":"/l3/","count":1}"#)
             var client = SandboxHarness.fastClient

@@ -25,6 +25,20 @@ import Testing
         #expect(await limiter.tryAcquire("shop") == .seconds(10))
     }
 
+    @Test func keysWithNoRequestInTheWindowDoNotStayInMemory() async throws {
+        let clock = TestClock()
+        let limiter = SlidingWindowLimiter(limit: 1, window: .seconds(30), pruneAbove: 100, clock: clock)
+        var booked = 0
+        for tenant in 0..<1_000 {
+            if try await limiter.acquire("tenant \(tenant)", within: .zero) { booked += 1 }
+            clock.advance(by: .seconds(1))
+        }
+        #expect(booked == 1_000)
+        #expect(await limiter.keyCount <= 100)
+        #expect(await limiter.tryAcquire("tenant 999") == .seconds(29), "a key inside its window keeps its slots")
+        #expect(await limiter.tryAcquire("tenant 0") == nil)
+    }
+
     @Test func theCircuitOpensThenLetsOneProbeThrough() async throws {
         let clock = TestClock()
         let breaker = CircuitBreaker(threshold: 2, openFor: .seconds(30), clock: clock)

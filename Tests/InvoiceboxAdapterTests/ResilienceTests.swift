@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FolioDomain
+import FolioTestSupport
 import Foundation
 import InvoiceboxSandbox
 import PaymentsPort
@@ -95,36 +96,53 @@ import Testing
         }
     }
 
-    @Test func aStormOf429sIsWeatheredWithinTheBudget() async throws {
-        var sandbox = SandboxConfiguration.fast
-        sandbox.requestsPerToken = 5
-        sandbox.rateWindow = .milliseconds(400)
+    @Test func aStormOf429sIsWeatheredByWaitingRetryAfter() async throws {
+        let clock = TestClock()
         var client = SandboxHarness.fastClient
-        client.requestsPerWindow = 100
-        try await SandboxHarness.run(sandbox: sandbox, client: client) { harness async throws in
-            // Far more reads than the sandbox allows per window: the ones answered 429 wait for
-            // Retry-After and are retried, and every read succeeds.
-            for _ in 0..<12 {
-                _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+        client.clock = clock
+        client.readBudget = .seconds(30)
+        try await SandboxHarness.run(client: client) { harness async throws in
+            try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":2,"method":"GET","count":2}"#)
+            let read = Task { _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
+            for _ in 0..<2 {
+                try await eventually { clock.sleeperCount == 1 }
+                clock.advance(by: .seconds(1))
+                #expect(clock.sleeperCount == 1, "the retry waits for the whole Retry-After")
+                clock.advance(by: .seconds(1))
             }
+            try await read.value
         }
     }
 
     @Test func theClientSideLimiterKeepsTheShopUnderTheProvidersLimit() async throws {
+        // The provider's own limit counts real time: ten requests for the whole test.
         var sandbox = SandboxConfiguration.fast
-        sandbox.requestsPerToken = 5
-        sandbox.rateWindow = .milliseconds(250)
+        sandbox.requestsPerToken = 10
+        sandbox.rateWindow = .seconds(600)
+        let clock = TestClock()
         var client = SandboxHarness.fastClient
+        client.clock = clock
         client.requestsPerWindow = 5
-        // Much wider than the sandbox's window: the client measures from before connecting, the
-        // sandbox from arrival, and on a loaded machine the two can be a second apart.
-        client.window = .milliseconds(1250)
+        client.window = .seconds(30)
+        client.readBudget = .seconds(60)
         client.readAttempts = 1
         try await SandboxHarness.run(sandbox: sandbox, client: client) { harness async throws in
-            // With one attempt a 429 would surface; the limiter makes the 12 calls wait instead.
-            for _ in 0..<12 {
-                _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+            let answered = AnswerTally()
+            let reads = Task {
+                for _ in 0..<10 {
+                    _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
+                    await answered.add()
+                }
             }
+            // With one attempt a 429 would surface; the sixth read waits for a slot instead.
+            try await eventually { clock.sleeperCount == 1 }
+            #expect(await answered.count == 5)
+            clock.advance(by: .seconds(29))
+            #expect(clock.sleeperCount == 1, "no slot frees before the window has passed")
+            #expect(await answered.count == 5)
+            clock.advance(by: .seconds(1))
+            try await reads.value
+            #expect(await answered.count == 10)
         }
     }
 
@@ -146,4 +164,11 @@ import Testing
             }
         }
     }
+}
+
+/// Counts the calls a background task has had answered.
+private actor AnswerTally {
+    private(set) var count = 0
+
+    func add() { count += 1 }
 }
