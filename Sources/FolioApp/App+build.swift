@@ -84,7 +84,8 @@ package func buildApplication(
         maximumAmount: configuration.maximumInvoiceAmount, logger: makeLogger("folio.invoices")
     )
     let heartbeat = ReplicaHeartbeat(client: database, logger: makeLogger("folio.replica"))
-    services.append(heartbeat)
+    let startupDone = StartupGate()
+    services.append(AfterStartup(gate: startupDone, service: heartbeat))
     let handler = FolioAPIHandler(
         tenants: tenants,
         keys: APIKeyStore(client: database, configuredPlatformKeys: configuration.platformKeys, logger: makeLogger("folio.auth")),
@@ -103,17 +104,18 @@ package func buildApplication(
 
     let recovery = InvoiceRecovery(client: database, book: book, logger: makeLogger("folio.recovery"))
     if configuration.runsBackgroundJobs {
-        services += [
+        var jobs: [any Service] = [
             recovery,
             Reconciler(client: database, book: book, logger: makeLogger("folio.reconciliation")),
             DataRetention(client: database, tenants: tenants, days: configuration.retentionDays, logger: makeLogger("folio.retention")),
             RefundPoller(client: database, book: book, logger: makeLogger("folio.refunds")),
         ]
         if let webhook = configuration.hostWebhook {
-            services.append(EventDispatcher(client: database, http: httpClient, webhook: webhook, logger: makeLogger("folio.webhooks")))
+            jobs.append(EventDispatcher(client: database, http: httpClient, webhook: webhook, logger: makeLogger("folio.webhooks")))
         } else {
             logger.info("no FOLIO_HOST_WEBHOOK_URL: events are only in the feed")
         }
+        services += jobs.map { AfterStartup(gate: startupDone, service: $0) }
     }
 
     var application = Application(
@@ -132,7 +134,10 @@ package func buildApplication(
     let startup = StartupChecks(
         runner: runner, migrationsAtStart: configuration.migrationsAtStart, vault: vault, heartbeat: heartbeat, logger: logger
     )
-    application.beforeServerStarts { try await startup.run() }
+    application.beforeServerStarts {
+        try await startup.run()
+        startupDone.open()
+    }
     return (
         application,
         FolioComponents(

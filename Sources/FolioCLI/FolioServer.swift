@@ -40,7 +40,12 @@ enum FolioServer {
             throw ExitCode.failure
         } catch let error as VaultError {
             CommandSupport.printError(error.description)
-            throw ExitCode(78)
+            // Only a key configuration the records cannot work with is a configuration error;
+            // a database outage during the checks is a plain failure.
+            switch error {
+            case .keysMissingForRecords, .keyCheckMismatch: throw ExitCode(78)
+            default: throw ExitCode.failure
+            }
         }
     }
 }

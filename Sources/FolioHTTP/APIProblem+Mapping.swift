@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
+import TenantRegistry
 
 extension APIProblem {
     /// Turns whatever a handler, the generated code or a middleware threw into the problem the
@@ -18,14 +19,16 @@ extension APIProblem {
         case let error as HTTPError:
             return from(error)
         default:
-            return .internalError
+            // A database failure that a store did not translate still means the database is
+            // unavailable, not that Folio is broken.
+            return DatabaseFailure(error) != nil ? .serviceUnavailable : .internalError
         }
     }
 
     private static func from(_ error: ServerError, method: HTTPRequest.Method) -> APIProblem {
         // The generated code wraps what a handler threw; that error, not the wrapper, is the answer.
         let underlying = error.underlyingError
-        if underlying is any ProblemConvertible || underlying is DecodingError {
+        if underlying is any ProblemConvertible || underlying is DecodingError || DatabaseFailure(underlying) != nil {
             return from(underlying, method: method)
         }
         switch error.httpStatus {

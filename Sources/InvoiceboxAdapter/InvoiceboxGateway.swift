@@ -25,6 +25,8 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     /// `v3`; a shop registered through the Business cabinet is called under `l3` instead.
     package var defaultAPIVariant: String { "v3" }
+    /// The prefixes the provider serves its API under; any other stored value is not sent as a path.
+    static let apiVariants: Set<String> = ["v3", "l3"]
 
     package func checkToken(of shop: ShopCredentials) async throws -> Bool {
         try await translatingErrors {
@@ -303,7 +305,8 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     private func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
         try await transport.send(
-            request, baseURL: shop.baseURL, prefix: shop.apiVariant ?? defaultAPIVariant, token: shop.token, accountKey: Self.limiterKey(of: shop))
+            request, baseURL: shop.baseURL, prefix: shop.apiVariant.flatMap { Self.apiVariants.contains($0) ? $0 : nil } ?? defaultAPIVariant,
+            token: shop.token, accountKey: Self.limiterKey(of: shop))
     }
 
     /// A tenant's partner call first takes a slot of its own share, without waiting for one, and

@@ -64,11 +64,9 @@ package struct InvoicingSetup: Sendable {
         }
     }
 
-    /// The active shop of a tenant, with its token from the vault.
-    ///
-    /// The settings and the token are read one after the other, so a shop connected in between
-    /// could pair one shop's merchant id with the other's token; the token's last four characters,
-    /// written with the settings, tell, and the read is repeated.
+    /// The active shop of a tenant, with its token from the vault, both read in one snapshot: a
+    /// connection or a disable writes them in one transaction, so they are never paired across
+    /// two calls.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
         try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
             try await client.inTransaction(logger: logger) { connection in

@@ -78,6 +78,8 @@ package struct DataRetention: Service {
                 } catch RegistryError.tenantNotFound, RegistryError.tenantSchemaBehind {
                     // Deleted meanwhile, or not migrated yet: the next pass takes it.
                     continue
+                } catch is CancellationError {
+                    throw CancellationError()
                 } catch {
                     // One tenant's failure (a lock timeout, say) must not leave the others unpruned.
                     FailureReport.record(error, "tenant records not pruned", operation: "retention.prune", tenant: TenantID(id), logger: logger)

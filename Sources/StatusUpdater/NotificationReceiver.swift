@@ -133,7 +133,7 @@ package struct NotificationReceiver: Sendable {
 
     /// The answer to a body larger than `maximumBodySize`, or one that could not be read: it is
     /// not stored, and no notification of the provider is that large.
-    package func refuseUnreadableBody(source: String? = nil) -> NotificationAnswer {
+    package func refuseUnreadableBody(source: String?) -> NotificationAnswer {
         chargeFailure(from: source)
         let answer = NotificationAnswer.error(.unknownOrder, "the body could not be read or is larger than \(Self.maximumBodySize / 1024) KiB")
         Counter(label: "folio_notifications_total", dimensions: [("verdict", outcome(of: answer))]).increment()
@@ -145,6 +145,7 @@ package struct NotificationReceiver: Sendable {
     /// - Parameter source: the address the request came from, recorded with the notification.
     package func receive(tenantID: String, body: Data, headers: [(name: String, value: String)], source: String? = nil) async -> NotificationAnswer {
         guard let uuid = UUID(uuidString: tenantID) else {
+            chargeFailure(from: source)
             return .error(.unknownOrder, "unknown shop")
         }
         let tenant = TenantID(uuid)
@@ -155,6 +156,7 @@ package struct NotificationReceiver: Sendable {
         do {
             answer = try await process(tenant: tenant, body: body, headers: headers, record: &record)
         } catch RegistryError.tenantNotFound {
+            // Charged already: an unknown tenant has no active invoicing either.
             answer = .error(.unknownOrder, "unknown shop")
         } catch {
             FailureReport.record(
@@ -171,6 +173,7 @@ package struct NotificationReceiver: Sendable {
         -> NotificationAnswer
     {
         guard let settings = try await setup.notificationSettings(of: tenant) else {
+            chargeFailure(from: record.sourceAddress)
             // Recording it in the tenant's schema throws `tenantNotFound` for a tenant that does
             // not exist, which answers `unknownOrder`.
             // Retried: a payment on an open invoice is recorded if invoicing is enabled again

@@ -326,3 +326,18 @@ struct CountingProvider: PaymentProvider {
         #expect(NotificationReceiver.sourceKey(nil) == "unknown")
     }
 }
+
+extension NotificationSourceLimitTests {
+    @Test func unknownTenantsSpendTheSourcesAllowanceToo() async throws {
+        var safeguards = NotificationReceiver.Safeguards()
+        safeguards.perSource = RateLimit(requests: 3, window: .seconds(600))
+        try await TestAPI.run(notificationSafeguards: safeguards) { (api: TestAPI) async throws in
+            for _ in 0..<2 {
+                #expect(try await api.notify(UUID().uuidString, body: Data("{}".utf8), signature: nil)["code"] as? String == "order_not_found")
+            }
+            #expect(try await api.notify("not-a-tenant", body: Data("{}".utf8), signature: nil)["code"] as? String == "order_not_found")
+            // Random tenant ids from one address are refused once its allowance is spent.
+            #expect(try await api.notify(UUID().uuidString, body: Data("{}".utf8), signature: nil)["code"] as? String == "out_of_service")
+        }
+    }
+}
