@@ -39,7 +39,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
     }
 
-    private func principal(for request: Request) async throws -> Principal {
+    func principal(for request: Request) async throws -> Principal {
         guard let principal = try await keys.authenticate(try Self.bearerKey(of: request)) else {
             throw APIProblem.invalidAPIKey
         }

@@ -23,12 +23,14 @@ package enum FolioApplication {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
+        let authentication = AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey)
+        router.add(middleware: UnmatchedRouteMiddleware(authentication: authentication))
         ProviderNotificationRoute(notifications: notifications).register(on: router)
 
         let api = router.group()
             .add(middleware: AcceptMiddleware())
             // The key before the body: a caller without one never gets a byte of its body read.
-            .add(middleware: AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey))
+            .add(middleware: authentication)
             .add(middleware: RequestBodyLimitMiddleware())
         // Compact JSON: pretty-printing (the generator's default) costs every list page time and bytes.
         try handler.registerHandlers(on: api, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))

@@ -14,7 +14,7 @@ import ServiceLifecycle
 package func runPasses(
     pausing pause: Duration,
     onlyWhenIdle: Bool = false,
-    clock: some Clock<Duration> = ContinuousClock(),
+    clock: any Clock<Duration> = ContinuousClock(),
     logger: Logger,
     operation: String = "job.pass",
     failure: Logger.Message,

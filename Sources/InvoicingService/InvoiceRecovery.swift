@@ -20,7 +20,14 @@ package struct InvoiceRecovery: Service {
     /// How long a leased row is left alone, and how the wait grows with each failed attempt.
     let leaseSeconds: Int
 
-    package init(client: PostgresClient, book: InvoiceBook, logger: Logger, interval: Duration = .seconds(15), batchSize: Int = 20, leaseSeconds: Int = 120) {
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
+
+    package init(
+        client: PostgresClient, book: InvoiceBook, logger: Logger, interval: Duration = .seconds(15), batchSize: Int = 20, leaseSeconds: Int = 120,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.clock = clock
         self.client = client
         self.book = book
         self.logger = logger
@@ -30,7 +37,7 @@ package struct InvoiceRecovery: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, operation: "recovery.pass", failure: "invoice recovery pass failed") {
+        await runPasses(pausing: interval, clock: clock, logger: logger, operation: "recovery.pass", failure: "invoice recovery pass failed") {
             try await runOnce()
         }
     }

@@ -23,7 +23,14 @@ package struct ReplicaHeartbeat: Service {
     /// Rows of replicas gone this long are removed at start.
     static let forgottenAfterHours = 24
 
-    package init(client: PostgresClient, logger: Logger, replicaID: UUID = UUID(), interval: Duration = .seconds(2)) {
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
+
+    package init(
+        client: PostgresClient, logger: Logger, replicaID: UUID = UUID(), interval: Duration = .seconds(2),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.clock = clock
         self.replicaID = replicaID
         self.client = client
         self.logger = logger
@@ -59,7 +66,7 @@ package struct ReplicaHeartbeat: Service {
                 } catch {
                     logger.warning("replica heartbeat not recorded", metadata: FailureReport.metadata(error, operation: "replica.heartbeat"))
                 }
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(for: interval)
             }
         }
     }

@@ -23,11 +23,14 @@ package struct DataRetention: Service {
     let batchSize: Int
     let interval: Duration
     let logger: Logger
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
 
     package init(
         client: PostgresClient, tenants: TenantDirectory, days: Int, logger: Logger,
-        batchSize: Int = 1_000, interval: Duration = .seconds(3600)
+        batchSize: Int = 1_000, interval: Duration = .seconds(3600), clock: any Clock<Duration> = ContinuousClock()
     ) {
+        self.clock = clock
         self.client = client
         self.tenants = tenants
         self.days = max(1, days)
@@ -37,7 +40,7 @@ package struct DataRetention: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, operation: "retention.pass", failure: "retention pass failed") { try await runOnce() }
+        await runPasses(pausing: interval, clock: clock, logger: logger, operation: "retention.pass", failure: "retention pass failed") { try await runOnce() }
     }
 
     /// One pass over the registry and every tenant; returns how many rows were deleted.

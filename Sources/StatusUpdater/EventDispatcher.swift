@@ -61,7 +61,14 @@ package struct EventDispatcher: Service {
     let policy: DeliveryPolicy
     let logger: Logger
 
-    package init(client: PostgresClient, http: HTTPClient, webhook: HostWebhook, policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger) {
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
+
+    package init(
+        client: PostgresClient, http: HTTPClient, webhook: HostWebhook, policy: DeliveryPolicy = DeliveryPolicy(), logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.clock = clock
         self.outbox = Outbox(client: client, logger: logger)
         self.http = http
         self.webhook = webhook
@@ -70,8 +77,9 @@ package struct EventDispatcher: Service {
     }
 
     package func run() async throws {
-        await runPasses(pausing: policy.idlePause, onlyWhenIdle: true, logger: logger, operation: "event_delivery.pass", failure: "event delivery pass failed")
-        {
+        await runPasses(
+            pausing: policy.idlePause, onlyWhenIdle: true, clock: clock, logger: logger, operation: "event_delivery.pass", failure: "event delivery pass failed"
+        ) {
             try await runOnce()
         }
     }

@@ -26,10 +26,13 @@ package struct Reconciler: Service {
     let leaseSeconds: Int
     /// The longest wait between two reads of an invoice that stays open.
     let longestWait: Int
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
 
     package init(
         client: PostgresClient, book: InvoiceBook, logger: Logger, interval: Duration = .seconds(10),
-        batchSize: Int = 50, perShop: Int = 5, leaseSeconds: Int = 300, longestWait: Int = 6 * 3600
+        batchSize: Int = 50, perShop: Int = 5, leaseSeconds: Int = 300, longestWait: Int = 6 * 3600,
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.client = client
         self.book = book
@@ -39,10 +42,11 @@ package struct Reconciler: Service {
         self.perShop = perShop
         self.leaseSeconds = leaseSeconds
         self.longestWait = longestWait
+        self.clock = clock
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, operation: "reconciliation.pass", failure: "reconciliation pass failed") {
+        await runPasses(pausing: interval, clock: clock, logger: logger, operation: "reconciliation.pass", failure: "reconciliation pass failed") {
             try await runOnce()
         }
     }

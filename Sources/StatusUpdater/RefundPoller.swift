@@ -27,9 +27,13 @@ package struct RefundPoller: Service {
     /// The longest wait between two reads of a refund that is not final.
     let longestWait: Int
 
+    /// The clock its pauses are measured on; a test steps it by hand.
+    let clock: any Clock<Duration>
+
     package init(
         client: PostgresClient, book: InvoiceBook, logger: Logger, interval: Duration = .seconds(15),
-        batchSize: Int = 50, perShop: Int = 5, leaseSeconds: Int = 300, longestWait: Int = 6 * 3600
+        batchSize: Int = 50, perShop: Int = 5, leaseSeconds: Int = 300, longestWait: Int = 6 * 3600,
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.client = client
         self.book = book
@@ -39,10 +43,13 @@ package struct RefundPoller: Service {
         self.perShop = perShop
         self.leaseSeconds = leaseSeconds
         self.longestWait = longestWait
+        self.clock = clock
     }
 
     package func run() async throws {
-        await runPasses(pausing: interval, logger: logger, operation: "refund_poll.pass", failure: "refund status pass failed") { try await runOnce() }
+        await runPasses(pausing: interval, clock: clock, logger: logger, operation: "refund_poll.pass", failure: "refund status pass failed") {
+            try await runOnce()
+        }
     }
 
     /// One pass over the due refunds; returns how many were read from the provider.

@@ -1,6 +1,8 @@
 import FolioTestSupport
 import InvoicingService
 import Logging
+import ServiceLifecycle
+import StatusUpdater
 import Synchronization
 import Testing
 
@@ -66,5 +68,31 @@ import Testing
         try await eventually { backlog.passes == 2 && clock.sleeperCount == 1 }
         job.cancel()
         await job.value
+    }
+}
+
+/// Every job pauses on the clock it was given, so a test steps it instead of waiting.
+@Suite struct JobClockTests {
+    @Test func eachJobPausesOnItsInjectedClock() async throws {
+        try await TestAPI.run { api in
+            let logger = TestDatabase.logger
+            let jobs: [(String, TestClock, any Service)] = {
+                let clocks = (0..<4).map { _ in TestClock() }
+                return [
+                    ("recovery", clocks[0], InvoiceRecovery(client: api.database, book: api.book, logger: logger, clock: clocks[0])),
+                    ("reconciliation", clocks[1], Reconciler(client: api.database, book: api.book, logger: logger, clock: clocks[1])),
+                    ("refunds", clocks[2], RefundPoller(client: api.database, book: api.book, logger: logger, clock: clocks[2])),
+                    ("heartbeat", clocks[3], ReplicaHeartbeat(client: api.database, logger: logger, clock: clocks[3])),
+                ]
+            }()
+            let group = ServiceGroup(configuration: .init(services: jobs.map(\.2), gracefulShutdownSignals: [], logger: logger))
+            let running = Task { try await group.run() }
+            for (name, clock, _) in jobs {
+                // A job sleeping on the real clock would never wait on this one.
+                #expect(try await eventually(Comment(rawValue: "\(name) pauses on its clock")) { clock.sleeperCount == 1 })
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+        }
     }
 }

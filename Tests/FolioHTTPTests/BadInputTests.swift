@@ -168,3 +168,23 @@ import Testing
         }
     }
 }
+
+/// Paths the API does not have are answered after the key is checked, as every other path is.
+@Suite struct UnknownPathTests {
+    @Test func anUnknownPathNeedsAKeyBeforeItIsNotFound() async throws {
+        try await TestAPI.run { api in
+            for path in ["/v1/anything", "/v1/tenants/\(UUID())/nothing", "/nowhere"] {
+                let anonymous = try await api.send(.get, path, key: .some(nil))
+                #expect(anonymous.status == .unauthorized, "\(path)")
+                #expect(anonymous.problemCode == "missing_api_key", "\(path)")
+                let wrongKey = try await api.send(.get, path, key: .some("folio_" + String(repeating: "x", count: 40)))
+                #expect(wrongKey.problemCode == "invalid_api_key", "\(path)")
+                let known = try await api.send(.get, path)
+                #expect(known.status == .notFound, "\(path)")
+                #expect(known.problemCode == "not_found", "\(path)")
+            }
+            // The provider's route answers in its own format, key or none.
+            #expect(try await api.notify(UUID().uuidString, body: Data("{}".utf8), signature: nil)["status"] as? String == "error")
+        }
+    }
+}
