@@ -4,17 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/pgbouncer.sh
 
 pg_ensure_installed
+pgb_ensure_installed
 cluster="$(mktemp -d /tmp/folio-test-postgres.XXXXXX)"
 port="$(pg_free_port 55432)"
-trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT
+trap 'pgb_stop "$cluster/pgbouncer"; pg_stop "$cluster"; rm -rf "$cluster"' EXIT
 
 # Durability is irrelevant for a throw-away cluster; turning it off makes schema-heavy tests fast.
 pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400
 echo "test PostgreSQL cluster on 127.0.0.1:$port ($cluster)"
 
 export FOLIO_TEST_DATABASE_URL="postgres://folio@127.0.0.1:$port/postgres?sslmode=disable"
+
+# A part of the suite runs Folio behind PgBouncer in transaction mode, in front of the same cluster.
+bouncer_port="$(pg_free_port $((port + 1)))"
+pgb_start "$cluster/pgbouncer" "$bouncer_port" "$port"
+echo "test PgBouncer (transaction mode) on 127.0.0.1:$bouncer_port"
+export FOLIO_TEST_PGBOUNCER_URL="postgres://folio@127.0.0.1:$bouncer_port/postgres?sslmode=disable"
+
 swift build --build-tests
 
 # The run is long; a failure is summarised at the very end so that the tail of the output names it.

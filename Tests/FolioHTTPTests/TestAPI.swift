@@ -46,6 +46,9 @@ struct TestAPI {
     ///   - notificationSafeguards: the notification endpoint's limits; by default too high for a test to reach.
     ///   - notificationProvider: wraps the provider the notification endpoint reads orders from.
     ///   - metricsKey: the bearer key `GET /metrics` requires, if any.
+    ///   - applicationDatabaseURL: where the application opens its own pool, given the test
+    ///     database's name (e.g. through a pooler); by default it shares `database`, which stays
+    ///     a direct connection either way.
     static func run(
         logs: CapturedLogs? = nil,
         listening: Bool = false,
@@ -54,6 +57,7 @@ struct TestAPI {
         notificationProvider: @escaping @Sendable (any PaymentProvider) -> any PaymentProvider = { $0 },
         metricsKey: String? = nil,
         invoiceboxBaseURL: URL? = nil,
+        applicationDatabaseURL: (@Sendable (_ databaseName: String) throws -> DatabaseURL)? = nil,
         _ body: @escaping @Sendable (TestAPI) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -67,6 +71,10 @@ struct TestAPI {
                 configuration.notificationConfirmation = confirmation
                 configuration.notificationSafeguards = notificationSafeguards
                 configuration.metricsKey = metricsKey.map(Secret.init)
+                if let applicationDatabaseURL {
+                    let name = try await database.scalar("SELECT current_database()", as: String.self) ?? ""
+                    configuration.database = .url(try applicationDatabaseURL(name))
+                }
                 let start: @Sendable (FolioAppConfiguration, ResponderRelay?) async throws -> Void = { configuration, relay in
                     let (app, components) = try buildApplication(
                         configuration: configuration, metrics: TestMetrics.registry, makeLogger: { _ in logger },
