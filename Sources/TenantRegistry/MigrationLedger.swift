@@ -28,6 +28,19 @@ enum MigrationLedger {
         )
     }
 
+    /// The ledger of a schema provisioned in one block, the same rows in fewer relations. Bounded
+    /// text types keep a row far below the size that needs a toast table, and there is no primary
+    /// key: one writer fills it, under the schema's lock, and the ledger is only ever read whole.
+    /// Each relation left out is a file, catalog rows, and an fsync while the tenant is created.
+    static let provisionedDefinition = """
+        CREATE TABLE schema_migrations (
+            version integer NOT NULL,
+            name varchar(255) NOT NULL,
+            checksum char(64) NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+
     static func entries(on connection: PostgresConnection, logger: Logger) async throws -> [Entry] {
         let rows = try await connection.query(
             "SELECT version, name, checksum FROM schema_migrations ORDER BY version",

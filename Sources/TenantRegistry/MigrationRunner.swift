@@ -211,7 +211,7 @@ package struct MigrationRunner: Sendable {
     }
 
     /// Applies what `schema` lacks inside the caller's transaction and records its new version.
-    /// Shared by the runner and by provisioning, so both produce the same schema.
+    /// `TenantSchemaProvisioning` builds a new schema from the same files in one block.
     static func bringUpToDate(
         _ schema: String,
         migrations: [Migration],

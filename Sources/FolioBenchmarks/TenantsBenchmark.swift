@@ -1,0 +1,240 @@
+import ArgumentParser
+import FolioDomain
+import Foundation
+import InvoiceboxSandbox
+import Logging
+import NIOHTTP1
+import PostgresNIO
+import TenantRegistry
+
+/// Many tenants in one database: provisioning through the API, lists on a few hot tenants before
+/// and after the crowd arrives and on random ones, `migrate --verify-all`, and the disk an empty
+/// tenant costs. Prints figures only.
+struct TenantsBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenants",
+        abstract: "Provision N tenants through the API; list on hot and random tenants; time migrate --verify-all; disk per empty tenant."
+    )
+
+    @Option(help: "Tenants in total, the hot ones included.")
+    var tenants = 10_000
+
+    @Option(help: "Tenants provisioned one at a time, for the sequential latency.")
+    var sequential = 200
+
+    @Option(help: "Concurrent clients for the bulk of the provisioning and for the lists.")
+    var concurrency = 8
+
+    @Option(help: "List requests per measurement.")
+    var requests = 4000
+
+    @Option(help: "Invoices given to each hot tenant and to each tenant of the random sample.")
+    var invoicesPerTenant = 25
+
+    @Option(help: "Tenants the random lists pick from (each gets invoices).")
+    var randomSample = 1000
+
+    @OptionGroup var database: BenchmarkDatabase
+
+    static let hot = 10
+
+    func run() async throws {
+        let logger = InvoicesBenchmark.quietLogger
+        let total = max(Self.hot + 1, tenants)
+        try await Stack.run(
+            database: database, connections: concurrency + 8, sandboxConfiguration: .fast, logger: logger
+        ) { stack, _, _, apiURL in
+            let client = Client(apiURL: apiURL, key: stack.platformKey, runID: String(UUID().uuidString.prefix(8)))
+            try await timeProvisioningStatements(stack)
+
+            print("\(Self.hot) hot tenants, \(invoicesPerTenant) invoices each")
+            var provisioned: [TenantID] = []
+            for index in 0..<Self.hot { provisioned.append(try await client.provision(index)) }
+            let hot = provisioned
+            for tenant in hot { try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger) }
+            try await stack.database.query("ANALYZE", logger: logger)
+            let alone = try await measureLists("hot tenants, \(Self.hot) in the database", client: client, pick: { hot.randomElement()! })
+
+            let sizeBefore = try await databaseSize(stack)
+            let crowd = total - Self.hot
+            let sequentialCount = min(sequential, crowd)
+            print("provisioning \(crowd) tenants through POST /v1/tenants: \(sequentialCount) one at a time, the rest with \(concurrency) clients")
+            var others: [TenantID] = []
+            var latencies: [Duration] = []
+            for index in Self.hot..<(Self.hot + sequentialCount) {
+                let begin = ContinuousClock.now
+                others.append(try await client.provision(index))
+                latencies.append(ContinuousClock.now - begin)
+            }
+            print("  sequential (\(sequentialCount)): \(Stats.summary(latencies, unit: .milliseconds))")
+            let bulkStart = Self.hot + sequentialCount
+            if bulkStart < total {
+                let started = ContinuousClock.now
+                let (ids, bulkLatencies) = try await provisionConcurrently(client, range: bulkStart..<total)
+                let elapsed = ContinuousClock.now - started
+                others += ids
+                print(
+                    "  \(concurrency) clients (\(ids.count)): \(Stats.rate(ids.count, elapsed)) tenants/s, "
+                        + Stats.summary(bulkLatencies, unit: .milliseconds)
+                )
+            }
+            let sizeAfter = try await databaseSize(stack)
+            print(
+                String(
+                    format: "disk per empty tenant: %.1f KB (pg_database_size after CHECKPOINT: %.1f MB before, %.1f MB after %d tenants)",
+                    Double(sizeAfter - sizeBefore) / Double(max(1, crowd)) / 1024, Double(sizeBefore) / 1_048_576,
+                    Double(sizeAfter) / 1_048_576, crowd
+                )
+            )
+
+            let sample = Array(others.shuffled().prefix(randomSample))
+            for tenant in sample { try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger) }
+            try await stack.database.query("ANALYZE", logger: logger)
+            let crowded = try await measureLists("hot tenants, \(total) in the database", client: client, pick: { hot.randomElement()! })
+            let random = try await measureLists(
+                "random tenants of \(sample.count), \(total) in the database", client: client, pick: { sample.randomElement()! })
+            for (label, latencies) in [("hot among \(total)", crowded), ("random", random)] {
+                let p50 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.5)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.5))
+                let p95 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.95)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.95))
+                print(String(format: "  %@ ÷ %d-tenant: p50 %.2f×, p95 %.2f×", label, Self.hot, p50, p95))
+            }
+
+            let migrations = try MigrationSet.load(from: URL(fileURLWithPath: database.migrations, isDirectory: true))
+            let runner = MigrationRunner(client: stack.database, migrations: migrations, logger: logger)
+            let begin = ContinuousClock.now
+            let report = try await runner.run(verifyAll: true)
+            let elapsed = ContinuousClock.now - begin
+            print(
+                "migrate --verify-all over \(report.tenantSchemasChecked) schemas: \(Stats.seconds(elapsed)), "
+                    + "\(Stats.rate(report.tenantSchemasChecked, elapsed)) schemas/s (\(report.tenantFilesApplied) files applied)"
+            )
+        }
+    }
+
+    /// `requests` list calls of 20 invoices from `concurrency` clients, each on the tenant `pick` gives.
+    func measureLists(_ label: String, client: Client, pick: @escaping @Sendable () -> TenantID) async throws -> [Duration] {
+        let perClient = max(1, requests / concurrency)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for _ in 0..<perClient {
+                        let begin = ContinuousClock.now
+                        _ = try await InvoicesBenchmark.call(.GET, "\(client.apiURL)/v1/tenants/\(pick())/invoices?limit=20", key: client.key, expect: 200)
+                        samples.append(ContinuousClock.now - begin)
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let elapsed = ContinuousClock.now - started
+        print("list, \(label), \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) requests/s, \(Stats.summary(latencies, unit: .milliseconds))")
+        return latencies
+    }
+
+    func provisionConcurrently(_ client: Client, range: Range<Int>) async throws -> ([TenantID], [Duration]) {
+        try await withThrowingTaskGroup(of: (TenantID, Duration).self) { group in
+            var next = range.lowerBound
+            func add() {
+                let index = next
+                next += 1
+                group.addTask {
+                    let begin = ContinuousClock.now
+                    let id = try await client.provision(index)
+                    return (id, ContinuousClock.now - begin)
+                }
+            }
+            while next < min(range.upperBound, range.lowerBound + concurrency) { add() }
+            var ids: [TenantID] = []
+            var latencies: [Duration] = []
+            while let (id, latency) = try await group.next() {
+                ids.append(id)
+                latencies.append(latency)
+                if next < range.upperBound { add() }
+            }
+            return (ids, latencies)
+        }
+    }
+
+    /// The database's size once every dirty page is on disk.
+    func databaseSize(_ stack: Stack) async throws -> Int64 {
+        try await stack.database.query("CHECKPOINT", logger: stack.logger)
+        let rows = try await stack.database.query("SELECT pg_database_size(current_database())", logger: stack.logger)
+        return try await rows.decode(Int64.self).firstElement() ?? 0
+    }
+
+    /// Where a new schema's time goes: the runner's statements sent one by one on a scratch schema,
+    /// each timed, then rolled back; then the one-block provisioning, and a commit's WAL flush.
+    func timeProvisioningStatements(_ stack: Stack) async throws {
+        let logger = stack.logger
+        let migrations = try MigrationSet.load(from: URL(fileURLWithPath: database.migrations, isDirectory: true)).tenant
+        let schema = TenantID.random().schemaName
+        var steps = [
+            ("CREATE SCHEMA", "CREATE SCHEMA \(quotedIdentifier(schema))"),
+            ("SET LOCAL search_path", "SET LOCAL search_path TO \(quotedIdentifier(schema))"),
+        ]
+        for migration in migrations {
+            for statement in SQLScript.statements(in: migration.sql) {
+                let firstLine = statement.split(whereSeparator: \.isNewline).first { !$0.hasPrefix("--") } ?? ""
+                steps.append(("\(migration.name.prefix(4)) \(firstLine.prefix(70))", statement))
+            }
+        }
+        try await stack.database.withConnection { connection in
+            var timings: [(String, Duration)] = []
+            try await connection.query("BEGIN", logger: logger)
+            for (label, sql) in steps {
+                let begin = ContinuousClock.now
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                timings.append((label, ContinuousClock.now - begin))
+            }
+            try await connection.query("ROLLBACK", logger: logger)
+            let statements = timings.reduce(Duration.zero) { $0 + $1.1 }
+            print("one schema's tenant migrations statement by statement (\(timings.count) round trips, rolled back): \(Stats.seconds(statements))")
+            for (label, duration) in timings.sorted(by: { $0.1 > $1.1 }).prefix(12) {
+                print(String(format: "  %6.2f ms  %@", Stats.seconds(of: duration) * 1e3, label))
+            }
+
+            // No registry row names the scratch schema, so the block's version update touches nothing.
+            var blocks: [Duration] = []
+            for _ in 0..<5 {
+                let script = TenantSchemaProvisioning.script(schema: TenantID.random().schemaName, migrations: migrations)
+                try await connection.query("BEGIN", logger: logger)
+                let begin = ContinuousClock.now
+                try await connection.query(PostgresQuery(unsafeSQL: script), logger: logger)
+                blocks.append(ContinuousClock.now - begin)
+                try await connection.query("ROLLBACK", logger: logger)
+            }
+            var commits: [Duration] = []
+            for _ in 0..<20 {
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query("SELECT pg_current_xact_id()", logger: logger)
+                let begin = ContinuousClock.now
+                try await connection.query("COMMIT", logger: logger)
+                commits.append(ContinuousClock.now - begin)
+            }
+            print("  the same as one block (rolled back, 5 runs): \(Stats.summary(blocks, unit: .milliseconds))")
+            print("  a commit's WAL flush (20 runs): \(Stats.summary(commits, unit: .milliseconds))")
+        }
+    }
+
+    /// The API calls the benchmark makes.
+    struct Client: Sendable {
+        let apiURL: String
+        let key: String
+        let runID: String
+
+        func provision(_ index: Int) async throws -> TenantID {
+            let body = #"{"externalId":"bench-\#(runID)-\#(index)"}"#
+            let answer = try await InvoicesBenchmark.call(.POST, "\(apiURL)/v1/tenants", key: key, body: body, expect: 201)
+            let text = String(decoding: answer, as: UTF8.self)
+            guard let key = text.range(of: #""id":""#), let end = text[key.upperBound...].firstIndex(of: "\""),
+                let uuid = UUID(uuidString: String(text[key.upperBound..<end]))
+            else {
+                throw ValidationError("POST /v1/tenants answered without an id: \(text.prefix(200))")
+            }
+            return TenantID(uuid)
+        }
+    }
+}
