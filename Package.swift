@@ -129,7 +129,7 @@ let package = Package(
             name: "FolioHTTP",
             dependencies: [
                 "FolioAPI", "FolioDomain", "InvoicingService", "PaymentsPort", "StatusUpdater",
-                "TenantRegistry", "TokenVault", crypto, httpTypes, hummingbird, logging, nioCore,
+                "TenantRegistry", "TokenVault", crypto, httpTypes, hummingbird, logging, metrics, nioCore,
                 openAPIHummingbird, openAPIRuntime, prometheus,
             ],
             swiftSettings: strictSettings

@@ -2,8 +2,13 @@
 # Runs a benchmark of `folio-bench` (release build) against a fresh private PostgreSQL cluster
 # with the server's default durability settings, then removes the cluster.
 # Example: scripts/bench.sh provisioning --tenants 1000
+# `scripts/bench.sh http …` runs scripts/bench-http.sh instead (Folio against a bare server, by wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = http ]; then
+    shift
+    exec bash scripts/bench-http.sh "$@"
+fi
 source scripts/postgres.sh
 
 pg_ensure_installed

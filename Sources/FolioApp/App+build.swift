@@ -60,11 +60,12 @@ package func buildApplication(
         database = client
     }
     // Redirects are refused, so that a redirected write is an error rather than a second request
-    // somewhere else.
-    let httpClient = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
-    )
+    // somewhere else. The pool is sized for the provider's latency rather than AsyncHTTPClient's
+    // default of 8 connections per host: every tenant's creates and confirming reads go to one
+    // host, and each waits a provider round trip, so 8 would cap a replica at 8 calls in flight.
+    var httpConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+    httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     services.append(HTTPClientShutdown(client: httpClient))
 
     let runner = MigrationRunner(

@@ -6,6 +6,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio-bench",
         abstract: "Folio's benchmarks, run against FOLIO_DATABASE_URL (scripts/bench.sh sets up a private cluster).",
-        subcommands: [ProvisioningBenchmark.self, VaultBenchmark.self, InvoiceboxBenchmark.self, InvoicesBenchmark.self, StatusUpdaterBenchmark.self]
+        subcommands: [
+            ProvisioningBenchmark.self, VaultBenchmark.self, InvoiceboxBenchmark.self, InvoicesBenchmark.self, StatusUpdaterBenchmark.self,
+            TenantsBenchmark.self, HTTPSeed.self, BaselineServer.self,
+        ]
     )
 }

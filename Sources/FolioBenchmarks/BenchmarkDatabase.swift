@@ -22,6 +22,7 @@ struct BenchmarkDatabase: ParsableArguments {
         let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
         var configuration = try DatabaseURL(url).configuration
         configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = connections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -58,12 +58,17 @@ struct Stack: Sendable {
         }
     }
 
+    /// The vault key of every benchmark stack: a fixed one, so that a `folio serve` started later
+    /// on the same database (`FOLIO_VAULT_KEYS=bench:<base64>`) can read what a stack sealed.
+    static let vaultKeyID = "bench"
+    static let vaultKeyMaterial = Data(repeating: 3, count: 32)
+
     /// `folio serve`'s wiring, without background jobs, with limits no benchmark should measure.
     static func configuration(database: PostgresClient, migrations: MigrationSet, sandboxURL: URL, platformKey: APIKey) -> FolioAppConfiguration {
         var configuration = FolioAppConfiguration(
             database: .running(database),
             publicBaseURL: URL(string: "http://127.0.0.1:9")!,
-            vaultKeys: KeyRing([KeyEncryptionKey(id: "bench", material: Data(repeating: 3, count: 32))])!,
+            vaultKeys: KeyRing([KeyEncryptionKey(id: vaultKeyID, material: vaultKeyMaterial)])!,
             invoiceboxBaseURL: sandboxURL,
             migrations: migrations
         )

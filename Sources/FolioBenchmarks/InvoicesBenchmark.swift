@@ -43,20 +43,39 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     @Option(help: "Sequential creates measured for Folio's own latency.")
     var creates = 300
 
+    @Option(help: "Tenants the concurrent creates spread over, each with its own shop; client i creates for tenant i modulo this.")
+    var createTenants = 1
+
+    @Option(help: "HTTP/1 connections the load generator opens to Folio (AsyncHTTPClient's shared client opens 8, so more clients queue).")
+    var clientConnections = 8
+
     @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
         let logger = Self.quietLogger
+        try await Self.withLoadClient(connections: clientConnections) { client in
+            try await measure(client: client, logger: logger)
+        }
+    }
+
+    func measure(client: HTTPClient, logger: Logger) async throws {
         var sandboxConfiguration = SandboxConfiguration.fast
         sandboxConfiguration.requestsPerToken = 0
         try await Stack.run(
             database: database, connections: concurrency + 8, sandboxConfiguration: sandboxConfiguration, logger: logger
         ) { stack, sandbox, sandboxURL, apiURL in
             let ids = try await seed(stack, logger: logger)
-            try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all)
+            try await measureLists(apiURL: apiURL, platformKey: stack.platformKey, largest: ids.largest, spread: ids.all, client: client)
             let shop = await sandbox.state.addMerchant()
             try await stack.connect(ids.largest, shop: shop)
-            try await measureCreates(apiURL: apiURL, platformKey: stack.platformKey, tenant: ids.largest, stack: stack, shop: shop, sandboxURL: sandboxURL)
+            var creating = [ids.largest]
+            for tenant in ids.all.dropFirst().prefix(max(0, createTenants - 1)) {
+                try await stack.connect(tenant, shop: await sandbox.state.addMerchant())
+                creating.append(tenant)
+            }
+            try await measureCreates(
+                apiURL: apiURL, platformKey: stack.platformKey, tenants: creating, stack: stack, shop: shop, sandboxURL: sandboxURL, client: client
+            )
         }
     }
 
@@ -95,7 +114,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         return (ids[0], ids)
     }
 
-    func measureLists(apiURL: String, platformKey: String, largest: TenantID, spread: [TenantID]) async throws {
+    func measureLists(apiURL: String, platformKey: String, largest: TenantID, spread: [TenantID], client: HTTPClient) async throws {
         let scenarios: [(String, @Sendable () -> String)] = [
             ("largest tenant (\(self.largest)), first pages, no filter", { "\(apiURL)/v1/tenants/\(largest)/invoices?limit=20" }),
             ("largest tenant, status=paid", { "\(apiURL)/v1/tenants/\(largest)/invoices?limit=20&status=paid" }),
@@ -104,12 +123,12 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         ]
         for (label, makeURL) in scenarios {
             // Each client pages on through the cursor, as a panel does, for up to 10 pages.
-            let (latencies, elapsed) = try await load {
+            let (latencies, elapsed) = try await load { _ in
                 var url = makeURL()
                 var samples: [Duration] = []
                 for _ in 0..<10 {
                     let begin = ContinuousClock.now
-                    let body = try await Self.call(.GET, url, key: platformKey, expect: 200)
+                    let body = try await Self.call(.GET, url, key: platformKey, expect: 200, client: client)
                     samples.append(ContinuousClock.now - begin)
                     guard let cursor = Self.nextCursor(in: body) else { break }
                     url = makeURL() + "&cursor=" + cursor
@@ -121,17 +140,19 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     }
 
     func measureCreates(
-        apiURL: String, platformKey: String, tenant: TenantID, stack: Stack, shop: (id: String, token: String, notificationKey: String), sandboxURL: URL
+        apiURL: String, platformKey: String, tenants: [TenantID], stack: Stack, shop: (id: String, token: String, notificationKey: String),
+        sandboxURL: URL, client: HTTPClient
     ) async throws {
         let body = Self.createBody
-        let path = "\(apiURL)/v1/tenants/\(tenant)/invoices"
+        let paths = tenants.map { "\(apiURL)/v1/tenants/\($0)/invoices" }
+        let path = paths[0]
         // Folio's own share: the same create through the API and straight through the adapter.
         let credentials = ShopCredentials(merchantID: shop.id, token: Secret(shop.token), baseURL: sandboxURL)
         var throughAPI: [Duration] = []
         var direct: [Duration] = []
         for _ in 0..<creates {
             let begin = ContinuousClock.now
-            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201)
+            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201, client: client)
             throughAPI.append(ContinuousClock.now - begin)
             let draft = Stack.benchmarkRequest.draft(invoiceID: UUID(), notificationURL: nil, defaultExpiry: Date().addingTimeInterval(86_400))
             let directBegin = ContinuousClock.now
@@ -145,23 +166,26 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         let added99 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.99)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.99))
         print(String(format: "  Folio's added latency per create: p50 %.2f ms, p99 %.2f ms", added50 * 1e3, added99 * 1e3))
 
-        let (latencies, elapsed) = try await load {
+        let (latencies, elapsed) = try await load { index in
             let begin = ContinuousClock.now
-            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201)
+            _ = try await Self.call(.POST, paths[index % paths.count], key: platformKey, body: body, expect: 201, client: client)
             return [ContinuousClock.now - begin]
         }
-        print("create invoice, \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) invoices/s, \(Stats.summary(latencies, unit: .milliseconds))")
+        print(
+            "create invoice, \(concurrency) clients over \(paths.count) tenants and \(clientConnections) connections: "
+                + "\(Stats.rate(latencies.count, elapsed)) invoices/s, \(Stats.summary(latencies, unit: .milliseconds))"
+        )
     }
 
     /// Runs `work` in a loop on every client until the time is up; returns every latency.
-    func load(_ work: @escaping @Sendable () async throws -> [Duration]) async throws -> ([Duration], Duration) {
+    func load(_ work: @escaping @Sendable (_ client: Int) async throws -> [Duration]) async throws -> ([Duration], Duration) {
         let deadline = ContinuousClock.now + .seconds(seconds)
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for _ in 0..<concurrency {
+            for client in 0..<concurrency {
                 group.addTask {
                     var samples: [Duration] = []
-                    while ContinuousClock.now < deadline { samples += try await work() }
+                    while ContinuousClock.now < deadline { samples += try await work(client) }
                     return samples
                 }
             }
@@ -170,7 +194,24 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         return (latencies, ContinuousClock.now - started)
     }
 
-    static func call(_ method: NIOHTTP1.HTTPMethod, _ url: String, key: String, body: String? = nil, expect: Int) async throws -> Data {
+    /// The load generator's HTTP client, with `connections` connections to Folio.
+    /// Runs `body` with a load generator of `connections` connections per host, then shuts it down.
+    static func withLoadClient(connections: Int, _ body: (HTTPClient) async throws -> Void) async throws {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    static func call(
+        _ method: NIOHTTP1.HTTPMethod, _ url: String, key: String, body: String? = nil, expect: Int, client: HTTPClient = .shared
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
@@ -178,7 +219,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let data = Data(buffer: try await response.body.collect(upTo: 1 << 22))
         guard Int(response.status.code) == expect else {
             throw ValidationError("\(method) \(url) answered \(response.status.code): \(String(decoding: data.prefix(300), as: UTF8.self))")

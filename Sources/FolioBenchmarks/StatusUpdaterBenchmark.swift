@@ -32,10 +32,19 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     @Option(help: "Dispatcher replicas delivering the outbox.")
     var replicas = 1
 
+    @Option(help: "HTTP/1 connections the senders share to Folio (AsyncHTTPClient's shared client opens 8, so more senders queue).")
+    var clientConnections = 8
+
     @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
         let logger = InvoicesBenchmark.quietLogger
+        try await InvoicesBenchmark.withLoadClient(connections: clientConnections) { client in
+            try await measure(client: client, logger: logger)
+        }
+    }
+
+    func measure(client: HTTPClient, logger: Logger) async throws {
         var sandboxConfiguration = SandboxConfiguration.fast
         sandboxConfiguration.requestsPerToken = 0
         // The sandbox's own notifications go to an address nothing listens on; the benchmark
@@ -48,8 +57,8 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             sandboxLogger: sandboxLogger, logger: logger
         ) { stack, sandbox, _, apiURL in
             let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
-            try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)")
-            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)")
+            try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)", client: client)
+            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)", client: client)
             try await measureDelivery(database: stack.database, http: stack.httpClient, logger: logger)
         }
     }
@@ -92,7 +101,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     }
 
     /// Every sender posts its shop's notifications one after another, as the provider would.
-    func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String) async throws {
+    func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String, client: HTTPClient) async throws {
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for invoices in paid {
@@ -104,7 +113,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(data: invoice.body))
                         let begin = ContinuousClock.now
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                        let response = try await client.execute(request, timeout: .seconds(30))
                         let answer = Data(buffer: try await response.body.collect(upTo: 1 << 16))
                         samples.append(ContinuousClock.now - begin)
                         guard answer == Data(#"{"status":"success"}"#.utf8) else {
@@ -118,7 +127,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         print(
-            "notifications, \(label), \(senders) senders: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
+            "notifications, \(label), \(senders) senders over \(clientConnections) connections: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
         )
     }
 

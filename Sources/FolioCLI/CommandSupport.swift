@@ -53,7 +53,10 @@ enum CommandSupport {
         logger: Logger,
         _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: configuration.database.configuration, backgroundLogger: logger)
+        var database = configuration.database.configuration
+        // A one-off command opens connections as it needs them, not the server's warm pool.
+        database.options.minimumConnections = 0
+        let client = PostgresClient(configuration: database, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -20,20 +20,25 @@ package enum FolioApplication {
     ) throws -> Router<FolioRequestContext> {
         let router = Router(context: FolioRequestContext.self)
         // Outermost, so that it records the status the caller finally gets.
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.info))
+        // Debug, not info: a line per request costs every request a formatted log write, and the
+        // metrics already count and time each route.
+        router.add(middleware: LogRequestsMiddleware(.debug))
         let authentication = AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey)
         router.add(middleware: UnmatchedRouteMiddleware(authentication: authentication))
         ProviderNotificationRoute(notifications: notifications).register(on: router)
 
         let api = router.group()
+            .add(middleware: BufferedResponseMiddleware())
             .add(middleware: AcceptMiddleware())
             // The key before the body: a caller without one never gets a byte of its body read.
             .add(middleware: authentication)
             .add(middleware: RequestBodyLimitMiddleware())
-        // Compact JSON: pretty-printing (the generator's default) costs every list page time and bytes.
-        try handler.registerHandlers(on: api, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
+        // Compact JSON with keys in declaration order: pretty-printing (the generator's default) and
+        // sorting the keys of every object cost each list page time and bytes.
+        let configuration = Configuration(dateTranscoder: InternetDateTranscoder(), jsonEncodingOptions: [])
+        try handler.registerHandlers(on: api, configuration: configuration)
         return router
     }
 }

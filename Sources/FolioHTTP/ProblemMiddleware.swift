@@ -11,9 +11,11 @@ import PaymentsPort
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = FolioRequestContext
 
+    let requestIDs = RequestIDGenerator()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let requestID = Self.acceptableRequestID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        let requestID = Self.acceptableRequestID(request.headers[.requestID]) ?? requestIDs.next()
         context.requestID = requestID
         context.logger[metadataKey: "request.id"] = "\(requestID)"
 

@@ -6,6 +6,10 @@ import TenantRegistry
 extension InvoiceRequest: PostgresCodable {}
 
 /// An invoice as Folio keeps it.
+///
+/// The host's original request is not part of it: only resending a creation and pricing a
+/// refund need that, and they read it with `InvoiceBook.storedRequest`. Everything an answer
+/// shows, the priced lines included, is read from plain columns without a JSON decoder.
 package struct Invoice: Sendable, Equatable {
     package var id: UUID
     package var reservationID: String
@@ -15,7 +19,6 @@ package struct Invoice: Sendable, Equatable {
     package var amount: Int64
     package var vatAmount: Int64
     package var refundedAmount: Int64
-    package var request: InvoiceRequest
     package var providerOrderID: String?
     package var paymentURL: String?
     package var expiresAt: Date?
@@ -26,56 +29,102 @@ package struct Invoice: Sendable, Equatable {
     package var updatedAt: Date
     /// `created_at` in microseconds since 1970, exactly as stored, for cursors.
     var createdMicros: Int64
+    /// The host's lines with their priced amounts, as stored when the invoice was recorded.
+    package var lines: [InvoiceLine]
 
-    /// The host's lines with their priced amounts, computed once as the invoice is read.
-    package let lines: [InvoiceLine]
-
-    init(
-        id: UUID, reservationID: String, status: InvoiceStatus, description: String, currency: Currency, amount: Int64,
-        vatAmount: Int64, refundedAmount: Int64, request: InvoiceRequest, providerOrderID: String?, paymentURL: String?,
-        expiresAt: Date?, paidAt: Date?, canceledAt: Date?, failureCode: String?, createdAt: Date, updatedAt: Date, createdMicros: Int64
-    ) {
-        self.id = id
-        self.reservationID = reservationID
-        self.status = status
-        self.description = description
-        self.currency = currency
-        self.amount = amount
-        self.vatAmount = vatAmount
-        self.refundedAmount = refundedAmount
-        self.request = request
-        self.providerOrderID = providerOrderID
-        self.paymentURL = paymentURL
-        self.expiresAt = expiresAt
-        self.paidAt = paidAt
-        self.canceledAt = canceledAt
-        self.failureCode = failureCode
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.createdMicros = createdMicros
-        // The request was priced before it was stored, so pricing it again cannot fail.
-        self.lines = (try? InvoiceLine.lines(of: request)) ?? []
-    }
-
+    /// Every column `init(row:)` reads, in its order, for `SELECT` and `RETURNING` lists.
+    ///
+    /// Invoices recorded before the priced lines were stored have no `line_skus`; for those alone
+    /// the stored request is read and priced again.
     static let columns = """
-        id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor, request,
+        id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor,
         provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
-        (extract(epoch FROM created_at) * 1000000)::bigint
+        (extract(epoch FROM created_at) * 1000000)::bigint,
+        line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
+        CASE WHEN line_skus IS NULL THEN request END
         """
 
+    /// One row of `columns`. Each cell is decoded with its concrete type, which the compiler
+    /// specialises; a tuple decode of this width goes through generic code at run time.
+    init(row: PostgresRow) throws {
+        let cells = PostgresRandomAccessRow(row)
+        id = try cells[0].decode(UUID.self)
+        reservationID = try cells[1].decode(String.self)
+        status = try StoredValue.decode(InvoiceStatus.self, try cells[2].decode(String.self), column: "invoices.status")
+        description = try cells[3].decode(String.self)
+        currency = try StoredValue.decode(Currency.self, try cells[4].decode(String.self), column: "invoices.currency")
+        amount = try cells[5].decode(Int64.self)
+        vatAmount = try cells[6].decode(Int64.self)
+        refundedAmount = try cells[7].decode(Int64.self)
+        providerOrderID = try cells[8].decode(String?.self)
+        paymentURL = try cells[9].decode(String?.self)
+        expiresAt = try cells[10].decode(Date?.self)
+        paidAt = try cells[11].decode(Date?.self)
+        canceledAt = try cells[12].decode(Date?.self)
+        failureCode = try cells[13].decode(String?.self)
+        createdAt = try cells[14].decode(Date.self)
+        updatedAt = try cells[15].decode(Date.self)
+        createdMicros = try cells[16].decode(Int64.self)
+        if let skus = try cells[17].decode([String]?.self) {
+            lines = try StoredLines(
+                skus: skus, names: try cells[18].decode([String].self), quantities: try cells[19].decode([Int64].self),
+                unitPrices: try cells[20].decode([Int64].self), amounts: try cells[21].decode([Int64].self),
+                vatAmounts: try cells[22].decode([Int64].self), vatCodes: try cells[23].decode([String].self)
+            ).lines()
+        } else {
+            let request = try cells[24].decode(InvoiceRequest.self)
+            // The request was priced before it was stored, so pricing it again cannot fail.
+            lines = (try? InvoiceLine.lines(of: request)) ?? []
+        }
+    }
+
     static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {
-        try await rows.decode(
-            (
-                UUID, String, String, String, String, Int64, Int64, Int64, InvoiceRequest,
-                String?, String?, Date?, Date?, Date?, String?, Date, Date, Int64
-            ).self
-        ).collect().map { row in
-            Invoice(
-                id: row.0, reservationID: row.1, status: try StoredValue.decode(InvoiceStatus.self, row.2, column: "invoices.status"), description: row.3,
-                currency: try StoredValue.decode(Currency.self, row.4, column: "invoices.currency"), amount: row.5, vatAmount: row.6, refundedAmount: row.7,
-                request: row.8,
-                providerOrderID: row.9, paymentURL: row.10, expiresAt: row.11, paidAt: row.12, canceledAt: row.13,
-                failureCode: row.14, createdAt: row.15, updatedAt: row.16, createdMicros: row.17
+        var invoices: [Invoice] = []
+        for try await row in rows {
+            invoices.append(try Invoice(row: row))
+        }
+        return invoices
+    }
+}
+
+/// An invoice's priced lines as its `line_…` array columns hold them, one array per field, so
+/// that they are stored and read in PostgreSQL's binary form rather than as JSON.
+struct StoredLines: Sendable {
+    var skus: [String]
+    var names: [String]
+    var quantities: [Int64]
+    var unitPrices: [Int64]
+    var amounts: [Int64]
+    var vatAmounts: [Int64]
+    var vatCodes: [String]
+
+    init(skus: [String], names: [String], quantities: [Int64], unitPrices: [Int64], amounts: [Int64], vatAmounts: [Int64], vatCodes: [String]) {
+        self.skus = skus
+        self.names = names
+        self.quantities = quantities
+        self.unitPrices = unitPrices
+        self.amounts = amounts
+        self.vatAmounts = vatAmounts
+        self.vatCodes = vatCodes
+    }
+
+    init(_ lines: [InvoiceLine]) {
+        self.init(
+            skus: lines.map(\.sku), names: lines.map(\.name), quantities: lines.map(\.quantity), unitPrices: lines.map(\.unitPrice),
+            amounts: lines.map(\.totalAmount.value), vatAmounts: lines.map(\.totalVATAmount.value), vatCodes: lines.map(\.vatCode.rawValue)
+        )
+    }
+
+    func lines() throws -> [InvoiceLine] {
+        let count = skus.count
+        guard [names.count, quantities.count, unitPrices.count, amounts.count, vatAmounts.count, vatCodes.count].allSatisfy({ $0 == count }) else {
+            throw UnknownStoredValue(column: "invoices.line_skus", value: "arrays of unequal length")
+        }
+        return try (0..<count).map { index in
+            InvoiceLine(
+                sku: skus[index], name: names[index], quantity: quantities[index], unitPrice: unitPrices[index],
+                totalAmount: MinorUnits(amounts[index]), totalVATAmount: MinorUnits(vatAmounts[index]),
+                vatCode: try StoredValue.decode(VATCode.self, vatCodes[index], column: "invoices.line_vat_codes")
             )
         }
     }

@@ -172,8 +172,9 @@ extension InvoiceBook {
     /// Creates (or adopts) the provider's refund, then the second commit.
     private func send(_ refund: Refund, of invoice: Invoice, tenant: TenantID, shop: ShopCredentials) async throws -> Refund {
         guard let parentOrderID = invoice.providerOrderID else { throw InvoiceError.notRefundable(status: invoice.status) }
-        let items = invoice.request.items
-        let skus = items.indices.map(invoice.request.sku(of:))
+        let request = try await storedRequest(tenant, invoice.id)
+        let items = request.items
+        let skus = items.indices.map(request.sku(of:))
         // Each refunded line is one unit at the amount given back, with its invoice line's attributes.
         let lines = refund.lines.map { line in
             let item =

@@ -4,6 +4,7 @@ import Logging
 import PaymentsPort
 import PostgresNIO
 import TenantRegistry
+import TokenVault
 
 /// A tenant's invoices: created at the provider without ever a duplicate or a loss, listed from
 /// Folio's own database, canceled and re-read on request.
@@ -56,31 +57,71 @@ package struct InvoiceBook: Sendable {
         }
         let violations = request.violations(maximumAmount: maximumAmount, rules: provider.orderRules)
         guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
-        let shop = try await setup.shop(of: tenant, actor: Self.actor)
-        let invoice = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey, merchantID: shop.merchantID)
-        return try await send(invoice, tenant: tenant, shop: shop)
+        let (invoice, shop) = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey)
+        return try await send(invoice, request: request, tenant: tenant, shop: shop)
     }
 
-    /// The first commit: the invoice as `pending`, and its place in the recovery queue.
-    private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?, merchantID: String) async throws -> Invoice {
+    /// The first commit: the invoice as `pending`, its place in the recovery queue, the idempotency
+    /// key's claim on it, and the shop with its token (read, and audited, with the invoice).
+    ///
+    /// Two statements inside the tenant's unit of work, one on the registry's tables and one on
+    /// the tenant's (no statement crosses the two, see docs/scaling.md). The first holds the shop's
+    /// settings row (`FOR KEY SHARE`, as `InvoicingSetup.holdShop` explains) from the moment they
+    /// are read, reads the token and writes its audit row, and queues the invoice for recovery; the
+    /// second records the invoice under the key's claim. Nothing commits when invoicing is not
+    /// active, or when a later attempt with the same key took it over and named its own invoice.
+    private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> (Invoice, ShopCredentials) {
         let id = UUID()
         let totals = try Basket.totals(of: request.basketLines.map { try Basket.price($0) })
+        let lines = StoredLines(try InvoiceLine.lines(of: request))
         let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
         let delay = recoveryDelay
+        let purpose = InvoicingSetup.tokenPurpose.rawValue
+        let actor = Self.actor
+        let kind = PendingCreations.Kind.invoice.rawValue
+        let setup = setup
         return try await tenants.withTenant(tenant) { connection in
-            try await InvoicingSetup.holdShop(of: tenant, merchantID: merchantID, on: connection, logger: logger)
+            let shopRows = try await connection.query(
+                """
+                WITH settings AS (
+                    SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
+                    WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE
+                ), sealed AS (
+                    SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings)
+                ), audited AS (
+                    INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
+                    SELECT \(tenant.rawValue), \(purpose), \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
+                ), queued AS (
+                    INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
+                    SELECT \(tenant.rawValue), \(id), \(kind), now() + \(delay) * interval '1 second' FROM sealed
+                )
+                SELECT merchant_id, api_prefix, base_url, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
+                """,
+                logger: logger
+            )
+            guard let shopRow = try await shopRows.collect().first else { throw InvoicingError.notActive }
+            let shop = try setup.shopCredentials(of: tenant, inLastColumnsOf: shopRow)
             let rows = try await connection.query(
                 """
-                INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at)
-                VALUES (\(id), \(request.reservationID), 'pending', \(request.currency.rawValue), \(totals.amount.value), \(totals.vat.value),
-                        \(request.description), \(request), \(expiresAt))
+                WITH claimed AS (
+                    UPDATE idempotency_records SET resource_id = \(id)
+                    WHERE idempotency_key = \(idempotencyKey) AND resource_id IS NULL
+                    RETURNING 1
+                )
+                INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at,
+                                      line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes)
+                SELECT \(id), \(request.reservationID), 'pending', \(request.currency.rawValue), \(totals.amount.value), \(totals.vat.value),
+                       \(request.description), \(request), \(expiresAt),
+                       \(lines.skus), \(lines.names), \(lines.quantities), \(lines.unitPrices), \(lines.amounts), \(lines.vatAmounts), \(lines.vatCodes)
+                WHERE \(idempotencyKey)::text IS NULL OR EXISTS (SELECT FROM claimed)
                 RETURNING \(unescaped: Invoice.columns)
                 """,
                 logger: logger
             )
-            try await PendingCreations.enqueue(.invoice, id, of: tenant, after: delay, idempotencyKey: idempotencyKey, on: connection, logger: logger)
-            guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
-            return invoice
+            // The key already names another attempt's invoice: the throw rolls back the queue row and the audit row.
+            guard let invoice = try await Invoice.decode(rows).first else { throw IdempotencyError.leaseLost }
+            return (invoice, shop)
         }
     }
 
@@ -101,12 +142,12 @@ package struct InvoiceBook: Sendable {
             try await closeWithoutOrder(tenant, invoice.id, status: .expired, code: "expired_before_creation", requestID: nil)
             return try await existing(tenant, invoice.id)
         }
-        return try await send(invoice, tenant: tenant, shop: shop)
+        return try await send(invoice, request: try await storedRequest(tenant, invoice.id), tenant: tenant, shop: shop)
     }
 
     /// Creates (or adopts) the provider's order for a pending invoice, then the second commit.
-    private func send(_ invoice: Invoice, tenant: TenantID, shop: ShopCredentials) async throws -> Invoice {
-        let draft = invoice.request.draft(
+    private func send(_ invoice: Invoice, request: InvoiceRequest, tenant: TenantID, shop: ShopCredentials) async throws -> Invoice {
+        let draft = request.draft(
             invoiceID: invoice.id, notificationURL: notificationURL(of: tenant),
             defaultExpiry: invoice.expiresAt ?? Date().addingTimeInterval(defaultValidity)
         )
@@ -129,8 +170,13 @@ package struct InvoiceBook: Sendable {
     }
 
     /// The second commit: the provider's order id, payment URL and status, with the events.
+    ///
+    /// The invoice is one statement on the tenant's tables, its reconciliation schedule and its
+    /// leaving the recovery queue one on the registry's; the event is the last statement before the
+    /// commit, so the tenant's event counter, locked from the event on, is held only for the commit.
     private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
         let status = Self.status(of: order.status) ?? .open
+        let firstCheck = ReconciliationSchedule.firstCheck
         return try await tenants.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
@@ -142,20 +188,33 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
-            if let settled = try await Invoice.decode(rows).first {
-                if settled.status == .open {
-                    try await ReconciliationSchedule.add(settled, of: tenant, on: connection, logger: logger)
-                } else {
-                    // Adopted an order that had already moved on: the host learns both steps.
-                    try await EventLog.append(
-                        .invoiceCreated, tenant: tenant, invoiceID: id, reservationID: settled.reservationID,
-                        data: EventData(invoice: settled), on: connection, logger: logger
-                    )
-                }
-                try await EventLog.appendChange(of: settled, tenant: tenant, on: connection, logger: logger)
+            let settled = try await Invoice.decode(rows).first
+            try await connection.query(
+                """
+                WITH scheduled AS (
+                    INSERT INTO folio.reconciliation_schedule (tenant_id, invoice_id, due_at, expires_at)
+                    SELECT \(tenant.rawValue), \(id), least(now() + \(firstCheck) * interval '1 second', \(settled?.expiresAt) + interval '1 minute'),
+                           \(settled?.expiresAt)
+                    WHERE \(settled?.status == .open)
+                    ON CONFLICT (tenant_id, invoice_id) DO NOTHING
+                )
+                DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)
+                """,
+                logger: logger
+            )
+            guard let settled else {
+                // Settled meanwhile by another attempt or the recovery job: answered as it is.
+                return try await Self.invoice(id, on: connection, logger: logger)
             }
-            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
-            return try await Self.invoice(id, on: connection, logger: logger)
+            if settled.status != .open {
+                // Adopted an order that had already moved on: the host learns both steps.
+                try await EventLog.append(
+                    .invoiceCreated, tenant: tenant, invoiceID: id, reservationID: settled.reservationID,
+                    data: EventData(invoice: settled), on: connection, logger: logger
+                )
+            }
+            try await EventLog.appendChange(of: settled, tenant: tenant, on: connection, logger: logger)
+            return settled
         }
     }
 
@@ -184,10 +243,12 @@ package struct InvoiceBook: Sendable {
                 """,
                 logger: logger
             )
-            if let closed = try await Invoice.decode(rows).first {
+            let closed = try await Invoice.decode(rows).first
+            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
+            // Last before the commit, which is as long as the tenant's event counter stays locked.
+            if let closed {
                 try await EventLog.appendChange(of: closed, tenant: tenant, on: connection, logger: logger)
             }
-            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
         }
     }
 
@@ -204,30 +265,37 @@ package struct InvoiceBook: Sendable {
     // MARK: - Reading
 
     package func invoice(_ tenant: TenantID, id: UUID) async throws -> Invoice? {
-        try await tenants.withTenant(tenant, reading: true) { connection in
-            try await Invoice.decode(
-                connection.query(
-                    "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
-                    logger: logger
-                )
-            ).first
+        try await tenants.read(tenant) { schema in
+            "SELECT \(unescaped: Invoice.columns) FROM \(unescaped: schema.table("invoices")) WHERE id = \(id)"
+        } decode: { rows in
+            try await Invoice.decode(rows).first
         }
     }
 
+    /// What the host asked for when it created the invoice: what a resent creation sends again,
+    /// and what a refund's lines take their attributes from.
+    func storedRequest(_ tenant: TenantID, _ id: UUID) async throws -> InvoiceRequest {
+        let request = try await tenants.read(tenant) { schema in
+            "SELECT request FROM \(unescaped: schema.table("invoices")) WHERE id = \(id)"
+        } decode: { rows in
+            try await rows.decode(InvoiceRequest.self).collect().first
+        }
+        guard let request else { throw InvoiceError.notFound }
+        return request
+    }
+
     /// The invoice a provider order belongs to: the one its `merchantOrderId` names (Folio's
-    /// invoice id), else the one that holds the order. Read on the caller's connection, inside
-    /// its unit of work in the tenant's schema.
-    package static func invoice(merchantOrderID: String, providerOrderID: String, on connection: PostgresConnection, logger: Logger) async throws -> Invoice? {
+    /// invoice id), else the one that holds the order. One statement, outside a transaction.
+    package static func invoice(_ tenant: TenantID, merchantOrderID: String, providerOrderID: String, in tenants: TenantDirectory) async throws -> Invoice? {
         let id = UUID(uuidString: merchantOrderID)
-        return try await Invoice.decode(
-            connection.query(
-                """
-                SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id) OR provider_order_id = \(providerOrderID)
-                ORDER BY id = \(id) DESC NULLS LAST LIMIT 1
-                """,
-                logger: logger
-            )
-        ).first
+        return try await tenants.read(tenant) { schema in
+            """
+            SELECT \(unescaped: Invoice.columns) FROM \(unescaped: schema.table("invoices")) WHERE id = \(id) OR provider_order_id = \(providerOrderID)
+            ORDER BY id = \(id) DESC NULLS LAST LIMIT 1
+            """
+        } decode: { rows in
+            try await Invoice.decode(rows).first
+        }
     }
 
     /// Newest first; `limit` + 1 rows are read so that the last page has no cursor.
@@ -238,11 +306,11 @@ package struct InvoiceBook: Sendable {
             position = decoded
         }
         // Only the filters given become conditions, so each shape of query gets the plan of its index.
-        var sql = "SELECT \(Invoice.columns) FROM invoices WHERE true"
+        var conditions = ""
         var bindings = PostgresBindings()
         func condition(_ text: String, _ value: some PostgresNonThrowingEncodable) {
             bindings.append(value)
-            sql += " AND " + text.replacingOccurrences(of: "$?", with: "$\(bindings.count)")
+            conditions += " AND " + text.replacingOccurrences(of: "$?", with: "$\(bindings.count)")
         }
         if let status = filter.status { condition("status = $?", status.rawValue) }
         if let reservationID = filter.reservationID { condition("reservation_id = $?", reservationID) }
@@ -252,13 +320,15 @@ package struct InvoiceBook: Sendable {
             bindings.append(position.createdMicros)
             let micros = bindings.count
             bindings.append(position.id)
-            sql += " AND (created_at, id) < (timestamptz 'epoch' + $\(micros)::bigint * interval '1 microsecond', $\(bindings.count))"
+            conditions += " AND (created_at, id) < (timestamptz 'epoch' + $\(micros)::bigint * interval '1 microsecond', $\(bindings.count))"
         }
         bindings.append(limit + 1)
-        sql += " ORDER BY created_at DESC, id DESC LIMIT $\(bindings.count)"
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        let rows = try await tenants.withTenant(tenant, reading: true) { connection in
-            try await Invoice.decode(connection.query(query, logger: logger))
+        conditions += " ORDER BY created_at DESC, id DESC LIMIT $\(bindings.count)"
+        let binds = bindings
+        let rows = try await tenants.read(tenant) { schema in
+            PostgresQuery(unsafeSQL: "SELECT \(Invoice.columns) FROM \(schema.table("invoices")) WHERE true" + conditions, binds: binds)
+        } decode: { rows in
+            try await Invoice.decode(rows)
         }
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { InvoiceCursor(createdMicros: $0.createdMicros, id: $0.id).encoded } : nil
@@ -321,9 +391,9 @@ package struct InvoiceBook: Sendable {
 
     /// Moves the invoice to what the provider reports, if that is forward, with its event; replays
     /// change nothing. Runs on the caller's connection, inside its unit of work in the tenant's
-    /// schema, so that what the caller records about the change commits with it. The invoice is
-    /// re-read under a row lock, so the rule is applied to its status now, not to the one the
-    /// caller saw. Returns the invoice as it ends up.
+    /// schema, so that what the caller records about the change commits with it. The rule is
+    /// applied by the update to the invoice's status when the update holds its row, not to the one
+    /// the caller saw. Returns the invoice as it ends up.
     package static func apply(
         _ order: ProviderOrder,
         to invoiceID: UUID,
@@ -331,35 +401,57 @@ package struct InvoiceBook: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Invoice {
-        let current = try await invoice(invoiceID, on: connection, logger: logger, locking: true)
-        guard let next = status(of: order.status), current.status.canMove(to: next) else {
-            try await connection.query(
-                "UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoiceID)",
-                logger: logger
-            )
-            return current
+        guard let next = status(of: order.status) else {
+            return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)
         }
+        // The rule is checked by the update itself, on the row as it is when the update locks it.
+        let movable = InvoiceStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
         let rows = try await connection.query(
             """
-            UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
-                paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
-                canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-                synced_at = now(), updated_at = now()
-            WHERE id = \(invoiceID)
+            WITH moved AS (
+                UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
+                    paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
+                    canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+                    synced_at = now(), updated_at = now()
+                WHERE id = \(invoiceID) AND status = ANY(\(movable))
+                RETURNING *
+            )
+            SELECT \(unescaped: Invoice.columns), (SELECT status FROM invoices WHERE id = \(invoiceID)) FROM moved
+            """,
+            logger: logger
+        )
+        guard let row = try await rows.collect().first else {
+            // Already at or beyond what the provider reports: only the provider's status is kept.
+            return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)
+        }
+        let updated = try Invoice(row: row)
+        let cells = PostgresRandomAccessRow(row)
+        let previous = try cells[cells.count - 1].decode(String.self)
+        if updated.status != .open {
+            try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
+        }
+        // Last before the commit: the tenant's event counter stays locked from here to the commit.
+        try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
+        logger.info(
+            "invoice status changed",
+            metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(previous)", "to": "\(next.rawValue)"]
+        )
+        return updated
+    }
+
+    /// Keeps what the provider reports without moving the invoice; returns the invoice as it is.
+    private static func recordProviderStatus(_ order: ProviderOrder, of invoiceID: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> Invoice
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoiceID)
             RETURNING \(unescaped: Invoice.columns)
             """,
             logger: logger
         )
-        guard let updated = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
-        try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
-        if updated.status != .open {
-            try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
-        }
-        logger.info(
-            "invoice status changed",
-            metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(current.status.rawValue)", "to": "\(next.rawValue)"]
-        )
-        return updated
+        guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }
+        return invoice
     }
 
     func existing(_ tenant: TenantID, _ id: UUID) async throws -> Invoice {

@@ -67,48 +67,79 @@ package struct InvoicingSetup: Sendable {
     /// The active shop of a tenant, with its token from the vault, both read in one snapshot: a
     /// connection or a disable writes them in one transaction, so they are never paired across
     /// two calls.
+    ///
+    /// One statement, one round trip: the settings, the sealed token and the read's audit row
+    /// (written only when a token is returned) commit together, so the token is never returned
+    /// without its trace.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
-        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
-            try await client.inTransaction(logger: logger) { connection in
-                // One snapshot for the settings and the token: a connection or a disable commits
-                // both together, so they are read as one pair or not at all.
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
-                let rows = try await connection.query(
-                    """
+        let purpose = Self.tokenPurpose.rawValue
+        return try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            let rows = try await client.query(
+                """
+                WITH settings AS (
                     SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
                     WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
-                    """,
-                    logger: logger
+                ), sealed AS (
+                    SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings)
+                ), audited AS (
+                    INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
+                    SELECT \(tenant.rawValue), \(purpose), \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
                 )
-                var settings: (merchantID: String, prefix: String, baseURL: String?)?
-                for try await row in rows.decode((String, String, String?).self) { settings = row }
-                guard let settings, let token = try await vault.read(tenant: tenant, purpose: Self.tokenPurpose, actor: actor, on: connection) else {
-                    throw InvoicingError.notActive
-                }
-                return ShopCredentials(
-                    merchantID: settings.merchantID, token: token, baseURL: settings.baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
-                    apiVariant: settings.prefix, tenant: tenant
-                )
-            }
+                SELECT merchant_id, api_prefix, base_url, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
+                """,
+                logger: logger
+            )
+            guard let row = try await rows.collect().first else { throw InvoicingError.notActive }
+            return try shopCredentials(of: tenant, inLastColumnsOf: row)
         }
+    }
+
+    /// The shop in a row whose last eight columns are `merchant_id, api_prefix, base_url` and the
+    /// token's `SecretVault.sealedColumns`. The statement that read the row must have written the
+    /// token read's audit row.
+    func shopCredentials(of tenant: TenantID, inLastColumnsOf row: PostgresRow) throws -> ShopCredentials {
+        let cells = PostgresRandomAccessRow(row)
+        let first = cells.count - 8
+        let record = SecretVault.sealedRecord(
+            tenant: tenant, purpose: Self.tokenPurpose, formatVersion: try cells[first + 3].decode(Int16.self),
+            keyID: try cells[first + 4].decode(String.self), wrappedKey: try cells[first + 5].decode(Data.self),
+            nonce: try cells[first + 6].decode(Data.self), ciphertext: try cells[first + 7].decode(Data.self)
+        )
+        let baseURL = try cells[first + 2].decode(String?.self)
+        return ShopCredentials(
+            merchantID: try cells[first].decode(String.self), token: try vault.open(record),
+            baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL, apiVariant: try cells[first + 1].decode(String.self), tenant: tenant
+        )
     }
 
     /// What checking a notification needs: the active shop's id and, when the tenant gave one,
     /// its notification key with the id of the KEK that sealed it. `nil` when invoicing is not active.
     ///
     /// Anyone may post a notification, so the key is read without an audit row; the caller
-    /// audits its use with `recordNotificationKeyUse` once a signature verified.
+    /// audits its use with `recordNotificationKeyUse` once a signature verified. The settings
+    /// and the key are read by one statement.
     package func notificationSettings(of tenant: TenantID) async throws -> (merchantID: String, key: (secret: Secret, keyID: String)?)? {
+        let purpose = Self.notificationKeyPurpose
         let rows = try await client.query(
             """
-            SELECT merchant_id, has_notification_key FROM folio.tenant_invoicing
-            WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
+            SELECT settings.merchant_id, sealed.format_version, sealed.kek_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext
+            FROM folio.tenant_invoicing AS settings
+            LEFT JOIN folio.vault_secrets AS sealed
+                ON settings.has_notification_key AND sealed.tenant_id = settings.tenant_id AND sealed.purpose = \(purpose.rawValue)
+            WHERE settings.tenant_id = \(tenant.rawValue) AND settings.state = 'active'
             """,
             logger: logger
         )
-        guard let (merchantID, hasKey) = try await rows.decode((String, Bool).self).firstElement() else { return nil }
-        let key = hasKey ? try await vault.readUnaudited(tenant: tenant, purpose: Self.notificationKeyPurpose) : nil
-        return (merchantID, key)
+        guard let row = try await rows.collect().first else { return nil }
+        let cells = PostgresRandomAccessRow(row)
+        let merchantID = try cells[0].decode(String.self)
+        guard let version = try cells[1].decode(Int16?.self) else { return (merchantID, nil) }
+        let record = SecretVault.sealedRecord(
+            tenant: tenant, purpose: purpose, formatVersion: version, keyID: try cells[2].decode(String.self),
+            wrappedKey: try cells[3].decode(Data.self), nonce: try cells[4].decode(Data.self), ciphertext: try cells[5].decode(Data.self)
+        )
+        return (merchantID, (try vault.open(record), record.keyID))
     }
 
     /// Records in the vault's audit trail that the notification key read by `notificationSettings` was used.

@@ -289,10 +289,11 @@ package struct NotificationReceiver: Sendable {
         }
         let answer = NotificationAnswer.success
         let accepted = record
-        // The change and the notification that caused it commit together.
+        // The change and the notification that caused it commit together. The record goes first:
+        // the change ends with its event, which keeps the tenant's event counter locked until the commit.
         try await tenants.withTenant(tenant) { connection in
-            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
             try await accepted.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
+            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
         }
         return answer
     }
@@ -311,20 +312,25 @@ package struct NotificationReceiver: Sendable {
         return answer
     }
 
-    /// In one read: the notification accepted earlier with the same bytes, if any, and the
-    /// invoice the order belongs to.
+    /// The notification accepted earlier with the same bytes, if any, else the invoice the order
+    /// belongs to: one statement each, outside a transaction.
     private func lookUp(_ notification: ProviderNotification, digest: Data, tenant: TenantID) async throws -> (replayOf: UUID?, invoice: Invoice?) {
-        try await tenants.withTenant(tenant, reading: true) { connection in
-            let rows = try await connection.query(
-                "SELECT id FROM notifications WHERE body_sha256 = \(digest) AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
-                logger: logger
+        var digestBinding = PostgresBindings()
+        try digestBinding.append(digest, context: .default)
+        let binds = digestBinding
+        let replayOf = try await tenants.read(tenant) { schema in
+            PostgresQuery(
+                unsafeSQL: "SELECT id FROM \(schema.table("notifications")) WHERE body_sha256 = $1 AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
+                binds: binds
             )
-            if let replayOf = try await rows.decode(UUID.self).firstElement() { return (replayOf, nil) }
-            let invoice = try await InvoiceBook.invoice(
-                merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, on: connection, logger: logger
-            )
-            return (nil, invoice)
+        } decode: { rows in
+            try await rows.decode(UUID.self).firstElement()
         }
+        if let replayOf { return (replayOf, nil) }
+        let invoice = try await InvoiceBook.invoice(
+            tenant, merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, in: tenants
+        )
+        return (nil, invoice)
     }
 
     /// Why `amount` and `currency` do not match the invoice, or `nil` when they do. A missing

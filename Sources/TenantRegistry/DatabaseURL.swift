@@ -46,7 +46,11 @@ package struct DatabaseURL: Sendable {
             }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
-        configuration.options.maximumConnections = Int(query["max_connections"] ?? "") ?? 20
+        let maximum = Int(query["max_connections"] ?? "") ?? 20
+        configuration.options.maximumConnections = maximum
+        // Warm by default: a connection opened under load costs the request that waits for it a
+        // TCP and authentication round trip, and a pool that shrinks when idle does it again.
+        configuration.options.minimumConnections = min(Int(query["min_connections"] ?? "") ?? maximum, maximum)
         self.configuration = configuration
 
         var shown = components

@@ -9,11 +9,14 @@ package struct TenantDirectory: Sendable {
     /// Tenant migrations applied to a schema when its tenant is provisioned.
     let tenantMigrations: [Migration]
     let logger: Logger
+    /// Shared by every copy of this directory.
+    let currentSchemas: CurrentSchemas
 
     package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger) {
         self.client = client
         self.tenantMigrations = tenantMigrations
         self.logger = logger
+        self.currentSchemas = CurrentSchemas()
     }
 
     /// The version a tenant schema must have for its units of work to run.
@@ -61,8 +64,7 @@ package struct TenantDirectory: Sendable {
                 }
                 return (existing, false)
             }
-            try await connection.query("CREATE SCHEMA \(unescaped: quotedIdentifier(schema))", logger: logger)
-            _ = try await MigrationRunner.bringUpToDate(schema, migrations: tenantMigrations, on: connection, logger: logger)
+            try await TenantSchemaProvisioning.create(schema, migrations: tenantMigrations, on: connection, logger: logger)
             logger.info("tenant provisioned", metadata: ["tenant.id": "\(id)"])
             let tenant = Tenant(id: id, externalID: registration.externalID, displayName: registration.displayName, createdAt: createdAt)
             return (tenant, true)
@@ -114,6 +116,7 @@ package struct TenantDirectory: Sendable {
                     logger: logger
                 )
                 guard let schema = try await rows.decode(String.self).collect().first else { return false }
+                currentSchemas.forget(id)
                 try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quotedIdentifier(schema)) CASCADE", logger: logger)
                 logger.info("tenant deleted", metadata: ["tenant.id": "\(id)"])
                 return true
@@ -129,10 +132,12 @@ package struct TenantDirectory: Sendable {
     /// cancelled), which is what keeps Folio correct behind PgBouncer in transaction mode. A value
     /// would have to be committed, rolled back and returned to the pool by hand on every path.
     /// `body` holds only the caller's own statements; the stores offer theirs as `…(on: connection)`.
+    /// The tenant is looked up and the search path set by one statement.
     ///
     /// - Parameter reading: the unit only reads. The tenant row is then not locked: a row lock
     ///   gives the transaction an id and makes its commit wait for a WAL flush, which would cost
-    ///   every list request a disk write. A tenant deleted meanwhile is gone either way.
+    ///   every read a disk write. A tenant deleted meanwhile is gone either way. A single read
+    ///   statement is cheaper still with `read(_:_:decode:)`.
     package func withTenant<Result: Sendable>(
         _ id: TenantID,
         reading: Bool = false,
@@ -144,17 +149,57 @@ package struct TenantDirectory: Sendable {
                 // runner record a new schema version on the row.
                 let lock = reading ? "" : " FOR KEY SHARE"
                 let rows = try await connection.query(
-                    "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)",
+                    """
+                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true)
+                    FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
+                    """,
                     logger: logger
                 )
-                guard let (schema, version) = try await rows.decode((String, Int).self).collect().first else {
+                guard let (schema, version, _) = try await rows.decode((String, Int, String).self).collect().first else {
                     throw RegistryError.tenantNotFound(id)
                 }
                 guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-                try await connection.setLocalSearchPath(schema, logger: logger)
+                currentSchemas.remember(id, schema: schema)
                 return try await body(connection)
             }
         }
+    }
+
+    /// Runs one read statement on the tenant's tables, outside any transaction: a single round
+    /// trip once the tenant's schema is known to be current. `statement` names every table through
+    /// the `TenantSchema` it is given; nothing else reaches the schema.
+    ///
+    /// A tenant deleted since it was last seen has no schema left, so its statement fails on a
+    /// missing relation; the tenant is then looked up again and answered as not found.
+    package func read<Result: Sendable>(
+        _ id: TenantID,
+        _ statement: (TenantSchema) -> PostgresQuery,
+        decode: (PostgresRowSequence) async throws -> Result
+    ) async throws -> Result {
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            let schema = try await currentSchema(of: id)
+            do {
+                return try await decode(client.query(statement(schema), logger: logger))
+            } catch let error as PSQLError where error.sqlState == "42P01" || error.sqlState == "3F000" {
+                currentSchemas.forget(id)
+                guard try await registeredSchema(of: id) != nil else { throw RegistryError.tenantNotFound(id) }
+                throw error
+            }
+        }
+    }
+
+    /// The tenant's schema, checked to be at the version this Folio needs.
+    private func currentSchema(of id: TenantID) async throws -> TenantSchema {
+        if let schema = currentSchemas.schema(of: id) { return TenantSchema(name: schema) }
+        guard let (schema, version) = try await registeredSchema(of: id) else { throw RegistryError.tenantNotFound(id) }
+        guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+        currentSchemas.remember(id, schema: schema)
+        return TenantSchema(name: schema)
+    }
+
+    private func registeredSchema(of id: TenantID) async throws -> (String, Int)? {
+        let rows = try await client.query("SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)", logger: logger)
+        return try await rows.decode((String, Int).self).collect().first
     }
 
     // MARK: - Helpers

@@ -123,6 +123,30 @@ package struct SecretVault: Sendable {
         return record
     }
 
+    /// Decrypts a record that the caller read with its own statement, together with the rows it
+    /// belongs to, in one round trip. That statement must also write the read's audit row
+    /// (`auditedReadAction`), or the caller records the use later with `recordRead`, exactly as
+    /// after `readUnaudited`: there is no access without a trace.
+    package func open(_ record: SealedRecord) throws -> Secret {
+        try decrypt(record)
+    }
+
+    /// The columns a caller's statement reads a record with, in the order `sealedRecord` decodes them.
+    package static let sealedColumns = "format_version, kek_id, wrapped_key, nonce, ciphertext"
+
+    /// The `action` an audit row written by a caller's statement records for a read.
+    package static let auditedReadAction = AuditAction.read.rawValue
+
+    /// A record from the columns `sealedColumns` names, as a caller's statement returned them.
+    package static func sealedRecord(
+        tenant: TenantID, purpose: VaultPurpose, formatVersion: Int16, keyID: String, wrappedKey: Data, nonce: Data, ciphertext: Data
+    ) -> SealedRecord {
+        SealedRecord(
+            tenant: tenant, purpose: purpose, formatVersion: Int(formatVersion), keyID: keyID, wrappedKey: wrappedKey, nonce: nonce,
+            ciphertext: ciphertext
+        )
+    }
+
     private func decrypt(_ record: SealedRecord) throws -> Secret {
         do {
             return try EnvelopeCipher.open(record, keys: keys)

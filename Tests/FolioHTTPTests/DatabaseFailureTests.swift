@@ -44,7 +44,8 @@ import Testing
             #expect(response.status == .serviceUnavailable)
             #expect(response.problemCode == "service_unavailable")
             #expect(await api.providerOrderCount(merchantID: merchantID) == 0)
-            Self.expectLogged("VaultError", sqlState: "42P01", in: logs, without: api.platformKey)
+            // The token is read by the statement that records the invoice, in the tenant's unit of work.
+            Self.expectLogged("RegistryError", sqlState: "42P01", in: logs, without: api.platformKey)
         }
     }
 

@@ -34,7 +34,10 @@ package enum TestDatabase {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else {
             throw MissingServer()
         }
-        return try DatabaseURL(url).configuration
+        var configuration = try DatabaseURL(url).configuration
+        // Connections open on demand: hundreds of tests run at once against one server.
+        configuration.options.minimumConnections = 0
+        return configuration
     }
 
     /// Creates an empty database, runs `body` with a running client connected to it, then drops it.

@@ -63,6 +63,14 @@ import Testing
         #expect(SQLCrossingCheck.crossing(in: afterComment) != nil)
     }
 
+    @Test func flagsATableNamedThroughItsTenantSchemaWithARegistryTable() {
+        let sql = "SELECT i.id FROM \\(unescaped: schema.table(\"invoices\")) AS i JOIN folio.tenants AS t ON t.id = \\(tenant)"
+        #expect(SQLCrossingCheck.crossing(in: sql) != nil)
+        let two = "SELECT 1 FROM \\(a.table(\"invoices\")) JOIN \\(b.table(\"refunds\")) USING (id)"
+        #expect(SQLCrossingCheck.crossing(in: two) != nil)
+        #expect(SQLCrossingCheck.crossing(in: "SELECT request FROM \\(unescaped: schema.table(\"invoices\")) WHERE id = \\(id)") == nil)
+    }
+
     @Test func flagsTwoTenantSchemasInOneStatement() {
         let sql = """
             SELECT count(*) FROM \\(unescaped: quotedIdentifier(a)).invoices
@@ -151,7 +159,12 @@ enum SQLCrossingCheck {
                     }
                     expression.append(next)
                 }
-                out += characters.first == "." ? "SCHEMA[\(expression.filter { !$0.isWhitespace })]" : "?"
+                let compact = expression.filter { !$0.isWhitespace }
+                if let qualified = qualifiedTenantTable(compact) {
+                    out += qualified
+                } else {
+                    out += characters.first == "." ? "SCHEMA[\(compact)]" : "?"
+                }
             } else if character == "-", characters.dropFirst().first == "-" {
                 while let next = characters.first, next != "\n" { characters = characters.dropFirst() }
             } else if character == "'" {
@@ -164,6 +177,15 @@ enum SQLCrossingCheck {
             }
         }
         return out
+    }
+
+    /// `schema.table("invoices")` (a `TenantSchema` naming one of its tables) as `SCHEMA[schema].invoices`.
+    static func qualifiedTenantTable(_ expression: String) -> String? {
+        let pattern = #"^(?:unescaped:)?([A-Za-z_][A-Za-z0-9_.]*)\.table\("([a-z_]+)"\)$"#
+        guard let expression = expression.firstMatch(of: try! Regex(pattern)),
+            let schema = expression.output[1].substring, let table = expression.output[2].substring
+        else { return nil }
+        return "SCHEMA[\(schema)].\(table)"
     }
 
     static func matches(of pattern: String, in text: String) -> [String] {

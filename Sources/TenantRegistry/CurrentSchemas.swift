@@ -1,0 +1,58 @@
+import FolioDomain
+import Synchronization
+
+/// Tenants whose schemas were seen at the version this Folio needs, so that a read can name its
+/// tenant's tables directly instead of asking the registry first.
+///
+/// What is kept cannot mislead a read: a schema's name never changes, its version only grows, and
+/// a deleted tenant's schema is dropped with it, so a statement that names it fails (and
+/// `TenantDirectory.read` then forgets the tenant). Entries still expire after `timeToLive`, so
+/// that the memory follows the tenants in use rather than every tenant ever read.
+final class CurrentSchemas: Sendable {
+    private struct State {
+        var seen: [TenantID: (schema: String, at: ContinuousClock.Instant)] = [:]
+        var nextSweep: ContinuousClock.Instant
+    }
+
+    private let state: Mutex<State>
+    let timeToLive: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
+
+    init(timeToLive: Duration = .seconds(60), now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.timeToLive = timeToLive
+        self.now = now
+        self.state = Mutex(State(nextSweep: now().advanced(by: timeToLive)))
+    }
+
+    /// The tenant's schema, if it was seen current within `timeToLive`.
+    func schema(of tenant: TenantID) -> String? {
+        let now = now()
+        return state.withLock { state in
+            guard let seen = state.seen[tenant] else { return nil }
+            guard seen.at.duration(to: now) < timeToLive else {
+                state.seen[tenant] = nil
+                return nil
+            }
+            return seen.schema
+        }
+    }
+
+    func remember(_ tenant: TenantID, schema: String) {
+        let now = now()
+        state.withLock { state in
+            state.seen[tenant] = (schema, now)
+            // Tenants nobody reads any more go in one sweep per period, not one check per read.
+            if state.nextSweep <= now {
+                let timeToLive = timeToLive
+                state.seen = state.seen.filter { $0.value.at.duration(to: now) < timeToLive }
+                state.nextSweep = now.advanced(by: timeToLive)
+            }
+        }
+    }
+
+    func forget(_ tenant: TenantID) {
+        _ = state.withLock { $0.seen.removeValue(forKey: tenant) }
+    }
+
+    var count: Int { state.withLock { $0.seen.count } }
+}

@@ -1,0 +1,92 @@
+import FolioDomain
+import FolioTestSupport
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@testable import TenantRegistry
+
+/// Single-statement reads that name the tenant's tables directly, trusting what the directory
+/// remembers of the tenant's schema.
+@Suite struct TenantReadTests {
+    let logger = TestDatabase.logger
+
+    func count(_ directory: TenantDirectory, _ tenant: TenantID) async throws -> Int64 {
+        try await directory.read(tenant) { schema in
+            "SELECT count(*) FROM \(unescaped: schema.table("invoices"))"
+        } decode: { rows in
+            try await rows.decode(Int64.self).collect().first ?? -1
+        }
+    }
+
+    @Test func aReadNamesOnlyItsOwnTenantsTables() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let busy = try await directory.register(TenantRegistration(externalID: "busy", displayName: nil)).tenant.id
+            let quiet = try await directory.register(TenantRegistration(externalID: "quiet", displayName: nil)).tenant.id
+            try await client.query(
+                """
+                INSERT INTO \(unescaped: quotedIdentifier(busy.schemaName)).invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
+                VALUES (\(UUID()), 'R-1', 'open', 'RUB', 100, 0, 'stay')
+                """,
+                logger: logger
+            )
+            #expect(try await count(directory, busy) == 1)
+            #expect(try await count(directory, quiet) == 0)
+        }
+    }
+
+    @Test func aTenantDeletedAfterItsSchemaWasRememberedIsNotFound() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            // Another replica's directory deletes it, so this one still remembers the schema.
+            let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let tenant = try await directory.register(TenantRegistration(externalID: "leaving", displayName: nil)).tenant.id
+            #expect(try await count(directory, tenant) == 0)
+            #expect(directory.currentSchemas.schema(of: tenant) == tenant.schemaName)
+            #expect(try await elsewhere.delete(tenant, actor: "test"))
+            await #expect(throws: RegistryError.tenantNotFound(tenant)) { try await count(directory, tenant) }
+            #expect(directory.currentSchemas.schema(of: tenant) == nil)
+        }
+    }
+
+    @Test func anUnknownTenantIsNotFoundAndNotRemembered() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let stranger = TenantID.random()
+            await #expect(throws: RegistryError.tenantNotFound(stranger)) { try await count(directory, stranger) }
+            #expect(directory.currentSchemas.count == 0)
+        }
+    }
+
+    @Test func aSchemaBehindThisVersionIsRefusedUntilItCatchesUp() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let tenant = try await directory.register(TenantRegistration(externalID: "old", displayName: nil)).tenant.id
+            let newer = TestDatabase.migrations.tenant + [Migration(version: 9_001, name: "9001_later.sql", sql: "SELECT 1")]
+            let upgraded = TenantDirectory(client: client, tenantMigrations: newer, logger: logger)
+            await #expect(throws: RegistryError.tenantSchemaBehind(tenant)) { try await count(upgraded, tenant) }
+            #expect(upgraded.currentSchemas.count == 0)
+        }
+    }
+
+    @Test func rememberedSchemasExpire() {
+        let clock = ManualInstant()
+        let schemas = CurrentSchemas(timeToLive: .seconds(10), now: { clock.now })
+        let tenant = TenantID.random()
+        schemas.remember(tenant, schema: tenant.schemaName)
+        clock.advance(by: .seconds(9))
+        #expect(schemas.schema(of: tenant) == tenant.schemaName)
+        clock.advance(by: .seconds(2))
+        #expect(schemas.schema(of: tenant) == nil)
+        #expect(schemas.count == 0)
+    }
+}
+
+/// A `ContinuousClock` instant that moves only when told.
+private final class ManualInstant: Sendable {
+    private let current = Mutex(ContinuousClock.now)
+    var now: ContinuousClock.Instant { current.withLock { $0 } }
+    func advance(by duration: Duration) { current.withLock { $0 = $0.advanced(by: duration) } }
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# `scripts/bench.sh http`: Folio's health and list routes against a bare Hummingbird 2 +
+# postgres-nio server (`folio-bench baseline-server`) on the same database, in one run, driven
+# from outside both processes by wrk.
+#
+#   scripts/bench.sh http [--duration 10s] [--connections 32] [--threads 2] [--warmup 3s]
+#                         [--invoices 2000] [--bare-request lines|priced|text] [--tenant-key]
+#                         [--perf [PATH]] [--keep]
+#
+# The same settings come from FOLIO_BENCH_DURATION, FOLIO_BENCH_CONNECTIONS, FOLIO_BENCH_THREADS
+# and FOLIO_BENCH_WARMUP. Steps: release builds of folio and folio-bench, a private PostgreSQL
+# cluster (default durability), a tenant with N invoices created through Folio's API against the
+# sandbox (`folio-bench http-seed`), then `folio serve` configured through FOLIO_* variables as in
+# production (request logs at the default level, into a file) and the baseline server. Each route
+# is warmed, then measured, in this order: bare health, Folio /health/live, bare list, Folio list.
+# --perf records the Folio process with `perf record -g` during the Folio list run.
+# --tenant-key lists with a tenant API key instead of a platform key from FOLIO_PLATFORM_KEYS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+duration="${FOLIO_BENCH_DURATION:-10s}"
+connections="${FOLIO_BENCH_CONNECTIONS:-32}"
+threads="${FOLIO_BENCH_THREADS:-2}"
+warmup="${FOLIO_BENCH_WARMUP:-3s}"
+invoices=2000
+bare_request=lines
+key_kind=platform
+perf_output=""
+keep=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) duration="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        --threads) threads="$2"; shift 2 ;;
+        --warmup) warmup="$2"; shift 2 ;;
+        --invoices) invoices="$2"; shift 2 ;;
+        --bare-request) bare_request="$2"; shift 2 ;;
+        --tenant-key) key_kind=tenant; shift ;;
+        --perf)
+            if [ $# -gt 1 ] && [ "${2#--}" = "$2" ]; then perf_output="$2"; shift 2; else perf_output="/tmp/folio-bench-http-perf.data"; shift; fi ;;
+        --keep) keep=1; shift ;;
+        *) echo "unknown option $1 (see the top of scripts/bench-http.sh)" >&2; exit 64 ;;
+    esac
+done
+
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing $* with apt-get" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+command -v wrk >/dev/null || apt_install wrk
+command -v curl >/dev/null || apt_install curl
+if [ -n "$perf_output" ] && ! command -v perf >/dev/null; then apt_install linux-perf; fi
+pg_ensure_installed
+
+swift build -c release --product folio
+swift build -c release --product folio-bench
+bin="$(swift build -c release --show-bin-path)"
+
+cluster="$(mktemp -d /tmp/folio-bench-postgres.XXXXXX)"
+run="$(mktemp -d /tmp/folio-bench-http.XXXXXX)"
+folio_pid=""
+baseline_pid=""
+finish() {
+    local status=$?
+    for pid in $folio_pid $baseline_pid; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    pg_stop "$cluster"
+    rm -rf "$cluster"
+    if [ "$status" -ne 0 ] || [ "$keep" -eq 1 ]; then
+        echo "logs kept in $run" >&2
+    else
+        rm -rf "$run"
+    fi
+}
+trap finish EXIT
+
+pg_port="$(pg_free_port 56432)"
+pg_start "$cluster" "$pg_port"
+pg_create_database "$pg_port" folio_bench
+database_url="postgres://folio@127.0.0.1:$pg_port/folio_bench?sslmode=disable"
+
+echo "seeding: a tenant with $invoices invoices created through Folio's API against the sandbox"
+FOLIO_DATABASE_URL="$database_url" "$bin/folio-bench" http-seed --invoices "$invoices" >"$run/seed.env"
+tenant="$(sed -n 's/^FOLIO_BENCH_TENANT=//p' "$run/seed.env")"
+tenant_key="$(sed -n 's/^FOLIO_BENCH_TENANT_KEY=//p' "$run/seed.env")"
+vault_keys="$(sed -n 's/^FOLIO_BENCH_VAULT_KEYS=//p' "$run/seed.env")"
+platform_key="bench_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+key="$platform_key"
+[ "$key_kind" = tenant ] && key="$tenant_key"
+
+# Waits until URL answers 2xx, while PID lives.
+wait_ready() {
+    local url="$1" pid="$2"
+    for _ in $(seq 1 600); do
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+folio_port="$(pg_free_port 18080)"
+# As production configures it. Nothing here reaches the provider: a list never does, and the
+# first reconciliation of an open invoice is due 15 minutes after it opened.
+env FOLIO_DATABASE_URL="$database_url" FOLIO_HTTP_HOST=127.0.0.1 FOLIO_HTTP_PORT="$folio_port" \
+    FOLIO_PUBLIC_BASE_URL="http://127.0.0.1:$folio_port" FOLIO_VAULT_KEYS="$vault_keys" FOLIO_PLATFORM_KEYS="$platform_key" \
+    FOLIO_INVOICEBOX_BASE_URL="http://127.0.0.1:9" \
+    "$bin/folio" serve >"$run/folio.log" 2>&1 &
+folio_pid=$!
+wait_ready "http://127.0.0.1:$folio_port/health/ready" "$folio_pid" || { tail -n 40 "$run/folio.log" >&2; exit 1; }
+
+bare_port="$(pg_free_port $((folio_port + 100)))"
+"$bin/folio-bench" baseline-server --port "$bare_port" --database-url "$database_url" --request "$bare_request" >"$run/baseline.log" 2>&1 &
+baseline_pid=$!
+wait_ready "http://127.0.0.1:$bare_port/health" "$baseline_pid" || { tail -n 40 "$run/baseline.log" >&2; exit 1; }
+
+bare_health="http://127.0.0.1:$bare_port/health"
+folio_health="http://127.0.0.1:$folio_port/health/live"
+bare_list="http://127.0.0.1:$bare_port/tenants/$tenant/invoices"
+folio_list="http://127.0.0.1:$folio_port/v1/tenants/$tenant/invoices?limit=20"
+
+# Both lists must answer the same page before their speeds mean anything (wrk sends no Accept).
+curl -fsS -H 'Accept:' "$bare_list" >"$run/bare-list.json"
+curl -fsS -H 'Accept:' -H "Authorization: Bearer $key" "$folio_list" >"$run/folio-list.json"
+python3 scripts/bench-http-report.py compare "$run/bare-list.json" "$run/folio-list.json" "$bare_request"
+
+echo "wrk -t$threads -c$connections -d$duration --latency, each route warmed for $warmup first (Folio's list with a $key_kind key)"
+# measure NAME URL [header]: warms the route, then measures it into $run/NAME.txt.
+measure() {
+    local name="$1" url="$2" header=()
+    [ $# -gt 2 ] && header=(-H "$3")
+    wrk -t"$threads" -c"$connections" -d"$warmup" "${header[@]}" "$url" >/dev/null
+    local perf_pid=""
+    if [ "$name" = folio-list ] && [ -n "$perf_output" ]; then
+        perf record -g -o "$perf_output" -p "$folio_pid" -- sleep "$duration" 2>"$run/perf.log" &
+        perf_pid=$!
+    fi
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency "${header[@]}" "$url" >"$run/$name.txt"
+    if [ -n "$perf_pid" ]; then wait "$perf_pid" || { cat "$run/perf.log" >&2; exit 1; }; fi
+}
+measure bare-health "$bare_health"
+measure folio-health "$folio_health"
+measure bare-list "$bare_list"
+measure folio-list "$folio_list" "Authorization: Bearer $key"
+
+echo
+python3 scripts/bench-http-report.py table \
+    "bare GET /health=$run/bare-health.txt" \
+    "Folio GET /health/live=$run/folio-health.txt" \
+    "bare GET /tenants/{id}/invoices ($bare_request)=$run/bare-list.txt" \
+    "Folio GET /v1/tenants/{id}/invoices?limit=20=$run/folio-list.txt"
+if [ -n "$perf_output" ]; then
+    echo
+    echo "perf record -g of folio serve during the Folio list run: $perf_output"
+    echo "  perf report -i $perf_output --no-children --sort symbol"
+fi
