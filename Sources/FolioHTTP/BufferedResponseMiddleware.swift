@@ -23,6 +23,8 @@ struct BufferedResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+struct UnfinishedBody: Error {}
+
 /// A `ResponseBodyWriter` that keeps what it is given.
 private struct CollectingWriter: ResponseBodyWriter {
     var buffer: ByteBuffer
@@ -45,7 +47,9 @@ private struct CollectingWriter: ResponseBodyWriter {
     consuming func collect(_ body: ResponseBody) async throws -> ByteBuffer {
         let box = self.box
         try await body.write(self)
-        return box.buffer ?? ByteBuffer()
+        // A body that never said it was finished is not known to be whole.
+        guard let buffer = box.buffer else { throw UnfinishedBody() }
+        return buffer
     }
 
     /// `finish` consumes the writer, so what it wrote is handed back through a reference.

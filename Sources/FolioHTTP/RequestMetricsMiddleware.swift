@@ -15,23 +15,27 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let active = metrics.activeRequests(request.method)
+        let method = MetricsByRoute.label(of: request.method)
+        let active = metrics.activeRequests(method)
         active.increment()
         defer { active.decrement() }
         do {
             let response = try await next(request, context)
-            let route = metrics.route(context.endpointPath ?? "Unknown", request.method, response.status)
+            let route = metrics.route(context.endpointPath ?? Self.unmatched, method, response.status)
             route.requests.increment()
             route.duration.recordNanoseconds(Self.nanoseconds(since: start))
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            let route = metrics.route(context.endpointPath ?? "NotFound", request.method, status)
+            let route = metrics.route(context.endpointPath ?? Self.unmatched, method, status)
             route.requests.increment()
             route.errors.increment()
             throw error
         }
     }
+
+    /// One label for every path that matched no route, whatever it was answered.
+    private static var unmatched: String { "NotFound" }
 
     private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
         let elapsed = ContinuousClock.now - start
@@ -41,10 +45,10 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The metric objects of each route, method and status, made once: a metrics factory looks a
 /// label up under a lock on every call.
-private final class MetricsByRoute: Sendable {
+final class MetricsByRoute: Sendable {
     struct RouteKey: Hashable {
         let route: String
-        let method: HTTPRequest.Method
+        let method: String
         let status: HTTPResponse.Status
     }
 
@@ -55,28 +59,37 @@ private final class MetricsByRoute: Sendable {
     }
 
     private let routes = Mutex<[RouteKey: RouteMetrics]>([:])
-    private let active = Mutex<[HTTPRequest.Method: Meter]>([:])
+    private let active = Mutex<[String: Meter]>([:])
 
-    func activeRequests(_ method: HTTPRequest.Method) -> Meter {
+    /// The method's name for a label; any method a client makes up is `_OTHER`, so that labels and
+    /// this cache stay bounded.
+    static func label(of method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .head, .post, .put, .delete, .patch, .options, .connect, .trace: method.rawValue
+        default: "_OTHER"
+        }
+    }
+
+    func activeRequests(_ method: String) -> Meter {
         active.withLock { meters in
             if let meter = meters[method] { return meter }
-            let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
+            let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method)])
             meters[method] = meter
             return meter
         }
     }
 
-    func route(_ route: String, _ method: HTTPRequest.Method, _ status: HTTPResponse.Status) -> RouteMetrics {
+    func route(_ route: String, _ method: String, _ status: HTTPResponse.Status) -> RouteMetrics {
         let key = RouteKey(route: route, method: method, status: status)
         return routes.withLock { routes in
             if let metrics = routes[key] { return metrics }
-            let dimensions = [("http.route", route), ("http.request.method", method.rawValue), ("http.response.status_code", String(status.code))]
+            let dimensions = [("http.route", route), ("http.request.method", method), ("http.response.status_code", String(status.code))]
             let metrics = RouteMetrics(
                 requests: Counter(label: "hb.requests", dimensions: dimensions),
                 duration: Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds),
                 errors: Counter(
                     label: "hb.request.errors",
-                    dimensions: [("http.route", route), ("http.request.method", method.rawValue), ("error.type", String(status.code))])
+                    dimensions: [("http.route", route), ("http.request.method", method), ("error.type", String(status.code))])
             )
             routes[key] = metrics
             return metrics

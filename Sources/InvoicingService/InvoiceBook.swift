@@ -67,7 +67,9 @@ package struct InvoiceBook: Sendable {
     /// Two statements inside the tenant's unit of work, one on the registry's tables and one on
     /// the tenant's (no statement crosses the two, see docs/scaling.md). The first holds the shop's
     /// settings row (`FOR KEY SHARE`, as `InvoicingSetup.holdShop` explains) from the moment they
-    /// are read, reads the token and writes its audit row, and queues the invoice for recovery; the
+    /// are read, reads the token and writes its audit row, and queues the invoice for recovery;
+    /// the token's row is locked too, so that a reconnect the statement waited for is read whole,
+    /// its new settings with its new token, never the new settings with the old token. The
     /// second records the invoice under the key's claim. Nothing commits when invoicing is not
     /// active, or when a later attempt with the same key took it over and named its own invoice.
     private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> (Invoice, ShopCredentials) {
@@ -88,7 +90,7 @@ package struct InvoiceBook: Sendable {
                     WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE
                 ), sealed AS (
                     SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
-                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings)
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings) FOR KEY SHARE
                 ), audited AS (
                     INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
                     SELECT \(tenant.rawValue), \(purpose), \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
@@ -101,7 +103,6 @@ package struct InvoiceBook: Sendable {
                 logger: logger
             )
             guard let shopRow = try await shopRows.collect().first else { throw InvoicingError.notActive }
-            let shop = try setup.shopCredentials(of: tenant, inLastColumnsOf: shopRow)
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -121,7 +122,8 @@ package struct InvoiceBook: Sendable {
             )
             // The key already names another attempt's invoice: the throw rolls back the queue row and the audit row.
             guard let invoice = try await Invoice.decode(rows).first else { throw IdempotencyError.leaseLost }
-            return (invoice, shop)
+            // Opened only now, when its audit row is sure to commit with the invoice.
+            return (invoice, try setup.shopCredentials(of: tenant, inLastColumnsOf: shopRow))
         }
     }
 

@@ -50,4 +50,24 @@ import Testing
             }
         }
     }
+
+    @Test func aBodyThatNeverFinishesIsAnErrorNotAnEmptyAnswer() async throws {
+        let router = Router()
+        router.add(middleware: BufferedResponseMiddleware())
+        router.get("unfinished") { _, _ in
+            Response(status: .ok, body: ResponseBody(contentLength: 5) { writer in try await writer.write(ByteBuffer(string: "{\"a\"")) })
+        }
+        let app = Application(router: router)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/unfinished", method: .get) { response in
+                #expect(response.status == .internalServerError)
+            }
+        }
+    }
+
+    @Test func madeUpMethodsShareOneMetricLabel() {
+        #expect(MetricsByRoute.label(of: .get) == "GET")
+        #expect(MetricsByRoute.label(of: HTTPRequest.Method("BREW")!) == "_OTHER")
+        #expect(MetricsByRoute.label(of: HTTPRequest.Method("SPAM")!) == "_OTHER")
+    }
 }

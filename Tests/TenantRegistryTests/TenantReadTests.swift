@@ -60,7 +60,7 @@ import Testing
         }
     }
 
-    @Test func aSchemaBehindThisVersionIsRefusedUntilItCatchesUp() async throws {
+    @Test func aSchemaBehindThisVersionIsRefusedAndNotRemembered() async throws {
         try await TestDatabase.withFresh { client in
             let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
             let tenant = try await directory.register(TenantRegistration(externalID: "old", displayName: nil)).tenant.id
