@@ -461,9 +461,9 @@ package struct InvoiceBook: Sendable {
         return invoice
     }
 
-    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger, locking: Bool = false) async throws -> Invoice {
+    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Invoice {
         let rows = try await connection.query(
-            "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)\(unescaped: locking ? " FOR UPDATE" : "")",
+            "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
             logger: logger
         )
         guard let invoice = try await Invoice.decode(rows).first else { throw InvoiceError.notFound }

@@ -66,15 +66,10 @@ package struct SecretVault: Sendable {
         try await open(tenant: tenant, purpose: purpose, auditedAs: actor)?.secret
     }
 
-    /// Like `read`, but writes no audit row: for checks that anyone may trigger, such as the
+    /// Records a read done without an audit row: for checks that anyone may trigger, such as the
     /// signature of an anonymous provider notification, where a row per request would let any
-    /// caller grow the append-only trail without bound. The caller records the use with
-    /// `recordRead` once it matters (a signature that verified), passing the returned key id.
-    package func readUnaudited(tenant: TenantID, purpose: VaultPurpose) async throws -> (secret: Secret, keyID: String)? {
-        try await open(tenant: tenant, purpose: purpose, auditedAs: nil)
-    }
-
-    /// Records a read done with `readUnaudited`.
+    /// caller grow the append-only trail without bound, the use is recorded once it matters (a
+    /// signature that verified), with the key id of the record that was opened.
     package func recordRead(tenant: TenantID, purpose: VaultPurpose, actor: Actor, keyID: String) async throws {
         try await translatingDatabaseFailures(into: VaultError.databaseFailed) {
             try await client.withConnection { connection in
@@ -125,8 +120,8 @@ package struct SecretVault: Sendable {
 
     /// Decrypts a record that the caller read with its own statement, together with the rows it
     /// belongs to, in one round trip. That statement must also write the read's audit row
-    /// (`auditedReadAction`), or the caller records the use later with `recordRead`, exactly as
-    /// after `readUnaudited`: there is no access without a trace.
+    /// (`auditedReadAction`), or the caller records the use later with `recordRead`: there is no
+    /// access without a trace.
     package func open(_ record: SealedRecord) throws -> Secret {
         try decrypt(record)
     }
