@@ -1,3 +1,4 @@
+import FolioDomain
 import Foundation
 import OpenAPIRuntime
 
@@ -14,9 +15,8 @@ package struct InternetDateTranscoder: DateTranscoder {
         // As the default transcoder: to the nearest millisecond first, then the whole second.
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        let (dayNumber, second) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
-        let (year, month, day) = Self.civilDate(daysSince1970: dayNumber)
+        let (days, second) = CivilCalendar.split(secondsSince1970: seconds)
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
         var text = ""
         text.reserveCapacity(20)
         Self.append(year, width: 4, to: &text)
@@ -43,19 +43,6 @@ package struct InternetDateTranscoder: DateTranscoder {
     }
 
     private static let parser = Date.ISO8601FormatStyle()
-
-    /// Year, month and day of the proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
-    static func civilDate(daysSince1970: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = daysSince1970 + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 
     private static func append(_ value: Int64, width: Int, to text: inout String) {
         let digits = String(value)
