@@ -65,6 +65,16 @@ let package = Package(
             name: "FolioDomain",
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .target(
+            name: "PaymentQRCode",
+            dependencies: ["CQREncode"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "TenantRegistry",
             dependencies: ["FolioDomain", crypto, logging, nioSSL, postgres],
@@ -128,18 +138,22 @@ let package = Package(
         .target(
             name: "FolioHTTP",
             dependencies: [
-                "FolioAPI", "FolioDomain", "InvoicingService", "PaymentsPort", "StatusUpdater",
-                "TenantRegistry", "TokenVault", crypto, httpTypes, hummingbird, logging, metrics, nioCore,
-                openAPIHummingbird, openAPIRuntime, prometheus,
+                "FolioAPI", "FolioDomain", "InvoicingService", "PaymentQRCode", "PaymentsPort",
+                "StatusUpdater", "TenantRegistry", "TokenVault", crypto, httpTypes, hummingbird, logging,
+                metrics, nioCore, openAPIHummingbird, openAPIRuntime, prometheus,
             ],
+            // The browser's side (the embeddable components and the demo host page), and the spec,
+            // served at `/openapi.yaml` so that hosts generate their clients from the running service.
+            resources: [.copy("Resources/components"), .copy("Resources/demo"), .copy("Resources/openapi.yaml")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FolioApp",
             dependencies: [
                 "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoicingService", "PaymentsPort",
-                "StatusUpdater", "TenantRegistry", "TokenVault", asyncHTTPClient, hummingbird,
-                logging, metrics, nioCore, postgres, prometheus, serviceLifecycle,
+                "StatusUpdater", "TenantRegistry", "TokenVault", asyncHTTPClient, httpTypes, hummingbird,
+                logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, postgres, prometheus,
+                serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -205,6 +219,11 @@ let package = Package(
                 "FolioTestSupport", "InvoiceboxSandbox", asyncHTTPClient, httpTypes, hummingbird,
                 logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PaymentQRCodeTests",
+            dependencies: ["FolioTestSupport", "PaymentQRCode"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/packages.sh
 
 duration="${FOLIO_BENCH_DURATION:-10s}"
 connections="${FOLIO_BENCH_CONNECTIONS:-32}"
@@ -44,17 +45,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    echo "installing $* with apt-get" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
 if [ -n "$perf_output" ] && ! command -v perf >/dev/null; then apt_install linux-perf; fi
 pg_ensure_installed
+ensure_build_packages
 
 swift build -c release --product folio
 swift build -c release --product folio-bench

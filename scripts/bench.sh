@@ -10,8 +10,10 @@ if [ "${1:-}" = http ]; then
     exec bash scripts/bench-http.sh "$@"
 fi
 source scripts/postgres.sh
+source scripts/packages.sh
 
 pg_ensure_installed
+ensure_build_packages
 cluster="$(mktemp -d /tmp/folio-bench-postgres.XXXXXX)"
 port="$(pg_free_port 56432)"
 trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/packages.sh
 
 pg_ensure_installed
+ensure_build_packages
 # As root the cluster belongs to the `postgres` account, which may not reach into the checkout
 # (under /root, say), so it lives in a directory of its own named after the checkout.
 if [ "$(id -u)" -eq 0 ]; then

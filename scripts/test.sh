@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 source scripts/pgbouncer.sh
+source scripts/packages.sh
 
 pg_ensure_installed
+ensure_build_packages
+# The QR code tests read codes back with a real decoder.
+command -v zbarimg >/dev/null || apt_install zbar-tools
 pgb_ensure_installed
 cluster="$(mktemp -d /tmp/folio-test-postgres.XXXXXX)"
 port="$(pg_free_port 55432)"

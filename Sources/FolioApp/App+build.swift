@@ -95,7 +95,9 @@ package func buildApplication(
         idempotency: IdempotencyStore(tenants: tenants, logger: makeLogger("folio.idempotency"), replicaID: heartbeat.replicaID),
         events: EventFeed(client: database, logger: makeLogger("folio.events")),
         readiness: { (try? await runner.isUpToDate()) ?? false },
-        metrics: metrics
+        metrics: metrics,
+        sessions: SessionTokens(keys: configuration.sessionKeys),
+        browserBaseURL: configuration.browserBaseURL
     )
     let notifications = NotificationReceiver(
         tenants: tenants, setup: invoicing, provider: notificationProvider(provider),
@@ -119,12 +121,22 @@ package func buildApplication(
         services += jobs.map { AfterStartup(gate: startupDone, service: $0) }
     }
 
+    let router = try FolioApplication.buildRouter(
+        handler: handler, notifications: notifications, metricsKey: configuration.metricsKey, allowedOrigins: configuration.allowedOrigins
+    )
+    let boundPort = BoundPort()
+    if let demo = configuration.demoHost {
+        let loopback = ["0.0.0.0", "::", ""].contains(configuration.httpHost) ? "127.0.0.1" : configuration.httpHost
+        let host = loopback.contains(":") ? "[\(loopback)]" : loopback
+        DemoHost(configuration: demo, http: httpClient, folioPort: boundPort, folioHost: host, logger: makeLogger("folio.demo")).register(on: router)
+    }
     var application = Application(
-        router: try FolioApplication.buildRouter(handler: handler, notifications: notifications, metricsKey: configuration.metricsKey),
+        router: router,
         configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.httpPort
+            boundPort.set(port)
             var metadata: Logger.Metadata = ["address": "\(configuration.httpHost):\(port)"]
             if case .url(let url) = configuration.database { metadata["database"] = "\(url.redacted)" }
             logger.info("folio listening", metadata: metadata)

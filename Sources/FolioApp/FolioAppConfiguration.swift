@@ -48,6 +48,14 @@ package struct FolioAppConfiguration: Sendable {
     package var retentionDays = 90
     /// When set, `GET /metrics` needs it as a bearer key.
     package var metricsKey: Secret?
+    /// Sign and verify browser sessions; without them `POST …/sessions` answers 503.
+    package var sessionKeys: [SessionKey] = []
+    /// The origins whose pages may call the API from a browser.
+    package var allowedOrigins: Set<String> = []
+    /// Where browsers reach Folio, when not at `publicBaseURL` (which the provider uses).
+    package var browserBaseURL: URL?
+    /// The demo host page at `/demo`, for `folio dev` only.
+    package var demoHost: DemoHostConfiguration?
     package var migrations: MigrationSet
     package var migrationConcurrency = 4
     package var migrationsAtStart = MigrationsAtStart.apply

@@ -1,15 +1,21 @@
 import ArgumentParser
 import Crypto
+import FolioApp
+import FolioDomain
 import Foundation
 import InvoiceboxSandbox
+import InvoicingService
 import Logging
+import PaymentsPort
+import PostgresNIO
 import Prometheus
 import TenantRegistry
 
 /// `folio dev`: `serve` with development defaults, so that a database URL is all it needs.
 ///
-/// A vault key and a platform key are created once under `--state-dir` (mode 0600) and reused on
-/// later runs, so tokens stored and keys handed out survive a restart of the development stack.
+/// A vault key, a session key and a platform key are created once under `--state-dir` (mode 0600)
+/// and reused on later runs, so tokens stored, sessions and keys handed out survive a restart of
+/// the development stack. `/demo` plays a host's back office with the components embedded.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
@@ -19,8 +25,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Where the development keys are kept.")
     var stateDir = ".folio/dev-keys"
 
-    @Option(help: "Port of the Invoicebox sandbox started for development (0: any free port).")
-    var sandboxPort = 0
+    @Option(help: "Port of the Invoicebox sandbox started for development (default: the one of the last run, else any free port).")
+    var sandboxPort: Int?
 
     func run() async throws {
         let state = URL(fileURLWithPath: stateDir, isDirectory: true)
@@ -32,6 +38,12 @@ struct DevCommand: AsyncParsableCommand {
                 SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
             }
             overrides["FOLIO_VAULT_KEYS"] = "dev:\(material)"
+        }
+        if environment["FOLIO_SESSION_KEYS"]?.isEmpty ?? true {
+            let material = try Self.secretFile(state.appendingPathComponent("session.key")) {
+                SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            }
+            overrides["FOLIO_SESSION_KEYS"] = "dev:\(material)"
         }
         let platformKey = try Self.secretFile(state.appendingPathComponent("platform.key")) { APIKey.generate().secret }
         let configured = environment["FOLIO_PLATFORM_KEYS"].flatMap { $0.isEmpty ? nil : $0 }
@@ -52,21 +64,35 @@ struct DevCommand: AsyncParsableCommand {
             return
         }
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: Logger(label: "folio.sandbox"))
-        try await sandbox.withRunningServer(port: sandboxPort) { url in
+        // Each shop records the provider's address when it is connected, so the sandbox keeps its
+        // port from one run to the next: the shops of the development database stay reachable.
+        let portFile = state.appendingPathComponent("sandbox.port")
+        let remembered = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let port = sandboxPort ?? remembered.flatMap { Self.isFree($0) ? $0 : nil } ?? 0
+        try await sandbox.withRunningServer(port: port) { url in
+            try? Data("\(url.port ?? port)\n".utf8).write(to: portFile)
+            // Payment links then open the sandbox's own payment page, so a guest's payment can be
+            // played in a browser.
+            await sandbox.servePaymentPages(at: url)
             var configuration = loaded
             configuration.invoiceboxBaseURL = url
-            try await Self.serve(configuration, metrics: metrics, sandboxURL: url, stateDirectory: state, platformKey: platformKey)
+            try await Self.serve(configuration, metrics: metrics, sandboxURL: url, stateDirectory: state, platformKey: platformKey) { components in
+                await Self.reintroduceShops(to: sandbox, at: url, from: components)
+            }
         }
     }
 
     static func serve(
-        _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, stateDirectory state: URL, platformKey: String
+        _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, stateDirectory state: URL, platformKey: String,
+        prepare: (@Sendable (FolioComponents) async -> Void)? = nil
     ) async throws {
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
         let sandboxLine =
             sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" }
             ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
-        try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: true) {
+        let demo = DemoHostConfiguration(platformKey: Secret(platformKey), sandboxURL: sandboxURL)
+        try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: true, demoHost: demo) { components in
+            await prepare?(components)
             // Written straight to the file descriptor: `print` is block-buffered when standard
             // output is a file or a pipe, and the banner would show up only at exit.
             FileHandle.standardOutput.write(
@@ -74,6 +100,7 @@ struct DevCommand: AsyncParsableCommand {
                     """
 
                     Folio is running at \(base)
+                    Demo host page (two hotels, the embeddable components): \(base)/demo
                     \(sandboxLine)
                     Development platform key (kept in \(state.path)/platform.key):
 
@@ -111,6 +138,44 @@ struct DevCommand: AsyncParsableCommand {
                 curl -s -X POST \(sandbox)/__sandbox/orders/ORDER/pay   # the guest pays (ORDER: the invoice's providerOrderId)
                 curl -s \(base)/v1/tenants/$T/events \(auth)            # the provider notified Folio: invoice.paid
             """
+    }
+
+    /// The sandbox keeps its shops in memory only; the development database remembers the shops
+    /// connected to it in earlier runs. Each is introduced to the new sandbox again, with its token
+    /// and notification key, so that they keep working (their orders are gone).
+    static func reintroduceShops(to sandbox: InvoiceboxSandbox, at url: URL, from components: FolioComponents) async {
+        let logger = Logger(label: "folio.dev")
+        do {
+            let rows = try await components.database.query(
+                "SELECT tenant_id FROM folio.tenant_invoicing WHERE state = 'active' AND base_url = \(url.absoluteString)",
+                logger: logger
+            )
+            var count = 0
+            for try await tenantID in rows.decode(UUID.self) {
+                let tenant = TenantID(tenantID)
+                let shop = try await components.invoicing.shop(of: tenant, actor: "folio-dev:sandbox-restart")
+                let notification = try await components.invoicing.notificationSettings(of: tenant)
+                await sandbox.state.addMerchant(id: shop.merchantID, token: shop.token.revealed, notificationKey: notification?.key?.secret.revealed)
+                count += 1
+            }
+            if count > 0 { logger.info("shops of earlier runs introduced to the sandbox again", metadata: ["shops": "\(count)"]) }
+        } catch {
+            logger.warning("could not introduce earlier shops to the sandbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func isFree(_ port: Int) -> Bool {
+        guard (1...65535).contains(port) else { return false }
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// Reads a one-line secret file, or creates it with owner-only permissions.

@@ -31,6 +31,9 @@ extension FolioConfiguration {
         application.maximumInvoiceAmount = maximumInvoiceAmount
         application.retentionDays = retentionDays
         application.metricsKey = metricsKey
+        application.sessionKeys = sessionKeys
+        application.allowedOrigins = Set(allowedOrigins)
+        application.browserBaseURL = browserBaseURL
         application.migrationConcurrency = migrationConcurrency
         application.migrationsAtStart = migrate ? .apply : .check
         return application

@@ -34,6 +34,12 @@ package struct FolioConfiguration: Sendable {
     package var retentionDays = 90
     /// When set, `GET /metrics` needs it as a bearer key.
     package var metricsKey: Secret? = nil
+    /// Sign and verify browser sessions; without them no session can be minted.
+    package var sessionKeys: [SessionKey] = []
+    /// The origins whose pages may call the API from a browser.
+    package var allowedOrigins: [String] = []
+    /// Where browsers reach Folio, when not at `publicBaseURL`.
+    package var browserBaseURL: URL? = nil
 
     /// What a command cannot run without.
     package struct Requirements: Sendable {
@@ -121,6 +127,9 @@ package struct FolioConfiguration: Sendable {
             // Idempotency keys are promised to last at least a day.
             let retentionDays = integer("FOLIO_RETENTION_DAYS", default: 90, range: 1...36_500)
             let metricsKey = bearerKey("FOLIO_METRICS_KEY")
+            let sessionKeys = sessionKeyList()
+            let allowedOrigins = originList()
+            let browserBaseURL = url("FOLIO_BROWSER_BASE_URL")
 
             guard let database, let publicBaseURL else { return nil }
             return FolioConfiguration(
@@ -142,7 +151,10 @@ package struct FolioConfiguration: Sendable {
                 maximumInvoiceAmount: Int64(maximumAmount),
                 notificationSafeguards: safeguards,
                 retentionDays: retentionDays,
-                metricsKey: metricsKey
+                metricsKey: metricsKey,
+                sessionKeys: sessionKeys,
+                allowedOrigins: allowedOrigins,
+                browserBaseURL: browserBaseURL
             )
         }
 
@@ -222,6 +234,37 @@ package struct FolioConfiguration: Sendable {
                 problems += error.problems.map { "FOLIO_VAULT_KEYS: \($0)" }
                 return []
             }
+        }
+
+        mutating func sessionKeyList() -> [SessionKey] {
+            guard let raw = value("FOLIO_SESSION_KEYS") else { return [] }
+            switch SessionTokens.parseKeys(raw) {
+            case .success(let keys): return keys
+            case .failure(let error):
+                problems += error.problems.map { "FOLIO_SESSION_KEYS: \($0)" }
+                return []
+            }
+        }
+
+        /// Origins exactly as browsers send them: scheme, host and an optional port, nothing else.
+        mutating func originList() -> [String] {
+            guard let raw = value("FOLIO_ALLOWED_ORIGINS") else { return [] }
+            var origins: [String] = []
+            for (index, entry) in raw.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+                let origin = entry.trimmingCharacters(in: .whitespaces)
+                guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host,
+                    !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil,
+                    origin == origin.lowercased(),
+                    // Browsers leave the scheme's default port out of the origin they send.
+                    url.port != (scheme == "https" ? 443 : 80)
+                else {
+                    problems.append(
+                        "FOLIO_ALLOWED_ORIGINS: entry \(index + 1) must be an origin such as https://panel.example.com (lower case, no path, no default port)")
+                    continue
+                }
+                origins.append(origin)
+            }
+            return origins
         }
 
         mutating func level() -> Logger.Level {

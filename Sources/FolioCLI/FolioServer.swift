@@ -3,8 +3,17 @@ import FolioApp
 import Hummingbird
 import Logging
 import Prometheus
+import Synchronization
 import TenantRegistry
 import TokenVault
+
+/// The application's parts, handed to `onReady` once the server listens.
+final class StartedComponents: Sendable {
+    private let components = Mutex<FolioComponents?>(nil)
+
+    func set(_ value: FolioComponents) { components.withLock { $0 = value } }
+    var value: FolioComponents? { components.withLock { $0 } }
+}
 
 /// Runs Folio, as `buildApplication` wires it, until SIGTERM or SIGINT, then shuts down
 /// gracefully: the server stops accepting, in-flight requests finish, the background jobs stop,
@@ -14,7 +23,8 @@ enum FolioServer {
         configuration: FolioConfiguration,
         metrics: PrometheusCollectorRegistry,
         migrate: Bool,
-        onReady: (@Sendable () -> Void)? = nil
+        demoHost: DemoHostConfiguration? = nil,
+        onReady: (@Sendable (FolioComponents) async -> Void)? = nil
     ) async throws {
         let logger = Logger(label: "folio")
         for setting in configuration.plainHTTPSettings {
@@ -28,11 +38,17 @@ enum FolioServer {
             CommandSupport.printError("FOLIO_VAULT_KEYS: is required")
             throw ExitCode(78)
         }
-        let (application, _) = try buildApplication(
-            configuration: configuration.application(migrations: migrations, vaultKeys: vaultKeys, migrate: migrate),
+        var applicationConfiguration = configuration.application(migrations: migrations, vaultKeys: vaultKeys, migrate: migrate)
+        applicationConfiguration.demoHost = demoHost
+        let started = StartedComponents()
+        let (application, components) = try buildApplication(
+            configuration: applicationConfiguration,
             metrics: metrics,
-            onServerRunning: { _ in onReady?() }
+            onServerRunning: { _ in
+                if let components = started.value { await onReady?(components) }
+            }
         )
+        started.set(components)
         do {
             try await application.runService()
         } catch let error as MigrationError {

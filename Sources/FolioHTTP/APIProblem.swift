@@ -71,6 +71,42 @@ extension APIProblem {
         detail: "The API key is not valid."
     )
 
+    package static let sessionExpired = APIProblem(
+        status: .unauthorized,
+        code: "session_expired",
+        detail: "The session has expired; ask the host for a new one."
+    )
+
+    package static let invalidSession = APIProblem(
+        status: .unauthorized,
+        code: "invalid_session",
+        detail: "The session token is not valid."
+    )
+
+    package static let sessionForbidden = APIProblem(
+        status: .forbidden,
+        code: "session_forbidden",
+        detail: "A session token cannot call this operation; it needs a key."
+    )
+
+    package static let sessionsNotConfigured = APIProblem(
+        status: .serviceUnavailable,
+        code: "sessions_not_configured",
+        detail: "Browser sessions need FOLIO_SESSION_KEYS to be configured."
+    )
+
+    package static let originNotAllowed = APIProblem(
+        status: .forbidden,
+        code: "origin_not_allowed",
+        detail: "This origin is not in FOLIO_ALLOWED_ORIGINS."
+    )
+
+    package static let invoiceNotPayable = APIProblem(
+        status: .conflict,
+        code: "invoice_not_payable",
+        detail: "The invoice has no payment link, or can no longer be paid."
+    )
+
     package static let platformOnly = APIProblem(
         status: .forbidden,
         code: "forbidden",
@@ -92,7 +128,7 @@ extension APIProblem {
     package static let notAcceptable = APIProblem(
         status: .notAcceptable,
         code: "not_acceptable",
-        detail: "This API answers application/json (and text/plain for /metrics); adjust the Accept header."
+        detail: "This API answers application/json (text/plain for /metrics, the image type for QR codes); adjust the Accept header."
     )
 
     package static let serviceUnavailable = APIProblem(

@@ -10,10 +10,20 @@ struct AcceptMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let accept = request.headers[.accept] {
-            let produced = request.uri.path.split(separator: "/") == ["metrics"] ? ["text/plain"] : ["application/json", "application/problem+json"]
-            guard Self.accepts(accept, anyOf: produced) else { throw APIProblem.notAcceptable }
+            guard Self.accepts(accept, anyOf: Self.produced(at: request.uri.path)) else { throw APIProblem.notAcceptable }
         }
         return try await next(request, context)
+    }
+
+    /// What the route at `path` answers with; an image route's errors are problems all the same.
+    static func produced(at path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        if segments == ["metrics"] { return ["text/plain"] }
+        switch segments.last {
+        case "qr.svg": return ["image/svg+xml", "application/problem+json"]
+        case "qr.png": return ["image/png", "application/problem+json"]
+        default: return ["application/json", "application/problem+json"]
+        }
     }
 
     static func accepts(_ header: String, anyOf produced: [String]) -> Bool {

@@ -7,7 +7,9 @@ import TenantRegistry
 
 /// Resolves `Authorization: Bearer <key>` into the calling principal for every path of the API
 /// except the operational ones (health and metrics), and exposes it to the OpenAPI handlers.
-/// `GET /metrics` needs the metrics key instead, when one is configured.
+/// `GET /metrics` needs the metrics key instead, when one is configured. A session token is
+/// verified without the database and confined to the operations of its components here, before
+/// any handler runs.
 ///
 /// It runs before anything reads the request's body, so that a caller without a valid key
 /// cannot make Folio buffer one.
@@ -17,10 +19,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let keys: APIKeyStore
     /// Required as the bearer key of `GET /metrics` when set.
     let metricsKey: Secret?
+    /// Without them, a session token is refused like an unknown key.
+    let sessions: SessionTokens?
 
-    init(keys: APIKeyStore, metricsKey: Secret? = nil) {
+    init(keys: APIKeyStore, metricsKey: Secret? = nil, sessions: SessionTokens? = nil) {
         self.keys = keys
         self.metricsKey = metricsKey
+        self.sessions = sessions
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -31,7 +36,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if segments == ["metrics"] {
             if let metricsKey { try Self.requireMetricsKey(metricsKey, in: request) }
         } else if segments.first != "health" {
-            context.principal = try await principal(for: request)
+            let principal = try await principal(for: request)
+            if case .session(let session) = principal {
+                let allowing = SessionScope.components(allowing: request.method, path: request.uri.path)
+                guard !allowing.isDisjoint(with: session.components) else { throw APIProblem.sessionForbidden }
+            }
+            context.principal = principal
         }
         let values = RequestScope.Values(requestID: context.requestID, principal: context.principal, logger: context.logger)
         return try await RequestScope.$current.withValue(values) {
@@ -40,7 +50,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     func principal(for request: Request) async throws -> Principal {
-        guard let principal = try await keys.authenticate(try Self.bearerKey(of: request)) else {
+        let presented = try Self.bearerKey(of: request)
+        if SessionTokens.looksLikeToken(presented) {
+            guard let sessions else { throw APIProblem.invalidSession }
+            do {
+                return .session(try sessions.verify(presented))
+            } catch .expired {
+                throw APIProblem.sessionExpired
+            } catch {
+                throw APIProblem.invalidSession
+            }
+        }
+        guard let principal = try await keys.authenticate(presented) else {
             throw APIProblem.invalidAPIKey
         }
         return principal

@@ -11,10 +11,17 @@ extension FolioAPIHandler {
         let after = input.query.after ?? 0
         guard after >= 0 else { throw APIProblem.invalidParameter("after", "must be 0 or a sequence number") }
         // One more than asked tells whether another page follows now.
-        let found = try await events.events(of: tenant, after: after, limit: limit + 1)
+        let invoice = try input.query.invoiceId.map(Self.invoiceID)
+        let found = try await events.events(of: tenant, invoice: invoice, after: after, limit: limit + 1)
         let page = found.prefix(limit)
         let next = found.count > limit ? page.last.map { String($0.sequence) } : nil
-        return .ok(.init(body: .json(.init(items: try page.map(Components.Schemas.Event.init), nextCursor: next))))
+        var items = try page.map(Components.Schemas.Event.init)
+        // A browser session shows the tenant its history; how the host's own webhook endpoint
+        // failed is the host's business, not the hotel's.
+        if case .session = try principal {
+            for index in items.indices { items[index].delivery.lastError = nil }
+        }
+        return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
     }
 }
 

@@ -8,13 +8,13 @@ import TenantRegistry
 extension FolioAPIHandler {
     package func getInvoicing(_ input: Operations.GetInvoicing.Input) async throws -> Operations.GetInvoicing.Output {
         let id = try await existingTenant(input.path.tenantId)
-        return .ok(.init(body: .json(.init(try await invoicing.state(of: id)))))
+        return .ok(.init(body: .json(.init(try await invoicing.state(of: id), notificationURL: invoices.notificationURL(of: id)))))
     }
 
     package func disableInvoicing(_ input: Operations.DisableInvoicing.Input) async throws -> Operations.DisableInvoicing.Output {
         let id = try await existingTenant(input.path.tenantId)
         _ = try await invoicing.disable(id, actor: actor)
-        return .ok(.init(body: .json(.init(.disabled))))
+        return .ok(.init(body: .json(.init(.disabled, notificationURL: invoices.notificationURL(of: id)))))
     }
 
     package func inviteForInvoicing(_ input: Operations.InviteForInvoicing.Input) async throws -> Operations.InviteForInvoicing.Output {
@@ -24,7 +24,7 @@ extension FolioAPIHandler {
             tenant: id, key: input.headers.idempotencyKey, operation: "inviteForInvoicing", request: body, successStatus: 200
         ) { _ in
             try Self.validate([FieldViolation.checkEmail(body.email, pointer: "/email")])
-            return Components.Schemas.InvoicingState(try await invoicing.invite(id, email: body.email))
+            return Components.Schemas.InvoicingState(try await invoicing.invite(id, email: body.email), notificationURL: invoices.notificationURL(of: id))
         }
         return .ok(.init(body: .json(state)))
     }
@@ -36,7 +36,8 @@ extension FolioAPIHandler {
             tenant: id, key: input.headers.idempotencyKey, operation: "activateInvoicing", request: body, successStatus: 200
         ) { _ in
             try Self.validate([FieldViolation.checkToken(body.activationCode, pointer: "/activationCode", lengths: 1...36)])
-            return Components.Schemas.InvoicingState(try await invoicing.activate(id, code: body.activationCode, actor: actor))
+            return Components.Schemas.InvoicingState(
+                try await invoicing.activate(id, code: body.activationCode, actor: actor), notificationURL: invoices.notificationURL(of: id))
         }
         return .ok(.init(body: .json(state)))
     }
@@ -57,7 +58,7 @@ extension FolioAPIHandler {
             id, merchantID: body.merchantId.lowercased(), token: body.token, notificationKey: body.notificationKey,
             apiVariant: body.apiPrefix?.rawValue, actor: actor
         )
-        return .ok(.init(body: .json(.init(state))))
+        return .ok(.init(body: .json(.init(state, notificationURL: invoices.notificationURL(of: id)))))
     }
 
     /// The tenant of the path, if the caller may reach it and it exists.
@@ -74,9 +75,10 @@ extension FolioAPIHandler {
 }
 
 extension Components.Schemas.InvoicingState {
-    init(_ state: InvoicingState) {
+    init(_ state: InvoicingState, notificationURL: URL) {
         self.init(
             state: .init(state.stage),
+            notificationUrl: notificationURL.absoluteString,
             invitedEmail: state.invitedEmail,
             invitedAt: state.invitedAt,
             merchantId: state.merchantID,

@@ -19,6 +19,10 @@ package struct FolioAPIHandler: APIProtocol {
     let events: EventFeed
     let readiness: @Sendable () async -> Bool
     let metrics: PrometheusCollectorRegistry
+    /// Without them, `POST …/sessions` answers 503 `sessions_not_configured`.
+    let sessions: SessionTokens?
+    /// Where browsers reach Folio, for the components' URL; the public base URL when nil.
+    let browserBaseURL: URL?
 
     package init(
         tenants: TenantDirectory,
@@ -28,7 +32,9 @@ package struct FolioAPIHandler: APIProtocol {
         idempotency: IdempotencyStore,
         events: EventFeed,
         readiness: @escaping @Sendable () async -> Bool,
-        metrics: PrometheusCollectorRegistry
+        metrics: PrometheusCollectorRegistry,
+        sessions: SessionTokens? = nil,
+        browserBaseURL: URL? = nil
     ) {
         self.tenants = tenants
         self.keys = keys
@@ -38,6 +44,8 @@ package struct FolioAPIHandler: APIProtocol {
         self.events = events
         self.readiness = readiness
         self.metrics = metrics
+        self.sessions = sessions
+        self.browserBaseURL = browserBaseURL
     }
 
     /// The caller as established by `AuthenticationMiddleware`.
@@ -55,6 +63,7 @@ package struct FolioAPIHandler: APIProtocol {
             case .platform(let keyID?): "platform-key:\(keyID.uuidString.lowercased())"
             case .platform(nil): "platform-key:configured"
             case .tenant(_, let keyID): "tenant-key:\(keyID.uuidString.lowercased())"
+            case .session(let session): "session:\(session.id.uuidString.lowercased())"
             case nil: "anonymous"
             }
         return "\(key) request:\(RequestScope.current?.requestID ?? "unknown")"

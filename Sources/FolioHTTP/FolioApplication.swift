@@ -12,22 +12,30 @@ package enum FolioApplication {
     /// Middleware is added before the routes, because Hummingbird binds each route to the
     /// middleware registered when the route is added.
     ///
-    /// - Parameter metricsKey: when set, `GET /metrics` needs it as a bearer key.
+    /// - Parameters:
+    ///   - metricsKey: when set, `GET /metrics` needs it as a bearer key.
+    ///   - allowedOrigins: the origins (`https://panel.example.com`) whose pages may call the API.
     package static func buildRouter(
         handler: FolioAPIHandler,
         notifications: NotificationReceiver,
-        metricsKey: Secret? = nil
+        metricsKey: Secret? = nil,
+        allowedOrigins: Set<String> = []
     ) throws -> Router<FolioRequestContext> {
         let router = Router(context: FolioRequestContext.self)
         // Outermost, so that it records the status the caller finally gets.
         router.add(middleware: RequestMetricsMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        // Outside the problem middleware, so that a refused call still reaches the page as a
+        // readable problem rather than an opaque network error.
+        let requestIDs = RequestIDGenerator()
+        router.add(middleware: CrossOriginMiddleware(allowedOrigins: allowedOrigins, requestIDs: requestIDs))
+        router.add(middleware: ProblemMiddleware(requestIDs: requestIDs))
         // Debug, not info: a line per request costs every request a formatted log write, and the
         // metrics already count and time each route.
         router.add(middleware: LogRequestsMiddleware(.debug))
-        let authentication = AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey)
+        let authentication = AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey, sessions: handler.sessions)
         router.add(middleware: UnmatchedRouteMiddleware(authentication: authentication))
         ProviderNotificationRoute(notifications: notifications).register(on: router)
+        WebAssetRoutes(assets: .bundled).register(on: router)
 
         let api = router.group()
             .add(middleware: BufferedResponseMiddleware())

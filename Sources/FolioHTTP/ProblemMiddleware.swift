@@ -11,7 +11,11 @@ import PaymentsPort
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = FolioRequestContext
 
-    let requestIDs = RequestIDGenerator()
+    let requestIDs: RequestIDGenerator
+
+    init(requestIDs: RequestIDGenerator = RequestIDGenerator()) {
+        self.requestIDs = requestIDs
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context

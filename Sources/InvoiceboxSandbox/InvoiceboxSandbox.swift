@@ -24,6 +24,11 @@ package final class InvoiceboxSandbox: Sendable {
         self.logger = logger
     }
 
+    /// Makes payment links open the sandbox's payment page at `url`, where a person pays in a browser.
+    package func servePaymentPages(at url: URL) async {
+        await state.setPaymentPageBaseURL(url.absoluteString + "/__sandbox/pay")
+    }
+
     /// Delivers notifications (with their retries) and expires overdue orders until cancelled.
     package func runBackgroundWork() async {
         let dispatcher = NotificationDispatcher(

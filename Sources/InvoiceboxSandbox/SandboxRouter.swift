@@ -13,6 +13,7 @@ extension InvoiceboxSandbox {
             addProviderRoutes(to: router, prefix: "/\(prefix)")
         }
         addAdminRoutes(to: router)
+        SandboxPaymentPage.register(on: router, state: state)
         return router
     }
 

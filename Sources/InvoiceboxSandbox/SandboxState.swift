@@ -23,6 +23,8 @@ package actor SandboxState {
     private var faults: [SandboxFault] = []
     private var attempts: [NotificationAttempt] = []
     private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
+    /// Where payment links point; the sandbox's own payment page once it serves one.
+    private var paymentPageBaseURL: String
     private let outbox: AsyncStream<PendingNotification>.Continuation
     /// Made once: a formatter is costly to create, and every answer carries several timestamps.
     private let timestamps: ISO8601DateFormatter = {
@@ -40,6 +42,7 @@ package actor SandboxState {
     init(configuration: SandboxConfiguration, outbox: AsyncStream<PendingNotification>.Continuation) {
         self.configuration = configuration
         self.outbox = outbox
+        self.paymentPageBaseURL = configuration.paymentPageBaseURL
         if configuration.seedDemoShop {
             let demo = SandboxMerchant(
                 id: "ffffffff-ffff-ffff-ffff-ffffffffffff",
@@ -286,6 +289,18 @@ package actor SandboxState {
         notify(order)
     }
 
+    /// Payment links from now on open the page under `base`.
+    package func setPaymentPageBaseURL(_ base: String) {
+        paymentPageBaseURL = base
+    }
+
+    /// What the payment page shows of an order: its amount, currency and status.
+    package func paymentPage(containerID: String) -> (orderID: String, amountMinor: Int64, currency: String, status: String)? {
+        expireDueOrders()
+        guard let order = orders.values.first(where: { $0.containerID == containerID }) else { return nil }
+        return (order.id, order.amountMinor, order.currency, order.status)
+    }
+
     /// The order's deadline passes now.
     package func expire(orderID: String) throws(SandboxError) {
         guard var order = orders[orderID] else { throw .notFound }
@@ -445,7 +460,7 @@ package actor SandboxState {
         object["currencyId"] = order.currency
         object["createdAt"] = timestamp(order.createdAt)
         object["expirationDate"] = timestamp(order.expirationDate)
-        object["paymentUrl"] = "\(configuration.paymentPageBaseURL)/order/\(order.containerID)"
+        object["paymentUrl"] = "\(paymentPageBaseURL)/order/\(order.containerID)"
         if let paidAt = order.paidAt { object["paidAt"] = timestamp(paidAt) }
         return object
     }

@@ -47,13 +47,26 @@ package enum EventLog {
         )
     }
 
-    /// The tenant's events after `sequence`, oldest first.
-    package static func events(of tenant: TenantID, after sequence: Int64, limit: Int, client: PostgresClient, logger: Logger) async throws -> [HostEvent] {
-        try await decode(
+    /// The tenant's events after `sequence`, oldest first; only `invoice`'s when one is given.
+    package static func events(
+        of tenant: TenantID, invoice: UUID? = nil, after sequence: Int64, limit: Int, client: PostgresClient, logger: Logger
+    ) async throws -> [HostEvent] {
+        guard let invoice else {
+            return try await decode(
+                client.query(
+                    """
+                    SELECT \(unescaped: HostEvent.columns()) FROM folio.events
+                    WHERE tenant_id = \(tenant.rawValue) AND sequence > \(sequence)
+                    ORDER BY sequence LIMIT \(limit)
+                    """,
+                    logger: logger
+                ))
+        }
+        return try await decode(
             client.query(
                 """
                 SELECT \(unescaped: HostEvent.columns()) FROM folio.events
-                WHERE tenant_id = \(tenant.rawValue) AND sequence > \(sequence)
+                WHERE tenant_id = \(tenant.rawValue) AND invoice_id = \(invoice) AND sequence > \(sequence)
                 ORDER BY sequence LIMIT \(limit)
                 """,
                 logger: logger
@@ -83,10 +96,10 @@ package struct EventFeed: Sendable {
         self.logger = logger
     }
 
-    /// Up to `limit` events after `sequence`, oldest first.
-    package func events(of tenant: TenantID, after sequence: Int64, limit: Int) async throws -> [HostEvent] {
+    /// Up to `limit` events after `sequence`, oldest first; only `invoice`'s when one is given.
+    package func events(of tenant: TenantID, invoice: UUID? = nil, after sequence: Int64, limit: Int) async throws -> [HostEvent] {
         try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
-            try await EventLog.events(of: tenant, after: sequence, limit: limit, client: client, logger: logger)
+            try await EventLog.events(of: tenant, invoice: invoice, after: sequence, limit: limit, client: client, logger: logger)
         }
     }
 }

@@ -18,7 +18,7 @@ package struct InvoiceBook: Sendable {
     let setup: InvoicingSetup
     let provider: any PaymentProvider
     /// How the provider reaches Folio: the base of each order's `notificationUrl`.
-    let publicBaseURL: URL
+    package let publicBaseURL: URL
     /// The largest invoice total accepted, in minor units.
     package let maximumAmount: Int64
     /// What the provider accepts in the attributes only it interprets.
@@ -260,7 +260,8 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    func notificationURL(of tenant: TenantID) -> URL {
+    /// Where the provider notifies Folio about the tenant's orders: the URL of the shop's cabinet.
+    package func notificationURL(of tenant: TenantID) -> URL {
         publicBaseURL.appendingPathComponent("v1/providers/invoicebox/notifications/\(tenant)")
     }
 

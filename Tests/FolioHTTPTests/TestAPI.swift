@@ -133,8 +133,15 @@ struct TestAPI {
         configuration.migrationsAtStart = .check
         configuration.runsBackgroundJobs = false
         configuration.notificationSafeguards = unlimitedNotifications
+        configuration.sessionKeys = [sessionKey]
+        configuration.allowedOrigins = [allowedOrigin]
         return configuration
     }
+
+    /// Signs the sessions of every test application.
+    static let sessionKey = try! SessionKey(id: "test", material: Data(repeating: 9, count: 32))
+    /// The one origin whose pages may call the test applications from a browser.
+    static let allowedOrigin = "https://panel.example.com"
 
     /// Rate limits no test reaches, and no reuse of a confirming read, unless a test asks for them.
     static var unlimitedNotifications: NotificationReceiver.Safeguards {
