@@ -155,7 +155,11 @@ struct DevCommand: AsyncParsableCommand {
                 let tenant = TenantID(tenantID)
                 let shop = try await components.invoicing.shop(of: tenant, actor: "folio-dev:sandbox-restart")
                 let notification = try await components.invoicing.notificationSettings(of: tenant)
-                await sandbox.state.addMerchant(id: shop.merchantID, token: shop.token.revealed, notificationKey: notification?.key?.secret.revealed)
+                let key = notification?.keys.first { !$0.isPrevious }?.key
+                await sandbox.state.addMerchant(
+                    id: shop.merchantID, token: shop.token.revealed, notificationKey: key?.secret.revealed,
+                    notificationAlgorithm: key.flatMap { SandboxSignatureAlgorithm(rawValue: $0.algorithm.rawValue) }
+                )
                 count += 1
             }
             if count > 0 { logger.info("shops of earlier runs introduced to the sandbox again", metadata: ["shops": "\(count)"]) }

@@ -53,9 +53,12 @@ extension FolioAPIHandler {
         if let key = body.notificationKey {
             violations.append(FieldViolation.checkToken(key.revealed, pointer: "/notificationKey", lengths: 1...256))
         }
+        let algorithm = Self.notificationKeyAlgorithm(body.notificationKeyAlgorithm, pointer: "/notificationKeyAlgorithm")
+        violations.append(algorithm.violation)
         try Self.validate(violations)
         let state = try await invoicing.connect(
-            id, merchantID: body.merchantId.lowercased(), token: body.token, notificationKey: body.notificationKey,
+            id, merchantID: body.merchantId.lowercased(), token: body.token,
+            notificationKey: body.notificationKey.map { NotificationKey(secret: $0, algorithm: algorithm.value) },
             apiVariant: body.apiPrefix?.rawValue, actor: actor
         )
         return .ok(.init(body: .json(.init(state, notificationURL: invoices.notificationURL(of: id)))))
@@ -84,8 +87,20 @@ extension Components.Schemas.InvoicingState {
             merchantId: state.merchantID,
             activatedAt: state.activatedAt,
             tokenLastFour: state.tokenLastFour,
-            hasNotificationKey: state.hasNotificationKey
+            hasNotificationKey: state.hasNotificationKey,
+            notificationKeyAlgorithm: state.notificationKeyAlgorithm.map(Components.Schemas.NotificationKeyAlgorithm.init),
+            previousNotificationKeyValidUntil: state.previousNotificationKeyValidUntil
         )
+    }
+}
+
+extension Components.Schemas.NotificationKeyAlgorithm {
+    init(_ algorithm: NotificationKey.Algorithm) {
+        switch algorithm {
+        case .sha1: self = .sha1
+        case .sha256: self = .sha256
+        case .sha512: self = .sha512
+        }
     }
 }
 

@@ -17,7 +17,8 @@ package enum SessionScope {
         case (.get, 1) where rest[0] == "invoicing", (.delete, 1) where rest[0] == "invoicing":
             return [.enableInvoicing]
         case (.post, 2) where rest[0] == "invoicing" && (rest[1] == "invite" || rest[1] == "activate"),
-            (.put, 2) where rest[0] == "invoicing" && rest[1] == "credentials":
+            (.put, 2) where rest[0] == "invoicing" && (rest[1] == "credentials" || rest[1] == "notification-key"),
+            (.delete, 2) where rest[0] == "invoicing" && rest[1] == "notification-key":
             return [.enableInvoicing]
         case (.get, 1) where rest[0] == "invoices":
             return [.invoiceList]

@@ -296,9 +296,9 @@ package struct InvoiceboxGateway: PaymentProvider {
         OrderNotification(body: body)?.claim
     }
 
-    package func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
+    package func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck {
         guard let header = headers.first(where: { $0.name.lowercased() == "x-signature" })?.value else { return .missing }
-        return NotificationSignature.isValid(header, body: body, key: key) ? .valid : .invalid
+        return NotificationSignature.isValid(header, body: body, key: key.secret, algorithm: key.algorithm) ? .valid : .invalid
     }
 
     // MARK: - Helpers

@@ -59,18 +59,26 @@ extension OrderNotification {
     }
 }
 
-/// The `X-Signature` of a notification: lowercase hex HMAC-SHA1 of the exact body bytes with the
-/// shop's notification key (invoicebox-api.md §14.7).
+/// The `X-Signature` of a notification: lowercase hex HMAC of the exact body bytes with the
+/// shop's notification key, HMAC-SHA1 unless the shop chose another hash in its cabinet
+/// (invoicebox-api.md §14.7).
 package enum NotificationSignature {
-    package static func sign(_ body: Data, key: Secret) -> String {
-        HMAC<Insecure.SHA1>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.revealed.utf8)))
-            .map { String(format: "%02x", $0) }.joined()
+    package static func sign(_ body: Data, key: Secret, algorithm: NotificationKey.Algorithm = .standard) -> String {
+        let symmetricKey = SymmetricKey(data: Data(key.revealed.utf8))
+        let code: [UInt8] =
+            switch algorithm {
+            case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: body, using: symmetricKey))
+            case .sha256: Array(HMAC<SHA256>.authenticationCode(for: body, using: symmetricKey))
+            case .sha512: Array(HMAC<SHA512>.authenticationCode(for: body, using: symmetricKey))
+            }
+        return code.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Compares in time independent of where the strings differ; upper-case hex is accepted.
-    package static func isValid(_ header: String?, body: Data, key: Secret) -> Bool {
-        guard let header, header.utf8.count == 40 else { return false }
-        let expected = sign(body, key: key)
+    /// Compares in time independent of where the strings differ; upper-case hex is accepted. A
+    /// header of another algorithm's length never matches.
+    package static func isValid(_ header: String?, body: Data, key: Secret, algorithm: NotificationKey.Algorithm = .standard) -> Bool {
+        let expected = sign(body, key: key, algorithm: algorithm)
+        guard let header, header.utf8.count == expected.utf8.count else { return false }
         var difference: UInt8 = 0
         for (a, b) in zip(expected.utf8, header.lowercased().utf8) { difference |= a ^ b }
         return difference == 0

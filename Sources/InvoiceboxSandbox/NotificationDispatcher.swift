@@ -18,7 +18,7 @@ package struct NotificationDispatcher: Sendable {
     /// `out_of_service` (or no code), another status, a non-JSON body or no answer is retried, up
     /// to 10 more times; any other error code is recorded and not retried.
     func deliver(_ notification: PendingNotification) async {
-        let signature = Self.signature(of: notification.body, key: notification.key)
+        let signature = Self.signature(of: notification.body, key: notification.key, algorithm: notification.algorithm)
         for attempt in 1...(retryDelays.count + 1) {
             if attempt > 1 {
                 do {
@@ -41,11 +41,17 @@ package struct NotificationDispatcher: Sendable {
         logger.warning("notification not delivered after every retry", metadata: ["order.id": "\(notification.orderID)"])
     }
 
-    /// `X-Signature`: HMAC-SHA1 of the exact body bytes with the shop's notification key, in
-    /// lowercase hex (invoicebox-api.md §14.7).
-    package static func signature(of body: Data, key: String) -> String {
-        HMAC<Insecure.SHA1>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
-            .map { String(format: "%02x", $0) }.joined()
+    /// `X-Signature`: HMAC of the exact body bytes with the shop's notification key, in
+    /// lowercase hex, with the hash the shop chose (HMAC-SHA1 by default; invoicebox-api.md §14.7).
+    package static func signature(of body: Data, key: String, algorithm: SandboxSignatureAlgorithm = .sha1) -> String {
+        let symmetricKey = SymmetricKey(data: Data(key.utf8))
+        let code: [UInt8] =
+            switch algorithm {
+            case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: body, using: symmetricKey))
+            case .sha256: Array(HMAC<SHA256>.authenticationCode(for: body, using: symmetricKey))
+            case .sha512: Array(HMAC<SHA512>.authenticationCode(for: body, using: symmetricKey))
+            }
+        return code.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Returns the HTTP status and `success`, the shop's error code, or `failed: reason`.

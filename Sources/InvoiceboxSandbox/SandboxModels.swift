@@ -4,10 +4,17 @@ import Foundation
 struct SandboxMerchant: Sendable {
     var id: String
     var token: String
-    /// Signs notifications (HMAC-SHA1); in real life it is set in the shop's cabinet.
+    /// Signs notifications; in real life it is set in the shop's cabinet.
     var notificationKey: String
+    /// The hash of the notifications' HMAC, chosen in the same cabinet.
+    var notificationAlgorithm: SandboxSignatureAlgorithm = .sha1
     /// The shop-settings URL, used when an order names none.
     var notificationURL: String?
+}
+
+/// The hashes a shop may choose for the HMAC of its notifications (invoicebox-api.md §14.7).
+package enum SandboxSignatureAlgorithm: String, Sendable, CaseIterable {
+    case sha1, sha256, sha512
 }
 
 /// An invitation "e-mailed" by the partner invite call.

@@ -92,8 +92,25 @@ extension InvoiceboxSandbox {
             return Self.json(SandboxJSON.serialize(["id": created.id, "token": created.token, "notificationKey": created.notificationKey]))
         }
         router.get("/__sandbox/merchants/:id/notification-key") { _, context -> Response in
-            guard let key = await state.notificationKey(merchantID: try context.parameters.require("id")) else { throw SandboxError.notFound }
-            return Self.json(SandboxJSON.serialize(["notificationKey": key]))
+            let id = try context.parameters.require("id")
+            guard let key = await state.notificationKey(merchantID: id), let algorithm = await state.notificationAlgorithm(merchantID: id) else {
+                throw SandboxError.notFound
+            }
+            return Self.json(SandboxJSON.serialize(["notificationKey": key, "algorithm": algorithm.rawValue]))
+        }
+        router.put("/__sandbox/merchants/:id/notification-key") { request, context -> Response in
+            let json = try await Self.body(request)
+            guard let key = json["notificationKey"] as? String, !key.isEmpty else {
+                throw SandboxError.invalid("validation_error", field: "notificationKey", message: "notificationKey is a non-empty string")
+            }
+            let named = json["algorithm"] as? String ?? SandboxSignatureAlgorithm.sha1.rawValue
+            guard let algorithm = SandboxSignatureAlgorithm(rawValue: named) else {
+                throw SandboxError.invalid("validation_error", field: "algorithm", message: "algorithm is sha1, sha256 or sha512")
+            }
+            guard await state.setNotificationKey(merchantID: try context.parameters.require("id"), key: key, algorithm: algorithm) else {
+                throw SandboxError.notFound
+            }
+            return Self.json(SandboxJSON.serialize(["notificationKey": key, "algorithm": algorithm.rawValue]))
         }
         router.get("/__sandbox/invites/:email") { _, context -> Response in
             guard let code = await state.activationCode(email: try context.parameters.require("email")) else { throw SandboxError.notFound }

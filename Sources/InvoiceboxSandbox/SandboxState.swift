@@ -7,6 +7,7 @@ struct PendingNotification: Sendable {
     var status: String
     var url: String
     var key: String
+    var algorithm: SandboxSignatureAlgorithm
     /// The exact bytes that are signed and sent.
     var body: Data
 }
@@ -106,13 +107,16 @@ package actor SandboxState {
     // MARK: - Admin
 
     /// Registers a shop; missing values are generated.
-    package func addMerchant(id: String? = nil, token: String? = nil, notificationKey: String? = nil, notificationURL: String? = nil) -> (
-        id: String, token: String, notificationKey: String
-    ) {
+    @discardableResult
+    package func addMerchant(
+        id: String? = nil, token: String? = nil, notificationKey: String? = nil, notificationAlgorithm: SandboxSignatureAlgorithm? = nil,
+        notificationURL: String? = nil
+    ) -> (id: String, token: String, notificationKey: String) {
         let merchant = SandboxMerchant(
             id: id ?? UUID().uuidString.lowercased(),
             token: token ?? Self.randomHex(16),
             notificationKey: notificationKey ?? Self.randomHex(16),
+            notificationAlgorithm: notificationAlgorithm ?? .sha1,
             notificationURL: notificationURL
         )
         merchants[merchant.id] = merchant
@@ -123,6 +127,21 @@ package actor SandboxState {
     /// The shop's notification key, which in real life the shop copies from its cabinet.
     package func notificationKey(merchantID: String) -> String? {
         merchants[merchantID]?.notificationKey
+    }
+
+    /// The hash the shop's notifications are signed with.
+    package func notificationAlgorithm(merchantID: String) -> SandboxSignatureAlgorithm? {
+        merchants[merchantID]?.notificationAlgorithm
+    }
+
+    /// What the shop does in its cabinet: a new notification key and the hash to sign with, for
+    /// every notification from now on. Returns false for an unknown shop.
+    @discardableResult
+    package func setNotificationKey(merchantID: String, key: String, algorithm: SandboxSignatureAlgorithm) -> Bool {
+        guard merchants[merchantID] != nil else { return false }
+        merchants[merchantID]?.notificationKey = key
+        merchants[merchantID]?.notificationAlgorithm = algorithm
+        return true
     }
 
     /// The activation code of the latest invitation sent to `email`.
@@ -480,7 +499,11 @@ package actor SandboxState {
         guard let merchant = merchants[order.merchantID], let url = order.notificationURL ?? merchant.notificationURL,
             let body = notificationBody(of: order)
         else { return }
-        outbox.yield(PendingNotification(orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, body: body))
+        outbox.yield(
+            PendingNotification(
+                orderID: order.id, status: order.status, url: url, key: merchant.notificationKey, algorithm: merchant.notificationAlgorithm, body: body
+            )
+        )
     }
 
     /// The OrderNotification body the provider would post for the order now.

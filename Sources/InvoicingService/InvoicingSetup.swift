@@ -40,26 +40,35 @@ package struct InvoicingSetup: Sendable {
 
     static let tokenPurpose = VaultPurpose(InvoicingSecret.apiToken)!
     static let notificationKeyPurpose = VaultPurpose(InvoicingSecret.notificationKey)!
+    static let previousNotificationKeyPurpose = VaultPurpose(InvoicingSecret.previousNotificationKey)!
 
     package func state(of tenant: TenantID) async throws -> InvoicingState {
         try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+            // A key stored before shops chose an algorithm is used with HMAC-SHA1; a grace period
+            // that has run out is not shown.
             let rows = try await client.query(
                 """
-                SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key
+                SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key,
+                    CASE WHEN has_notification_key THEN coalesce(notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)) END,
+                    CASE WHEN previous_notification_key_valid_until > now() THEN previous_notification_key_valid_until END
                 FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
                 """,
                 logger: logger
             )
             guard
-                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey) = try await rows.decode(
-                    (String, String?, Date?, String?, Date?, String?, Bool).self
+                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey, algorithm, previousValidUntil) = try await rows.decode(
+                    (String, String?, Date?, String?, Date?, String?, Bool, String?, Date?).self
                 ).firstElement()
             else {
                 return .disabled
             }
             return InvoicingState(
                 stage: try StoredValue.decode(InvoicingState.Stage.self, stage, column: "tenant_invoicing.state"), invitedEmail: email, invitedAt: invitedAt,
-                merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey
+                merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey,
+                notificationKeyAlgorithm: try algorithm.map {
+                    try StoredValue.decode(NotificationKey.Algorithm.self, $0, column: "tenant_invoicing.notification_key_algorithm")
+                },
+                previousNotificationKeyValidUntil: previousValidUntil
             )
         }
     }
@@ -111,40 +120,6 @@ package struct InvoicingSetup: Sendable {
             merchantID: try cells[first].decode(String.self), token: try vault.open(record),
             baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL, apiVariant: try cells[first + 1].decode(String.self), tenant: tenant
         )
-    }
-
-    /// What checking a notification needs: the active shop's id and, when the tenant gave one,
-    /// its notification key with the id of the KEK that sealed it. `nil` when invoicing is not active.
-    ///
-    /// Anyone may post a notification, so the key is read without an audit row; the caller
-    /// audits its use with `recordNotificationKeyUse` once a signature verified. The settings
-    /// and the key are read by one statement.
-    package func notificationSettings(of tenant: TenantID) async throws -> (merchantID: String, key: (secret: Secret, keyID: String)?)? {
-        let purpose = Self.notificationKeyPurpose
-        let rows = try await client.query(
-            """
-            SELECT settings.merchant_id, sealed.format_version, sealed.kek_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext
-            FROM folio.tenant_invoicing AS settings
-            LEFT JOIN folio.vault_secrets AS sealed
-                ON settings.has_notification_key AND sealed.tenant_id = settings.tenant_id AND sealed.purpose = \(purpose.rawValue)
-            WHERE settings.tenant_id = \(tenant.rawValue) AND settings.state = 'active'
-            """,
-            logger: logger
-        )
-        guard let row = try await rows.collect().first else { return nil }
-        let cells = PostgresRandomAccessRow(row)
-        let merchantID = try cells[0].decode(String.self)
-        guard let version = try cells[1].decode(Int16?.self) else { return (merchantID, nil) }
-        let record = SecretVault.sealedRecord(
-            tenant: tenant, purpose: purpose, formatVersion: version, keyID: try cells[2].decode(String.self),
-            wrappedKey: try cells[3].decode(Data.self), nonce: try cells[4].decode(Data.self), ciphertext: try cells[5].decode(Data.self)
-        )
-        return (merchantID, (try vault.open(record), record.keyID))
-    }
-
-    /// Records in the vault's audit trail that the notification key read by `notificationSettings` was used.
-    package func recordNotificationKeyUse(of tenant: TenantID, keyID: String, actor: String) async throws {
-        try await vault.recordRead(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, keyID: keyID)
     }
 
     /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,
@@ -247,7 +222,7 @@ package struct InvoicingSetup: Sendable {
         _ tenant: TenantID,
         merchantID: String,
         token: Secret,
-        notificationKey: Secret?,
+        notificationKey: NotificationKey?,
         apiVariant: String?,
         actor: String
     ) async throws -> InvoicingState {
@@ -262,7 +237,10 @@ package struct InvoicingSetup: Sendable {
     /// transaction: concurrent connections and disables can never pair one call's token with
     /// another's merchant. Another merchant is refused while the current one has open invoices,
     /// whose payments only its token can confirm.
-    private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: Secret?, actor: String) async throws {
+    ///
+    /// A key replaced here (by a connection, not a rotation) gets no grace period: the previous
+    /// key is destroyed with it.
+    private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: NotificationKey?, actor: String) async throws {
         do {
             try await client.inTransaction(logger: logger) { connection in
                 let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
@@ -272,19 +250,23 @@ package struct InvoicingSetup: Sendable {
                 }
                 try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor, on: connection)
                 if let notificationKey {
-                    try await vault.store(notificationKey, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
+                    try await vault.store(notificationKey.secret, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
                 } else {
                     _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
                 }
+                _ = try await vault.delete(tenant: tenant, purpose: Self.previousNotificationKeyPurpose, actor: actor, on: connection)
                 try await connection.query(
                     """
                     INSERT INTO folio.tenant_invoicing
-                        (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at)
+                        (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, notification_key_algorithm,
+                         activated_at)
                     VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiVariant ?? provider.defaultAPIVariant), \(shop.baseURL.absoluteString),
-                            \(shop.token.lastFour), \(notificationKey != nil), now())
+                            \(shop.token.lastFour), \(notificationKey != nil), \(notificationKey?.algorithm.rawValue), now())
                     ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
                         api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
-                        has_notification_key = excluded.has_notification_key, activated_at = now(), updated_at = now()
+                        has_notification_key = excluded.has_notification_key, notification_key_algorithm = excluded.notification_key_algorithm,
+                        previous_notification_key_algorithm = NULL, previous_notification_key_valid_until = NULL,
+                        activated_at = now(), updated_at = now()
                     """,
                     logger: logger
                 )

@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 import TenantRegistry
 
 /// Where a tenant stands with its payment provider.
@@ -20,12 +21,16 @@ package struct InvoicingState: Sendable, Equatable {
     package var activatedAt: Date?
     package var tokenLastFour: String?
     package var hasNotificationKey: Bool
+    /// The hash of the notification key's HMAC, when there is a key.
+    package var notificationKeyAlgorithm: NotificationKey.Algorithm?
+    /// Until when the key replaced last still verifies notifications, while that grace period runs.
+    package var previousNotificationKeyValidUntil: Date?
 
     package static let disabled = InvoicingState(stage: .disabled, hasNotificationKey: false)
 
     package init(
         stage: Stage, invitedEmail: String? = nil, invitedAt: Date? = nil, merchantID: String? = nil, activatedAt: Date? = nil, tokenLastFour: String? = nil,
-        hasNotificationKey: Bool
+        hasNotificationKey: Bool, notificationKeyAlgorithm: NotificationKey.Algorithm? = nil, previousNotificationKeyValidUntil: Date? = nil
     ) {
         self.stage = stage
         self.invitedEmail = invitedEmail
@@ -34,6 +39,8 @@ package struct InvoicingState: Sendable, Equatable {
         self.activatedAt = activatedAt
         self.tokenLastFour = tokenLastFour
         self.hasNotificationKey = hasNotificationKey
+        self.notificationKeyAlgorithm = notificationKeyAlgorithm
+        self.previousNotificationKeyValidUntil = previousNotificationKeyValidUntil
     }
 }
 
@@ -41,6 +48,8 @@ package struct InvoicingState: Sendable, Equatable {
 package enum InvoicingSecret {
     package static let apiToken = "invoicebox.api_token"
     package static let notificationKey = "invoicebox.notification_key"
+    /// The key a rotation replaced, kept while its grace period runs.
+    package static let previousNotificationKey = "invoicebox.notification_key.previous"
 }
 
 /// Why an invoicing step was refused; mapped to problems by the API layer.

@@ -36,8 +36,8 @@ package protocol PaymentProvider: Sendable {
     /// notification this provider sends.
     func notification(from body: Data) -> ProviderNotification?
     /// Checks the notification's signature, over the body bytes exactly as received, with the
-    /// shop's notification key.
-    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck
+    /// shop's notification key and the algorithm chosen for it.
+    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck
     /// The provider's name for a verdict, as its answer carries it; Folio records and counts
     /// notifications under this name.
     func notificationOutcome(_ verdict: NotificationVerdict) -> String

@@ -7,7 +7,8 @@ import ServiceLifecycle
 import TenantRegistry
 
 /// Deletes what is only kept for a while: every tenant's notifications and idempotency records,
-/// the registry's delivery attempts, and delivered events, each once older than `days`.
+/// the registry's delivery attempts, and delivered events, each once older than `days`; and the
+/// notification keys a rotation replaced, once their grace period is over.
 ///
 /// Pending events are never deleted, nor are dead ones (they wait for `folio events
 /// redeliver-dead`). Deleting old delivered events leaves the feed's numbering as it was: the
@@ -70,6 +71,7 @@ package struct DataRetention: Service {
                 logger: logger
             )
         }
+        deleted += try await InvoicingSetup.destroyExpiredNotificationKeys(client: client, actor: "retention", logger: logger)
         var after = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         while true {
             let page = try await client.query(

@@ -181,14 +181,15 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.error(.retryLater, "invoicing is not active for this shop"), tenant: tenant, record: record)
         }
         // 1. The signature, over the bytes exactly as received.
-        if let key = settings.key {
-            record.signature = NotificationRecord.SignatureCheck(provider.verifySignature(of: body, headers: headers, key: key.secret))
+        if !settings.keys.isEmpty {
+            let (check, usedKey) = verifySignature(of: body, headers: headers, keys: settings.keys)
+            record.signature = NotificationRecord.SignatureCheck(check)
             switch record.signature {
             case .valid:
                 // Audited in aggregate: a captured signed body replayed many times adds one row
                 // per interval, not one per request.
-                if keyUseAudits.admit(tenant.description) {
-                    try await setup.recordNotificationKeyUse(of: tenant, keyID: key.keyID, actor: Self.actor)
+                if let usedKey, keyUseAudits.admit(tenant.description) {
+                    try await setup.recordNotificationKeyUse(of: tenant, key: usedKey, actor: Self.actor)
                 }
             case .missing:
                 // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
@@ -228,6 +229,20 @@ package struct NotificationReceiver: Sendable {
         }
         record.invoiceID = invoice.id
         return try await judge(notification, invoice: invoice, tenant: tenant, signed: record.signature == .valid, record: &record)
+    }
+
+    /// Checks the signature with the current key, then with the previous one while its grace
+    /// period runs; returns the key that verified it, if one did.
+    private func verifySignature(of body: Data, headers: [(name: String, value: String)], keys: [OpenedNotificationKey]) -> (
+        NotificationSignatureCheck, OpenedNotificationKey?
+    ) {
+        var check = NotificationSignatureCheck.invalid
+        for key in keys {
+            check = provider.verifySignature(of: body, headers: headers, key: key.key)
+            if check == .valid { return (.valid, key) }
+            if check == .missing { break }
+        }
+        return (check, nil)
     }
 
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.

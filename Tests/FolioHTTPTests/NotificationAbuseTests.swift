@@ -286,7 +286,7 @@ struct CountingProvider: PaymentProvider {
         try await wrapped.listRefunds(parentOrderID: parentOrderID, shop: shop)
     }
     func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
-    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: Secret) -> NotificationSignatureCheck {
+    func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck {
         wrapped.verifySignature(of: body, headers: headers, key: key)
     }
     func notificationOutcome(_ verdict: NotificationVerdict) -> String { wrapped.notificationOutcome(verdict) }

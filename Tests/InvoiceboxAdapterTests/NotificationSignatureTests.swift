@@ -24,6 +24,23 @@ import Testing
         #expect(NotificationSignature.isValid(expected.uppercased(), body: Self.body, key: Secret(key)))
     }
 
+    @Test func theDocumentedHMACSHA256VectorAndTheAlgorithmOfTheKey() {
+        let key = Secret("sandbox-secret-key")
+        let sha256 = "be39ac255c6ac2da32930803b7f06d55e6d40befeeb9eac7077acedb156818c2"
+        #expect(NotificationSignature.sign(Self.body, key: key, algorithm: .sha256) == sha256)
+        #expect(NotificationSignature.isValid(sha256, body: Self.body, key: key, algorithm: .sha256))
+        #expect(NotificationSignature.isValid(sha256.uppercased(), body: Self.body, key: key, algorithm: .sha256))
+        // Each signature verifies only under the algorithm it was made with.
+        let sha1 = "e28c0fa01c6d6f5e62f57e11c357b872873e664a"
+        #expect(!NotificationSignature.isValid(sha1, body: Self.body, key: key, algorithm: .sha256))
+        #expect(!NotificationSignature.isValid(sha256, body: Self.body, key: key))
+        let sha512 = NotificationSignature.sign(Self.body, key: key, algorithm: .sha512)
+        #expect(sha512.count == 128 && sha512 == sha512.lowercased())
+        #expect(NotificationSignature.isValid(sha512, body: Self.body, key: key, algorithm: .sha512))
+        #expect(!NotificationSignature.isValid(String(sha512.prefix(64)), body: Self.body, key: key, algorithm: .sha512))
+        #expect(!NotificationSignature.isValid(sha512, body: Self.body, key: Secret("other"), algorithm: .sha512))
+    }
+
     @Test func theSignatureCoversTheExactBytes() {
         let key = Secret("sandbox-secret-key")
         let variants: [(String, String)] = [

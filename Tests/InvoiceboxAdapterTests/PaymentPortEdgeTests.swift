@@ -65,7 +65,7 @@ import Testing
     @Test func notificationsAreReadAndVerifiedThroughThePort() {
         let provider: any PaymentProvider = InvoiceboxGateway(http: .shared, logger: .init(label: "test"))
         let body = NotificationSignatureTests.body
-        let key = Secret("test")
+        let key = NotificationKey(secret: Secret("test"))
         let claim = provider.notification(from: body)
         #expect(claim?.status == .completed)
         #expect(claim?.amount == MinorUnits(1_374_000))
@@ -75,6 +75,12 @@ import Testing
         #expect(provider.verifySignature(of: body, headers: [(name: "X-Signature", value: "95175d9ed3684a960c0101633439b5bd61196db2")], key: key) == .valid)
         #expect(provider.verifySignature(of: body, headers: [(name: "x-signature", value: String(repeating: "0", count: 40))], key: key) == .invalid)
         #expect(provider.verifySignature(of: body, headers: [(name: "Content-Type", value: "application/json")], key: key) == .missing)
+        // The algorithm travels with the key: the same HMAC-SHA1 header fails a key chosen for SHA-256.
+        let sha256Key = NotificationKey(secret: Secret("test"), algorithm: .sha256)
+        let sha1Header = [(name: "X-Signature", value: "95175d9ed3684a960c0101633439b5bd61196db2")]
+        #expect(provider.verifySignature(of: body, headers: sha1Header, key: sha256Key) == .invalid)
+        let sha256Header = [(name: "X-Signature", value: NotificationSignature.sign(body, key: Secret("test"), algorithm: .sha256))]
+        #expect(provider.verifySignature(of: body, headers: sha256Header, key: sha256Key) == .valid)
     }
 
     @Test func anUnknownProviderStatusIsKeptAsSpelledNotGuessed() {

@@ -28,6 +28,10 @@ import Testing
                 .utf8)
         #expect(raw.count == 209)
         #expect(NotificationDispatcher.signature(of: raw, key: "sandbox-secret-key") == "b51a7ae40c12baaea21b505fdb30a8ae9f0ae082")
+        #expect(
+            NotificationDispatcher.signature(of: body, key: "sandbox-secret-key", algorithm: .sha256)
+                == "be39ac255c6ac2da32930803b7f06d55e6d40befeeb9eac7077acedb156818c2")
+        #expect(NotificationDispatcher.signature(of: body, key: "sandbox-secret-key", algorithm: .sha512).count == 128)
     }
 
     @Test func everyAnswerCarriesARequestID() async throws {
@@ -157,6 +161,39 @@ import Testing
                 #expect(receiver.deliveries.count == 1)
                 let body = try JSONSerialization.jsonObject(with: receiver.deliveries[0].body) as? [String: Any]
                 #expect(body?["status"] as? String == "expired")
+            }
+        }
+    }
+    @Test func theKeyAndAlgorithmSetThroughTheAdminRouteSignTheNextNotification() async throws {
+        let receiver = NotificationReceiver(answers: [#"{"status":"success"}"#])
+        try await receiver.run { hook in
+            try await withSandbox { sandbox, client in
+                let shop = await sandbox.state.addMerchant()
+                let path = "/__sandbox/merchants/\(shop.id)/notification-key"
+                let set = try await client.send(.PUT, path, json: ["notificationKey": "rotated-key", "algorithm": "sha256"])
+                #expect(set.status == 200)
+                let read = try await client.send(.GET, path)
+                #expect(read.json["notificationKey"] as? String == "rotated-key")
+                #expect(read.json["algorithm"] as? String == "sha256")
+                for (body, status) in [
+                    (["notificationKey": "k", "algorithm": "md5"], 422), (["algorithm": "sha1"], 422), (["notificationKey": ""], 422),
+                ] as [([String: String], Int)] {
+                    #expect(try await client.send(.PUT, path, json: body).status == status, "\(body)")
+                }
+                let unknown = "/__sandbox/merchants/\(UUID().uuidString.lowercased())/notification-key"
+                #expect(try await client.send(.PUT, unknown, json: ["notificationKey": "k"]).status == 404)
+
+                let created = try await client.send(
+                    .POST, "/v3/billing/api/order/order", token: shop.token,
+                    json: SandboxClient.order(merchantID: shop.id, merchantOrderID: "N-3", notificationURL: hook.absoluteString)
+                )
+                let id = try #require((created.json["data"] as? [String: Any])?["id"] as? String)
+                try await sandbox.state.pay(orderID: id)
+                try await receiver.waitFor(1)
+                let delivery = try #require(receiver.deliveries.first)
+                #expect(delivery.signature?.count == 64)
+                #expect(delivery.signature == NotificationDispatcher.signature(of: delivery.body, key: "rotated-key", algorithm: .sha256))
+                #expect(delivery.signature != NotificationDispatcher.signature(of: delivery.body, key: "rotated-key"))
             }
         }
     }
