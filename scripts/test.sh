@@ -38,5 +38,13 @@ if [ "$status" -ne 0 ]; then
     echo
     echo "=== failures (full output above) ==="
     grep -E '✘|recorded an issue|error:|Fatal error|Crash' "$log" | grep -v '^✘ Suite' | head -60 || true
+    exit "$status"
 fi
-exit "$status"
+
+# The browser part: the web components in headless Chromium against `folio dev`. Skipped when
+# the Swift tests were filtered to a subset.
+if [ "$#" -eq 0 ]; then
+    echo
+    echo "=== browser tests ==="
+    bash scripts/test-browser.sh
+fi
