@@ -250,6 +250,7 @@ FOLIO_EVENTS = [
     "folio:invited",
     "folio:activated",
     "folio:disabled",
+    "folio:notification-key-changed",
     "folio:invoice-paid",
     "folio:invoice-canceled",
     "folio:invoice-status-changed",

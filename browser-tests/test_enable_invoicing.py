@@ -187,3 +187,121 @@ def test_russian_and_english_texts(folio, host, shot):
     expect(explicit.get_by_role("button", name="Send invitation")).to_be_visible()
     expect(explicit.get_by_label("Work e-mail")).to_be_visible()
     shot(page, "en")
+
+
+# Every open shadow root's markup, since page.content() serializes the light DOM only.
+SHADOW_HTML = """() => {
+    const roots = [];
+    const visit = (node) => {
+        for (const element of node.querySelectorAll("*")) {
+            if (element.shadowRoot) {
+                roots.push(element.shadowRoot.innerHTML);
+                visit(element.shadowRoot);
+            }
+        }
+    };
+    visit(document);
+    return roots.join("\\n");
+}"""
+
+
+def test_notification_key_set_replace_remove(folio, host, shot):
+    tenant = folio.create_tenant()
+    folio.activate(tenant["id"])
+    token = folio.token(tenant["id"], components=["enable-invoicing"])
+    page = host(f'<folio-enable-invoicing session="{token}"></folio-enable-invoicing>')
+    element = page.locator("folio-enable-invoicing")
+    expect(element).to_have_attribute("data-state", "active")
+    key_status = element.locator("[part=notification-key-status]")
+    expect(key_status).to_have_text("Not set")
+    expect(element.get_by_role("button", name="Remove notification key")).to_have_count(0)
+    shot(page, "no-key")
+
+    first_key = unique("key-first")
+    element.get_by_role("button", name="Set notification key").click()
+    expect(element.get_by_label("Keep the old key valid for")).to_have_count(0)
+    key_input = element.get_by_label("Notification key", exact=True)
+    expect(key_input).to_have_attribute("type", "password")
+    key_input.fill(first_key)
+    element.get_by_label("Signature algorithm").select_option("sha256")
+    shot(page, "set-form")
+    element.get_by_role("button", name="Save key").click()
+    expect(key_status).to_have_text("Set")
+    expect(element.locator("[part=notification-key-algorithm]")).to_have_text("HMAC-SHA256")
+    expect(element.get_by_role("status")).to_have_text("Notification key saved.")
+    shot(page, "key-set")
+    state = folio.invoicing(tenant["id"])
+    assert state["hasNotificationKey"] is True, state
+    assert state["notificationKeyAlgorithm"] == "sha256", state
+    changed = wait_for_event(page, "folio:notification-key-changed")
+    assert changed[-1]["detail"]["state"]["notificationKeyAlgorithm"] == "sha256", changed
+    markup = page.content() + page.evaluate(SHADOW_HTML)
+    assert first_key not in markup
+    assert first_key not in "\n".join(page.console_messages)
+
+    # A replacement keeps the old key for a day, and the element says until when.
+    second_key = unique("key-second")
+    element.get_by_role("button", name="Replace notification key").click()
+    element.get_by_label("Notification key", exact=True).fill(second_key)
+    expect(element.get_by_label("Signature algorithm")).to_have_value("sha256")
+    element.get_by_label("Keep the old key valid for").select_option(label="1 day")
+    shot(page, "replace-form")
+    element.get_by_role("button", name="Save key").click()
+    expect(element.get_by_text("Previous key valid until")).to_be_visible()
+    expect(element.locator("[part=notification-key-algorithm]")).to_have_text("HMAC-SHA256")
+    shot(page, "replaced")
+    state = folio.invoicing(tenant["id"])
+    assert state["hasNotificationKey"] is True and state.get("previousNotificationKeyValidUntil"), state
+    markup = page.content() + page.evaluate(SHADOW_HTML)
+    assert first_key not in markup and second_key not in markup
+    assert len(folio_events(page, "folio:notification-key-changed")) == 2
+
+    # Removing asks first.
+    element.get_by_role("button", name="Remove notification key").click()
+    expect(element.get_by_role("button", name="Yes, remove")).to_be_visible()
+    shot(page, "confirm-remove")
+    element.get_by_role("button", name="Yes, remove").click()
+    expect(key_status).to_have_text("Not set")
+    expect(element.locator("[part=notification-key-algorithm]")).to_have_count(0)
+    expect(element.get_by_text("Previous key valid until")).to_have_count(0)
+    expect(element.get_by_role("button", name="Set notification key")).to_be_visible()
+    shot(page, "removed")
+    state = folio.invoicing(tenant["id"])
+    assert state["hasNotificationKey"] is False, state
+    assert "notificationKeyAlgorithm" not in state and "previousNotificationKeyValidUntil" not in state, state
+    changed = folio_events(page, "folio:notification-key-changed")
+    assert len(changed) == 3 and changed[-1]["detail"]["state"]["hasNotificationKey"] is False, changed
+
+
+def test_notification_key_validation_and_russian_texts(folio, host, shot):
+    tenant = folio.create_tenant()
+    folio.activate(tenant["id"])
+    token = folio.token(tenant["id"], components=["enable-invoicing"])
+    page = host(f'<folio-enable-invoicing lang="ru" session="{token}"></folio-enable-invoicing>')
+    element = page.locator("folio-enable-invoicing")
+    expect(element).to_have_attribute("data-state", "active")
+    element.get_by_role("button", name="Задать ключ уведомлений").click()
+    key_input = element.get_by_label("Ключ уведомлений", exact=True)
+    expect(element.get_by_label("Алгоритм подписи")).to_have_value("sha1")
+    # A key with a space inside is refused by the form before anything is sent.
+    requests = []
+    page.on("request", lambda request: requests.append(request) if "/notification-key" in request.url else None)
+    key_input.fill("with space")
+    element.get_by_role("button", name="Сохранить ключ").click()
+    assert key_input.evaluate("(input) => input.validity.valid") is False
+    page.wait_for_timeout(300)
+    assert requests == [], [r.url for r in requests]
+    shot(page, "ru-form")
+
+    # Past the form, the API's 422 names the field in Russian and marks it invalid.
+    key_input.evaluate("(input) => input.removeAttribute('pattern')")
+    key_input.fill("with space")
+    element.get_by_role("button", name="Сохранить ключ").click()
+    alert = element.get_by_role("alert")
+    expect(alert).to_contain_text("Проверьте поля")
+    expect(alert).to_contain_text("Ключ уведомлений")
+    expect(key_input).to_have_attribute("aria-invalid", "true")
+    shot(page, "ru-rejected")
+    errors = folio_events(page, "folio:error")
+    assert errors and errors[-1]["detail"]["problem"]["code"] == "validation_failed", errors
+    assert folio.invoicing(tenant["id"])["hasNotificationKey"] is False

@@ -14,6 +14,11 @@ const STATUSES = ["pending", "open", "paid", "canceled", "expired", "failed", "p
 const PAYABLE = new Set(["pending", "open"]);
 const PAGE_SIZE = 10;
 const INVITE_INTERVAL_MS = 60_000;
+// The HMAC names as the Invoicebox cabinet shows them; the same in every language.
+const KEY_ALGORITHMS = { sha1: "HMAC-SHA1", sha256: "HMAC-SHA256", sha512: "HMAC-SHA512" };
+const DEFAULT_KEY_ALGORITHM = "sha1";
+// How long a replaced key still verifies notifications (graceSeconds); the API allows up to a week.
+const KEY_GRACE_PERIODS = [0, 3600, 86_400, 604_800];
 // setTimeout fires at once for delays above 2^31 - 1 ms, so a longer wait is not scheduled at all.
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 // The origin that served this module is where its API lives unless the host says otherwise.
@@ -61,6 +66,26 @@ const TEXT = {
         notificationKeyLabel: "Notification key",
         keySet: "Set",
         keyNotSet: "Not set",
+        previousKeyValidUntil: "Previous key valid until",
+        setKey: "Set notification key",
+        replaceKey: "Replace notification key",
+        removeKey: "Remove notification key",
+        keyField: "Notification key",
+        keyHint: "The key from the notification settings of the Invoicebox cabinet.",
+        keyAlgorithm: "Signature algorithm",
+        keyAlgorithmHint: "Choose the algorithm selected in the Invoicebox cabinet: they must match.",
+        defaultAlgorithm: (name) => `${name} (default)`,
+        keyGrace: "Keep the old key valid for",
+        keyGraceHint: "Until then, notifications signed with the old key are accepted too.",
+        gracePeriods: { 0: "None", 3600: "1 hour", 86400: "1 day", 604800: "7 days" },
+        saveKey: "Save key",
+        cancel: "Cancel",
+        removeKeyConfirm:
+            "Remove the notification key? Payment notifications will then be confirmed with Invoicebox instead of by their signature. A previous key still valid is removed too.",
+        yesRemove: "Yes, remove",
+        keepKey: "Keep the key",
+        announceKeySaved: "Notification key saved.",
+        announceKeyRemoved: "Notification key removed.",
         activeSince: "On since",
         disable: "Disable invoicing",
         disableConfirm:
@@ -145,6 +170,9 @@ const TEXT = {
             "/merchantId": "Merchant ID",
             "/token": "API token",
             "/notificationKey": "Notification key",
+            "/key": "Notification key",
+            "/algorithm": "Signature algorithm",
+            "/graceSeconds": "Keep the old key valid for",
         },
         problems: {
             session_expired: "Your session has expired",
@@ -215,6 +243,26 @@ const TEXT = {
         notificationKeyLabel: "Ключ уведомлений",
         keySet: "Задан",
         keyNotSet: "Не задан",
+        previousKeyValidUntil: "Прежний ключ действует до",
+        setKey: "Задать ключ уведомлений",
+        replaceKey: "Заменить ключ уведомлений",
+        removeKey: "Удалить ключ уведомлений",
+        keyField: "Ключ уведомлений",
+        keyHint: "Ключ из настроек уведомлений в личном кабинете Invoicebox.",
+        keyAlgorithm: "Алгоритм подписи",
+        keyAlgorithmHint: "Выберите тот же алгоритм, что указан в личном кабинете Invoicebox: они должны совпадать.",
+        defaultAlgorithm: (name) => `${name} (по умолчанию)`,
+        keyGrace: "Прежний ключ продолжит действовать",
+        keyGraceHint: "До этого времени принимаются и уведомления, подписанные прежним ключом.",
+        gracePeriods: { 0: "Нет", 3600: "1 час", 86400: "1 день", 604800: "7 дней" },
+        saveKey: "Сохранить ключ",
+        cancel: "Отмена",
+        removeKeyConfirm:
+            "Удалить ключ уведомлений? Тогда уведомления об оплате будут проверяться запросом в Invoicebox, а не по подписи. Прежний ключ, если он ещё действует, тоже будет удалён.",
+        yesRemove: "Да, удалить",
+        keepKey: "Оставить ключ",
+        announceKeySaved: "Ключ уведомлений сохранён.",
+        announceKeyRemoved: "Ключ уведомлений удалён.",
         activeSince: "Включено",
         disable: "Отключить выставление счетов",
         disableConfirm:
@@ -299,6 +347,9 @@ const TEXT = {
             "/merchantId": "Идентификатор магазина",
             "/token": "API-токен",
             "/notificationKey": "Ключ уведомлений",
+            "/key": "Ключ уведомлений",
+            "/algorithm": "Алгоритм подписи",
+            "/graceSeconds": "Прежний ключ продолжит действовать",
         },
         problems: {
             session_expired: "Сеанс истёк",
@@ -629,6 +680,8 @@ dl.facts {
 }
 dl.facts dt { font-weight: 600; color: var(--_muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.key-actions { margin: 0 0 calc(var(--_space) * 1.5); }
+.key-form { margin: 0 0 calc(var(--_space) * 1.5); }
 .notification-url { display: flex; flex-wrap: wrap; gap: var(--_space); align-items: center; }
 code {
     font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
@@ -1383,7 +1436,7 @@ class FolioEnableInvoicing extends FolioElement {
         });
     }
 
-    // --- Active: the shop, the notification URL, disabling ---------------------------------------------
+    // --- Active: the shop and its settings ----------------------------------------------------------
 
     activeView() {
         const t = this.t;
@@ -1395,9 +1448,22 @@ class FolioEnableInvoicing extends FolioElement {
             const four = state.tokenLastFour;
             addFact(t.apiToken, h("span", { "aria-hidden": "true" }, `•••• ${four}`), h("span", { class: "visually-hidden" }, t.tokenEnding(four)));
         }
-        addFact(t.notificationKeyLabel, state.hasNotificationKey ? t.keySet : t.keyNotSet);
+        const algorithm = state.hasNotificationKey ? KEY_ALGORITHMS[state.notificationKeyAlgorithm] : null;
+        addFact(
+            t.notificationKeyLabel,
+            h("span", { part: "notification-key-status" }, state.hasNotificationKey ? t.keySet : t.keyNotSet),
+            algorithm ? [" · ", h("span", { part: "notification-key-algorithm" }, algorithm)] : null,
+        );
+        if (state.previousNotificationKeyValidUntil) {
+            addFact(t.previousKeyValidUntil, formatDateTime(state.previousNotificationKeyValidUntil, this.language));
+        }
         if (state.activatedAt) addFact(t.activeSince, formatDateTime(state.activatedAt, this.language));
-        const nodes = [h("h2", { part: "heading", tabindex: "-1" }, t.activeHeading), h("p", { class: "muted" }, t.activeIntro), facts];
+        const nodes = [
+            h("h2", { part: "heading", tabindex: "-1" }, t.activeHeading),
+            h("p", { class: "muted" }, t.activeIntro),
+            facts,
+            this.notificationKeyView(),
+        ];
         if (state.notificationUrl) nodes.push(this.notificationURLView(state.notificationUrl));
         nodes.push(
             this._mode === "confirm-disable"
@@ -1406,6 +1472,147 @@ class FolioEnableInvoicing extends FolioElement {
         );
         return nodes;
     }
+
+    // --- Active: the notification key -------------------------------------------------------------
+
+    notificationKeyView() {
+        const t = this.t;
+        if (this._mode === "key-form") return this.keyFormView();
+        if (this._mode === "confirm-remove-key") return this.confirmRemoveKeyView();
+        const hasKey = this._invoicing.hasNotificationKey;
+        return h(
+            "div",
+            { class: "actions key-actions" },
+            button(hasKey ? t.replaceKey : t.setKey, () => this.showKeyForm(), { kind: "secondary", key: "set-key" }),
+            hasKey ? button(t.removeKey, () => this.askRemoveKey(), { kind: "secondary", key: "remove-key" }) : null,
+        );
+    }
+
+    showKeyForm() {
+        this._mode = "key-form";
+        // A form opened anew starts from the shop's current settings, not from choices left in an earlier one.
+        this._drafts.delete("algorithm");
+        this._drafts.delete("graceSeconds");
+        this.clearError();
+        this.render();
+        this.focusFirst('input[name="key"]');
+    }
+
+    keyFormView() {
+        const t = this.t;
+        const state = this._invoicing;
+        const replacing = state.hasNotificationKey;
+        // The shop usually keeps its algorithm when it changes the key, so a replacement starts from the current one.
+        const current = (replacing && state.notificationKeyAlgorithm) || DEFAULT_KEY_ALGORITHM;
+        const algorithms = Object.entries(KEY_ALGORITHMS).map(([value, name]) =>
+            h("option", { value, selected: value === current }, value === DEFAULT_KEY_ALGORITHM ? t.defaultAlgorithm(name) : name),
+        );
+        const grace = replacing
+            ? field(
+                  t.keyGrace,
+                  h("select", { name: "graceSeconds" }, KEY_GRACE_PERIODS.map((seconds) => h("option", { value: seconds }, t.gracePeriods[seconds]))),
+                  t.keyGraceHint,
+              )
+            : null;
+        const heading = replacing ? t.replaceKey : t.setKey;
+        const form = h(
+            "form",
+            { part: "form", "aria-labelledby": "key-form-heading", onsubmit: (event) => this.saveKey(event, form) },
+            // The key is write-only: a password field, never kept in the drafts, never shown back.
+            field(
+                t.keyField,
+                h("input", {
+                    type: "password",
+                    name: "key",
+                    required: true,
+                    autocomplete: "off",
+                    spellcheck: "false",
+                    maxlength: 256,
+                    // What the API accepts: visible ASCII, no spaces.
+                    pattern: "[!-~]+",
+                }),
+                t.keyHint,
+            ),
+            field(t.keyAlgorithm, h("select", { name: "algorithm" }, algorithms), t.keyAlgorithmHint),
+            grace,
+            h(
+                "div",
+                { class: "actions" },
+                button(t.saveKey, null, { type: "submit", key: "save-key" }),
+                button(t.cancel, () => this.leaveKeyMode(), { kind: "secondary", key: "cancel-key" }),
+            ),
+        );
+        return h("section", { class: "key-form" }, h("h3", { id: "key-form-heading" }, heading), form);
+    }
+
+    leaveKeyMode() {
+        this._mode = "main";
+        this.clearError();
+        this.render();
+        this.focusFirst('[data-key="set-key"]');
+    }
+
+    saveKey(event, form) {
+        event.preventDefault();
+        const keyInput = form.elements.namedItem("key");
+        // A key never contains spaces, so trimming only drops what a paste brought along.
+        const body = { key: keyInput.value.trim(), algorithm: form.elements.namedItem("algorithm").value };
+        const grace = form.elements.namedItem("graceSeconds");
+        if (grace) body.graceSeconds = Number(grace.value);
+        return this.run(form, async () => {
+            const state = await this.api(this.tenantPath("/invoicing/notification-key"), { method: "PUT", body });
+            keyInput.value = "";
+            this.apply(state);
+            this.announce(this.t.announceKeySaved);
+            this.emit("folio:notification-key-changed", { state });
+            this.focusFirst('[data-key="set-key"]');
+        });
+    }
+
+    askRemoveKey() {
+        this._mode = "confirm-remove-key";
+        this.clearError();
+        this.render();
+        this.focusFirst('[data-key="keep-key"]');
+    }
+
+    confirmRemoveKeyView() {
+        const t = this.t;
+        const box = h(
+            "div",
+            { class: "notice confirm key-form", role: "group", "aria-labelledby": "remove-key-question" },
+            h("p", { id: "remove-key-question" }, t.removeKeyConfirm),
+            h(
+                "div",
+                { class: "actions" },
+                button(t.yesRemove, () => this.removeKey(box), { kind: "danger", key: "yes-remove-key" }),
+                button(t.keepKey, () => this.leaveKeyMode(), { kind: "secondary", key: "keep-key" }),
+            ),
+        );
+        return box;
+    }
+
+    removeKey(box) {
+        return this.run(box, async () => {
+            try {
+                const state = await this.api(this.tenantPath("/invoicing/notification-key"), { method: "DELETE" });
+                this.apply(state);
+                this.announce(this.t.announceKeyRemoved);
+                this.emit("folio:notification-key-changed", { state });
+                this.focusFirst('[data-key="set-key"]');
+            } catch (error) {
+                // The question is answered either way; the problem stays on screen next to the key's buttons.
+                if (error instanceof ProblemError) {
+                    this._mode = "main";
+                    this.render();
+                    this.focusFirst('[data-key="set-key"]');
+                }
+                throw error;
+            }
+        });
+    }
+
+    // --- Active: the notification URL, disabling --------------------------------------------------
 
     notificationURLView(url) {
         const t = this.t;
