@@ -25,6 +25,8 @@ package struct APIProblem: Error, Sendable, Equatable {
         package var parameter: String?
         package let code: String
         package let detail: String
+        /// The payment provider's name of the field, when the provider refused it.
+        package var providerField: String?
     }
 
     package init(status: HTTPResponse.Status, code: String, detail: String, fieldErrors: [FieldError] = []) {

@@ -89,7 +89,8 @@ extension Components.Schemas.InvoicingState {
             tokenLastFour: state.tokenLastFour,
             hasNotificationKey: state.hasNotificationKey,
             notificationKeyAlgorithm: state.notificationKeyAlgorithm.map(Components.Schemas.NotificationKeyAlgorithm.init),
-            previousNotificationKeyValidUntil: state.previousNotificationKeyValidUntil
+            previousNotificationKeyValidUntil: state.previousNotificationKeyValidUntil,
+            activationOutcomeUnknownAt: state.activationOutcomeUnknownAt
         )
     }
 }

@@ -28,13 +28,22 @@ extension InvoicingError: ProblemConvertible {
                 status: .tooManyRequests, code: "invite_too_soon", detail: "An invitation was sent moments ago; try again in \(seconds) s.")
             problem.retryAfterSeconds = seconds
             return problem
-        case .activationCodeRejected(let providerCode, let requestID):
+        case .activationCodeRejected(let providerCode, let requestID, let afterUnknownOutcome):
             var problem = APIProblem(
                 status: .unprocessableContent, code: "activation_code_rejected",
-                detail: "The provider did not accept the activation code; nothing was changed.",
+                detail: "The provider did not accept the activation code; nothing was changed."
+                    + (afterUnknownOutcome ? " An earlier activation got no answer and may have used the code. " + Self.connectAfterUnknownActivation : ""),
                 fieldErrors: [APIProblem.FieldError(pointer: "/activationCode", code: "rejected", detail: "not accepted by the provider")]
             )
             problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
+        case .activationOutcomeUnknown(let requestID):
+            var problem = APIProblem(
+                status: .badGateway, code: "activation_outcome_unknown",
+                detail: "The provider's answer to the activation was lost; nothing was stored. "
+                    + "The code may already have become the shop, and it works only once. " + Self.connectAfterUnknownActivation
+            )
             problem.providerRequestID = requestID
             return problem
         case .notActive:
@@ -73,6 +82,12 @@ extension InvoicingError: ProblemConvertible {
             return .serviceUnavailable
         }
     }
+}
+
+extension InvoicingError {
+    /// The way out of an activation whose answer was lost.
+    static let connectAfterUnknownActivation =
+        "Connect the shop with the merchant id and token from the Invoicebox cabinet (PUT …/invoicing/credentials)."
 }
 
 extension InvoiceError: ProblemConvertible {

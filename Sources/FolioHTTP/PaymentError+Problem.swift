@@ -6,6 +6,13 @@ extension PaymentError: ProblemConvertible {
     var problem: APIProblem {
         var problem: APIProblem
         switch self {
+        case .rejected(let fields, _) where isFieldRefusal:
+            let count = fields.count
+            problem = APIProblem(
+                status: .unprocessableContent, code: "provider_validation_failed",
+                detail: "The payment provider refused \(count) field\(count == 1 ? "" : "s") of the request (\(providerCode ?? "no code")).",
+                fieldErrors: fields.map(Self.fieldError))
+            problem.providerCode = providerCode
         case .rejected, .duplicateOrderID, .notFound, .unauthorized:
             problem = APIProblem(
                 status: .badGateway, code: "provider_rejected", detail: "The payment provider refused the request (\(providerCode ?? "no code")).")
@@ -27,5 +34,29 @@ extension PaymentError: ProblemConvertible {
         }
         problem.providerRequestID = requestID
         return problem
+    }
+
+    /// A refused field, pointing into Folio's create-invoice body where the provider's field was
+    /// built from one of its members; otherwise named only by the provider.
+    private static func fieldError(_ field: FieldError) -> APIProblem.FieldError {
+        let message = field.message.flatMap { $0.isEmpty ? nil : $0 }
+        var error = APIProblem.FieldError(
+            pointer: field.source.map(Self.pointer), code: field.code ?? "invalid",
+            detail: message ?? "refused by the payment provider")
+        error.providerField = field.name
+        return error
+    }
+
+    private static func pointer(_ source: DraftField) -> String {
+        switch source {
+        case .line(let index, let attribute): "/items/\(index)/\(attribute.rawValue)"
+        case .customer(.kind): "/customer/type"
+        case .customer(let attribute): "/customer/\(attribute.rawValue)"
+        case .totals: "/items"
+        case .description: "/description"
+        case .currency: "/currency"
+        case .language: "/language"
+        case .expiry: "/expiresAt"
+        }
     }
 }

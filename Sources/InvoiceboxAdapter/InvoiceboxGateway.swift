@@ -77,7 +77,7 @@ package struct InvoiceboxGateway: PaymentProvider {
     }
 
     package func activate(code: String, partner: PartnerCredentials, tenant: TenantID) async throws -> ActivatedShop {
-        try await translatingErrors {
+        do {
             let body = WireJSON.object([("partnerId", .string(partner.partnerID)), ("activationCode", .string(code))])
             let response = try await send(
                 .init(
@@ -88,11 +88,13 @@ package struct InvoiceboxGateway: PaymentProvider {
             )
             guard let data = response.data else { throw malformed("no data", response) }
             return ActivatedShop(merchantID: try data.string("merchantId"), token: Secret(try data.string("token")))
+        } catch let error as InvoiceboxError {
+            throw error.activationPaymentError
         }
     }
 
     package func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
-        try await translatingErrors {
+        try await translatingErrors(orderFields: true) {
             let request = InvoiceboxTransport.Request(
                 method: .POST, path: "/billing/api/order/order",
                 body: try OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),

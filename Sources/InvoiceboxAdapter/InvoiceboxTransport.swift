@@ -257,10 +257,7 @@ struct InvoiceboxTransport: Sendable {
             return .rejected(status: status, code: nil, message: nil, fields: [], requestID: requestID)
         }
         let error = object["error"] as? [String: Any] ?? object
-        let fields = (error["fields"] as? [Any] ?? []).compactMap { $0 as? [String: Any] }.compactMap { field -> InvoiceboxError.FieldError? in
-            guard let name = field["name"] as? String else { return nil }
-            return .init(name: name, code: field["code"] as? String, message: field["message"] as? String)
-        }
+        let fields = InvoiceboxError.decodeFields(error["fields"])
         return .rejected(status: status, code: error["code"] as? String, message: error["message"] as? String, fields: fields, requestID: requestID)
     }
 

@@ -32,7 +32,10 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
         case .latency?:
             try? await Task.sleep(for: .milliseconds(fault?.milliseconds ?? 0))
         case .status?:
-            var response = errorResponse(SandboxError(status: fault?.status ?? 500, code: fault?.code ?? "internal_error", message: "Injected failure"))
+            var response = errorResponse(
+                SandboxError(
+                    status: fault?.status ?? 500, code: fault?.code ?? "internal_error", message: "Injected failure",
+                    fields: fault?.field.map { [$0] } ?? []))
             if let retryAfter = fault?.retryAfterSeconds { response.headers[.retryAfter] = String(retryAfter) }
             return response
         case .malformedBody?:
@@ -68,6 +71,6 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
     }
 
     private func errorResponse(_ error: SandboxError) -> Response {
-        InvoiceboxSandbox.json(SandboxJSON.error(error), status: HTTPResponse.Status(code: error.status))
+        InvoiceboxSandbox.json(SandboxJSON.error(error, fieldsAsObject: configuration.fieldErrorsAsObject), status: HTTPResponse.Status(code: error.status))
     }
 }

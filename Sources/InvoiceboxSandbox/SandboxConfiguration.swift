@@ -14,6 +14,15 @@ package struct SandboxConfiguration: Sendable {
     package var paymentPageBaseURL = "https://pay.sandbox.invalid"
     /// Whether a reused `merchantOrderId` is refused, as documented (the live API may not).
     package var refuseDuplicateMerchantOrderIDs = true
+    /// Whether an activation code works more than once, answering the same shop again. The
+    /// reference leaves open what the provider answers for a code it no longer takes
+    /// (invoicebox-api.md §8.3, §19 #12); a code that becomes a shop's token is very likely
+    /// single-use, so by default a second use is refused like an unknown code. Set it to test a
+    /// provider that turns out to take a code again.
+    package var reusableActivationCodes = false
+    /// Whether an error's `fields` is an object keyed by field name rather than the documented
+    /// array of `{name, code, message}` (invoicebox-api.md §4.2 rests on a single fixture).
+    package var fieldErrorsAsObject = false
     /// Waits before the 2nd, 3rd, … delivery of a notification: 10 more attempts, spread over a
     /// day in real life; tests shrink them.
     package var notificationRetryDelays: [Duration] = [

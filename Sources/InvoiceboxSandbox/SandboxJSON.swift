@@ -14,14 +14,14 @@ enum SandboxJSON {
         ])
     }
 
-    static func error(_ error: SandboxError) -> Data {
-        serialize([
-            "error": [
-                "message": error.message,
-                "code": error.code,
-                "fields": error.fields.map { ["name": $0, "code": "wrong_value", "message": ""] },
-            ]
-        ])
+    /// `fields` as the documented array of `{name, code, message}`, or, with `fieldsAsObject`, as
+    /// an object keyed by the field's name: the reference has seen the array only in one fixture.
+    static func error(_ error: SandboxError, fieldsAsObject: Bool = false) -> Data {
+        let fields: Any =
+            fieldsAsObject
+            ? Dictionary(error.fields.map { ($0, ["code": "wrong_value", "message": ""]) }, uniquingKeysWith: { first, _ in first })
+            : error.fields.map { ["name": $0, "code": "wrong_value", "message": ""] }
+        return serialize(["error": ["message": error.message, "code": error.code, "fields": fields]])
     }
 
     static func serialize(_ object: Any) -> Data {

@@ -120,4 +120,6 @@ package struct SandboxFault: Sendable {
     package var code: String = "internal_error"
     package var milliseconds: Int = 0
     package var retryAfterSeconds: Int?
+    /// The field a `status` fault names in `error.fields`, e.g. `basketItems[0].totalAmount`.
+    package var field: String?
 }

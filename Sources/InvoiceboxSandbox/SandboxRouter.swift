@@ -113,8 +113,14 @@ extension InvoiceboxSandbox {
             return Self.json(SandboxJSON.serialize(["notificationKey": key, "algorithm": algorithm.rawValue]))
         }
         router.get("/__sandbox/invites/:email") { _, context -> Response in
-            guard let code = await state.activationCode(email: try context.parameters.require("email")) else { throw SandboxError.notFound }
-            return Self.json(SandboxJSON.serialize(["activationCode": code]))
+            let email = try context.parameters.require("email")
+            guard let code = await state.activationCode(email: email) else { throw SandboxError.notFound }
+            var answer: [String: Any] = ["activationCode": code]
+            if let shop = await state.activatedMerchant(email: email) {
+                answer["merchantId"] = shop.id
+                answer["token"] = shop.token
+            }
+            return Self.json(SandboxJSON.serialize(answer))
         }
         router.post("/__sandbox/orders/:id/pay") { _, context -> Response in
             try await state.pay(orderID: try context.parameters.require("id"))
@@ -146,7 +152,8 @@ extension InvoiceboxSandbox {
                     kind: kind, method: json["method"] as? String, pathContains: json["pathContains"] as? String,
                     remaining: (json["count"] as? Int) ?? 1, status: (json["status"] as? Int) ?? 500,
                     code: (json["code"] as? String) ?? "internal_error",
-                    milliseconds: (json["milliseconds"] as? Int) ?? 0, retryAfterSeconds: json["retryAfterSeconds"] as? Int
+                    milliseconds: (json["milliseconds"] as? Int) ?? 0, retryAfterSeconds: json["retryAfterSeconds"] as? Int,
+                    field: json["field"] as? String
                 )
             )
             return Self.json(SandboxJSON.serialize(["status": "armed"]))

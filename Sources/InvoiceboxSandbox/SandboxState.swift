@@ -173,12 +173,23 @@ package actor SandboxState {
         return invite.id
     }
 
+    /// The shop an invitation's activation created, with its token: what the hotel finds in the
+    /// provider's cabinet once the code was used, whether or not the partner got the answer.
+    package func activatedMerchant(email: String) -> (id: String, token: String)? {
+        guard let id = invitesByEmail[email.lowercased()]?.activatedMerchantID, let merchant = merchants[id] else { return nil }
+        return (merchant.id, merchant.token)
+    }
+
+    /// Turns a code into its shop, once: a used code is answered like an unknown one, unless
+    /// `reusableActivationCodes` says the code answers its shop again.
     func activate(partnerID: String, code: String) throws(SandboxError) -> SandboxMerchant {
         guard partnerID == configuration.partnerID else { throw .forbidden }
-        guard let email = emailByCode[code], var invite = invitesByEmail[email] else {
-            throw .invalid("activation_code_not_found", field: "activationCode", message: "Activation code not found")
+        let unknownCode = SandboxError.invalid("activation_code_not_found", field: "activationCode", message: "Activation code not found")
+        guard let email = emailByCode[code], var invite = invitesByEmail[email] else { throw unknownCode }
+        if let existing = invite.activatedMerchantID.flatMap({ merchants[$0] }) {
+            guard configuration.reusableActivationCodes else { throw unknownCode }
+            return existing
         }
-        if let existing = invite.activatedMerchantID.flatMap({ merchants[$0] }) { return existing }
         let created = addMerchant()
         invite.activatedMerchantID = created.id
         invitesByEmail[email] = invite

@@ -50,15 +50,17 @@ package struct InvoicingSetup: Sendable {
                 """
                 SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key,
                     CASE WHEN has_notification_key THEN coalesce(notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)) END,
-                    CASE WHEN previous_notification_key_valid_until > now() THEN previous_notification_key_valid_until END
+                    CASE WHEN previous_notification_key_valid_until > now() THEN previous_notification_key_valid_until END,
+                    activation_outcome_unknown_at
                 FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
                 """,
                 logger: logger
             )
             guard
-                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey, algorithm, previousValidUntil) = try await rows.decode(
-                    (String, String?, Date?, String?, Date?, String?, Bool, String?, Date?).self
-                ).firstElement()
+                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey, algorithm, previousValidUntil, outcomeUnknownAt) =
+                    try await rows.decode(
+                        (String, String?, Date?, String?, Date?, String?, Bool, String?, Date?, Date?).self
+                    ).firstElement()
             else {
                 return .disabled
             }
@@ -68,7 +70,7 @@ package struct InvoicingSetup: Sendable {
                 notificationKeyAlgorithm: try algorithm.map {
                     try StoredValue.decode(NotificationKey.Algorithm.self, $0, column: "tenant_invoicing.notification_key_algorithm")
                 },
-                previousNotificationKeyValidUntil: previousValidUntil
+                previousNotificationKeyValidUntil: previousValidUntil, activationOutcomeUnknownAt: outcomeUnknownAt
             )
         }
     }
@@ -168,7 +170,14 @@ package struct InvoicingSetup: Sendable {
         } catch let error as PaymentError {
             switch error {
             case .rejected, .notFound, .duplicateOrderID:
-                throw InvoicingError.activationCodeRejected(providerCode: error.providerCode, requestID: error.requestID)
+                throw InvoicingError.activationCodeRejected(
+                    providerCode: error.providerCode, requestID: error.requestID, afterUnknownOutcome: current.activationOutcomeUnknownAt != nil)
+            case .outcomeUnknown:
+                // The code may be spent on a shop whose token never arrived; asking again would
+                // most likely be refused, so the tenant is told to connect that shop instead.
+                // The try stays booked: the provider may well have judged the code.
+                await recordUnknownActivationOutcome(of: tenant, error: error)
+                throw InvoicingError.activationOutcomeUnknown(requestID: error.requestID)
             default:
                 // The provider never judged the code (unreachable, rate limited, the tenant's
                 // partner share spent): the try is given back, so an outage uses up no attempts.
@@ -200,6 +209,26 @@ package struct InvoicingSetup: Sendable {
                 error, "activated shop's token could not be checked now; kept", operation: "invoicing.activate", tenant: tenant, logger: logger)
         }
         return try await state(of: tenant)
+    }
+
+    /// Marks an invited tenant's activation as unanswered, so that its state shows the way out. A
+    /// failure to record it is logged, not thrown: the answer to the host says the same.
+    private func recordUnknownActivationOutcome(of tenant: TenantID, error: PaymentError) async {
+        FailureReport.record(
+            error, "activation got no answer; the code may be spent", operation: "invoicing.activate", tenant: tenant, logger: logger)
+        do {
+            try await client.query(
+                """
+                UPDATE folio.tenant_invoicing SET activation_outcome_unknown_at = now(), updated_at = now()
+                WHERE tenant_id = \(tenant.rawValue) AND state = 'invited'
+                """,
+                logger: logger
+            )
+        } catch {
+            FailureReport.record(
+                error, "the unknown outcome of an activation could not be recorded", operation: "invoicing.activate", tenant: tenant, level: .error,
+                logger: logger)
+        }
     }
 
     /// Refused credentials on a partner call mean the platform's partner credentials are wrong; a rate
@@ -266,7 +295,7 @@ package struct InvoicingSetup: Sendable {
                         api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
                         has_notification_key = excluded.has_notification_key, notification_key_algorithm = excluded.notification_key_algorithm,
                         previous_notification_key_algorithm = NULL, previous_notification_key_valid_until = NULL,
-                        activated_at = now(), updated_at = now()
+                        activation_outcome_unknown_at = NULL, activated_at = now(), updated_at = now()
                     """,
                     logger: logger
                 )

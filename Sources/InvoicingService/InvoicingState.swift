@@ -25,12 +25,17 @@ package struct InvoicingState: Sendable, Equatable {
     package var notificationKeyAlgorithm: NotificationKey.Algorithm?
     /// Until when the key replaced last still verifies notifications, while that grace period runs.
     package var previousNotificationKeyValidUntil: Date?
+    /// When the last activation got no answer: the code may have become a shop whose token never
+    /// arrived. The tenant stays invited, with nothing stored, until the shop is connected with
+    /// the credentials from the provider's cabinet (or an activation succeeds after all).
+    package var activationOutcomeUnknownAt: Date?
 
     package static let disabled = InvoicingState(stage: .disabled, hasNotificationKey: false)
 
     package init(
         stage: Stage, invitedEmail: String? = nil, invitedAt: Date? = nil, merchantID: String? = nil, activatedAt: Date? = nil, tokenLastFour: String? = nil,
-        hasNotificationKey: Bool, notificationKeyAlgorithm: NotificationKey.Algorithm? = nil, previousNotificationKeyValidUntil: Date? = nil
+        hasNotificationKey: Bool, notificationKeyAlgorithm: NotificationKey.Algorithm? = nil, previousNotificationKeyValidUntil: Date? = nil,
+        activationOutcomeUnknownAt: Date? = nil
     ) {
         self.stage = stage
         self.invitedEmail = invitedEmail
@@ -41,6 +46,7 @@ package struct InvoicingState: Sendable, Equatable {
         self.hasNotificationKey = hasNotificationKey
         self.notificationKeyAlgorithm = notificationKeyAlgorithm
         self.previousNotificationKeyValidUntil = previousNotificationKeyValidUntil
+        self.activationOutcomeUnknownAt = activationOutcomeUnknownAt
     }
 }
 
@@ -66,8 +72,13 @@ package enum InvoicingError: Error, Equatable, Sendable, LogSafeError {
     case alreadyActive
     /// The last invitation went out moments ago.
     case inviteTooSoon(retryAfterSeconds: Int)
-    /// The provider refused the activation code.
-    case activationCodeRejected(providerCode: String?, requestID: String?)
+    /// The provider refused the activation code. `afterUnknownOutcome` when an earlier activation
+    /// got no answer: the refused code may be that one, already spent on the tenant's shop.
+    case activationCodeRejected(providerCode: String?, requestID: String?, afterUnknownOutcome: Bool = false)
+    /// The activation call got no answer (lost, timed out, or a failure that does not say the
+    /// code was refused): the code may have become a shop whose token never arrived, and a used
+    /// code is not taken again. Nothing was stored.
+    case activationOutcomeUnknown(requestID: String?)
     /// Invoices need an active shop.
     case notActive
     /// The token has no rights to the merchant id it was given with.

@@ -1,7 +1,9 @@
 /// Why a payment provider did not do what was asked, in terms every provider's adapter can map
 /// its own failures to. Each case carries `ProviderDiagnostics` (the provider's code, HTTP status
 /// and request id) so support can trace the call; none carries a token, a request body or the
-/// provider's free-text message, which may quote the request.
+/// provider's free-text message, which may quote the request. A refused field keeps the
+/// provider's words about that field, for the caller to show, and they stay out of
+/// `description` and the logs.
 package enum PaymentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The provider refused the request; `fields` names the fields it refused.
     case rejected(fields: [FieldError], ProviderDiagnostics)
@@ -24,14 +26,48 @@ package enum PaymentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The request cannot be sent as it is (an empty basket, a figure out of range).
     case invalidRequest(reason: String)
 
+    /// One field the provider refused. `message` is the provider's text about that field, for the
+    /// host to show next to it; it is never logged, since it may quote what was sent.
     package struct FieldError: Equatable, Sendable {
+        /// The provider's own name or path of the field (`basketItems[0].totalAmount`).
         package let name: String
         package let code: String?
+        package let message: String?
+        /// The part of the order draft the field was built from, when the adapter knows it.
+        package let source: DraftField?
 
-        package init(name: String, code: String?) {
+        package init(name: String, code: String?, message: String? = nil, source: DraftField? = nil) {
             self.name = name
             self.code = code
+            self.message = message
+            self.source = source
         }
+    }
+
+    /// A part of an `OrderDraft`, so that a refusal can point at what the host sent.
+    package enum DraftField: Equatable, Sendable {
+        /// A figure or attribute of `lines[index]`.
+        case line(index: Int, LineAttribute)
+        /// An attribute of the customer.
+        case customer(CustomerAttribute)
+        /// The order's totals, which come from every line.
+        case totals
+        case description, currency, language, expiry
+
+        package enum LineAttribute: String, Sendable {
+            case sku, name, quantity, unitPrice, vatCode, measure, measureCode, itemType, paymentType, serviceDate
+        }
+
+        package enum CustomerAttribute: String, Sendable {
+            case kind, name, phone, email, vatNumber, taxRegistrationReasonCode, registrationAddress
+        }
+    }
+
+    /// Whether the provider refused the content of the request and named the fields at fault, so
+    /// the caller can correct them and try again.
+    package var isFieldRefusal: Bool {
+        if case .rejected(let fields, _) = self { return !fields.isEmpty }
+        return false
     }
 
     package var diagnostics: ProviderDiagnostics? {

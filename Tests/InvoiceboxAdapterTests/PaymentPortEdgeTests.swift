@@ -20,7 +20,7 @@ import Testing
         #expect(
             refused
                 == .rejected(
-                    fields: [.init(name: "amount", code: "wrong_value")],
+                    fields: [.init(name: "amount", code: "wrong_value", message: "x")],
                     ProviderDiagnostics(cause: "rejected", code: "wrong_total_amount", httpStatus: 422, requestID: "r2")))
         #expect(!"\(refused)".contains("Irina"))
 
