@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "InvoiceboxAdapter",
             dependencies: [
-                "FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, nioCore,
+                "FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore,
                 nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
@@ -210,6 +210,7 @@ let package = Package(
             dependencies: [
                 "FolioDomain", "FolioTestSupport", "InvoiceboxAdapter", "InvoiceboxSandbox",
                 "PaymentsPort", asyncHTTPClient, logging, nioCore, nioFoundationCompat, nioHTTP1,
+                prometheus,
             ],
             swiftSettings: strictSettings
         ),

@@ -153,7 +153,8 @@ extension InvoiceRequest {
             expiresAt: body.expiresAt,
             successURL: body.successUrl,
             failURL: body.failUrl,
-            returnURL: body.returnUrl
+            returnURL: body.returnUrl,
+            displayNumber: body.displayNumber
         )
     }
 }
@@ -163,6 +164,7 @@ extension Components.Schemas.Invoice {
         self.init(
             id: invoice.id.uuidString.lowercased(),
             reservationId: invoice.reservationID,
+            displayNumber: invoice.displayNumber,
             status: .init(invoice.status),
             description: invoice.description,
             currency: invoice.currency.rawValue,

@@ -154,27 +154,39 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     package func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder? {
         try await translatingErrors {
-            let page = try await listOrders(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
+            let (page, skipped) = try await orderPage(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
             // The filter may be ignored by the server, so only an exact match counts.
-            return page.items.first { $0.merchantOrderID == merchantOrderID }
+            if let found = page.items.first(where: { $0.merchantOrderID == merchantOrderID }) { return found }
+            // The sought order may be the row that could not be read: not finding it is then no answer.
+            if let unreadable = skipped.first(where: {
+                ($0.merchantOrderID == nil || $0.merchantOrderID == merchantOrderID) && ($0.merchantID == nil || $0.merchantID == shop.merchantID)
+            }) {
+                throw unreadable.error
+            }
+            return nil
         }
     }
 
     package func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder> {
-        try await translatingErrors {
-            let response = try await send(
-                .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
-                shop: shop
-            )
-            let orders = try response.dataList.map { try ProviderOrder($0) }
-            let meta = response.meta
-            return ProviderPage(
-                items: orders.compactMap { owned($0, by: shop, response: response) },
-                totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
-                page: Int(meta.optionalString("page") ?? "") ?? query.page,
-                pageSize: Int(meta.optionalString("pageSize") ?? "") ?? query.pageSize
-            )
-        }
+        try await translatingErrors { try await orderPage(query, shop: shop).page }
+    }
+
+    /// A page of orders, with the rows skipped because they could not be read.
+    private func orderPage(_ query: OrderQuery, shop: ShopCredentials) async throws -> (page: ProviderPage<ProviderOrder>, skipped: [OrderRows.Skipped]) {
+        let response = try await send(
+            .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
+            shop: shop
+        )
+        let rows = OrderRows(response.dataList, operation: "list orders", logger: transport.logger)
+        let orders = rows.orders
+        let meta = response.meta
+        let page = ProviderPage(
+            items: orders.compactMap { owned($0, by: shop, response: response) },
+            totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
+            page: Int(meta.optionalString("page") ?? "") ?? query.page,
+            pageSize: Int(meta.optionalString("pageSize") ?? "") ?? query.pageSize
+        )
+        return (page, rows.skipped)
     }
 
     package func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder {

@@ -245,7 +245,8 @@ struct InvoiceboxTransport: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
             throw .malformedResponse(reason: "body is not a JSON object", status: status, requestID: requestID)
         }
-        if object["error"] != nil {
+        // `"error": null` beside the data is a success that names no error.
+        if let error = object["error"], !(error is NSNull) {
             throw Self.decodeError(status: status, requestID: requestID, body: body)
         }
         return Response(status: status, requestID: requestID, json: object)

@@ -32,7 +32,7 @@ package struct OrderNotification: Sendable, Equatable {
             let merchantID = object.optionalString("merchantId"), merchantID.count <= 100
         else { return nil }
         self.orderID = orderID
-        self.status = ProviderOrderStatus(rawValue: status)
+        self.status = ProviderOrderStatus(invoicebox: status)
         self.merchantID = merchantID
         let merchantOrderID = object.optionalString("merchantOrderId") ?? ""
         // An amount that is there but not money is a malformed notification, not a missing one.

@@ -9,6 +9,7 @@ enum OrderWireFormat {
         return .object([
             ("merchantId", .string(merchantID)),
             ("merchantOrderId", .string(draft.merchantOrderID)),
+            ("merchantOrderIdVisible", .optionalString(draft.visibleOrderID)),
             ("description", .string(draft.description)),
             ("amount", .money(priced.amount)),
             ("vatAmount", .money(priced.vat)),

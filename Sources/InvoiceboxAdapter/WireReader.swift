@@ -46,6 +46,8 @@ struct WireObject {
         switch raw {
         case let value as NSNumber: number = value.doubleValue
         case let value as String:
+            // Some payloads quote amounts (`"13740.00"`): read the digits exactly, not through a double.
+            if let exact = Self.decimalMinorUnits(value) { return exact }
             guard let parsed = Double(value) else { throw fail("\(key) is not a number") }
             number = parsed
         default: throw fail("\(key) is not a number")
@@ -57,6 +59,25 @@ struct WireObject {
             throw fail("\(key) is not an amount with at most two fraction digits")
         }
         return MinorUnits(Int64(rounded))
+    }
+
+    /// `-?digits(.digits)?` with at most two significant fraction digits, as minor units; `nil`
+    /// for anything else, which is then read as a number or refused.
+    static func decimalMinorUnits(_ text: String) -> MinorUnits? {
+        var digits = Substring(text)
+        let negative = digits.first == "-"
+        if negative { digits = digits.dropFirst() }
+        let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 15, whole.allSatisfy({ $0.isASCII && $0.isNumber }), let major = Int64(whole) else {
+            return nil
+        }
+        var fraction = parts.count > 1 ? parts[1] : ""
+        guard parts.count == 1 || !fraction.isEmpty, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        while fraction.count > 2, fraction.last == "0" { fraction = fraction.dropLast() }
+        guard fraction.count <= 2 else { return nil }
+        let minor = Int64(fraction.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0
+        let value = major * 100 + minor
+        return MinorUnits(negative ? -value : value)
     }
 
     func date(_ key: String) throws(InvoiceboxError) -> Date {
@@ -86,7 +107,9 @@ struct WireObject {
 }
 
 /// ATOM timestamps (`2024-08-12T14:00:00+03:00`): written with an explicit `+00:00` offset,
-/// read with any offset, `Z`, or fraction digits.
+/// read with any offset, `Z`, or fraction digits. A timestamp without an offset is read as UTC:
+/// "Invoicebox stores all timestamps in UTC; converting to local time is the client's job"
+/// (invoicebox-api.md §3.5), and its own filter examples pass such timestamps.
 ///
 /// Done by hand rather than with `ISO8601DateFormatter`, which costs tens of microseconds to
 /// create and is not `Sendable` to share; every order carries several timestamps.
@@ -111,7 +134,7 @@ enum WireDate {
             }
             return value
         }
-        guard bytes.count >= 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54 || bytes[10] == 0x74,
+        guard bytes.count >= 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54 || bytes[10] == 0x74,
             bytes[13] == 0x3A, bytes[16] == 0x3A,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
             let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
@@ -130,9 +153,10 @@ enum WireDate {
             }
             guard index > start else { return nil }
         }
-        guard index < bytes.count else { return nil }
         var offset: Int64 = 0
-        switch bytes[index] {
+        switch index < bytes.count ? bytes[index] : nil {
+        case nil:
+            break
         case 0x5A, 0x7A:
             guard index + 1 == bytes.count else { return nil }
         case 0x2B, 0x2D:

@@ -33,6 +33,11 @@ enum OrderValidation {
         return value
     }
 
+    /// `merchantOrderIdVisible`: optional, at most 256 characters in a new order (invoicebox-api.md §9.1).
+    static func visibleOrderID(_ json: [String: Any]) throws(SandboxError) -> String? {
+        try optionalString(json, "merchantOrderIdVisible", maxLength: 256)
+    }
+
     static func requireMoney(_ json: [String: Any], _ key: String, path: String? = nil) throws(SandboxError) -> Int64 {
         guard let value = SandboxMoney.minor(json[key]) else {
             throw .invalid("validation_error", field: path ?? key, message: "\(key) must be a number")

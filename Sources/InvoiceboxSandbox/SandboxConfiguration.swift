@@ -23,6 +23,16 @@ package struct SandboxConfiguration: Sendable {
     /// Whether an error's `fields` is an object keyed by field name rather than the documented
     /// array of `{name, code, message}` (invoicebox-api.md §4.2 rests on a single fixture).
     package var fieldErrorsAsObject = false
+    /// Order answers write timestamps without an offset (`2024-08-01T09:15:00`, meaning UTC), as
+    /// the provider's own filter examples do (invoicebox-api.md §3.5).
+    package var timestampsWithoutOffset = false
+    /// Order answers quote their amounts (`"13740.00"`) instead of writing JSON numbers.
+    package var amountsAsStrings = false
+    /// Order answers carry `"error": null` beside their data.
+    package var nullErrorInSuccess = false
+    /// Order answers spell a canceled order `cancelled`, as the non-processing status change does
+    /// (invoicebox-api.md §10.1, §19 #19).
+    package var cancelledSpelling = false
     /// Waits before the 2nd, 3rd, … delivery of a notification: 10 more attempts, spread over a
     /// day in real life; tests shrink them.
     package var notificationRetryDelays: [Duration] = [

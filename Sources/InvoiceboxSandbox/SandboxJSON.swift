@@ -6,12 +6,14 @@ enum SandboxJSON {
         serialize(["data": data, "extendedData": [Any]()])
     }
 
-    static func collection(_ items: [Any], totalCount: Int, page: Int, pageSize: Int) -> Data {
-        serialize([
+    static func collection(_ items: [Any], totalCount: Int, page: Int, pageSize: Int, nullError: Bool = false) -> Data {
+        var object: [String: Any] = [
             "data": items,
             "metaData": ["totalCount": totalCount, "pageSize": pageSize, "page": page],
             "extendedData": [Any](),
-        ])
+        ]
+        if nullError { object["error"] = NSNull() }
+        return serialize(object)
     }
 
     /// `fields` as the documented array of `{name, code, message}`, or, with `fieldsAsObject`, as
@@ -100,7 +102,9 @@ struct FilterQuery {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
     }
 
-    func page(of objects: [[String: Any]]) throws(SandboxError) -> Data {
+    /// The page of `objects` the query asks for; `respelled` rewrites each row that is sent,
+    /// after the filter and the sort have read it as stored.
+    func page(of objects: [[String: Any]], respelled: ([String: Any]) -> [String: Any] = { $0 }, nullError: Bool = false) throws(SandboxError) -> Data {
         var matching = objects.filter { object in conditions.allSatisfy { matches(object[$0.field], $0.op, $0.values) } }
         let keys = order.isEmpty ? [("createdAt", false)] : order
         matching.sort { left, right in
@@ -112,7 +116,7 @@ struct FilterQuery {
         }
         let start = min((page - 1) * pageSize, matching.count)
         let slice = Array(matching[start..<min(start + pageSize, matching.count)])
-        return SandboxJSON.collection(slice, totalCount: matching.count, page: page, pageSize: pageSize)
+        return SandboxJSON.collection(slice.map(respelled), totalCount: matching.count, page: page, pageSize: pageSize, nullError: nullError)
     }
 
     private func matches(_ value: Any?, _ op: Operator, _ expected: [String]) -> Bool {

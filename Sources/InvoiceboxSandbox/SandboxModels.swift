@@ -31,6 +31,8 @@ struct SandboxOrder: Sendable {
     var containerID: String
     var merchantID: String
     var merchantOrderID: String
+    /// What the payment page shows; the provider falls back to `merchantOrderID`.
+    var merchantOrderIDVisible: String? = nil
     var status: String
     var amountMinor: Int64
     var vatMinor: Int64

@@ -17,7 +17,7 @@ enum SandboxPaymentPage {
                     page(
                         title: "Pay \(amount) \(order.currency)",
                         body: """
-                            <p>Order <code>\(escape(order.orderID))</code>: <strong>\(amount) \(escape(order.currency))</strong></p>
+                            <p>Order <code>\(escape(order.shownNumber))</code>: <strong>\(amount) \(escape(order.currency))</strong></p>
                             <form method="post"><button type="submit">Pay</button></form>
                             """))
             case "completed":

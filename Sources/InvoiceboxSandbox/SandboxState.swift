@@ -22,6 +22,8 @@ package actor SandboxState {
     private var orders: [String: SandboxOrder] = [:]
     private var refunds: [String: SandboxRefund] = [:]
     private var faults: [SandboxFault] = []
+    /// Members of an order's answers replaced by the given JSON text, by order id.
+    private var memberOverrides: [String: [String: String]] = [:]
     private var attempts: [NotificationAttempt] = []
     private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
     /// Where payment links point; the sandbox's own payment page once it serves one.
@@ -203,6 +205,7 @@ package actor SandboxState {
         let merchantID = try OrderValidation.requireString(json, "merchantId", maxLength: 36)
         guard merchantID == merchant.id else { throw .forbidden }
         let merchantOrderID = try OrderValidation.requireString(json, "merchantOrderId", maxLength: 256)
+        let merchantOrderIDVisible = try OrderValidation.visibleOrderID(json)
         _ = try OrderValidation.requireString(json, "description", maxLength: 1000)
         let amount = try OrderValidation.requireMoney(json, "amount")
         let vat = try OrderValidation.requireMoney(json, "vatAmount")
@@ -240,6 +243,7 @@ package actor SandboxState {
             containerID: UUID().uuidString.lowercased(),
             merchantID: merchant.id,
             merchantOrderID: merchantOrderID,
+            merchantOrderIDVisible: merchantOrderIDVisible,
             status: "created",
             amountMinor: amount,
             vatMinor: vat,
@@ -251,19 +255,19 @@ package actor SandboxState {
             basket: lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
         )
         orders[order.id] = order
-        return SandboxJSON.envelope(orderObject(order))
+        return orderAnswer(order)
     }
 
     func order(id: String, merchant: SandboxMerchant) throws(SandboxError) -> Data {
         expireDueOrders()
-        return SandboxJSON.envelope(orderObject(try owned(id, by: merchant)))
+        return orderAnswer(try owned(id, by: merchant))
     }
 
     func listOrders(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
         expireDueOrders()
         try requireRights(query, merchant: merchant)
         let mine = orders.values.filter { $0.merchantID == merchant.id }.map(orderObject)
-        return try query.page(of: mine)
+        return try query.page(of: mine, respelled: respelled, nullError: configuration.nullErrorInSuccess)
     }
 
     /// `PUT`: only while `created`; the arithmetic is checked again on the merged order.
@@ -292,7 +296,7 @@ package actor SandboxState {
         }
         order.request = (try? JSONSerialization.data(withJSONObject: merged)) ?? order.request
         orders[order.id] = order
-        return SandboxJSON.envelope(orderObject(order))
+        return orderAnswer(order)
     }
 
     /// `DELETE`: `created` (and `hold`) become `canceled`; anything else is refused.
@@ -303,7 +307,7 @@ package actor SandboxState {
         order.status = "canceled"
         orders[order.id] = order
         notify(order)
-        return SandboxJSON.envelope(orderObject(order))
+        return orderAnswer(order)
     }
 
     // MARK: - Payer actions (admin)
@@ -325,10 +329,10 @@ package actor SandboxState {
     }
 
     /// What the payment page shows of an order: its amount, currency and status.
-    package func paymentPage(containerID: String) -> (orderID: String, amountMinor: Int64, currency: String, status: String)? {
+    package func paymentPage(containerID: String) -> (orderID: String, shownNumber: String, amountMinor: Int64, currency: String, status: String)? {
         expireDueOrders()
         guard let order = orders.values.first(where: { $0.containerID == containerID }) else { return nil }
-        return (order.id, order.amountMinor, order.currency, order.status)
+        return (order.id, order.merchantOrderIDVisible ?? order.merchantOrderID, order.amountMinor, order.currency, order.status)
     }
 
     /// The order's deadline passes now.
@@ -492,6 +496,44 @@ package actor SandboxState {
         object["expirationDate"] = timestamp(order.expirationDate)
         object["paymentUrl"] = "\(paymentPageBaseURL)/order/\(order.containerID)"
         if let paidAt = order.paidAt { object["paidAt"] = timestamp(paidAt) }
+        return object
+    }
+
+    /// An order as a single-entity answer, spelled as configured.
+    private func orderAnswer(_ order: SandboxOrder) -> Data {
+        var envelope: [String: Any] = ["data": respelled(orderObject(order)), "extendedData": [Any]()]
+        if configuration.nullErrorInSuccess { envelope["error"] = NSNull() }
+        return SandboxJSON.serialize(envelope)
+    }
+
+    /// Sends an order's `member` as the JSON text `json` from now on (`null`, `"x"`, `12`), so
+    /// that a client can be shown a row it cannot read or a status it does not know.
+    package func overrideMember(_ member: String, ofOrder orderID: String, json: String) {
+        memberOverrides[orderID, default: [:]][member] = json
+    }
+
+    /// The documented order object in the spellings the configuration asks for.
+    private func respelled(_ stored: [String: Any]) -> [String: Any] {
+        var object = stored
+        if configuration.timestampsWithoutOffset {
+            for key in ["createdAt", "expirationDate", "paidAt"] {
+                if let text = object[key] as? String, text.hasSuffix("+00:00") { object[key] = String(text.dropLast(6)) }
+            }
+        }
+        if configuration.amountsAsStrings {
+            for key in ["amount", "vatAmount"] {
+                if let number = object[key] as? NSNumber {
+                    let minor = Int64((number.doubleValue * 100).rounded())
+                    object[key] = String(format: "%lld.%02lld", minor / 100, abs(minor % 100))
+                }
+            }
+        }
+        if configuration.cancelledSpelling, object["status"] as? String == "canceled" { object["status"] = "cancelled" }
+        if let id = object["id"] as? String, let overrides = memberOverrides[id] {
+            for (member, json) in overrides {
+                object[member] = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
+            }
+        }
         return object
     }
 

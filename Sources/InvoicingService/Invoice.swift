@@ -13,6 +13,8 @@ extension InvoiceRequest: PostgresCodable {}
 package struct Invoice: Sendable, Equatable {
     package var id: UUID
     package var reservationID: String
+    /// The order number the host chose for the payment page, if it chose one.
+    package var displayNumber: String?
     package var status: InvoiceStatus
     package var description: String
     package var currency: Currency
@@ -41,7 +43,8 @@ package struct Invoice: Sendable, Equatable {
         provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
         (extract(epoch FROM created_at) * 1000000)::bigint,
         line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
-        CASE WHEN line_skus IS NULL THEN request END
+        CASE WHEN line_skus IS NULL THEN request END,
+        display_number
         """
 
     /// One row of `columns`. Each cell is decoded with its concrete type, which the compiler
@@ -76,6 +79,7 @@ package struct Invoice: Sendable, Equatable {
             // The request was priced before it was stored, so pricing it again cannot fail.
             lines = (try? InvoiceLine.lines(of: request)) ?? []
         }
+        displayNumber = try cells[25].decode(String?.self)
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {

@@ -111,10 +111,12 @@ package struct InvoiceBook: Sendable {
                     RETURNING 1
                 )
                 INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at,
-                                      line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes)
+                                      line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
+                                      display_number)
                 SELECT \(id), \(request.reservationID), 'pending', \(request.currency.rawValue), \(totals.amount.value), \(totals.vat.value),
                        \(request.description), \(request), \(expiresAt),
-                       \(lines.skus), \(lines.names), \(lines.quantities), \(lines.unitPrices), \(lines.amounts), \(lines.vatAmounts), \(lines.vatCodes)
+                       \(lines.skus), \(lines.names), \(lines.quantities), \(lines.unitPrices), \(lines.amounts), \(lines.vatAmounts), \(lines.vatCodes),
+                       \(request.displayNumber)
                 WHERE \(idempotencyKey)::text IS NULL OR EXISTS (SELECT FROM claimed)
                 RETURNING \(unescaped: Invoice.columns)
                 """,

@@ -7,6 +7,8 @@ extension InvoiceRequest {
     /// An expiry closer than this could pass before the guest opens the page.
     static let shortestExpiry: TimeInterval = 60
     static let longestExpiry: TimeInterval = 366 * 24 * 3600
+    /// The provider's limit for `merchantOrderIdVisible` in a new order (invoicebox-api.md §9.1).
+    package static let displayNumberLengths = 1...256
 
     /// Every rule the request breaks, each naming its field by JSON pointer: the service's own,
     /// and the provider's `rules` for the attributes only it interprets. Nothing is sent to the
@@ -15,6 +17,14 @@ extension InvoiceRequest {
         var found: [FieldViolation] = []
         found += FieldViolation.checkIdentifier(reservationID, pointer: "/reservationId", lengths: 1...128)
         found += FieldViolation.checkText(description, pointer: "/description", lengths: 1...1000)
+        if let displayNumber {
+            // The guest reads it on the payment page, so it must be visible: no invisible characters, not only spaces.
+            let problems = FieldViolation.checkIdentifier(displayNumber, pointer: "/displayNumber", lengths: Self.displayNumberLengths)
+            if problems.isEmpty, displayNumber.allSatisfy({ $0 == " " }) {
+                found.append(FieldViolation(pointer: "/displayNumber", code: "invalid_characters", detail: "must not be only spaces"))
+            }
+            found += problems
+        }
         if let language, !["ru", "en"].contains(language) {
             found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be ru or en"))
         }

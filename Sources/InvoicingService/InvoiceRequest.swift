@@ -64,6 +64,8 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
     }
 
     package var reservationID: String
+    /// What the payment page shows the guest as the order number; the reservation id without it.
+    package var displayNumber: String?
     package var description: String
     package var currency: Currency
     package var language: String?
@@ -77,9 +79,11 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
 
     package init(
         reservationID: String, description: String, currency: Currency, language: String? = nil, customer: OrderCustomer, items: [Item],
-        reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil
+        reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil,
+        displayNumber: String? = nil
     ) {
         self.reservationID = reservationID
+        self.displayNumber = displayNumber
         self.description = description
         self.currency = currency
         self.language = language
@@ -125,7 +129,11 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
             customer: customer,
             lines: lines, reservation: lodging, notificationURL: notificationURL,
             successURL: successURL.flatMap(URL.init(string:)), failURL: failURL.flatMap(URL.init(string:)),
-            returnURL: returnURL.flatMap(URL.init(string:))
+            returnURL: returnURL.flatMap(URL.init(string:)),
+            // The invoice id stays the merchant order id, which recovery looks orders up by; the
+            // guest is shown a number the hotel uses. A reservation id (at most 128 characters)
+            // always fits the provider's 256.
+            visibleOrderID: displayNumber ?? reservationID
         )
     }
 }

@@ -95,6 +95,8 @@ package struct LodgingReservation: Sendable, Equatable {
 package struct OrderDraft: Sendable, Equatable {
     /// Folio's invoice id; finding the order by it after a lost response prevents duplicates.
     package var merchantOrderID: String
+    /// The number the payment page shows the guest; the provider shows `merchantOrderID` without it.
+    package var visibleOrderID: String?
     package var description: String
     package var currency: Currency
     package var language: String?
@@ -109,9 +111,11 @@ package struct OrderDraft: Sendable, Equatable {
 
     package init(
         merchantOrderID: String, description: String, currency: Currency, language: String? = nil, expiresAt: Date, customer: OrderCustomer, lines: [OrderLine],
-        reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil
+        reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil,
+        visibleOrderID: String? = nil
     ) {
         self.merchantOrderID = merchantOrderID
+        self.visibleOrderID = visibleOrderID
         self.description = description
         self.currency = currency
         self.language = language
