@@ -47,11 +47,16 @@ extension FolioAPIHandler {
     }
 
     package func getInvoice(_ input: Operations.GetInvoice.Input) async throws -> Operations.GetInvoice.Output {
+        .ok(.init(body: .json(.init(try await readInvoice(tenant: input.path.tenantId, invoice: input.path.invoiceId)))))
+    }
+
+    /// The invoice the path names, if the caller may reach its tenant and it exists.
+    func readInvoice(tenant rawTenant: String, invoice rawInvoice: String) async throws -> Invoice {
         // The read itself answers 404 for a tenant that does not exist.
-        let tenant = try reachableTenant(input.path.tenantId)
-        let id = try Self.invoiceID(input.path.invoiceId)
+        let tenant = try reachableTenant(rawTenant)
+        let id = try Self.invoiceID(rawInvoice)
         guard let invoice = try await invoices.invoice(tenant, id: id) else { throw InvoiceError.notFound }
-        return .ok(.init(body: .json(.init(invoice))))
+        return invoice
     }
 
     package func cancelInvoice(_ input: Operations.CancelInvoice.Input) async throws -> Operations.CancelInvoice.Output {

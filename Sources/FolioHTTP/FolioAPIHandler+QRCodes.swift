@@ -18,10 +18,7 @@ extension FolioAPIHandler {
 
     /// The QR code of the invoice's payment link, while the guest can still pay through it.
     func paymentCode(tenant rawTenant: String, invoice rawInvoice: String) async throws -> QRCode {
-        // The read itself answers 404 for a tenant that does not exist.
-        let tenant = try reachableTenant(rawTenant)
-        let id = try Self.invoiceID(rawInvoice)
-        guard let invoice = try await invoices.invoice(tenant, id: id) else { throw InvoiceError.notFound }
+        let invoice = try await readInvoice(tenant: rawTenant, invoice: rawInvoice)
         guard invoice.status == .open || invoice.status == .pending, let link = invoice.paymentURL else {
             throw APIProblem.invoiceNotPayable
         }
