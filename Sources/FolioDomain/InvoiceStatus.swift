@@ -5,6 +5,9 @@ package enum InvoiceStatus: String, Sendable, CaseIterable, Codable {
     case pending
     /// Awaiting payment; has a payment URL.
     case open
+    /// The guest's money is blocked on the card (a guarantee); captured by a fulfilment,
+    /// released by a cancel. The host may treat it as paid.
+    case held
     case paid
     case canceled
     case expired
@@ -12,22 +15,28 @@ package enum InvoiceStatus: String, Sendable, CaseIterable, Codable {
     case failed
     case partiallyRefunded = "partially_refunded"
     case refunded
+    /// The provider canceled an order after it was paid (a guarantee payment reversed): the
+    /// money went back to the payer without a refund.
+    case reversed
 
     /// How far along the life an invoice is; a transition never lowers it.
     private var stage: Int {
         switch self {
         case .pending: 0
         case .open: 1
-        case .canceled, .expired, .failed: 2
-        case .paid: 3
-        case .partiallyRefunded: 4
-        case .refunded: 5
+        case .held: 2
+        case .canceled, .expired, .failed: 3
+        case .paid: 4
+        case .partiallyRefunded: 5
+        case .refunded: 6
+        case .reversed: 7
         }
     }
 
     /// Whether an invoice in this status may move to `next`. An unpaid invoice that ended
     /// (canceled, expired, failed) stays ended unless the provider reports it paid: money that
-    /// arrived wins over a local verdict.
+    /// arrived wins over a local verdict. A hold ends in a capture (paid) or a release
+    /// (canceled); a late report of the hold changes neither.
     package func canMove(to next: InvoiceStatus) -> Bool {
         guard next != self else { return false }
         return next.stage > stage

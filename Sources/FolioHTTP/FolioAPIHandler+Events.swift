@@ -55,11 +55,15 @@ extension Components.Schemas.Event._TypePayload {
         guard let type = HostEventType(rawValue: raw) else { throw UnknownStoredValue(column: "events.type", value: raw) }
         switch type {
         case .invoiceCreated: self = .invoice_created
+        case .invoiceHeld: self = .invoice_held
         case .invoicePaid: self = .invoice_paid
         case .invoiceCanceled: self = .invoice_canceled
         case .invoiceExpired: self = .invoice_expired
         case .invoiceFailed: self = .invoice_failed
         case .invoiceRefunded: self = .invoice_refunded
+        case .invoiceReversed: self = .invoice_reversed
+        case .invoiceUpdated: self = .invoice_updated
+        case .invoiceFulfilled: self = .invoice_fulfilled
         case .refundCompleted: self = .refund_completed
         case .refundCanceled: self = .refund_canceled
         case .invoicingActivated: self = .invoicing_activated

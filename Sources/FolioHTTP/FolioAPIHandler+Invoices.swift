@@ -248,12 +248,14 @@ extension Components.Schemas.InvoiceStatus {
         switch status {
         case .pending: self = .pending
         case .open: self = .open
+        case .held: self = .held
         case .paid: self = .paid
         case .canceled: self = .canceled
         case .expired: self = .expired
         case .failed: self = .failed
         case .partiallyRefunded: self = .partiallyRefunded
         case .refunded: self = .refunded
+        case .reversed: self = .reversed
         }
     }
 }

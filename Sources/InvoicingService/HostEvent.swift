@@ -4,11 +4,15 @@ import Foundation
 /// What the host platform learns happened, as a webhook and in the event feed.
 package enum HostEventType: String, Sendable, CaseIterable {
     case invoiceCreated = "invoice.created"
+    case invoiceHeld = "invoice.held"
     case invoicePaid = "invoice.paid"
     case invoiceCanceled = "invoice.canceled"
     case invoiceExpired = "invoice.expired"
     case invoiceFailed = "invoice.failed"
     case invoiceRefunded = "invoice.refunded"
+    case invoiceReversed = "invoice.reversed"
+    case invoiceUpdated = "invoice.updated"
+    case invoiceFulfilled = "invoice.fulfilled"
     case refundCompleted = "refund.completed"
     case refundCanceled = "refund.canceled"
     case invoicingActivated = "invoicing.activated"
@@ -19,11 +23,13 @@ package enum HostEventType: String, Sendable, CaseIterable {
         switch status {
         case .pending: nil
         case .open: .invoiceCreated
+        case .held: .invoiceHeld
         case .paid: .invoicePaid
         case .canceled: .invoiceCanceled
         case .expired: .invoiceExpired
         case .failed: .invoiceFailed
         case .partiallyRefunded, .refunded: .invoiceRefunded
+        case .reversed: .invoiceReversed
         }
     }
 }

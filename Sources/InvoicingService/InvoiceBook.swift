@@ -473,15 +473,16 @@ package struct InvoiceBook: Sendable {
         return invoice
     }
 
-    /// Folio's status for the provider's; `nil` for statuses that say nothing new (a draft, a
-    /// hold) and for one this version does not know, which is never guessed at.
+    /// Folio's status for the provider's; `nil` for a draft, which says nothing new, and for a
+    /// status this version does not know, which is never guessed at.
     package static func status(of provider: ProviderOrderStatus) -> InvoiceStatus? {
         switch provider {
         case .created: .open
         case .completed: .paid
         case .canceled: .canceled
         case .expired: .expired
-        case .draft, .hold, .unrecognized: nil
+        case .hold: .held
+        case .draft, .unrecognized: nil
         }
     }
 }

@@ -267,7 +267,7 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.error(.wrongAmount, mismatch), tenant: tenant, record: record)
         }
         guard let claimed else {
-            if [ProviderOrderStatus.hold, .draft].contains(notification.status) {
+            if notification.status == .draft {
                 return try await finish(.success, tenant: tenant, record: record)
             }
             return try await finish(.error(.wrongStatus, "unsupported status"), tenant: tenant, record: record)
