@@ -162,3 +162,25 @@ def test_invoice_element_of_another_tenant_is_not_found(folio, host):
     page = host(f'<folio-invoice invoice-id="{invoice["id"]}" session="{token}"></folio-invoice>')
     expect(page.locator("folio-invoice")).to_have_attribute("data-state", "not-found")
     expect(page.locator("folio-invoice").get_by_role("button", name="Cancel invoice")).to_have_count(0)
+
+
+def test_a_guarantee_hold_shows_as_held_and_a_fulfilment_makes_it_paid(folio, host, context, shot):
+    tenant = folio.create_tenant("Hold hotel")
+    folio.activate(tenant["id"])
+    invoice = folio.create_invoice(tenant["id"], reservation_id=unique("H1"))
+    token = folio.token(tenant["id"], components=["invoice-list"])
+    page = host(f'<folio-invoice-list session="{token}" poll-interval="1"></folio-invoice-list>')
+    expect(row(page, invoice["id"])).to_have_attribute("data-status", "open")
+
+    payment = context.new_page()
+    payment.goto(invoice["paymentUrl"])
+    payment.get_by_role("button", name="Pay with a hold").click()
+    expect(row(page, invoice["id"])).to_have_attribute("data-status", "held", timeout=20_000)
+    expect(row(page, invoice["id"]).locator("[part=badge]")).to_have_text("Funds held")
+    shot(page, "held")
+
+    # The hotel reports the stay rendered at check-out: the hold is captured.
+    fulfilled = folio.expect(folio.call("POST", f"/v1/tenants/{tenant['id']}/invoices/{invoice['id']}/fulfilments", body={}), 201)
+    assert fulfilled["status"] == "completed", fulfilled
+    expect(row(page, invoice["id"])).to_have_attribute("data-status", "paid", timeout=20_000)
+    expect(row(page, invoice["id"]).locator("[part=badge]")).to_have_text("Paid")

@@ -78,6 +78,7 @@ struct Stack: Sendable {
         configuration.runsBackgroundJobs = false
         // The benchmark measures Folio, not the provider's rate limit.
         configuration.invoiceboxClient.requestsPerWindow = 1_000_000
+        configuration.invoiceboxClient.requestsPerAddress = 1_000_000
         // Every sender posts from this machine: the benchmark measures Folio, not the endpoint's rate limits.
         configuration.notificationSafeguards.perTenant = RateLimit(requests: 1_000_000, window: .seconds(1))
         configuration.notificationSafeguards.perSource = RateLimit(requests: 1_000_000, window: .seconds(1))

@@ -35,6 +35,7 @@ struct InvoiceboxBenchmark: AsyncParsableCommand {
         let shopRecord = await sandbox.state.addMerchant()
         var client = InvoiceboxClientConfiguration()
         client.requestsPerWindow = 1_000_000
+        client.requestsPerAddress = 1_000_000
         let gateway = InvoiceboxGateway(http: .shared, configuration: client, logger: logger)
         let calls = calls
         let concurrency = concurrency

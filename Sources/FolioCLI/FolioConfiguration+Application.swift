@@ -34,6 +34,8 @@ extension FolioConfiguration {
         application.sessionKeys = sessionKeys
         application.allowedOrigins = Set(allowedOrigins)
         application.browserBaseURL = browserBaseURL
+        application.invoiceboxClient.requestsPerAddress = invoiceboxRequestsPerAddress
+        application.invoiceboxClient.addressWindow = invoiceboxAddressWindow
         application.migrationConcurrency = migrationConcurrency
         application.migrationsAtStart = migrate ? .apply : .check
         return application

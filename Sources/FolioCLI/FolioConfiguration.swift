@@ -40,6 +40,9 @@ package struct FolioConfiguration: Sendable {
     package var allowedOrigins: [String] = []
     /// Where browsers reach Folio, when not at `publicBaseURL`.
     package var browserBaseURL: URL? = nil
+    /// The provider's limit per client address, which every tenant's calls share, and its window.
+    package var invoiceboxRequestsPerAddress = 500
+    package var invoiceboxAddressWindow: Duration = .seconds(30)
 
     /// What a command cannot run without.
     package struct Requirements: Sendable {
@@ -130,9 +133,11 @@ package struct FolioConfiguration: Sendable {
             let sessionKeys = sessionKeyList()
             let allowedOrigins = originList()
             let browserBaseURL = url("FOLIO_BROWSER_BASE_URL")
+            let requestsPerAddress = integer("FOLIO_INVOICEBOX_RATE_PER_ADDRESS", default: 500, range: 1...1_000_000)
+            let addressWindow = Duration.seconds(integer("FOLIO_INVOICEBOX_RATE_PER_ADDRESS_WINDOW_SECONDS", default: 30, range: 1...3600))
 
             guard let database, let publicBaseURL else { return nil }
-            return FolioConfiguration(
+            var configuration = FolioConfiguration(
                 database: database,
                 httpHost: host,
                 httpPort: port,
@@ -156,6 +161,9 @@ package struct FolioConfiguration: Sendable {
                 allowedOrigins: allowedOrigins,
                 browserBaseURL: browserBaseURL
             )
+            configuration.invoiceboxRequestsPerAddress = requestsPerAddress
+            configuration.invoiceboxAddressWindow = addressWindow
+            return configuration
         }
 
         mutating func databaseURL() -> DatabaseURL? {

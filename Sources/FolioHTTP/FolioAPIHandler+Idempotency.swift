@@ -55,7 +55,7 @@ extension FolioAPIHandler {
     static let finalProblemCodes: Set<String> = [
         "validation_failed", "provider_rejected", "provider_conflict", "invoice_not_found",
         "invoice_not_cancelable", "invoice_not_refundable", "activation_code_rejected",
-        "provider_validation_failed",
+        "provider_validation_failed", "invoice_not_editable", "invoice_not_fulfillable",
     ]
 
     /// The operation and the request's content, in a canonical encoding.

@@ -135,26 +135,9 @@ extension InvoiceRequest {
             description: body.description,
             currency: currency,
             language: body.language,
-            customer: OrderCustomer(
-                kind: body.customer._type == .legal ? .legal : .private, name: body.customer.name, phone: body.customer.phone,
-                email: body.customer.email, vatNumber: body.customer.vatNumber,
-                taxRegistrationReasonCode: body.customer.taxRegistrationReasonCode,
-                registrationAddress: body.customer.registrationAddress
-            ),
-            items: zip(body.items, vatCodes).map { item, vatCode in
-                Item(
-                    sku: item.sku, name: item.name, quantity: item.quantity, unitPrice: item.unitPrice, vatCode: vatCode,
-                    measure: item.measure, measureCode: item.measureCode, itemType: item.itemType,
-                    paymentType: item.paymentType?.rawValue, serviceDate: item.serviceDate
-                )
-            },
-            reservation: body.reservation.map { details in
-                Reservation(
-                    propertyName: details.propertyName, streetAddress: details.streetAddress, locality: details.locality,
-                    region: details.region, postalCode: details.postalCode, country: details.country,
-                    guestName: details.guestName, checkIn: details.checkIn, checkOut: details.checkOut
-                )
-            },
+            customer: OrderCustomer(body.customer),
+            items: zip(body.items, vatCodes).map { Item($0, vatCode: $1) },
+            reservation: body.reservation.map(Reservation.init),
             expiresAt: body.expiresAt,
             successURL: body.successUrl,
             failURL: body.failUrl,

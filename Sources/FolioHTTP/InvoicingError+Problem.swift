@@ -107,6 +107,26 @@ extension InvoiceError: ProblemConvertible {
             return APIProblem(
                 status: .conflict, code: "invoice_not_refundable",
                 detail: "The invoice is \(status.rawValue); only a paid invoice can be refunded."
+                    + (status == .held ? " Cancel a held invoice to release the funds." : "")
+            )
+        case .notEditable(let status, let providerCode, let requestID):
+            var problem = APIProblem(
+                status: .conflict, code: "invoice_not_editable",
+                detail: "The invoice is \(status.rawValue); only an open invoice, before payment, can be edited."
+            )
+            problem.providerCode = providerCode
+            problem.providerRequestID = requestID
+            return problem
+        case .editInProgress:
+            return APIProblem(
+                status: .conflict, code: "invoice_edit_in_progress",
+                detail: "Another edit of this invoice is being applied at the provider; retry once it is stored, or retry that edit with its Idempotency-Key."
+            )
+        case .editTakenAfterPayment(let status):
+            return APIProblem(
+                status: .conflict, code: "invoice_not_editable",
+                detail: "The invoice is \(status.rawValue): the provider took the update although the order was no longer awaiting payment."
+                    + " Folio keeps what was paid for; check the order at the provider."
             )
         }
     }

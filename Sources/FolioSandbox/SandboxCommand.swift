@@ -27,11 +27,28 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Retry notifications within seconds instead of hours.")
     var fastRetries = false
 
+    @Option(help: "Whether GET /billing/api/order/order/{id} is served: served, absent (404) or method-not-allowed (405).")
+    var singleOrderRoute = SandboxSingleOrderRoute.served.rawValue
+
+    @Option(help: "Paging parameters taken: both, documented (page/pageSize), underscored (_page/_pageSize) or neither (page 1 of 30).")
+    var pagingSpelling = SandboxPagingSpelling.both.rawValue
+
+    func validate() throws {
+        guard SandboxSingleOrderRoute(rawValue: singleOrderRoute) != nil else {
+            throw ValidationError("--single-order-route must be served, absent or method-not-allowed")
+        }
+        guard SandboxPagingSpelling(rawValue: pagingSpelling) != nil else {
+            throw ValidationError("--paging-spelling must be both, documented, underscored or neither")
+        }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var configuration = fastRetries ? SandboxConfiguration.fast : SandboxConfiguration()
         configuration.partnerID = partnerID
         configuration.requestsPerToken = requestsPerToken
+        configuration.singleOrderRoute = SandboxSingleOrderRoute(rawValue: singleOrderRoute) ?? .served
+        configuration.pagingSpelling = SandboxPagingSpelling(rawValue: pagingSpelling) ?? .both
         if let token = ProcessInfo.processInfo.environment["FOLIO_SANDBOX_PARTNER_TOKEN"], !token.isEmpty {
             configuration.partnerToken = token
         }

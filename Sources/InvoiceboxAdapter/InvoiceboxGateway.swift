@@ -51,7 +51,7 @@ package struct InvoiceboxGateway: PaymentProvider {
                 let response = try await send(
                     .init(
                         method: .GET, path: "/filter/api/order/order",
-                        query: [("merchantId", shop.merchantID), ("page", "1"), ("pageSize", "1"), ("_page", "1"), ("_pageSize", "1")],
+                        query: [("merchantId", shop.merchantID)] + (await pagingItems(page: 1, pageSize: 1, shop: shop)),
                         kind: .read, operation: "merchant ownership check"
                     ),
                     shop: shop
@@ -135,23 +135,6 @@ package struct InvoiceboxGateway: PaymentProvider {
         return existing
     }
 
-    package func order(id: String, shop: ShopCredentials) async throws -> ProviderOrder? {
-        try await translatingErrors {
-            do {
-                let response = try await send(
-                    .init(method: .GET, path: "/billing/api/order/order/\(InvoiceboxTransport.percentEncode(id))", kind: .read, operation: "read order"),
-                    shop: shop
-                )
-                guard let data = response.data else { return nil }
-                let order = try ProviderOrder(data)
-                return owned(order, by: shop, response: response)
-            } catch let error as InvoiceboxError {
-                if case .rejected(404, _, _, _, _) = error { return nil }
-                throw error
-            }
-        }
-    }
-
     package func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder? {
         try await translatingErrors {
             let (page, skipped) = try await orderPage(OrderQuery(merchantOrderID: merchantOrderID, page: 1, pageSize: 2), shop: shop)
@@ -174,12 +157,20 @@ package struct InvoiceboxGateway: PaymentProvider {
     /// A page of orders, with the rows skipped because they could not be read.
     private func orderPage(_ query: OrderQuery, shop: ShopCredentials) async throws -> (page: ProviderPage<ProviderOrder>, skipped: [OrderRows.Skipped]) {
         let response = try await send(
-            .init(method: .GET, path: "/filter/api/order/order", query: query.queryItems, kind: .read, operation: "list orders"),
+            .init(
+                method: .GET, path: "/filter/api/order/order",
+                query: query.filterItems + (await pagingItems(page: query.page, pageSize: query.pageSize, shop: shop)),
+                kind: .read, operation: "list orders"
+            ),
             shop: shop
         )
+        let meta = response.meta
+        // Another page than the one asked for is no answer: its rows would be taken for this page's.
+        if let echoed = meta.optionalString("page"), Int(echoed) != query.page {
+            throw malformed("page \(echoed) answered for page \(query.page)", response)
+        }
         let rows = OrderRows(response.dataList, operation: "list orders", logger: transport.logger)
         let orders = rows.orders
-        let meta = response.meta
         let page = ProviderPage(
             items: orders.compactMap { owned($0, by: shop, response: response) },
             totalCount: Int(meta.optionalString("totalCount") ?? "") ?? orders.count,
@@ -271,15 +262,11 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     package func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
         try await translatingErrors {
-            let response = try await send(
-                .init(
-                    method: .GET, path: "/filter/api/order/refund-order",
-                    query: [("parentId", parentOrderID), ("_order[createdAt]", "asc"), ("page", "1"), ("pageSize", "100")],
-                    kind: .read, operation: "list refunds"
-                ),
-                shop: shop
-            )
-            let refunds = try response.dataList.map { try ProviderRefund($0) }
+            // Every page: an order's refunds may outrun the provider's page size.
+            let rows = try await allRows(
+                path: "/filter/api/order/refund-order", filter: [("parentId", parentOrderID), ("_order[createdAt]", "asc")],
+                operation: "list refunds", shop: shop)
+            let refunds = try rows.map { try ProviderRefund($0) }
             return refunds.filter { $0.parentID == parentOrderID && owned($0, by: shop) }
         }
     }
@@ -291,10 +278,8 @@ package struct InvoiceboxGateway: PaymentProvider {
             let response = try await send(
                 .init(
                     method: .GET, path: "/filter/api/order/refund-order",
-                    query: [
-                        ("merchantOrderId", merchantOrderID), ("parentId", parentOrderID),
-                        ("page", "1"), ("pageSize", "2"), ("_page", "1"), ("_pageSize", "2"),
-                    ],
+                    query: [("merchantOrderId", merchantOrderID), ("parentId", parentOrderID)]
+                        + (await pagingItems(page: 1, pageSize: 2, shop: shop)),
                     kind: .read, operation: "find refund"
                 ),
                 shop: shop
@@ -317,10 +302,24 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     // MARK: - Helpers
 
-    private func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
-        try await transport.send(
-            request, baseURL: shop.baseURL, prefix: shop.apiVariant.flatMap { Self.apiVariants.contains($0) ? $0 : nil } ?? defaultAPIVariant,
-            token: shop.token, accountKey: Self.limiterKey(of: shop))
+    func send(_ request: InvoiceboxTransport.Request, shop: ShopCredentials) async throws -> InvoiceboxTransport.Response {
+        do {
+            return try await transport.send(
+                request, baseURL: shop.baseURL, prefix: shop.apiVariant.flatMap { Self.apiVariants.contains($0) ? $0 : nil } ?? defaultAPIVariant,
+                token: shop.token, accountKey: Self.limiterKey(of: shop))
+        } catch {
+            // A provider that now refuses the remembered paging spelling has changed its mind:
+            // the next paged call probes it again.
+            if case .rejected(422, _, _, let fields, _) = error,
+                let spelling = PagingSpelling.allCases.first(where: { spelling in
+                    fields.contains { $0.name == spelling.pageName || $0.name == spelling.pageSizeName }
+                        && request.query.contains { $0.0 == spelling.pageName || $0.0 == spelling.pageSizeName }
+                })
+            {
+                await transport.configuration.dialects.forgetPagingSpelling(spelling, for: shop.baseURL)
+            }
+            throw error
+        }
     }
 
     /// A tenant's partner call first takes a slot of its own share, without waiting for one, and
@@ -347,7 +346,7 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     /// A row of another shop is dropped, as the official client does: in a multi-tenant service a
     /// foreign record must never be taken for one's own.
-    private func owned(_ order: ProviderOrder, by shop: ShopCredentials, response: InvoiceboxTransport.Response) -> ProviderOrder? {
+    func owned(_ order: ProviderOrder, by shop: ShopCredentials, response: InvoiceboxTransport.Response) -> ProviderOrder? {
         guard let merchant = order.merchantID else { return order }
         return merchant == shop.merchantID ? order : nil
     }

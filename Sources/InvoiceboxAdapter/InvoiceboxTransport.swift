@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FolioDomain
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -27,6 +28,19 @@ package struct InvoiceboxClientConfiguration: Sendable {
     /// The partner account's share one tenant may use per window, so that one tenant's invites
     /// and activations cannot take the whole partner quota from every other tenant's onboarding.
     package var partnerRequestsPerTenant = 10
+    /// The provider's limit per client address (500 requests per 30 s, invoicebox-api.md §6): every
+    /// tenant's calls leave from this process's address, so they share it, served in turns.
+    package var requestsPerAddress = 500
+    package var addressWindow: Duration = .seconds(30)
+    /// What this process learned of each base URL's paging spelling and single-order route;
+    /// shared by every gateway of the process unless a test gives one its own.
+    package var dialects = ProviderDialects.shared
+    /// The most pages one list read (an order's shipments, a parent's refunds) follows; a list
+    /// still going after that is an error, never a list without the rows not read.
+    package var maximumPagesRead = 50
+    /// Where the adapter's metrics go; nil for the process's `MetricsSystem`. A test passes a
+    /// factory of its own to read exactly what its calls recorded.
+    package var metricsFactory: (any MetricsFactory)?
     package var breakerThreshold = 5
     package var breakerOpenFor: Duration = .seconds(30)
     /// A retry is not started with less than this left of the budget.
@@ -78,6 +92,8 @@ struct InvoiceboxTransport: Sendable {
     let http: HTTPClient
     let configuration: InvoiceboxClientConfiguration
     let limiter: SlidingWindowLimiter
+    /// The provider's limit per client address, which every shop's calls share.
+    let addressLimiter: FairShareLimiter
     let breaker: CircuitBreaker
     let clock: ElapsedClock
     let logger: Logger
@@ -86,6 +102,7 @@ struct InvoiceboxTransport: Sendable {
         self.http = http
         self.configuration = configuration
         self.limiter = SlidingWindowLimiter(limit: configuration.requestsPerWindow, window: configuration.window, clock: configuration.clock)
+        self.addressLimiter = FairShareLimiter(limit: configuration.requestsPerAddress, window: configuration.addressWindow, clock: configuration.clock)
         self.breaker = CircuitBreaker(threshold: configuration.breakerThreshold, openFor: configuration.breakerOpenFor, clock: configuration.clock)
         self.clock = ElapsedClock(configuration.clock)
         self.logger = logger
@@ -100,15 +117,26 @@ struct InvoiceboxTransport: Sendable {
         var lastError = InvoiceboxError.timedOut(operation: request.operation)
 
         for attempt in 1...attempts {
-            // The slot comes first: waiting for it must not hold the breaker's half-open probe.
+            // The slots come first: waiting for them must not hold the breaker's half-open probe.
+            // The shop's own slot is taken before the address's, so that a shop over its own limit
+            // never holds a slot every other shop could use.
             let booked: Bool
             do {
-                booked = try await limiter.acquire(accountKey, within: deadline - clock.now())
+                booked = try await timedWait(limiter: "token") { try await limiter.acquire(accountKey, within: deadline - clock.now()) }
             } catch {
                 throw .timedOut(operation: request.operation)
             }
             guard booked else {
                 throw .rateLimited(retryAfterSeconds: Int(configuration.window.components.seconds), requestID: nil)
+            }
+            let addressBooked: Bool
+            do {
+                addressBooked = try await timedWait(limiter: "address") { try await addressLimiter.acquire(accountKey, within: deadline - clock.now()) }
+            } catch {
+                throw .timedOut(operation: request.operation)
+            }
+            guard addressBooked else {
+                throw .rateLimited(retryAfterSeconds: Int(configuration.addressWindow.components.seconds), requestID: nil)
             }
             try await breaker.permit(breakerKey)
             let remaining = deadline - clock.now()
@@ -179,6 +207,21 @@ struct InvoiceboxTransport: Sendable {
             }
         }
         throw lastError
+    }
+
+    /// Runs `wait` and records how long it took in `folio_provider_rate_limit_wait_seconds{limiter}`,
+    /// measured on the configured clock, a slot granted at once included.
+    private func timedWait(limiter name: String, _ wait: () async throws -> Bool) async throws -> Bool {
+        let started = clock.now()
+        defer {
+            let waited = clock.now() - started
+            Metrics.Timer(
+                label: "folio_provider_rate_limit_wait_seconds", dimensions: [("limiter", name)], preferredDisplayUnit: .seconds,
+                factory: configuration.metricsFactory ?? MetricsSystem.factory
+            )
+            .recordNanoseconds(waited.components.seconds * 1_000_000_000 + waited.components.attoseconds / 1_000_000_000)
+        }
+        return try await wait()
     }
 
     private enum Outcome {

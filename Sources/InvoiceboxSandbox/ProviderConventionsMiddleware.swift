@@ -20,6 +20,8 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
     private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
         let path = request.uri.path
         let isProviderPath = path.hasPrefix("/v3/") || path.hasPrefix("/l3/")
+        let record = SandboxRequestRecord(method: request.method.rawValue, path: path, rawQuery: request.uri.query ?? "")
+        if isProviderPath { await state.recordRequest(record) }
         if isProviderPath, let token = InvoiceboxSandbox.bearer(request),
             let wait = await state.admit("token:\(token)", limit: configuration.requestsPerToken)
         {
@@ -41,11 +43,16 @@ struct ProviderConventionsMiddleware: RouterMiddleware {
         case .malformedBody?:
             return Response(
                 status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>")))
+        case .emptyData?:
+            return InvoiceboxSandbox.json(SandboxJSON.serialize(["data": NSNull()]))
         case .dropResponse?, .hang?, nil:
             break
         }
         let response: Response
         do {
+            if isProviderPath, let refused = record.query.first(where: { configuration.pagingSpelling.refusedNames.contains($0.name) }) {
+                throw SandboxError.invalid("validation_error", field: refused.name, message: "Unknown parameter \(refused.name)")
+            }
             response = try await next(request, context)
         } catch let error as SandboxError {
             response = errorResponse(error)

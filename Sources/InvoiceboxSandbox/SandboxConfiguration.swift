@@ -43,6 +43,34 @@ package struct SandboxConfiguration: Sendable {
     package var notificationTimeout: Duration = .seconds(20)
     /// Seed the published demo shop (token `b37c…d42e`, merchant `ffffffff-…`).
     package var seedDemoShop = true
+    /// Whether the undocumented single-order route is served, or answered 404 as an unknown path
+    /// would be, or 405 (invoicebox-api.md §9.6, §19 #5).
+    package var singleOrderRoute: SandboxSingleOrderRoute = .served
+    /// Which paging spelling is taken; the other is refused with 422 (invoicebox-api.md §9.5,
+    /// §19 #3). Both by default, as the reference asks of a simulator.
+    package var pagingSpelling: SandboxPagingSpelling = .both
+    /// Whether the shop is notified when a paid order is canceled (a guarantee payment reversed).
+    /// The reference does not say whether a `completed` notification is ever followed by a
+    /// `canceled` one (invoicebox-api.md §10.2); off, the shop learns it only by reading the order.
+    package var notifiesReversals = true
+    /// Whether `PUT` updates a paid order too, as the PMS scenario suggests, instead of refusing
+    /// it with `wrong_order_status` as the update page's "before payment only" implies
+    /// (invoicebox-api.md §9.7, §19 #17).
+    package var updatesPaidOrders = false
+    /// Which shipment list paths answer: the documented filter path, the path the official
+    /// client calls, or both (invoicebox-api.md §13.2, §19 #4).
+    package var shipmentListRoutes: SandboxShipmentListRoutes = .both
+    /// Whether the shipment lists ignore `orderId` and answer every shipment of the shop, as the
+    /// official client fears a filter may (invoicebox-api.md §13.2).
+    package var shipmentListIgnoresOrderFilter = false
+    /// The most rows a list page holds whatever `pageSize` asks, as a provider that clamps it
+    /// would answer (the reference documents no maximum; the official client asks 50 at most,
+    /// invoicebox-api.md §9.5). `metaData.pageSize` reports the size used. 0, the default, clamps
+    /// nothing; a list asked without a page size has the documented default of 30 either way.
+    package var maximumPageSize = 0
+    /// Whether list answers leave `totalCount` out of their `metaData`, so that a client can only
+    /// tell the last page by its size (the reference rests the field on the documentation alone).
+    package var omitsTotalCount = false
 
     package init() {}
 

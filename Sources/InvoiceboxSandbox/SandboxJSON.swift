@@ -6,10 +6,12 @@ enum SandboxJSON {
         serialize(["data": data, "extendedData": [Any]()])
     }
 
-    static func collection(_ items: [Any], totalCount: Int, page: Int, pageSize: Int, nullError: Bool = false) -> Data {
+    static func collection(_ items: [Any], totalCount: Int?, page: Int, pageSize: Int, nullError: Bool = false) -> Data {
+        var metaData: [String: Any] = ["pageSize": pageSize, "page": page]
+        if let totalCount { metaData["totalCount"] = totalCount }
         var object: [String: Any] = [
             "data": items,
-            "metaData": ["totalCount": totalCount, "pageSize": pageSize, "page": page],
+            "metaData": metaData,
             "extendedData": [Any](),
         ]
         if nullError { object["error"] = NSNull() }
@@ -48,6 +50,10 @@ struct FilterQuery {
     var order: [(field: String, ascending: Bool)] = []
     var page = 1
     var pageSize = 30
+    /// The most rows a page holds whatever `pageSize` asks; 0 for no limit.
+    var maximumPageSize = 0
+    /// Whether `metaData` carries `totalCount`.
+    var reportsTotalCount = true
 
     /// Parses a raw query string. `+` reads as a space, as form decoding does, so a client that
     /// leaves the `+` of a time zone offset unencoded finds out.
@@ -102,6 +108,18 @@ struct FilterQuery {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
     }
 
+    /// The query as the sandbox's settings answer it: the page size clamped, the total left out.
+    func listed(by configuration: SandboxConfiguration) -> FilterQuery {
+        var query = self
+        query.maximumPageSize = configuration.maximumPageSize
+        query.reportsTotalCount = !configuration.omitsTotalCount
+        if configuration.pagingSpelling == .neither {
+            query.page = 1
+            query.pageSize = 30
+        }
+        return query
+    }
+
     /// The page of `objects` the query asks for; `respelled` rewrites each row that is sent,
     /// after the filter and the sort have read it as stored.
     func page(of objects: [[String: Any]], respelled: ([String: Any]) -> [String: Any] = { $0 }, nullError: Bool = false) throws(SandboxError) -> Data {
@@ -114,9 +132,11 @@ struct FilterQuery {
             }
             return (left["id"] as? String ?? "") < (right["id"] as? String ?? "")
         }
+        let pageSize = maximumPageSize > 0 ? min(pageSize, maximumPageSize) : pageSize
         let start = min((page - 1) * pageSize, matching.count)
         let slice = Array(matching[start..<min(start + pageSize, matching.count)])
-        return SandboxJSON.collection(slice.map(respelled), totalCount: matching.count, page: page, pageSize: pageSize, nullError: nullError)
+        return SandboxJSON.collection(
+            slice.map(respelled), totalCount: reportsTotalCount ? matching.count : nil, page: page, pageSize: pageSize, nullError: nullError)
     }
 
     private func matches(_ value: Any?, _ op: Operator, _ expected: [String]) -> Bool {

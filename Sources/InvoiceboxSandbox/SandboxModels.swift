@@ -108,6 +108,8 @@ package struct SandboxFault: Sendable {
         case hang
         /// Answer 200 with a body that is not the promised JSON.
         case malformedBody = "malformed_body"
+        /// Answer 200 `{"data": null}` without handling the request: a success that carries nothing.
+        case emptyData = "empty_data"
     }
 
     package var kind: Kind

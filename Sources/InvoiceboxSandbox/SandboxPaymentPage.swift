@@ -4,7 +4,8 @@ import Hummingbird
 import NIOCore
 
 /// The page a payment link opens: the order's amount and a "Pay" button, standing in for the
-/// provider's card form. Paying here is the admin API's `pay`, so the shop is notified the same way.
+/// provider's card form. Paying here is the admin API's `pay` (or `hold`, for a guarantee that
+/// blocks the money), so the shop is notified the same way.
 enum SandboxPaymentPage {
     static func register(on router: Router<BasicRequestContext>, state: SandboxState) {
         router.get("/__sandbox/pay/order/:container") { _, context -> Response in
@@ -19,7 +20,11 @@ enum SandboxPaymentPage {
                         body: """
                             <p>Order <code>\(escape(order.shownNumber))</code>: <strong>\(amount) \(escape(order.currency))</strong></p>
                             <form method="post"><button type="submit">Pay</button></form>
+                            <form method="post" action="/__sandbox/pay/order/\(escape(container))/hold"><button type="submit">Pay with a hold</button></form>
+                            <p><small>A hold blocks the money on the card: the shop captures it when it reports the stay rendered, or releases it.</small></p>
                             """))
+            case "hold":
+                return html(page(title: "Funds held", body: "<p>The money is blocked on your card until the stay. You may close this page.</p>"))
             case "completed":
                 return html(page(title: "Paid", body: "<p>Paid. You may close this page.</p>"))
             default:
@@ -37,6 +42,17 @@ enum SandboxPaymentPage {
                 return html(page(title: "Not payable", body: "<p>This order is \(escape(status)) and cannot be paid.</p>"), status: .conflict)
             }
             return html(page(title: "Paid", body: "<p>Paid. You may close this page.</p>"))
+        }
+        router.post("/__sandbox/pay/order/:container/hold") { _, context -> Response in
+            let container = try context.parameters.require("container")
+            guard let order = await state.paymentPage(containerID: container) else { return html(notFound, status: .notFound) }
+            do {
+                try await state.hold(orderID: order.orderID)
+            } catch {
+                let status = await state.paymentPage(containerID: container)?.status ?? order.status
+                return html(page(title: "Not payable", body: "<p>This order is \(escape(status)) and cannot be paid.</p>"), status: .conflict)
+            }
+            return html(page(title: "Funds held", body: "<p>The money is blocked on your card until the stay. You may close this page.</p>"))
         }
     }
 

@@ -11,8 +11,11 @@ extension InvoiceboxSandbox {
         router.add(middleware: ProviderConventionsMiddleware(state: state, configuration: configuration))
         for prefix in ["v3", "l3"] {
             addProviderRoutes(to: router, prefix: "/\(prefix)")
+            addShipmentRoutes(to: router, prefix: "/\(prefix)")
         }
         addAdminRoutes(to: router)
+        addHoldRoutes(to: router)
+        addReversalRoutes(to: router)
         SandboxPaymentPage.register(on: router, state: state)
         return router
     }
@@ -51,6 +54,11 @@ extension InvoiceboxSandbox {
             return Self.json(try await state.createOrder(try Self.parse(raw), body: raw, merchant: merchant))
         }
         router.get("\(prefix)/billing/api/order/order/:id") { request, context -> Response in
+            switch state.configuration.singleOrderRoute {
+            case .served: break
+            case .absent: throw SandboxError.notFound
+            case .methodNotAllowed: throw SandboxError(status: 405, code: "method_not_allowed", message: "Method Not Allowed")
+            }
             let merchant = try await Self.merchant(request, state: state)
             return Self.json(try await state.order(id: try context.parameters.require("id"), merchant: merchant))
         }
@@ -145,7 +153,8 @@ extension InvoiceboxSandbox {
         router.post("/__sandbox/faults") { request, _ -> Response in
             let json = try await Self.body(request)
             guard let kind = (json["kind"] as? String).flatMap(SandboxFault.Kind.init(rawValue:)) else {
-                throw SandboxError.invalid("validation_error", field: "kind", message: "kind is latency, status, drop_response, hang or malformed_body")
+                throw SandboxError.invalid(
+                    "validation_error", field: "kind", message: "kind is latency, status, drop_response, hang, malformed_body or empty_data")
             }
             await state.inject(
                 SandboxFault(

@@ -26,6 +26,9 @@ package actor SandboxState {
     private var memberOverrides: [String: [String: String]] = [:]
     private var attempts: [NotificationAttempt] = []
     private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
+    /// The latest requests on the provider's paths, oldest first, at most `requestRecordLimit`.
+    private var requestRecords: [SandboxRequestRecord] = []
+    private let requestRecordLimit = 10_000
     /// Where payment links point; the sandbox's own payment page once it serves one.
     private var paymentPageBaseURL: String
     private let outbox: AsyncStream<PendingNotification>.Continuation
@@ -151,6 +154,16 @@ package actor SandboxState {
         invitesByEmail[email.lowercased()]?.activationCode
     }
 
+    /// The requests received on the provider's paths, oldest first (the latest 10,000).
+    package func requests() -> [SandboxRequestRecord] {
+        requestRecords
+    }
+
+    func recordRequest(_ record: SandboxRequestRecord) {
+        if requestRecords.count >= requestRecordLimit { requestRecords.removeFirst(requestRecords.count - requestRecordLimit + 1) }
+        requestRecords.append(record)
+    }
+
     package func notificationAttempts() -> [NotificationAttempt] {
         attempts
     }
@@ -267,14 +280,15 @@ package actor SandboxState {
         expireDueOrders()
         try requireRights(query, merchant: merchant)
         let mine = orders.values.filter { $0.merchantID == merchant.id }.map(orderObject)
-        return try query.page(of: mine, respelled: respelled, nullError: configuration.nullErrorInSuccess)
+        return try query.listed(by: configuration).page(of: mine, respelled: respelled, nullError: configuration.nullErrorInSuccess)
     }
 
     /// `PUT`: only while `created`; the arithmetic is checked again on the merged order.
     func updateOrder(id: String, changes: [String: Any], merchant: SandboxMerchant) throws(SandboxError) -> Data {
         expireDueOrders()
         var order = try owned(id, by: merchant)
-        guard order.status == "created" else { throw .wrongStatus }
+        guard order.status == "created" || (configuration.updatesPaidOrders && order.status == "completed") else { throw .wrongStatus }
+        try OrderValidation.checkUpdate(changes)
         var merged = (try? JSONSerialization.jsonObject(with: order.request)) as? [String: Any] ?? [:]
         for key in ["description", "amount", "vatAmount", "expirationDate", "basketItems", "metaData", "customer", "shopId"] {
             if let value = changes[key] { merged[key] = value }
@@ -435,7 +449,7 @@ package actor SandboxState {
     func listRefunds(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
         try requireRights(query, merchant: merchant)
         let mine = refunds.values.filter { $0.merchantID == merchant.id }.map(refundObject)
-        return try query.page(of: mine)
+        return try query.listed(by: configuration).page(of: mine)
     }
 
     /// Refunds complete when the money has gone back (admin).
@@ -468,6 +482,34 @@ package actor SandboxState {
     private func requireRights(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) {
         let named = query.conditions.filter { $0.field == "merchantId" && ($0.op == .eq || $0.op == .anyOf) }.flatMap(\.values)
         guard named.allSatisfy({ $0 == merchant.id }) else { throw .forbidden }
+    }
+
+    // MARK: - Held funds and shipments (SandboxState+Shipments.swift)
+
+    /// The shops' shipments and what they captured.
+    var shipmentLedger = SandboxShipmentLedger()
+
+    /// The order `id` if `merchant` owns it.
+    func ownedOrder(_ id: String, by merchant: SandboxMerchant) throws(SandboxError) -> SandboxOrder {
+        try owned(id, by: merchant)
+    }
+
+    /// Keeps the order as changed and notifies the shop of its status.
+    func storeAndNotify(_ order: SandboxOrder) {
+        orders[order.id] = order
+        notify(order)
+    }
+
+    /// A timestamp as the API writes it.
+    func wireTimestamp(_ date: Date) -> String {
+        timestamp(date)
+    }
+
+    // MARK: - Reversals (SandboxState+Reversal.swift)
+
+    /// Keeps the order as changed without notifying the shop.
+    func storeQuietly(_ order: SandboxOrder) {
+        orders[order.id] = order
     }
 
     // MARK: - Representation

@@ -97,6 +97,8 @@ package struct EventData: Codable, Sendable, Equatable {
     package var failureCode: String?
     package var refund: RefundData?
     package var merchantId: String?
+    /// Set on `invoice.fulfilled`: the fulfilment the provider accepted.
+    package var fulfilment: FulfilmentData?
 
     package struct RefundData: Codable, Sendable, Equatable {
         package var id: String

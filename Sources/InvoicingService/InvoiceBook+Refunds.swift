@@ -109,7 +109,7 @@ extension InvoiceBook {
             let rows = try await connection.query(
                 """
                 INSERT INTO refunds (id, invoice_id, status, amount_minor, vat_amount_minor, lines, description)
-                VALUES (\(id), \(invoiceID), 'pending', \(amount), \(vat), \(StoredRefundLines(lines)), \(String(description.prefix(1000))))
+                VALUES (\(id), \(invoiceID), 'pending', \(amount), \(vat), \(StoredLineArray(lines)), \(String(description.prefix(1000))))
                 RETURNING \(unescaped: Refund.columns)
                 """,
                 logger: logger
@@ -206,6 +206,13 @@ extension InvoiceBook {
                 }
                 // Nothing was given back, and the money counted for it is free again.
                 _ = try await moveRefund(tenant, refund, to: .failed, failureCode: code)
+                // A refusal may mean the order itself moved on (a guarantee payment the provider
+                // reversed): the invoice follows what a read of the order says.
+                if let order = try? await provider.order(id: parentOrderID, shop: shop),
+                    let moved = try? await apply(order, to: invoice, tenant: tenant), moved.status == .reversed
+                {
+                    throw InvoiceError.notRefundable(status: moved.status)
+                }
             }
             throw error
         }

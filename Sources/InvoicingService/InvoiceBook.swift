@@ -199,7 +199,7 @@ package struct InvoiceBook: Sendable {
                     INSERT INTO folio.reconciliation_schedule (tenant_id, invoice_id, due_at, expires_at)
                     SELECT \(tenant.rawValue), \(id), least(now() + \(firstCheck) * interval '1 second', \(settled?.expiresAt) + interval '1 minute'),
                            \(settled?.expiresAt)
-                    WHERE \(settled?.status == .open)
+                    WHERE \(settled.map { ReconciliationSchedule.keeps($0.status) } ?? false)
                     ON CONFLICT (tenant_id, invoice_id) DO NOTHING
                 )
                 DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)
@@ -342,7 +342,8 @@ package struct InvoiceBook: Sendable {
 
     // MARK: - Changing
 
-    /// Cancels an unpaid invoice at the provider. Canceling a canceled invoice answers it again.
+    /// Cancels an unpaid invoice at the provider, or releases the funds a held one blocks on the
+    /// guest's card. Canceling a canceled invoice answers it again.
     package func cancel(_ tenant: TenantID, id: UUID) async throws -> Invoice {
         var invoice = try await existing(tenant, id)
         if invoice.status == .pending {
@@ -351,7 +352,7 @@ package struct InvoiceBook: Sendable {
         switch invoice.status {
         case .canceled:
             return invoice
-        case .open:
+        case .open, .held:
             break
         default:
             throw InvoiceError.notCancelable(status: invoice.status, providerCode: nil, providerRequestID: nil)
@@ -409,12 +410,17 @@ package struct InvoiceBook: Sendable {
         guard let next = status(of: order.status) else {
             return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)
         }
-        // The rule is checked by the update itself, on the row as it is when the update locks it.
-        let movable = InvoiceStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
+        // The rule is checked by the update itself, on the row as it is when the update locks it:
+        // each status the report moves goes to its own next one (a canceled order is a reversal
+        // for a paid invoice, a cancel for an open one).
+        let moves = InvoiceStatus.allCases.compactMap { from in Self.next(for: order.status, from: from).map { (from, $0) } }
+        let movable = moves.map(\.0.rawValue)
+        let targets = moves.map(\.1.rawValue)
         let rows = try await connection.query(
             """
             WITH moved AS (
-                UPDATE invoices SET status = \(next.rawValue), provider_status = \(order.status.rawValue),
+                UPDATE invoices SET status = (\(targets)::text[])[array_position(\(movable)::text[], status)],
+                    provider_status = \(order.status.rawValue),
                     paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
                     canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
                     synced_at = now(), updated_at = now()
@@ -432,14 +438,14 @@ package struct InvoiceBook: Sendable {
         let updated = try Invoice(row: row)
         let cells = PostgresRandomAccessRow(row)
         let previous = try cells[cells.count - 1].decode(String.self)
-        if updated.status != .open {
+        if !ReconciliationSchedule.keeps(updated.status) {
             try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
         }
         // Last before the commit: the tenant's event counter stays locked from here to the commit.
         try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
         logger.info(
             "invoice status changed",
-            metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(previous)", "to": "\(next.rawValue)"]
+            metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(previous)", "to": "\(updated.status.rawValue)"]
         )
         return updated
     }

@@ -6,7 +6,8 @@ import PostgresNIO
 import ServiceLifecycle
 import TenantRegistry
 
-/// Finishes invoices and refunds left `pending` by a crash, a timeout or an unreachable provider.
+/// Finishes invoices, refunds and fulfilments left `pending` by a crash, a timeout or an unreachable provider,
+/// and sends again the invoice edits whose provider update lost its answer.
 ///
 /// Due rows of `folio.pending_creations` are leased (their due time pushed back) under
 /// `FOR UPDATE SKIP LOCKED`, so several replicas share the work without doing any of it twice at
@@ -67,12 +68,20 @@ package struct InvoiceRecovery: Service {
         for (tenant, id, kind) in due {
             do {
                 let status: String
-                if kind == .refund {
+                switch kind {
+                case .refund:
                     guard let refund = try await book.refund(tenant, id: id) else { continue }
                     status = try await book.finishRefund(tenant, refund).status.rawValue
-                } else {
+                case .fulfilment:
+                    guard let fulfilment = try await book.fulfilment(tenant, id: id) else { continue }
+                    // An attempt still sending it keeps it: the row comes due again after the lease.
+                    status = try await book.finishFulfilment(tenant, fulfilment, onlyIfIdle: true).status.rawValue
+                case .invoice:
                     guard let invoice = try await book.invoice(tenant, id: id) else { continue }
                     status = try await book.finishCreation(tenant, invoice).status.rawValue
+                case .edit:
+                    // Sent again as it is (the update sets fields) and stored, or dropped.
+                    status = try await book.finishEdit(tenant, editID: id) ? "settled" : "pending"
                 }
                 if status != "pending" { settled += 1 }
                 logger.info("pending \(kind.rawValue) recovered", metadata: ["tenant.id": "\(tenant)", "resource.id": "\(id)", "status": "\(status)"])

@@ -353,13 +353,14 @@ package struct InvoicingSetup: Sendable {
         return (schema, activeMerchantID)
     }
 
-    /// Invoices the shop's token is still needed for: pending at the provider or open (a payment
-    /// may still come), or with a refund the provider has not settled yet (it is still polled).
+    /// Invoices the shop's token is still needed for: pending at the provider, open (a payment
+    /// may still come) or held (to be captured or released), or with a refund the provider has
+    /// not settled yet (it is still polled).
     private static func openInvoiceCount(in schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         // Only paid invoices have refunds, so the two counts never share an invoice.
         let rows = try await connection.query(
             """
-            SELECT (SELECT count(*) FROM \(unescaped: quotedIdentifier(schema)).invoices WHERE status IN ('pending', 'open'))
+            SELECT (SELECT count(*) FROM \(unescaped: quotedIdentifier(schema)).invoices WHERE status IN ('pending', 'open', 'held'))
                  + (SELECT count(DISTINCT invoice_id) FROM \(unescaped: quotedIdentifier(schema)).refunds WHERE status IN ('pending', 'created'))
             """,
             logger: logger

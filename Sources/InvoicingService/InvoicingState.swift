@@ -106,4 +106,11 @@ package enum InvoiceError: Error, Equatable, Sendable, LogSafeError {
     case notCancelable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)
     /// Only a paid invoice can be refunded.
     case notRefundable(status: InvoiceStatus)
+    /// Only an open invoice, before payment, can be edited; `status` is where it is now.
+    case notEditable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)
+    /// Another edit of the invoice is being sent to the provider; it is stored or dropped first.
+    case editInProgress
+    /// The provider took the update of an order that was no longer awaiting payment; `status` is
+    /// where the invoice is now, with what was paid for.
+    case editTakenAfterPayment(status: InvoiceStatus)
 }

@@ -3,12 +3,14 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The rows of `folio.pending_creations`: an invoice or refund committed as `pending` whose
-/// provider order may not exist yet. Each is written and removed inside the transaction that
+/// The rows of `folio.pending_creations`: an invoice, refund or fulfilment committed as `pending`
+/// whose provider order (or shipment) may not exist yet. Each is written and removed inside the transaction that
 /// commits or settles its record, on that transaction's connection.
 enum PendingCreations {
     enum Kind: String {
-        case invoice, refund
+        case invoice, refund, fulfilment
+        /// An edit of an open invoice whose provider update may have gone through: `resource_id` is the edit's id.
+        case edit
     }
 
     /// Queues the resource for the recovery job, after `delay` seconds, and ties it to the

@@ -3,12 +3,19 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The rows of `folio.reconciliation_schedule`: open invoices to re-read from the provider if no
-/// notification settles them first. Written and removed in the transaction that moves the
-/// invoice, like the outbox (a creation's settling writes its row with the recovery queue's).
-enum ReconciliationSchedule {
+/// The rows of `folio.reconciliation_schedule`: open and held invoices to re-read from the
+/// provider if no notification settles them first. Written and removed in the transaction that
+/// moves the invoice, like the outbox (a creation's settling writes its row with the recovery
+/// queue's).
+package enum ReconciliationSchedule {
     /// The first look, when no notification came this long after the invoice opened.
     static let firstCheck = 15 * 60
+
+    /// Whether an invoice in `status` stays scheduled: an open one may still be paid, and a held
+    /// one captured or released, without a notification reaching Folio.
+    package static func keeps(_ status: InvoiceStatus) -> Bool {
+        status == .open || status == .held
+    }
 
     static func remove(_ invoiceID: UUID, of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(

@@ -68,24 +68,6 @@ package struct RefundLine: Sendable, Equatable, Codable {
     package var vatAmount: Int64
 }
 
-/// The lines of a refund as one JSON array in the database.
-struct StoredRefundLines: Codable, PostgresCodable {
-    var lines: [RefundLine]
-
-    init(_ lines: [RefundLine]) {
-        self.lines = lines
-    }
-
-    init(from decoder: any Decoder) throws {
-        lines = try decoder.singleValueContainer().decode([RefundLine].self)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(lines)
-    }
-}
-
 /// A refund as Folio keeps it.
 package struct Refund: Sendable, Equatable {
     package enum Status: String, Sendable {
@@ -140,7 +122,7 @@ package struct Refund: Sendable, Equatable {
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Refund] {
-        try await rows.decode((UUID, UUID, String, Int64, Int64, StoredRefundLines, String, String?, String?, Date).self).collect().map { row in
+        try await rows.decode((UUID, UUID, String, Int64, Int64, StoredLineArray<RefundLine>, String, String?, String?, Date).self).collect().map { row in
             Refund(
                 id: row.0, invoiceID: row.1, status: try StoredValue.decode(Status.self, row.2, column: "refunds.status"), amount: row.3, vatAmount: row.4,
                 lines: row.5.lines, description: row.6, providerRefundID: row.7, failureCode: row.8, createdAt: row.9

@@ -24,6 +24,10 @@ package protocol PaymentProvider: Sendable {
     func order(merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder?
     func listOrders(_ query: OrderQuery, shop: ShopCredentials) async throws -> ProviderPage<ProviderOrder>
     func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder
+    /// Replaces what an unpaid order asks for with `draft`'s description, lines and totals, payer,
+    /// expiry and reservation; the order keeps its id, currency and merchant order id. The
+    /// provider refuses it once the order is paid, canceled or expired.
+    func updateOrder(id: String, to draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder
     func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder
     func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem]
     /// Creates the refund, or adopts the one an earlier attempt created with the same `merchantOrderID`.
@@ -31,6 +35,12 @@ package protocol PaymentProvider: Sendable {
     /// The refund of `parentOrderID` made under `merchantOrderID`, if the provider has one.
     func refund(merchantOrderID: String, parentOrderID: String, shop: ShopCredentials) async throws -> ProviderRefund?
     func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund]
+    /// Records that what `draft` lists was rendered (a shipment); for held funds it captures them.
+    /// Never retried blindly: after a lost answer the caller looks for it with `shipments(orderID:)`.
+    func createShipment(_ draft: ShipmentDraft, shop: ShopCredentials) async throws -> ProviderShipment
+    /// Every shipment of the order at the provider, oldest first; only the order's own, whatever
+    /// the provider's filter does.
+    func shipments(orderID: String, shop: ShopCredentials) async throws -> [ProviderShipment]
 
     /// The claim a notification body makes, in neutral terms; `nil` when the body is not a
     /// notification this provider sends.

@@ -264,6 +264,9 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.error(.unknownOrder, "the invoice belongs to another order"), tenant: tenant, record: record)
         }
         if let mismatch = Self.amountMismatch(notification.amount, notification.currency, invoice: invoice) {
+            if try await awaitsPendingEdit(notification.amount, of: invoice, tenant: tenant) {
+                return try await finish(.error(.retryLater, "the invoice's edit to this amount is still being stored"), tenant: tenant, record: record)
+            }
             return try await finish(.error(.wrongAmount, mismatch), tenant: tenant, record: record)
         }
         guard let claimed else {
@@ -273,11 +276,13 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.error(.wrongStatus, "unsupported status"), tenant: tenant, record: record)
         }
         // A claim the invoice is already at or beyond changes nothing: a late `created` never reopens it.
-        guard invoice.status.canMove(to: claimed) else {
+        guard let next = InvoiceBook.next(for: notification.status, from: invoice.status) else {
             return try await finish(.success, tenant: tenant, record: record)
         }
         var order = ProviderOrder.claimed(by: notification, invoice: invoice)
-        if confirmation == .always || !signed {
+        // A paid invoice is never taken back on a notification's word alone, signed or not: the
+        // provider's own read of the order must say it was canceled.
+        if confirmation == .always || !signed || next == .reversed {
             // A read that fails throws: retry later, and the provider does.
             let read = try await orderReads.order(.init(tenant: tenant, orderID: providerOrderID)) { [setup, provider] in
                 let shop = try await setup.shop(of: tenant, actor: Self.actor)
@@ -287,6 +292,10 @@ package struct NotificationReceiver: Sendable {
                 return try await finish(.error(.unknownOrder, "the provider does not know this order"), tenant: tenant, record: record)
             }
             if let mismatch = Self.amountMismatch(read.amount, read.currency, invoice: invoice) {
+                if try await awaitsPendingEdit(read.amount, of: invoice, tenant: tenant) {
+                    return try await finish(
+                        .error(.retryLater, "the invoice's edit to this amount is still being stored"), tenant: tenant, record: record)
+                }
                 return try await finish(.error(.wrongAmount, "the provider's order: " + mismatch), tenant: tenant, record: record)
             }
             guard InvoiceBook.status(of: read.status) == claimed else {
@@ -346,6 +355,14 @@ package struct NotificationReceiver: Sendable {
             tenant, merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, in: tenants
         )
         return (nil, invoice)
+    }
+
+    /// Whether `amount` is that of the invoice's pending edit: the provider may hold (and the
+    /// guest may have paid) the edited order before Folio stores the edit. The provider's retry
+    /// comes after the edit is stored or dropped, and is judged then.
+    private func awaitsPendingEdit(_ amount: MinorUnits?, of invoice: Invoice, tenant: TenantID) async throws -> Bool {
+        guard let amount else { return false }
+        return try await InvoiceBook.pendingEditAmount(tenant, invoiceID: invoice.id, in: tenants) == amount.value
     }
 
     /// Why `amount` and `currency` do not match the invoice, or `nil` when they do. A missing

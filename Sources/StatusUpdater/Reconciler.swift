@@ -66,10 +66,10 @@ package struct Reconciler: Service {
         return read
     }
 
-    /// An invoice still open is read again later: sooner at first, then less often, and right
-    /// after its expiry. Any other status is settled and leaves the schedule.
+    /// An invoice still open (or held) is read again later: sooner at first, then less often, and
+    /// right after its expiry. Any other status is settled and leaves the schedule.
     private func reschedule(_ tenant: TenantID, _ invoice: Invoice, attempts: Int) async throws {
-        guard invoice.status == .open else {
+        guard ReconciliationSchedule.keeps(invoice.status) else {
             try await schedule.remove(tenant, invoice.id)
             return
         }

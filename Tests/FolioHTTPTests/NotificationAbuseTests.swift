@@ -274,6 +274,9 @@ struct CountingProvider: PaymentProvider {
     func updateOrder(id: String, description: String?, expiresAt: Date?, shop: ShopCredentials) async throws -> ProviderOrder {
         try await wrapped.updateOrder(id: id, description: description, expiresAt: expiresAt, shop: shop)
     }
+    func updateOrder(id: String, to draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
+        try await wrapped.updateOrder(id: id, to: draft, shop: shop)
+    }
     func cancelOrder(id: String, shop: ShopCredentials) async throws -> ProviderOrder { try await wrapped.cancelOrder(id: id, shop: shop) }
     func refundableItems(orderID: String, shop: ShopCredentials) async throws -> [RefundableItem] {
         try await wrapped.refundableItems(orderID: orderID, shop: shop)
@@ -284,6 +287,12 @@ struct CountingProvider: PaymentProvider {
     }
     func listRefunds(parentOrderID: String, shop: ShopCredentials) async throws -> [ProviderRefund] {
         try await wrapped.listRefunds(parentOrderID: parentOrderID, shop: shop)
+    }
+    func createShipment(_ draft: ShipmentDraft, shop: ShopCredentials) async throws -> ProviderShipment {
+        try await wrapped.createShipment(draft, shop: shop)
+    }
+    func shipments(orderID: String, shop: ShopCredentials) async throws -> [ProviderShipment] {
+        try await wrapped.shipments(orderID: orderID, shop: shop)
     }
     func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
     func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck {

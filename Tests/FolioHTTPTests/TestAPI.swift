@@ -46,6 +46,7 @@ struct TestAPI {
     ///   - notificationSafeguards: the notification endpoint's limits; by default too high for a test to reach.
     ///   - notificationProvider: wraps the provider the notification endpoint reads orders from.
     ///   - metricsKey: the bearer key `GET /metrics` requires, if any.
+    ///   - sandboxConfiguration: how the simulated provider behaves where the reference leaves a choice.
     ///   - applicationDatabaseURL: where the application opens its own pool, given the test
     ///     database's name (e.g. through a pooler); by default it shares `database`, which stays
     ///     a direct connection either way.
@@ -58,16 +59,23 @@ struct TestAPI {
         metricsKey: String? = nil,
         invoiceboxBaseURL: URL? = nil,
         applicationDatabaseURL: (@Sendable (_ databaseName: String) throws -> DatabaseURL)? = nil,
+        sandboxConfiguration: SandboxConfiguration = .fast,
         _ body: @escaping @Sendable (TestAPI) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
             let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
-            let sandbox = InvoiceboxSandbox(configuration: .fast, logger: logger)
+            let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
             try await sandbox.withRunningServer { sandboxURL in
                 let platformKey = APIKey.generate()
                 var configuration = Self.configuration(
                     database: database, invoiceboxBaseURL: invoiceboxBaseURL ?? sandboxURL, platformKey: platformKey
                 )
+                // The paging spelling the adapter's probe would find, known in advance, so that
+                // a fault a test arms for a list is not spent by the probe; and a port used again
+                // by a later test's sandbox, with other settings, starts from what this one takes.
+                let dialects = ProviderDialects()
+                await dialects.remember(sandboxConfiguration.pagingSpelling == .documented ? .documented : .underscored, for: invoiceboxBaseURL ?? sandboxURL)
+                configuration.invoiceboxClient.dialects = dialects
                 configuration.notificationConfirmation = confirmation
                 configuration.notificationSafeguards = notificationSafeguards
                 configuration.metricsKey = metricsKey.map(Secret.init)

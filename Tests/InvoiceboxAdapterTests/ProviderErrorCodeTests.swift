@@ -103,8 +103,10 @@ import Testing
             shop.apiVariant = "l3"
             // A fault armed for l3 paths only proves the call really went there.
             try await harness.injectFault(#"{"kind":"status","status":503,"method":"GET","pathContains":"/l3/","count":1}"#)
+            await harness.assumePagingSpelling()
             var client = SandboxHarness.fastClient
             client.readAttempts = 1
+            client.dialects = harness.gateway.transport.configuration.dialects
             let oneShot = InvoiceboxGateway(http: .shared, configuration: client, logger: SandboxHarness.logger)
             await #expect(throws: PaymentError.self) { try await oneShot.listOrders(OrderQuery(), shop: shop) }
             let order = try await harness.gateway.createOrder(harness.draft(), shop: shop)

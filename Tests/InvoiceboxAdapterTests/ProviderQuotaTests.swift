@@ -22,6 +22,7 @@ import Testing
 
     @Test func aShopsQuotaIsNotSpentByAnotherTokenNamingItsMerchant() async throws {
         try await SandboxHarness.run(client: Self.smallQuota) { harness async throws in
+            await harness.assumePagingSpelling()
             let other = await harness.sandbox.state.addMerchant()
             // Another tenant claims this shop's merchant id with a token of its own.
             let intruder = ShopCredentials(merchantID: harness.shop.merchantID, token: Secret(other.token), baseURL: harness.baseURL, tenant: TenantID(UUID()))

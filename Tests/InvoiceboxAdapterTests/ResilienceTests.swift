@@ -37,6 +37,7 @@ import Testing
 
     @Test func aLongRetryAfterIsNotWaitedFor() async throws {
         try await SandboxHarness.run { harness async throws in
+            await harness.assumePagingSpelling()
             try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":3600,"method":"GET","count":1}"#)
             let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
@@ -84,6 +85,7 @@ import Testing
 
     @Test func aMalformedBodyIsATypedError() async throws {
         try await SandboxHarness.run { harness async throws in
+            await harness.assumePagingSpelling()
             try await harness.injectFault(#"{"kind":"malformed_body","method":"GET","count":1}"#)
             let error = await #expect(throws: PaymentError.self) {
                 try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop)
@@ -102,6 +104,7 @@ import Testing
         client.clock = clock
         client.readBudget = .seconds(30)
         try await SandboxHarness.run(client: client) { harness async throws in
+            await harness.assumePagingSpelling()
             try await harness.injectFault(#"{"kind":"status","status":429,"retryAfterSeconds":2,"method":"GET","count":2}"#)
             let read = Task { _ = try await harness.gateway.listOrders(OrderQuery(), shop: harness.shop) }
             for _ in 0..<2 {
@@ -127,6 +130,7 @@ import Testing
         client.readBudget = .seconds(60)
         client.readAttempts = 1
         try await SandboxHarness.run(sandbox: sandbox, client: client) { harness async throws in
+            await harness.assumePagingSpelling()
             let answered = AnswerTally()
             let reads = Task {
                 for _ in 0..<10 {

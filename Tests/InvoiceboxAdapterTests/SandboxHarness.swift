@@ -27,6 +27,9 @@ struct SandboxHarness: Sendable {
         configuration.jitter = .milliseconds(5)
         configuration.readBudget = .seconds(5)
         configuration.writeBudget = .seconds(5)
+        // What a gateway learns of a base URL is kept per process: a port used again by a later
+        // sandbox with other settings must not inherit it.
+        configuration.dialects = ProviderDialects()
         return configuration
     }
 
@@ -36,6 +39,9 @@ struct SandboxHarness: Sendable {
         _ body: @Sendable (SandboxHarness) async throws -> Void
     ) async throws {
         let sandbox = InvoiceboxSandbox(configuration: configuration, logger: logger)
+        var ownClient = client
+        if ownClient.dialects === ProviderDialects.shared { ownClient.dialects = ProviderDialects() }
+        let client = ownClient
         let shop = await sandbox.state.addMerchant()
         try await sandbox.withRunningServer { baseURL in
             let harness = SandboxHarness(
@@ -77,6 +83,17 @@ struct SandboxHarness: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+
+    /// Makes the gateway take `spelling` as the provider's paging spelling without probing, for
+    /// tests that count requests or slots and are not about paging.
+    func assumePagingSpelling(_ spelling: PagingSpelling = .documented) async {
+        _ = await gateway.transport.configuration.dialects.pagingParameters(for: baseURL, probe: { .only(spelling) })
+    }
+
+    /// The requests the sandbox received on the provider's paths whose path ends with `suffix`.
+    func requests(endingWith suffix: String) async -> [SandboxRequestRecord] {
+        await sandbox.state.requests().filter { $0.path.hasSuffix(suffix) }
     }
 
     func injectFault(_ json: String) async throws {

@@ -125,7 +125,7 @@ import Testing
 /// Finds the statements that would cross Citus nodes: a tenant table with a `folio.` table, or
 /// tables of two different tenant schemas (interpolated schema names).
 enum SQLCrossingCheck {
-    static let tenantTables = ["invoices", "refunds", "notifications", "idempotency_records"]
+    static let tenantTables = ["invoices", "refunds", "notifications", "idempotency_records", "fulfilments"]
 
     /// What crosses, or nil for a statement that stays on one node.
     static func crossing(in literal: String) -> String? {

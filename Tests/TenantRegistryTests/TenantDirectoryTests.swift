@@ -20,7 +20,7 @@ import Testing
             #expect(created)
             #expect(tenant.id.schemaName.count == 34)
             let tables = try await tableNames(in: tenant.id.schemaName, client: client)
-            #expect(tables == ["idempotency_records", "invoices", "notifications", "refunds", "schema_migrations"])
+            #expect(tables == ["fulfilments", "idempotency_records", "invoices", "notifications", "refunds", "schema_migrations"])
             let applied = try await client.scalar(
                 "SELECT count(*) FROM \(unescaped: quotedIdentifier(tenant.id.schemaName)).schema_migrations",
                 as: Int64.self

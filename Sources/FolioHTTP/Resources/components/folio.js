@@ -10,8 +10,10 @@ export const version = "0.1.0";
 // ---------------------------------------------------------------------------------------------
 
 const LOCALES = { en: "en-GB", ru: "ru-RU" };
-const STATUSES = ["pending", "open", "paid", "canceled", "expired", "failed", "partially_refunded", "refunded"];
+const STATUSES = ["pending", "open", "held", "paid", "canceled", "expired", "failed", "partially_refunded", "refunded", "reversed"];
 const PAYABLE = new Set(["pending", "open"]);
+/** Statuses still waiting for the provider: a held invoice is captured or released later. */
+const UNSETTLED = new Set([...PAYABLE, "held"]);
 const PAGE_SIZE = 10;
 const INVITE_INTERVAL_MS = 60_000;
 // The HMAC names as the Invoicebox cabinet shows them; the same in every language.
@@ -138,20 +140,26 @@ const TEXT = {
         statuses: {
             pending: "Pending",
             open: "Open",
+            held: "Funds held",
             paid: "Paid",
             canceled: "Canceled",
             expired: "Expired",
             failed: "Failed",
             partially_refunded: "Partly refunded",
             refunded: "Refunded",
+            reversed: "Payment reversed",
         },
         events: {
             "invoice.created": "Invoice sent",
+            "invoice.held": "Funds held on the guest's card",
+            "invoice.fulfilled": "Stay reported rendered",
             "invoice.paid": "Paid",
             "invoice.canceled": "Canceled",
             "invoice.expired": "Expired unpaid",
             "invoice.failed": "Refused by the payment service",
             "invoice.refunded": "Refund started",
+            "invoice.updated": "Invoice changed",
+            "invoice.reversed": "Payment returned to the guest",
             "refund.completed": "Refund completed",
             "refund.canceled": "Refund canceled",
         },
@@ -315,20 +323,26 @@ const TEXT = {
         statuses: {
             pending: "Готовится",
             open: "Ожидает оплаты",
+            held: "Средства заблокированы",
             paid: "Оплачен",
             canceled: "Отменён",
             expired: "Просрочен",
             failed: "Ошибка",
             partially_refunded: "Частично возвращён",
             refunded: "Возвращён",
+            reversed: "Платёж отменён",
         },
         events: {
             "invoice.created": "Счёт выставлен",
+            "invoice.held": "Средства гостя заблокированы",
+            "invoice.fulfilled": "Услуга отмечена оказанной",
             "invoice.paid": "Оплачен",
             "invoice.canceled": "Отменён",
             "invoice.expired": "Срок оплаты истёк",
             "invoice.failed": "Платёжная система отклонила счёт",
             "invoice.refunded": "Оформлен возврат",
+            "invoice.updated": "Счёт изменён",
+            "invoice.reversed": "Платёж возвращён гостю",
             "refund.completed": "Возврат завершён",
             "refund.canceled": "Возврат отменён",
         },
@@ -670,6 +684,7 @@ a { color: var(--_primary); }
     background: color-mix(in srgb, var(--_text) 8%, var(--_background));
 }
 .status-paid { color: var(--_success); background: color-mix(in srgb, var(--_success) 14%, var(--_background)); }
+.status-held { color: var(--_success); background: color-mix(in srgb, var(--_success) 8%, var(--_background)); }
 .status-open, .status-pending { color: var(--_warning); background: color-mix(in srgb, var(--_warning) 14%, var(--_background)); }
 .status-failed { color: var(--_danger); background: color-mix(in srgb, var(--_danger) 12%, var(--_background)); }
 dl.facts {
@@ -1742,7 +1757,7 @@ class FolioInvoiceList extends FolioElement {
     }
 
     wantsPolling() {
-        return Boolean(this._page?.items.some((invoice) => PAYABLE.has(invoice.status)));
+        return Boolean(this._page?.items.some((invoice) => UNSETTLED.has(invoice.status)));
     }
 
     /** Reads the shown page again and reports every invoice whose status moved. */
