@@ -106,9 +106,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "FakturowniaSandbox",
+            dependencies: [
+                asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1, serviceLifecycle,
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "FolioSandbox",
-            dependencies: ["InvoiceboxSandbox", argumentParser, hummingbird, logging],
+            dependencies: ["FakturowniaSandbox", "InvoiceboxSandbox", argumentParser, hummingbird, logging],
             swiftSettings: strictSettings
         ),
         .target(
@@ -160,7 +167,7 @@ let package = Package(
         .target(
             name: "FolioCLI",
             dependencies: [
-                "FolioApp", "FolioDomain", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "FakturowniaSandbox", "FolioApp", "FolioDomain", "InvoiceboxAdapter", "InvoiceboxSandbox",
                 "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
                 argumentParser, crypto, hummingbird, logging, metrics, postgres, prometheus,
             ],
@@ -219,6 +226,13 @@ let package = Package(
             dependencies: [
                 "FolioTestSupport", "InvoiceboxSandbox", asyncHTTPClient, httpTypes, hummingbird,
                 logging, nioCore, nioFoundationCompat, nioHTTP1,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FakturowniaSandboxTests",
+            dependencies: [
+                "FakturowniaSandbox", asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import FakturowniaSandbox
 import FolioApp
 import FolioDomain
 import Foundation
@@ -69,27 +70,47 @@ struct DevCommand: AsyncParsableCommand {
         let portFile = state.appendingPathComponent("sandbox.port")
         let remembered = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let port = sandboxPort ?? remembered.flatMap { Self.isFree($0) ? $0 : nil } ?? 0
-        try await sandbox.withRunningServer(port: port) { url in
-            try? Data("\(url.port ?? port)\n".utf8).write(to: portFile)
-            // Payment links then open the sandbox's own payment page, so a guest's payment can be
-            // played in a browser.
-            await sandbox.servePaymentPages(at: url)
-            var configuration = loaded
-            configuration.invoiceboxBaseURL = url
-            try await Self.serve(configuration, metrics: metrics, sandboxURL: url, stateDirectory: state, platformKey: platformKey) { components in
-                await Self.reintroduceShops(to: sandbox, at: url, from: components)
+        // The Fakturownia simulator runs beside it, on a port also kept from one run to the next.
+        let fakturownia = FakturowniaSandbox(logger: Logger(label: "folio.sandbox.fakturownia"))
+        let fakturowniaPortFile = state.appendingPathComponent("fakturownia-sandbox.port")
+        let fakturowniaRemembered = (try? String(contentsOf: fakturowniaPortFile, encoding: .utf8)).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let fakturowniaPort = fakturowniaRemembered.flatMap { Self.isFree($0) ? $0 : nil } ?? 0
+        try await fakturownia.withRunningServer(port: fakturowniaPort) { fakturowniaURL in
+            try? Data("\(fakturowniaURL.port ?? fakturowniaPort)\n".utf8).write(to: fakturowniaPortFile)
+            try await sandbox.withRunningServer(port: port) { url in
+                try? Data("\(url.port ?? port)\n".utf8).write(to: portFile)
+                // Payment links then open the sandbox's own payment page, so a guest's payment can be
+                // played in a browser.
+                await sandbox.servePaymentPages(at: url)
+                var configuration = loaded
+                configuration.invoiceboxBaseURL = url
+                try await Self.serve(
+                    configuration, metrics: metrics, sandboxURL: url, fakturowniaSandboxURL: fakturowniaURL, stateDirectory: state, platformKey: platformKey
+                ) { components in
+                    await Self.reintroduceShops(to: sandbox, at: url, from: components)
+                }
             }
         }
     }
 
     static func serve(
-        _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, stateDirectory state: URL, platformKey: String,
+        _ configuration: FolioConfiguration, metrics: PrometheusCollectorRegistry, sandboxURL: URL?, fakturowniaSandboxURL: URL? = nil,
+        stateDirectory state: URL, platformKey: String,
         prepare: (@Sendable (FolioComponents) async -> Void)? = nil
     ) async throws {
         let base = "http://\(configuration.httpHost):\(configuration.httpPort)"
         let sandboxLine =
             sandboxURL.map { "Invoicebox sandbox at \($0.absoluteString) (admin API under /__sandbox/)" }
             ?? "Invoicebox at \(configuration.invoiceboxBaseURL.absoluteString)"
+        let fakturowniaPartner = FakturowniaConfiguration()
+        let fakturowniaLine =
+            fakturowniaSandboxURL.map {
+                "Fakturownia sandbox at \($0.absoluteString) (accounts at /<prefix>, control API under /__sandbox/; "
+                    + "partner account \($0.absoluteString)/\(fakturowniaPartner.partnerPrefix), api_token \(fakturowniaPartner.partnerAPIToken), "
+                    + "integration_token \(fakturowniaPartner.integrationToken))"
+            } ?? ""
         let demo = DemoHostConfiguration(platformKey: Secret(platformKey), sandboxURL: sandboxURL)
         try await FolioServer.run(configuration: configuration, metrics: metrics, migrate: true, demoHost: demo) { components in
             await prepare?(components)
@@ -102,6 +123,7 @@ struct DevCommand: AsyncParsableCommand {
                     Folio is running at \(base)
                     Demo host page (two hotels, the embeddable components): \(base)/demo
                     \(sandboxLine)
+                    \(fakturowniaLine)
                     Development platform key (kept in \(state.path)/platform.key):
 
                         \(platformKey)
