@@ -25,8 +25,10 @@ struct SandboxHarness: Sendable {
         var configuration = InvoiceboxClientConfiguration()
         configuration.backoffBase = .milliseconds(10)
         configuration.jitter = .milliseconds(5)
-        configuration.readBudget = .seconds(5)
-        configuration.writeBudget = .seconds(5)
+        // Budgets are ceilings, not what a test waits: generous, so that a loaded machine's slow
+        // answers do not run them out; tests of a budget set their own.
+        configuration.readBudget = .seconds(30)
+        configuration.writeBudget = .seconds(30)
         // What a gateway learns of a base URL is kept per process: a port used again by a later
         // sandbox with other settings must not inherit it.
         configuration.dialects = ProviderDialects()
