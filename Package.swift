@@ -113,6 +113,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "FakturowniaAdapter",
+            dependencies: ["FolioDomain", asyncHTTPClient, crypto, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "FolioSandbox",
             dependencies: ["FakturowniaSandbox", "InvoiceboxSandbox", argumentParser, hummingbird, logging],
@@ -233,6 +238,14 @@ let package = Package(
             name: "FakturowniaSandboxTests",
             dependencies: [
                 "FakturowniaSandbox", asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FakturowniaAdapterTests",
+            dependencies: [
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", asyncHTTPClient, httpTypes, hummingbird,
+                logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, prometheus,
             ],
             swiftSettings: strictSettings
         ),
