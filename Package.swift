@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "PaymentsPort",
-            dependencies: ["FolioDomain"],
+            dependencies: ["FolioDomain", crypto],
             swiftSettings: strictSettings
         ),
         .target(
@@ -115,7 +115,7 @@ let package = Package(
         ),
         .target(
             name: "FakturowniaAdapter",
-            dependencies: ["FolioDomain", asyncHTTPClient, crypto, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1],
+            dependencies: ["FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "FolioApp",
             dependencies: [
-                "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoicingService", "PaymentsPort",
+                "FakturowniaAdapter", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoicingService", "PaymentsPort",
                 "StatusUpdater", "TenantRegistry", "TokenVault", asyncHTTPClient, httpTypes, hummingbird,
                 logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, postgres, prometheus,
                 serviceLifecycle,
@@ -244,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "FakturowniaAdapterTests",
             dependencies: [
-                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", asyncHTTPClient, httpTypes, hummingbird,
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", "PaymentsPort", asyncHTTPClient, httpTypes, hummingbird,
                 logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, prometheus,
             ],
             swiftSettings: strictSettings
@@ -257,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "FolioHTTPTests",
             dependencies: [
-                "FolioApp", "FolioDomain", "FolioHTTP", "FolioTestSupport", "InvoiceboxAdapter",
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "FolioTestSupport", "InvoiceboxAdapter",
                 "InvoiceboxSandbox", "InvoicingService", "PaymentsPort", "StatusUpdater",
                 "TenantRegistry", "TokenVault", asyncHTTPClient, crypto, httpTypes, hummingbird,
                 hummingbirdTesting, logging, nioCore, nioFoundationCompat, postgres, prometheus,

@@ -168,6 +168,14 @@ package struct FakturowniaGateway: Sendable {
         guard reply.object?.optionalString("status") == "ok" else { throw .malformedResponse(reason: "no status ok", status: reply.status) }
     }
 
+    /// `POST /invoices/cancel.json` (§6) with `cancel_invoice_id` and an optional `cancel_reason`.
+    /// The reference documents the call but not the status it leaves the invoice in [U]: read
+    /// the invoice again to learn it.
+    package func cancelInvoice(id: Int64, reason: String?, in access: FakturowniaAccountAccess) async throws(FakturowniaGatewayError) {
+        let body = FakturowniaBody.object([("cancel_invoice_id", .number(String(id))), ("cancel_reason", .optional(reason))])
+        _ = try await transport.send(.init(method: .POST, path: "/invoices/cancel.json", body: body, operation: "cancel invoice"), to: access)
+    }
+
     /// The invoice's public page (`/invoice/{token}`), which needs no API token.
     package func publicViewURL(of invoice: FakturowniaInvoice, in access: FakturowniaAccountAccess) -> URL {
         Self.publicURL(access.baseURL, "/invoice/" + FakturowniaTransport.percentEncode(invoice.token))
@@ -197,6 +205,7 @@ package struct FakturowniaGateway: Sendable {
                     ("invoice_id", .number(String(payment.invoiceID))), ("price", .money(payment.amount)), ("paid", .bool(true)),
                     ("kind", .string("api")), ("name", .optional(payment.name)), ("paid_date", .optional(payment.paidDate)),
                     ("currency", .optional(payment.currency)), ("provider", .optional(payment.provider)),
+                    ("description", .optional(payment.description)),
                 ])
             )
         ])
@@ -261,10 +270,13 @@ extension FakturowniaGateway {
         case .privatePerson(let firstName, let lastName):
             buyerFields = [
                 ("buyer_company", .bool(false)), ("buyer_first_name", .string(firstName)), ("buyer_last_name", .string(lastName)),
-                ("buyer_name", .string("\(firstName) \(lastName)")),
+                ("buyer_name", .string([firstName, lastName].filter { !$0.isEmpty }.joined(separator: " "))),
             ]
         case .company(let name, let taxNumber):
-            buyerFields = [("buyer_company", .bool(true)), ("buyer_name", .string(name)), ("buyer_tax_no", .string(taxNumber))]
+            // A foreign or unregistered business may have no tax number: the field is left out, not sent empty.
+            buyerFields = [
+                ("buyer_company", .bool(true)), ("buyer_name", .string(name)), ("buyer_tax_no", taxNumber.isEmpty ? nil : .string(taxNumber)),
+            ]
         }
         buyerFields += [
             ("buyer_email", .optional(buyer.email)), ("buyer_street", .optional(buyer.street)), ("buyer_post_code", .optional(buyer.postCode)),
@@ -281,7 +293,7 @@ extension FakturowniaGateway {
                 ("kind", .string(draft.kind.rawValue)), ("number", .null), ("oid", .string(draft.oid)), ("oid_unique", .string("yes")),
                 ("issue_date", .optional(draft.issueDate)), ("payment_to", .optional(draft.paymentTo)),
                 ("payment_to_kind", draft.paymentTo == nil ? nil : .string("other_date")), ("currency", .string(draft.currency)),
-                ("description", .optional(draft.description)),
+                ("description", .optional(draft.description)), ("lang", .optional(draft.lang)),
             ] + buyerFields + [("positions", .array(positions))]
         return .object([("invoice", .object(fields))])
     }
@@ -298,7 +310,8 @@ extension FakturowniaGateway {
             id: try object.id("id"), kind: try object.string("kind"), number: object.optionalString("number"), status: try object.string("status"),
             oid: object.optionalString("oid"), token: try object.string("token"), currency: object.optionalString("currency") ?? "",
             totalGross: try object.money("price_gross"), totalNet: try object.optionalMoney("price_net"), paid: try object.optionalMoney("paid"),
-            issueDate: object.optionalString("issue_date"), paymentTo: object.optionalString("payment_to"), buyerName: object.optionalString("buyer_name"),
+            paidDate: object.optionalString("paid_date"), issueDate: object.optionalString("issue_date"), paymentTo: object.optionalString("payment_to"),
+            buyerName: object.optionalString("buyer_name"),
             updatedAt: object.optionalString("updated_at"), positions: positions)
     }
 

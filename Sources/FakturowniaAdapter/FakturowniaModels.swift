@@ -156,10 +156,12 @@ package struct FakturowniaInvoiceDraft: Sendable, Equatable {
     package var paymentTo: String?
     package var issueDate: String?
     package var description: String?
+    /// The document's language (`pl`, `en`); nil for the account's own.
+    package var lang: String?
 
     package init(
         kind: FakturowniaInvoiceKind, oid: String, buyer: FakturowniaBuyer, positions: [FakturowniaPositionDraft], currency: String,
-        paymentTo: String? = nil, issueDate: String? = nil, description: String? = nil
+        paymentTo: String? = nil, issueDate: String? = nil, description: String? = nil, lang: String? = nil
     ) {
         self.kind = kind
         self.oid = oid
@@ -169,6 +171,7 @@ package struct FakturowniaInvoiceDraft: Sendable, Equatable {
         self.paymentTo = paymentTo
         self.issueDate = issueDate
         self.description = description
+        self.lang = lang
     }
 
     package var totalGross: MinorUnits {
@@ -198,6 +201,8 @@ package struct FakturowniaInvoice: Sendable, Equatable {
     package let totalGross: MinorUnits
     package let totalNet: MinorUnits?
     package let paid: MinorUnits?
+    /// `YYYY-MM-DD` of the last payment, when the provider recorded one.
+    package let paidDate: String?
     package let issueDate: String?
     package let paymentTo: String?
     package let buyerName: String?
@@ -219,9 +224,11 @@ package struct FakturowniaPaymentDraft: Sendable, Equatable {
     package var currency: String?
     /// Who collected the money (e.g. the platform's payment provider).
     package var provider: String?
+    package var description: String?
 
     package init(
-        invoiceID: Int64, amount: MinorUnits, name: String? = nil, paidDate: String? = nil, currency: String? = nil, provider: String? = nil
+        invoiceID: Int64, amount: MinorUnits, name: String? = nil, paidDate: String? = nil, currency: String? = nil, provider: String? = nil,
+        description: String? = nil
     ) {
         self.invoiceID = invoiceID
         self.amount = amount
@@ -229,6 +236,7 @@ package struct FakturowniaPaymentDraft: Sendable, Equatable {
         self.paidDate = paidDate
         self.currency = currency
         self.provider = provider
+        self.description = description
     }
 }
 

@@ -1,6 +1,6 @@
-import Crypto
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// A webhook delivery as the provider POSTs it (fakturownia-api.md §9):
 /// `{id, deal{…}, app_name, api_token, locale}`. It carries no signature, no event kind and no
@@ -63,14 +63,6 @@ package struct FakturowniaWebhookDelivery: Sendable, Equatable {
     /// Compares the echoed secret with the one registered in constant time: both are hashed,
     /// so neither their contents nor their lengths show in the time taken.
     package func isAuthentic(expecting expected: Secret) -> Bool {
-        Self.constantTimeEqual(secret, expected)
-    }
-
-    package static func constantTimeEqual(_ left: Secret, _ right: Secret) -> Bool {
-        let leftDigest = Array(SHA256.hash(data: Data(left.revealed.utf8)))
-        let rightDigest = Array(SHA256.hash(data: Data(right.revealed.utf8)))
-        var difference: UInt8 = 0
-        for index in 0..<leftDigest.count { difference |= leftDigest[index] ^ rightDigest[index] }
-        return difference == 0 && !right.revealed.isEmpty
+        AccountChange.constantTimeEqual(secret, expected)
     }
 }

@@ -29,10 +29,18 @@ package struct FakturowniaConfiguration: Sendable, Equatable {
     package var acceptsUnwrappedWebhookFields = false
     /// How long a webhook receiver may take to answer.
     package var webhookTimeout: Duration = .seconds(5)
+    /// The status `POST /invoices/cancel.json` leaves (§6 [U]: the call is documented, the status
+    /// it leaves is not): the documented `rejected`, or a word of its own, `canceled`.
+    package var cancelLeavesStatus: CancelLeavesStatus = .rejected
 
     package enum AccountWithoutIntegrationToken: String, Sendable, CaseIterable {
         case createWithoutToken = "create-without-token"
         case refuse
+    }
+
+    package enum CancelLeavesStatus: String, Sendable, CaseIterable {
+        case rejected
+        case canceled
     }
 
     package enum PerPageOverLimit: String, Sendable, CaseIterable {

@@ -83,6 +83,7 @@ extension FakturowniaState {
             "send_by_email_refused": configuration.sendByEmailRefused,
             "drop_webhook_deliveries": configuration.dropWebhookDeliveries,
             "accepts_unwrapped_webhook_fields": configuration.acceptsUnwrappedWebhookFields,
+            "cancel_leaves_status": configuration.cancelLeavesStatus.rawValue,
         ]
     }
 
@@ -100,6 +101,11 @@ extension FakturowniaState {
                     throw .invalid(name, FakturowniaError.invalidValue)
                 }
                 changed.perPageOverLimit = mode
+            case "cancel_leaves_status":
+                guard let status = FakturowniaJSON.text(value).flatMap(FakturowniaConfiguration.CancelLeavesStatus.init(rawValue:)) else {
+                    throw .invalid(name, FakturowniaError.invalidValue)
+                }
+                changed.cancelLeavesStatus = status
             case "webhook_payload_includes_kind", "send_by_email_refused", "drop_webhook_deliveries", "accepts_unwrapped_webhook_fields":
                 guard let flag = FakturowniaJSON.bool(value) else { throw .invalid(name, FakturowniaError.invalidValue) }
                 switch name {

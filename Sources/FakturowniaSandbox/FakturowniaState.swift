@@ -126,7 +126,7 @@ struct FakturowniaAccount {
 /// Everything the simulated provider holds, in memory.
 package actor FakturowniaState {
     package private(set) var configuration: FakturowniaConfiguration
-    private var accounts: [String: FakturowniaAccount] = [:]
+    private(set) var accounts: [String: FakturowniaAccount] = [:]
     private var nextID = 100_000_001
     private var faults: [FakturowniaFault] = []
     package private(set) var requests: [FakturowniaRequestRecord] = []
@@ -268,6 +268,13 @@ package actor FakturowniaState {
             }
             store(invoice, in: prefix, event: "invoice:update")
             return .json(["status": "ok"])
+        case ("POST", "invoices/cancel.json"):
+            // §6: the invoice is named in the body; the status it is left in is a setting (§6 [U]).
+            var invoice = try findInvoice(prefix, FakturowniaJSON.text(body["cancel_invoice_id"]) ?? "", ext: "")
+            invoice.status = configuration.cancelLeavesStatus.rawValue
+            if let reason = FakturowniaJSON.text(body["cancel_reason"]) { invoice.fields["cancel_reason"] = reason }
+            store(invoice, in: prefix, event: "invoice:update")
+            return .json(["status": "ok"])
         case ("POST", "invoices/*/send_by_email.json"):
             let id = args[0]
             return try sendByEmail(prefix: prefix, id: id, query: call.query, body: body)
@@ -305,6 +312,7 @@ package actor FakturowniaState {
     static let literalSegments: Set<String> = [
         "account.json", "invoices.json", "invoices", "invoice", "f", "change_status.json", "send_by_email.json", "banking", "payments.json", "payments",
         "payment", "webhooks.json", "webhooks", "settings", "faults", "emails", "deliveries", "requests", "accounts", "pay",
+        "cancel.json",
     ]
 
     /// The path with every non-literal segment as `*`, and those segments in order.

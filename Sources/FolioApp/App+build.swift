@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FakturowniaAdapter
 import FolioHTTP
 import Foundation
 import Hummingbird
@@ -74,11 +75,18 @@ package func buildApplication(
     )
     let vault = SecretVault(client: database, keys: configuration.vaultKeys, logger: makeLogger("folio.vault"))
     let tenants = TenantDirectory(client: database, tenantMigrations: configuration.migrations.tenant, logger: makeLogger("folio.registry"))
-    let provider = InvoiceboxGateway(http: httpClient, configuration: configuration.invoiceboxClient, logger: makeLogger("folio.invoicebox"))
+    let invoicebox = InvoiceboxGateway(http: httpClient, configuration: configuration.invoiceboxClient, logger: makeLogger("folio.invoicebox"))
+    let fakturownia = FakturowniaGateway(http: httpClient, configuration: configuration.fakturownia.client, logger: makeLogger("folio.fakturownia"))
+    let provider = ProviderSwitch(primary: invoicebox, others: [FakturowniaProvider(gateway: fakturownia, logger: makeLogger("folio.fakturownia"))])
+    let onboarding: [any AccountOnboarding] = [
+        FakturowniaOnboarding(
+            gateway: fakturownia, partner: configuration.fakturownia.partner, integrationToken: configuration.fakturownia.integrationToken,
+            accountURLTemplate: configuration.fakturownia.accountURLTemplate)
+    ]
     let invoicing = InvoicingSetup(
         client: database, vault: vault, provider: provider, partner: configuration.invoiceboxPartner,
         providerBaseURL: configuration.invoiceboxBaseURL, logger: makeLogger("folio.invoicing"),
-        reinviteInterval: configuration.reinviteInterval
+        reinviteInterval: configuration.reinviteInterval, onboarding: onboarding, publicBaseURL: configuration.publicBaseURL
     )
     let book = InvoiceBook(
         tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: configuration.publicBaseURL,
@@ -105,6 +113,9 @@ package func buildApplication(
         logger: makeLogger("folio.notifications")
     )
 
+    let accountChanges = AccountChangeReceiver(
+        tenants: tenants, setup: invoicing, book: book, provider: provider, onboarding: onboarding, logger: makeLogger("folio.account-changes"))
+
     let recovery = InvoiceRecovery(client: database, book: book, logger: makeLogger("folio.recovery"))
     if configuration.runsBackgroundJobs {
         var jobs: [any Service] = [
@@ -122,7 +133,8 @@ package func buildApplication(
     }
 
     let router = try FolioApplication.buildRouter(
-        handler: handler, notifications: notifications, metricsKey: configuration.metricsKey, allowedOrigins: configuration.allowedOrigins
+        handler: handler, notifications: notifications, accountChanges: accountChanges, metricsKey: configuration.metricsKey,
+        allowedOrigins: configuration.allowedOrigins
     )
     let boundPort = BoundPort()
     if let demo = configuration.demoHost {

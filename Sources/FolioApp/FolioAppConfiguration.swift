@@ -1,3 +1,4 @@
+import FakturowniaAdapter
 import FolioDomain
 import Foundation
 import InvoiceboxAdapter
@@ -37,6 +38,7 @@ package struct FolioAppConfiguration: Sendable {
     package var invoiceboxBaseURL: URL
     package var invoiceboxPartner: PartnerCredentials?
     package var invoiceboxClient = InvoiceboxClientConfiguration()
+    package var fakturownia = FakturowniaSettings()
     /// How soon the same tenant may be invited again.
     package var reinviteInterval: Duration = .seconds(60)
     /// Where events are delivered; without one they stay in the feed.
@@ -75,5 +77,27 @@ package struct FolioAppConfiguration: Sendable {
         self.vaultKeys = vaultKeys
         self.invoiceboxBaseURL = invoiceboxBaseURL
         self.migrations = migrations
+    }
+}
+
+/// How Folio reaches Fakturownia (or the InvoiceOcean and VosFactures brands of the same API).
+package struct FakturowniaSettings: Sendable {
+    /// An account's address with `{prefix}` in place of its prefix.
+    package var accountURLTemplate = FakturowniaOnboarding.defaultAccountURLTemplate
+    /// The platform's own account, on which tenants' accounts are opened; `nil` without one.
+    package var partnerPrefix: String?
+    package var partnerToken: Secret?
+    /// The vendor's partner code, without which an opened account comes back without its token.
+    package var integrationToken: Secret?
+    package var client = FakturowniaGatewayConfiguration()
+
+    package init() {}
+
+    /// The partner account, when both its prefix and its token are set.
+    var partner: FakturowniaAccountAccess? {
+        guard let partnerPrefix, let partnerToken,
+            let url = URL(string: accountURLTemplate.replacingOccurrences(of: "{prefix}", with: partnerPrefix))
+        else { return nil }
+        return FakturowniaAccountAccess(baseURL: url, apiToken: partnerToken)
     }
 }

@@ -86,6 +86,14 @@ struct DevCommand: AsyncParsableCommand {
                 await sandbox.servePaymentPages(at: url)
                 var configuration = loaded
                 configuration.invoiceboxBaseURL = url
+                // Fakturownia accounts live on the simulator too, unless a brand's address is configured.
+                if environment["FOLIO_FAKTUROWNIA_ACCOUNT_URL"]?.isEmpty ?? true {
+                    let simulator = FakturowniaConfiguration()
+                    configuration.fakturownia.accountURLTemplate = fakturowniaURL.absoluteString + "/{prefix}"
+                    configuration.fakturownia.partnerPrefix = simulator.partnerPrefix
+                    configuration.fakturownia.partnerToken = Secret(simulator.partnerAPIToken)
+                    configuration.fakturownia.integrationToken = Secret(simulator.integrationToken)
+                }
                 try await Self.serve(
                     configuration, metrics: metrics, sandboxURL: url, fakturowniaSandboxURL: fakturowniaURL, stateDirectory: state, platformKey: platformKey
                 ) { components in

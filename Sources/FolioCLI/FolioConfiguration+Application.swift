@@ -34,6 +34,7 @@ extension FolioConfiguration {
         application.sessionKeys = sessionKeys
         application.allowedOrigins = Set(allowedOrigins)
         application.browserBaseURL = browserBaseURL
+        application.fakturownia = fakturownia
         application.invoiceboxClient.requestsPerAddress = invoiceboxRequestsPerAddress
         application.invoiceboxClient.addressWindow = invoiceboxAddressWindow
         application.migrationConcurrency = migrationConcurrency

@@ -1,3 +1,4 @@
+import FolioApp
 import FolioDomain
 import Foundation
 import Logging
@@ -18,6 +19,7 @@ package struct FolioConfiguration: Sendable {
     package var invoiceboxBaseURL: URL
     package var invoiceboxPartnerID: String?
     package var invoiceboxPartnerToken: Secret?
+    package var fakturownia = FakturowniaSettings()
     package var hostWebhookURL: URL?
     /// Signs each webhook; set whenever `hostWebhookURL` is.
     package var hostWebhookSecret: Secret?
@@ -161,9 +163,32 @@ package struct FolioConfiguration: Sendable {
                 allowedOrigins: allowedOrigins,
                 browserBaseURL: browserBaseURL
             )
+            configuration.fakturownia = fakturowniaSettings()
             configuration.invoiceboxRequestsPerAddress = requestsPerAddress
             configuration.invoiceboxAddressWindow = addressWindow
             return configuration
+        }
+
+        /// FOLIO_FAKTUROWNIA_ACCOUNT_URL (an account's address with `{prefix}`), and the partner
+        /// account that opens tenants' accounts: FOLIO_FAKTUROWNIA_PARTNER_PREFIX, …_PARTNER_TOKEN
+        /// and …_INTEGRATION_TOKEN.
+        mutating func fakturowniaSettings() -> FakturowniaSettings {
+            var settings = FakturowniaSettings()
+            if let template = value("FOLIO_FAKTUROWNIA_ACCOUNT_URL") {
+                let example = template.replacingOccurrences(of: "{prefix}", with: "hotel")
+                if !template.contains("{prefix}") || URL(string: example)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+                    problems.append("FOLIO_FAKTUROWNIA_ACCOUNT_URL: must be an http(s) URL with {prefix} in it, e.g. https://{prefix}.fakturownia.pl")
+                } else {
+                    settings.accountURLTemplate = template
+                }
+            }
+            settings.partnerPrefix = value("FOLIO_FAKTUROWNIA_PARTNER_PREFIX")
+            settings.partnerToken = value("FOLIO_FAKTUROWNIA_PARTNER_TOKEN").map(Secret.init)
+            settings.integrationToken = value("FOLIO_FAKTUROWNIA_INTEGRATION_TOKEN").map(Secret.init)
+            if (settings.partnerPrefix != nil) != (settings.partnerToken != nil) {
+                problems.append("FOLIO_FAKTUROWNIA_PARTNER_PREFIX and FOLIO_FAKTUROWNIA_PARTNER_TOKEN: set both or neither")
+            }
+            return settings
         }
 
         mutating func databaseURL() -> DatabaseURL? {

@@ -8,6 +8,9 @@ package enum InvoiceStatus: String, Sendable, CaseIterable, Codable {
     /// The guest's money is blocked on the card (a guarantee); captured by a fulfilment,
     /// released by a cancel. The host may treat it as paid.
     case held
+    /// Part of the amount is recorded as paid on a ledger provider's invoice (Fakturownia's
+    /// `partial`); more payments make it `paid`.
+    case partiallyPaid = "partially_paid"
     case paid
     case canceled
     case expired
@@ -24,7 +27,7 @@ package enum InvoiceStatus: String, Sendable, CaseIterable, Codable {
         switch self {
         case .pending: 0
         case .open: 1
-        case .held: 2
+        case .held, .partiallyPaid: 2
         case .canceled, .expired, .failed: 3
         case .paid: 4
         case .partiallyRefunded: 5

@@ -1,6 +1,9 @@
-/// The currencies Invoicebox accepts (ISO 4217).
+/// The currencies Folio invoices in (ISO 4217); each provider's `OrderRules` names the ones it
+/// takes (Invoicebox all but PLN and CZK).
 package enum Currency: String, Sendable, CaseIterable, Codable {
     case rub = "RUB"
+    case pln = "PLN"
+    case czk = "CZK"
     case cny = "CNY"
     case uzs = "UZS"
     case eur = "EUR"

@@ -56,6 +56,7 @@ extension Components.Schemas.Event._TypePayload {
         switch type {
         case .invoiceCreated: self = .invoice_created
         case .invoiceHeld: self = .invoice_held
+        case .invoicePartiallyPaid: self = .invoice_partiallyPaid
         case .invoicePaid: self = .invoice_paid
         case .invoiceCanceled: self = .invoice_canceled
         case .invoiceExpired: self = .invoice_expired

@@ -148,6 +148,13 @@ extension InvoiceRequest {
 }
 
 extension Components.Schemas.Invoice {
+    /// The document's links; an Invoicebox invoice's view is its payment page.
+    static func document(of invoice: Invoice) -> Components.Schemas.InvoiceDocument? {
+        let viewURL = invoice.documents.viewURL ?? invoice.paymentURL
+        guard invoice.documents.number != nil || viewURL != nil || invoice.documents.pdfURL != nil else { return nil }
+        return .init(number: invoice.documents.number, viewUrl: viewURL, pdfUrl: invoice.documents.pdfURL)
+    }
+
     init(_ invoice: Invoice) {
         self.init(
             id: invoice.id.uuidString.lowercased(),
@@ -170,6 +177,7 @@ extension Components.Schemas.Invoice {
             expiresAt: invoice.expiresAt,
             paidAt: invoice.paidAt,
             canceledAt: invoice.canceledAt,
+            document: Self.document(of: invoice),
             failureCode: invoice.failureCode,
             createdAt: invoice.createdAt,
             updatedAt: invoice.updatedAt
@@ -232,6 +240,7 @@ extension Components.Schemas.InvoiceStatus {
         case .pending: self = .pending
         case .open: self = .open
         case .held: self = .held
+        case .partiallyPaid: self = .partiallyPaid
         case .paid: self = .paid
         case .canceled: self = .canceled
         case .expired: self = .expired

@@ -1,6 +1,7 @@
 import FolioAPI
 import FolioDomain
 import Foundation
+import HTTPTypes
 import InvoicingService
 import PaymentsPort
 import TenantRegistry
@@ -90,7 +91,14 @@ extension Components.Schemas.InvoicingState {
             hasNotificationKey: state.hasNotificationKey,
             notificationKeyAlgorithm: state.notificationKeyAlgorithm.map(Components.Schemas.NotificationKeyAlgorithm.init),
             previousNotificationKeyValidUntil: state.previousNotificationKeyValidUntil,
-            activationOutcomeUnknownAt: state.activationOutcomeUnknownAt
+            activationOutcomeUnknownAt: state.activationOutcomeUnknownAt,
+            provider: state.stage == .disabled ? nil : .init(rawValue: state.provider.rawValue),
+            capabilities: state.stage == .active
+                ? state.capabilities.names.compactMap(Components.Schemas.InvoicingState.CapabilitiesPayloadPayload.init(rawValue:)) : nil,
+            fakturownia: state.provider == .fakturownia && state.stage == .active
+                ? .init(
+                    prefix: state.merchantID ?? "", accountUrl: state.accountURL?.absoluteString ?? "", webhooks: state.webhookCount,
+                    loginUrl: state.fastLogin ? state.accountURL?.absoluteString : nil) : nil
         )
     }
 }
@@ -112,5 +120,69 @@ extension Components.Schemas.InvoicingState.StatePayload {
         case .invited: self = .invited
         case .active: self = .active
         }
+    }
+}
+
+extension FolioAPIHandler {
+    package func openInvoicingAccount(_ input: Operations.OpenInvoicingAccount.Input) async throws -> Operations.OpenInvoicingAccount.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        guard let account = body.fakturownia else {
+            throw ValidationFailure(violations: [FieldViolation(pointer: "/fakturownia", code: "required", detail: "the account to open")])
+        }
+        var violations: [FieldViolation?] = [
+            Self.checkAccountPrefix(account.prefix, pointer: "/fakturownia/prefix"),
+            FieldViolation.checkEmail(account.email, pointer: "/fakturownia/email"),
+        ]
+        if let company = account.company {
+            violations += FieldViolation.checkText(company.name, pointer: "/fakturownia/company/name", lengths: 1...200).map(Optional.some)
+            for (value, field) in [(company.taxNumber, "taxNumber"), (company.street, "street"), (company.postalCode, "postalCode"), (company.city, "city")] {
+                if let value { violations += FieldViolation.checkText(value, pointer: "/fakturownia/company/\(field)", lengths: 1...200).map(Optional.some) }
+            }
+        }
+        try Self.validate(violations)
+        let opening = InvoicingSetup.AccountOpening(
+            provider: .fakturownia, name: account.prefix, email: account.email, language: account.language?.rawValue ?? "pl",
+            company: account.company.map {
+                NewProviderAccount.Company(name: $0.name, taxNumber: $0.taxNumber, street: $0.street, postalCode: $0.postalCode, city: $0.city)
+            })
+        let state = try await idempotent(
+            tenant: id, key: input.headers.idempotencyKey, operation: "openInvoicingAccount", request: body, successStatus: 200
+        ) { _ in
+            Components.Schemas.InvoicingState(try await invoicing.openAccount(id, opening, actor: actor), notificationURL: invoices.notificationURL(of: id))
+        }
+        return .ok(.init(body: .json(state)))
+    }
+
+    package func connectInvoicingAccount(_ input: Operations.ConnectInvoicingAccount.Input) async throws -> Operations.ConnectInvoicingAccount.Output {
+        let id = try await existingTenant(input.path.tenantId)
+        guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
+        guard let account = body.fakturownia else {
+            throw ValidationFailure(violations: [FieldViolation(pointer: "/fakturownia", code: "required", detail: "the account to connect")])
+        }
+        try Self.validate([
+            Self.checkAccountPrefix(account.prefix, pointer: "/fakturownia/prefix"),
+            FieldViolation.checkToken(account.apiToken.revealed, pointer: "/fakturownia/apiToken", lengths: 8...512),
+        ])
+        do {
+            let state = try await invoicing.connectAccount(id, provider: .fakturownia, accountName: account.prefix, token: account.apiToken, actor: actor)
+            return .ok(.init(body: .json(.init(state, notificationURL: invoices.notificationURL(of: id)))))
+        } catch InvoicingError.credentialsRejected {
+            throw APIProblem(
+                status: .unprocessableContent, code: "invalid_credentials",
+                detail: "The provider did not accept the token for this account; nothing was stored.",
+                fieldErrors: [APIProblem.FieldError(pointer: "/fakturownia/apiToken", code: "rejected", detail: "not accepted by the provider")]
+            )
+        }
+    }
+
+    /// A Fakturownia prefix: the first label of a host name, 3 to 40 lowercase letters, digits and
+    /// inner hyphens, so that it can only ever name an account on the configured brand's domain.
+    static func checkAccountPrefix(_ prefix: String, pointer: String) -> FieldViolation? {
+        let allowed = prefix.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        guard (3...40).contains(prefix.count), allowed, !prefix.hasPrefix("-"), !prefix.hasSuffix("-") else {
+            return FieldViolation(pointer: pointer, code: "invalid_format", detail: "must be 3 to 40 lowercase letters, digits and inner hyphens")
+        }
+        return nil
     }
 }

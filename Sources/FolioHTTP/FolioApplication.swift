@@ -18,6 +18,7 @@ package enum FolioApplication {
     package static func buildRouter(
         handler: FolioAPIHandler,
         notifications: NotificationReceiver,
+        accountChanges: AccountChangeReceiver? = nil,
         metricsKey: Secret? = nil,
         allowedOrigins: Set<String> = []
     ) throws -> Router<FolioRequestContext> {
@@ -35,6 +36,7 @@ package enum FolioApplication {
         let authentication = AuthenticationMiddleware(keys: handler.keys, metricsKey: metricsKey, sessions: handler.sessions)
         router.add(middleware: UnmatchedRouteMiddleware(authentication: authentication))
         ProviderNotificationRoute(notifications: notifications).register(on: router)
+        if let accountChanges { AccountWebhookRoute(receiver: accountChanges).register(on: router) }
         WebAssetRoutes(assets: .bundled).register(on: router)
 
         let api = router.group()

@@ -1,6 +1,7 @@
 import FolioDomain
 import HTTPTypes
 import InvoicingService
+import PaymentsPort
 
 extension InvoicingError: ProblemConvertible {
     var problem: APIProblem {
@@ -80,6 +81,16 @@ extension InvoicingError: ProblemConvertible {
             return problem
         case .databaseFailed:
             return .serviceUnavailable
+        case .providerNotConfigured(let provider):
+            return APIProblem(
+                status: .serviceUnavailable, code: "provider_not_configured",
+                detail: "This Folio is not configured for \(provider.rawValue) (its partner account or FOLIO_PUBLIC_URL)."
+            )
+        case .notSupportedByProvider(let operation, let provider):
+            return APIProblem(
+                status: .conflict, code: "not_supported_by_provider",
+                detail: "The tenant invoices through \(provider.rawValue), which does not \(operation)."
+            )
         }
     }
 }
@@ -117,6 +128,16 @@ extension InvoiceError: ProblemConvertible {
             problem.providerCode = providerCode
             problem.providerRequestID = requestID
             return problem
+        case .notSendable(let status):
+            return APIProblem(
+                status: .conflict, code: "invoice_not_sendable",
+                detail: "The invoice is \(status.rawValue); it has no document at the provider to send."
+            )
+        case .notPayable(let status):
+            return APIProblem(
+                status: .conflict, code: "invoice_not_payable",
+                detail: "The invoice is \(status.rawValue); only an open or partially paid invoice takes a payment."
+            )
         case .editInProgress:
             return APIProblem(
                 status: .conflict, code: "invoice_edit_in_progress",

@@ -16,8 +16,8 @@ package enum SessionScope {
         switch (method, rest.count) {
         case (.get, 1) where rest[0] == "invoicing", (.delete, 1) where rest[0] == "invoicing":
             return [.enableInvoicing]
-        case (.post, 2) where rest[0] == "invoicing" && (rest[1] == "invite" || rest[1] == "activate"),
-            (.put, 2) where rest[0] == "invoicing" && (rest[1] == "credentials" || rest[1] == "notification-key"),
+        case (.post, 2) where rest[0] == "invoicing" && (rest[1] == "invite" || rest[1] == "activate" || rest[1] == "account"),
+            (.put, 2) where rest[0] == "invoicing" && (rest[1] == "credentials" || rest[1] == "notification-key" || rest[1] == "account"),
             (.delete, 2) where rest[0] == "invoicing" && rest[1] == "notification-key":
             return [.enableInvoicing]
         case (.get, 1) where rest[0] == "invoices":

@@ -21,6 +21,10 @@ package struct InvoiceboxGateway: PaymentProvider {
         self.partnerShares = SlidingWindowLimiter(limit: configuration.partnerRequestsPerTenant, window: configuration.window, clock: configuration.clock)
     }
 
+    package var name: ProviderName { .invoicebox }
+    /// Invoicebox e-mails receipts itself and is the payment rail, so nothing is sent or recorded
+    /// on request; its payment page is the only document link.
+    package var capabilities: ProviderCapabilities { [.refunds, .fulfilments, .edits] }
     package var orderRules: any OrderRules { InvoiceboxOrderRules() }
 
     /// `v3`; a shop registered through the Business cabinet is called under `l3` instead.

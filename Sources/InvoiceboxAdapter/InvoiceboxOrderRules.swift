@@ -12,6 +12,10 @@ package struct InvoiceboxOrderRules: OrderRules {
 
     package init() {}
 
+    package var currencies: Set<Currency> { Set(Currency.allCases).subtracting([.pln, .czk]) }
+    package var vatCodes: Set<VATCode> { VATCode.russian }
+    package var languages: Set<String> { ["ru", "en"] }
+
     package func violations(of line: OrderLine, pointer: String) -> [FieldViolation] {
         var found: [FieldViolation] = []
         if let measure = line.measure { found += FieldViolation.checkText(measure, pointer: pointer + "/measure", lengths: 1...10) }

@@ -5,6 +5,7 @@ import Foundation
 package enum HostEventType: String, Sendable, CaseIterable {
     case invoiceCreated = "invoice.created"
     case invoiceHeld = "invoice.held"
+    case invoicePartiallyPaid = "invoice.partially_paid"
     case invoicePaid = "invoice.paid"
     case invoiceCanceled = "invoice.canceled"
     case invoiceExpired = "invoice.expired"
@@ -24,6 +25,7 @@ package enum HostEventType: String, Sendable, CaseIterable {
         case .pending: nil
         case .open: .invoiceCreated
         case .held: .invoiceHeld
+        case .partiallyPaid: .invoicePartiallyPaid
         case .paid: .invoicePaid
         case .canceled: .invoiceCanceled
         case .expired: .invoiceExpired

@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 
@@ -29,6 +30,11 @@ package struct Invoice: Sendable, Equatable {
     package var failureCode: String?
     package var createdAt: Date
     package var updatedAt: Date
+    /// The document as the payer sees it: its number in the provider's series and its public
+    /// links, where the provider gives them (the payment page stands in for Invoicebox's view).
+    package var documents = ProviderDocuments()
+    /// Made by the tenant in the provider's own application, not through Folio: read-only here.
+    package var madeAtProvider = false
     /// `created_at` in microseconds since 1970, exactly as stored, for cursors.
     var createdMicros: Int64
     /// The host's lines with their priced amounts, as stored when the invoice was recorded.
@@ -44,7 +50,7 @@ package struct Invoice: Sendable, Equatable {
         (extract(epoch FROM created_at) * 1000000)::bigint,
         line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
         CASE WHEN line_skus IS NULL THEN request END,
-        display_number
+        display_number, document_number, view_url, pdf_url, origin
         """
 
     /// One row of `columns`. Each cell is decoded with its concrete type, which the compiler
@@ -80,6 +86,9 @@ package struct Invoice: Sendable, Equatable {
             lines = (try? InvoiceLine.lines(of: request)) ?? []
         }
         displayNumber = try cells[25].decode(String?.self)
+        documents = ProviderDocuments(
+            number: try cells[26].decode(String?.self), viewURL: try cells[27].decode(String?.self), pdfURL: try cells[28].decode(String?.self))
+        madeAtProvider = try cells[29].decode(String.self) == "provider"
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {

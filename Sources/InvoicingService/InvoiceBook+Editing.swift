@@ -58,6 +58,7 @@ extension InvoiceBook {
             }
         }
         var invoice = try await existing(tenant, id)
+        try require(.edits, of: try await setup.shop(of: tenant, actor: Self.actor), operation: "edit invoices")
         // Checked before anything else so that a body that can never be right is answered as such.
         try checkEdit(changes, of: try await storedRequest(tenant, id))
         if invoice.status == .pending {

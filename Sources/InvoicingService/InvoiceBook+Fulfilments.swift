@@ -28,6 +28,7 @@ extension InvoiceBook {
             return try await finishFulfilment(tenant, earlier)
         }
         guard try await invoice(tenant, id: invoiceID) != nil else { throw InvoiceError.notFound }
+        try require(.fulfilments, of: try await setup.shop(of: tenant, actor: Self.actor), operation: "record fulfilments")
         // An earlier fulfilment no attempt is sending any more (its answer was lost, its process
         // died) is settled first: whether it exists at the provider decides what is left.
         // One that cannot be settled now still counts against the invoice, so the new one is

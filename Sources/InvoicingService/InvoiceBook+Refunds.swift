@@ -24,6 +24,7 @@ extension InvoiceBook {
         // An unknown invoice is 404 whatever the tenant's invoicing state.
         guard try await invoice(tenant, id: invoiceID) != nil else { throw InvoiceError.notFound }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        try require(.refunds, of: shop, operation: "refund through Folio")
         let (refund, invoice) = try await recordPendingRefund(
             tenant, invoiceID: invoiceID, request: request, idempotencyKey: idempotencyKey, merchantID: shop.merchantID
         )

@@ -21,8 +21,10 @@ package struct InvoiceBook: Sendable {
     package let publicBaseURL: URL
     /// The largest invoice total accepted, in minor units.
     package let maximumAmount: Int64
-    /// What the provider accepts in the attributes only it interprets.
-    package var orderRules: any OrderRules { provider.orderRules }
+    /// What a body may hold before the tenant's provider is known: every provider's currencies,
+    /// codes and languages. The tenant's provider's own rules are applied when the invoice is
+    /// recorded, with the shop read in the same statement.
+    package var orderRules: any OrderRules { AnyProviderRules() }
     let logger: Logger
     /// How long an invoice stays payable when the host does not say.
     let defaultValidity: TimeInterval = 72 * 3600
@@ -55,7 +57,9 @@ package struct InvoiceBook: Sendable {
         if let resuming, let earlier = try await invoice(tenant, id: resuming) {
             return try await finishCreation(tenant, earlier)
         }
-        let violations = request.violations(maximumAmount: maximumAmount, rules: provider.orderRules)
+        // Every rule but the provider's, before anything is read: a body no provider takes costs
+        // no round trip.
+        let violations = request.violations(maximumAmount: maximumAmount, rules: AnyProviderRules())
         guard violations.isEmpty else { throw ValidationFailure(violations: violations) }
         let (invoice, shop) = try await recordPending(tenant, request: request, idempotencyKey: idempotencyKey)
         return try await send(invoice, request: request, tenant: tenant, shop: shop)
@@ -78,7 +82,6 @@ package struct InvoiceBook: Sendable {
         let lines = StoredLines(try InvoiceLine.lines(of: request))
         let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
         let delay = recoveryDelay
-        let purpose = InvoicingSetup.tokenPurpose.rawValue
         let actor = Self.actor
         let kind = PendingCreations.Kind.invoice.rawValue
         let setup = setup
@@ -86,23 +89,28 @@ package struct InvoiceBook: Sendable {
             let shopRows = try await connection.query(
                 """
                 WITH settings AS (
-                    SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
+                    SELECT merchant_id, api_prefix, base_url, provider FROM folio.tenant_invoicing
                     WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE
                 ), sealed AS (
-                    SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
-                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings) FOR KEY SHARE
+                    SELECT \(unescaped: InvoicingSetup.sealedTokenColumns) FROM folio.vault_secrets, settings
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(unescaped: InvoicingSetup.tokenPurposeOfSettings) FOR KEY SHARE OF vault_secrets
                 ), audited AS (
                     INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
-                    SELECT \(tenant.rawValue), \(purpose), \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
+                    SELECT \(tenant.rawValue), purpose, \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
                 ), queued AS (
                     INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
                     SELECT \(tenant.rawValue), \(id), \(kind), now() + \(delay) * interval '1 second' FROM sealed
                 )
-                SELECT merchant_id, api_prefix, base_url, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
+                SELECT merchant_id, api_prefix, base_url, provider, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
                 """,
                 logger: logger
             )
             guard let shopRow = try await shopRows.collect().first else { throw InvoicingError.notActive }
+            // The tenant's provider's rules, on the shop this statement holds: a refusal rolls
+            // back the queue row and the audit row.
+            let providerViolations = request.violations(
+                maximumAmount: maximumAmount, rules: provider.orderRules(for: try InvoicingSetup.providerName(inLastColumnsOf: shopRow)))
+            guard providerViolations.isEmpty else { throw ValidationFailure(violations: providerViolations) }
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -185,7 +193,8 @@ package struct InvoiceBook: Sendable {
             let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = \(status.rawValue), provider_order_id = \(order.id), payment_url = \(order.paymentURL),
-                    provider_status = \(order.status.rawValue), paid_at = \(order.paidAt),
+                    provider_status = \(order.status.rawValue), paid_at = \(order.paidAt), document_number = \(order.documents.number),
+                    view_url = \(order.documents.viewURL), pdf_url = \(order.documents.pdfURL),
                     canceled_at = CASE WHEN \(status.rawValue) = 'canceled' THEN now() END, synced_at = now(), updated_at = now()
                 WHERE id = \(id) AND status = 'pending'
                 RETURNING \(unescaped: Invoice.columns)
@@ -352,7 +361,7 @@ package struct InvoiceBook: Sendable {
         switch invoice.status {
         case .canceled:
             return invoice
-        case .open, .held:
+        case .open, .held, .partiallyPaid:
             break
         default:
             throw InvoiceError.notCancelable(status: invoice.status, providerCode: nil, providerRequestID: nil)
@@ -423,7 +432,8 @@ package struct InvoiceBook: Sendable {
                     provider_status = \(order.status.rawValue),
                     paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
                     canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-                    synced_at = now(), updated_at = now()
+                    document_number = COALESCE(\(order.documents.number), document_number), view_url = COALESCE(\(order.documents.viewURL), view_url),
+                    pdf_url = COALESCE(\(order.documents.pdfURL), pdf_url), synced_at = now(), updated_at = now()
                 WHERE id = \(invoiceID) AND status = ANY(\(movable))
                 RETURNING *
             )
@@ -456,7 +466,9 @@ package struct InvoiceBook: Sendable {
     {
         let rows = try await connection.query(
             """
-            UPDATE invoices SET provider_status = \(order.status.rawValue), synced_at = now() WHERE id = \(invoiceID)
+            UPDATE invoices SET provider_status = \(order.status.rawValue), document_number = COALESCE(\(order.documents.number), document_number),
+                view_url = COALESCE(\(order.documents.viewURL), view_url), pdf_url = COALESCE(\(order.documents.pdfURL), pdf_url), synced_at = now()
+            WHERE id = \(invoiceID)
             RETURNING \(unescaped: Invoice.columns)
             """,
             logger: logger
@@ -488,6 +500,7 @@ package struct InvoiceBook: Sendable {
         case .canceled: .canceled
         case .expired: .expired
         case .hold: .held
+        case .partiallyPaid: .partiallyPaid
         case .draft, .unrecognized: nil
         }
     }

@@ -25,8 +25,14 @@ extension InvoiceRequest {
             }
             found += problems
         }
-        if let language, !["ru", "en"].contains(language) {
-            found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be ru or en"))
+        if let language, !rules.languages.contains(language) {
+            found.append(FieldViolation(pointer: "/language", code: "unsupported", detail: "must be \(rules.languages.sorted().joined(separator: " or "))"))
+        }
+        if !rules.currencies.contains(currency) {
+            found.append(
+                FieldViolation(
+                    pointer: "/currency", code: "unsupported",
+                    detail: "the tenant's provider takes \(rules.currencies.map(\.rawValue).sorted().joined(separator: ", "))"))
         }
         found += customer.violations(rules: rules)
         found += itemViolations(maximumAmount: maximumAmount, rules: rules)
@@ -107,6 +113,12 @@ extension InvoiceRequest.Item {
             found.append(
                 FieldViolation(
                     pointer: pointer + "/unitPrice", code: "out_of_range", detail: "must be between 1 and \(BasketError.unitPrices.upperBound) minor units"))
+        }
+        if !rules.vatCodes.contains(vatCode) {
+            found.append(
+                FieldViolation(
+                    pointer: pointer + "/vatCode", code: "unsupported",
+                    detail: "the tenant's provider takes \(rules.vatCodes.map(\.rawValue).sorted().joined(separator: ", "))"))
         }
         found += rules.violations(of: line, pointer: pointer)
         if let serviceDate, CalendarDate.parse(serviceDate) == nil {

@@ -22,11 +22,18 @@ package struct InvoicingSetup: Sendable {
     let activationLimit: ActivationAttemptLimit
     /// The time, for the activation limit; tests move it.
     let now: @Sendable () -> Date
+    /// The providers whose accounts Folio opens or connects itself and subscribes to (Fakturownia).
+    let onboarding: [ProviderName: any AccountOnboarding]
+    /// How such a provider reaches Folio: the base of each account's webhook URLs.
+    let publicBaseURL: URL?
 
     package init(
         client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger,
-        reinviteInterval: Duration = .seconds(60), activationLimit: ActivationAttemptLimit = .standard, now: @escaping @Sendable () -> Date = { Date() }
+        reinviteInterval: Duration = .seconds(60), activationLimit: ActivationAttemptLimit = .standard, now: @escaping @Sendable () -> Date = { Date() },
+        onboarding: [any AccountOnboarding] = [], publicBaseURL: URL? = nil
     ) {
+        self.onboarding = Dictionary(onboarding.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
+        self.publicBaseURL = publicBaseURL
         self.client = client
         self.vault = vault
         self.provider = provider
@@ -51,20 +58,24 @@ package struct InvoicingSetup: Sendable {
                 SELECT state, invited_email, invited_at, merchant_id, activated_at, token_last_four, has_notification_key,
                     CASE WHEN has_notification_key THEN coalesce(notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)) END,
                     CASE WHEN previous_notification_key_valid_until > now() THEN previous_notification_key_valid_until END,
-                    activation_outcome_unknown_at
+                    activation_outcome_unknown_at, provider, base_url, cardinality(webhook_ids), fast_login
                 FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue)
                 """,
                 logger: logger
             )
             guard
-                let (stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey, algorithm, previousValidUntil, outcomeUnknownAt) =
+                let (
+                    stage, email, invitedAt, merchantID, activatedAt, lastFour, hasKey, algorithm, previousValidUntil, outcomeUnknownAt, provider, baseURL,
+                    webhookCount, fastLogin
+                ) =
                     try await rows.decode(
-                        (String, String?, Date?, String?, Date?, String?, Bool, String?, Date?, Date?).self
+                        (String, String?, Date?, String?, Date?, String?, Bool, String?, Date?, Date?, String, String?, Int32, Bool).self
                     ).firstElement()
             else {
                 return .disabled
             }
-            return InvoicingState(
+            let providerName = try StoredValue.decode(ProviderName.self, provider, column: "tenant_invoicing.provider")
+            var state = InvoicingState(
                 stage: try StoredValue.decode(InvoicingState.Stage.self, stage, column: "tenant_invoicing.state"), invitedEmail: email, invitedAt: invitedAt,
                 merchantID: merchantID, activatedAt: activatedAt, tokenLastFour: lastFour, hasNotificationKey: hasKey,
                 notificationKeyAlgorithm: try algorithm.map {
@@ -72,6 +83,13 @@ package struct InvoicingSetup: Sendable {
                 },
                 previousNotificationKeyValidUntil: previousValidUntil, activationOutcomeUnknownAt: outcomeUnknownAt
             )
+            state.provider = providerName
+            // Only an account provider's address is the tenant's own; Invoicebox's is the API's.
+            state.accountURL = providerName == .invoicebox ? nil : baseURL.flatMap(URL.init(string:))
+            state.webhookCount = Int(webhookCount)
+            state.fastLogin = fastLogin
+            state.capabilities = self.provider.capabilities(of: providerName)
+            return state
         }
     }
 
@@ -83,21 +101,20 @@ package struct InvoicingSetup: Sendable {
     /// (written only when a token is returned) commit together, so the token is never returned
     /// without its trace.
     package func shop(of tenant: TenantID, actor: String) async throws -> ShopCredentials {
-        let purpose = Self.tokenPurpose.rawValue
-        return try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
+        try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
             let rows = try await client.query(
                 """
                 WITH settings AS (
-                    SELECT merchant_id, api_prefix, base_url FROM folio.tenant_invoicing
+                    SELECT merchant_id, api_prefix, base_url, provider FROM folio.tenant_invoicing
                     WHERE tenant_id = \(tenant.rawValue) AND state = 'active'
                 ), sealed AS (
-                    SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
-                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(purpose) AND EXISTS (SELECT FROM settings)
+                    SELECT \(unescaped: Self.sealedTokenColumns) FROM folio.vault_secrets, settings
+                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(unescaped: Self.tokenPurposeOfSettings)
                 ), audited AS (
                     INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
-                    SELECT \(tenant.rawValue), \(purpose), \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
+                    SELECT \(tenant.rawValue), purpose, \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
                 )
-                SELECT merchant_id, api_prefix, base_url, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
+                SELECT merchant_id, api_prefix, base_url, provider, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
                 """,
                 logger: logger
             )
@@ -106,21 +123,45 @@ package struct InvoicingSetup: Sendable {
         }
     }
 
-    /// The shop in a row whose last eight columns are `merchant_id, api_prefix, base_url` and the
-    /// token's `SecretVault.sealedColumns`. The statement that read the row must have written the
-    /// token read's audit row.
+    /// The token's purpose for the provider of the `settings` row a statement joins: each
+    /// provider's token is sealed under its own name.
+    static let tokenPurposeOfSettings = "settings.provider || '.api_token'"
+    /// The sealed token's columns with its purpose, from `vault_secrets` joined with `settings`.
+    static let sealedTokenColumns = "purpose, " + SecretVault.sealedColumns
+
+    /// The vault purpose of a provider's API token.
+    static func tokenPurpose(of provider: ProviderName) -> VaultPurpose {
+        switch provider {
+        case .invoicebox: tokenPurpose
+        case .fakturownia: VaultPurpose(InvoicingSecret.fakturowniaAPIToken)!
+        }
+    }
+
+    static let webhookSecretPurpose = VaultPurpose(InvoicingSecret.webhookSecret)!
+
+    /// The provider in a row `shopCredentials(of:inLastColumnsOf:)` reads.
+    static func providerName(inLastColumnsOf row: PostgresRow) throws -> ProviderName {
+        let cells = PostgresRandomAccessRow(row)
+        return try StoredValue.decode(ProviderName.self, try cells[cells.count - 6].decode(String.self), column: "tenant_invoicing.provider")
+    }
+
+    /// The shop in a row whose last nine columns are `merchant_id, api_prefix, base_url, provider`
+    /// and the token's `SecretVault.sealedColumns`. The statement that read the row must have
+    /// written the token read's audit row.
     func shopCredentials(of tenant: TenantID, inLastColumnsOf row: PostgresRow) throws -> ShopCredentials {
         let cells = PostgresRandomAccessRow(row)
-        let first = cells.count - 8
+        let first = cells.count - 9
+        let provider = try Self.providerName(inLastColumnsOf: row)
         let record = SecretVault.sealedRecord(
-            tenant: tenant, purpose: Self.tokenPurpose, formatVersion: try cells[first + 3].decode(Int16.self),
-            keyID: try cells[first + 4].decode(String.self), wrappedKey: try cells[first + 5].decode(Data.self),
-            nonce: try cells[first + 6].decode(Data.self), ciphertext: try cells[first + 7].decode(Data.self)
+            tenant: tenant, purpose: Self.tokenPurpose(of: provider), formatVersion: try cells[first + 4].decode(Int16.self),
+            keyID: try cells[first + 5].decode(String.self), wrappedKey: try cells[first + 6].decode(Data.self),
+            nonce: try cells[first + 7].decode(Data.self), ciphertext: try cells[first + 8].decode(Data.self)
         )
         let baseURL = try cells[first + 2].decode(String?.self)
         return ShopCredentials(
             merchantID: try cells[first].decode(String.self), token: try vault.open(record),
-            baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL, apiVariant: try cells[first + 1].decode(String.self), tenant: tenant
+            baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL, apiVariant: try cells[first + 1].decode(String.self), tenant: tenant,
+            provider: provider
         )
     }
 
@@ -272,11 +313,7 @@ package struct InvoicingSetup: Sendable {
     private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: NotificationKey?, actor: String) async throws {
         do {
             try await client.inTransaction(logger: logger) { connection in
-                let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
-                if let current = locked.activeMerchantID, current.lowercased() != shop.merchantID.lowercased() {
-                    let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
-                    guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
-                }
+                try await Self.lockForConnection(of: tenant, to: shop, on: connection, logger: logger)
                 try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose, actor: actor, on: connection)
                 if let notificationKey {
                     try await vault.store(notificationKey.secret, tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
@@ -284,14 +321,18 @@ package struct InvoicingSetup: Sendable {
                     _ = try await vault.delete(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection)
                 }
                 _ = try await vault.delete(tenant: tenant, purpose: Self.previousNotificationKeyPurpose, actor: actor, on: connection)
+                for purpose in [Self.tokenPurpose(of: .fakturownia), Self.webhookSecretPurpose] {
+                    _ = try await vault.delete(tenant: tenant, purpose: purpose, actor: actor, on: connection)
+                }
                 try await connection.query(
                     """
                     INSERT INTO folio.tenant_invoicing
                         (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, notification_key_algorithm,
-                         activated_at)
+                         activated_at, provider)
                     VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiVariant ?? provider.defaultAPIVariant), \(shop.baseURL.absoluteString),
-                            \(shop.token.lastFour), \(notificationKey != nil), \(notificationKey?.algorithm.rawValue), now())
-                    ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id,
+                            \(shop.token.lastFour), \(notificationKey != nil), \(notificationKey?.algorithm.rawValue), now(), 'invoicebox')
+                    ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id, provider = excluded.provider,
+                        webhook_ids = '{}', fast_login = false,
                         api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
                         has_notification_key = excluded.has_notification_key, notification_key_algorithm = excluded.notification_key_algorithm,
                         previous_notification_key_algorithm = NULL, previous_notification_key_valid_until = NULL,
@@ -299,14 +340,10 @@ package struct InvoicingSetup: Sendable {
                     """,
                     logger: logger
                 )
-                try await EventLog.append(
-                    .invoicingActivated, tenant: tenant, invoiceID: nil, reservationID: nil,
-                    data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: shop.merchantID), on: connection, logger: logger
-                )
+                try await Self.recordActivation(of: tenant, merchantID: shop.merchantID, on: connection, logger: logger)
             }
         } catch {
-            if DatabaseFailure(error)?.constraint == Self.activeMerchantIndex { throw InvoicingError.merchantAlreadyConnected }
-            throw DatabaseFailure.translated(error, into: InvoicingError.databaseFailed)
+            throw Self.connectionFailure(error)
         }
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
     }
@@ -325,6 +362,31 @@ package struct InvoicingSetup: Sendable {
         guard current == merchantID else { throw InvoicingError.notActive }
     }
 
+    /// Locks the tenant's invoicing settings for connecting `shop`, refusing another shop or
+    /// provider than the active one while invoices are open: only the active shop's token can
+    /// settle them.
+    static func lockForConnection(of tenant: TenantID, to shop: ShopCredentials, on connection: PostgresConnection, logger: Logger) async throws {
+        let locked = try await lockInvoicing(of: tenant, on: connection, logger: logger)
+        if let current = locked.activeMerchantID, current.lowercased() != shop.merchantID.lowercased() || locked.activeProvider != shop.provider {
+            let open = try await openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+            guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
+        }
+    }
+
+    /// The host's `invoicing.activated` event, in the connection's transaction.
+    static func recordActivation(of tenant: TenantID, merchantID: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await EventLog.append(
+            .invoicingActivated, tenant: tenant, invoiceID: nil, reservationID: nil,
+            data: EventData(invoicingState: InvoicingState.Stage.active.rawValue, merchantID: merchantID), on: connection, logger: logger
+        )
+    }
+
+    /// A failed connection in the API's terms: a merchant another tenant holds, or the database.
+    static func connectionFailure(_ error: any Error) -> any Error {
+        if DatabaseFailure(error)?.constraint == activeMerchantIndex { return InvoicingError.merchantAlreadyConnected }
+        return DatabaseFailure.translated(error, into: InvoicingError.databaseFailed)
+    }
+
     /// The unique index that keeps a merchant connected to one tenant at most.
     static let activeMerchantIndex = "tenant_invoicing_active_merchant"
 
@@ -334,7 +396,7 @@ package struct InvoicingSetup: Sendable {
     /// event's foreign key), then the tenant's invoicing lock, then the settings row itself, which
     /// invoice creation holds in share mode while it records an invoice.
     static func lockInvoicing(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> (
-        schema: String, activeMerchantID: String?
+        schema: String, activeMerchantID: String?, activeProvider: ProviderName?
     ) {
         let tenants = try await connection.query("SELECT schema_name FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
         guard let schema = try await tenants.decode(String.self).collect().first else { throw RegistryError.tenantNotFound(tenant) }
@@ -343,24 +405,26 @@ package struct InvoicingSetup: Sendable {
             logger: logger
         )
         let settings = try await connection.query(
-            "SELECT merchant_id, state = 'active' FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) FOR UPDATE",
+            "SELECT merchant_id, provider, state = 'active' FROM folio.tenant_invoicing WHERE tenant_id = \(tenant.rawValue) FOR UPDATE",
             logger: logger
         )
         var activeMerchantID: String?
-        for try await (merchantID, active) in settings.decode((String?, Bool).self) where active {
+        var activeProvider: ProviderName?
+        for try await (merchantID, provider, active) in settings.decode((String?, String, Bool).self) where active {
             activeMerchantID = merchantID
+            activeProvider = ProviderName(rawValue: provider)
         }
-        return (schema, activeMerchantID)
+        return (schema, activeMerchantID, activeProvider)
     }
 
     /// Invoices the shop's token is still needed for: pending at the provider, open (a payment
     /// may still come) or held (to be captured or released), or with a refund the provider has
     /// not settled yet (it is still polled).
-    private static func openInvoiceCount(in schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func openInvoiceCount(in schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         // Only paid invoices have refunds, so the two counts never share an invoice.
         let rows = try await connection.query(
             """
-            SELECT (SELECT count(*) FROM \(unescaped: quotedIdentifier(schema)).invoices WHERE status IN ('pending', 'open', 'held'))
+            SELECT (SELECT count(*) FROM \(unescaped: quotedIdentifier(schema)).invoices WHERE status IN ('pending', 'open', 'held', 'partially_paid'))
                  + (SELECT count(DISTINCT invoice_id) FROM \(unescaped: quotedIdentifier(schema)).refunds WHERE status IN ('pending', 'created'))
             """,
             logger: logger
@@ -372,6 +436,13 @@ package struct InvoicingSetup: Sendable {
     /// readable. Refused while invoices are open: their payments could no longer be confirmed.
     /// Returns whether invoicing was enabled or invited.
     package func disable(_ tenant: TenantID, actor: String) async throws -> Bool {
+        let subscriptions = try await subscriptions(of: tenant, actor: actor)
+        let existed = try await disableInDatabase(tenant, actor: actor)
+        if let subscriptions { await unsubscribe(subscriptions, of: tenant) }
+        return existed
+    }
+
+    private func disableInDatabase(_ tenant: TenantID, actor: String) async throws -> Bool {
         try await translatingDatabaseFailures(into: InvoicingError.databaseFailed) {
             let existed = try await client.inTransaction(logger: logger) { connection in
                 let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)

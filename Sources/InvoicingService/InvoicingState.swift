@@ -29,6 +29,16 @@ package struct InvoicingState: Sendable, Equatable {
     /// arrived. The tenant stays invited, with nothing stored, until the shop is connected with
     /// the credentials from the provider's cabinet (or an activation succeeds after all).
     package var activationOutcomeUnknownAt: Date?
+    /// The provider of an invited or active tenant.
+    package var provider: ProviderName = .invoicebox
+    /// An account provider's address for the tenant's account.
+    package var accountURL: URL?
+    /// How many webhooks Folio keeps registered on the tenant's account.
+    package var webhookCount = 0
+    /// Whether the tenant enters its account from the platform without a password.
+    package var fastLogin = false
+    /// What the tenant's provider does beyond creating, reading and canceling.
+    package var capabilities: ProviderCapabilities = []
 
     package static let disabled = InvoicingState(stage: .disabled, hasNotificationKey: false)
 
@@ -53,6 +63,9 @@ package struct InvoicingState: Sendable, Equatable {
 /// The vault purposes of the provider's secrets.
 package enum InvoicingSecret {
     package static let apiToken = "invoicebox.api_token"
+    package static let fakturowniaAPIToken = "fakturownia.api_token"
+    /// The secret Fakturownia echoes in each webhook delivery to a tenant's account.
+    package static let webhookSecret = "fakturownia.webhook_secret"
     package static let notificationKey = "invoicebox.notification_key"
     /// The key a rotation replaced, kept while its grace period runs.
     package static let previousNotificationKey = "invoicebox.notification_key.previous"
@@ -91,6 +104,10 @@ package enum InvoicingError: Error, Equatable, Sendable, LogSafeError {
     case tooManyAttempts(retryAfterSeconds: Int)
     /// Folio's database failed or could not be reached.
     case databaseFailed(DatabaseFailure)
+    /// This Folio is not configured for the provider (its partner account or public URL).
+    case providerNotConfigured(ProviderName)
+    /// The tenant's provider does not do this (`operation` names it for the host).
+    case notSupportedByProvider(operation: String, provider: ProviderName)
 }
 
 extension InvoicingError: DatabaseFailureWrapping {
@@ -110,6 +127,10 @@ package enum InvoiceError: Error, Equatable, Sendable, LogSafeError {
     case notEditable(status: InvoiceStatus, providerCode: String?, providerRequestID: String?)
     /// Another edit of the invoice is being sent to the provider; it is stored or dropped first.
     case editInProgress
+    /// The invoice has no document to send in this status (pending, failed, canceled, expired).
+    case notSendable(status: InvoiceStatus)
+    /// Nothing is owed on the invoice in this status: only an open or partially paid one takes a payment.
+    case notPayable(status: InvoiceStatus)
     /// The provider took the update of an order that was no longer awaiting payment; `status` is
     /// where the invoice is now, with what was paid for.
     case editTakenAfterPayment(status: InvoiceStatus)

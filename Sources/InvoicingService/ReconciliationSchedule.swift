@@ -14,7 +14,7 @@ package enum ReconciliationSchedule {
     /// Whether an invoice in `status` stays scheduled: an open one may still be paid, and a held
     /// one captured or released, without a notification reaching Folio.
     package static func keeps(_ status: InvoiceStatus) -> Bool {
-        status == .open || status == .held
+        status == .open || status == .held || status == .partiallyPaid
     }
 
     static func remove(_ invoiceID: UUID, of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {

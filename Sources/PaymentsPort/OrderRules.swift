@@ -5,6 +5,12 @@ import FolioDomain
 /// before anything is stored or sent, so a request the provider would refuse is refused up front
 /// with the field named.
 package protocol OrderRules: Sendable {
+    /// The currencies the provider invoices in.
+    var currencies: Set<Currency> { get }
+    /// The VAT codes the provider knows.
+    var vatCodes: Set<VATCode> { get }
+    /// The languages of the provider's payment page or document.
+    var languages: Set<String> { get }
     /// The line's provider attributes (unit, classifier code, item and payment type) the provider
     /// refuses; `pointer` is the JSON pointer of the line in the host's request.
     func violations(of line: OrderLine, pointer: String) -> [FieldViolation]

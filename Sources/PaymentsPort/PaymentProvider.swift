@@ -5,8 +5,16 @@ import Foundation
 /// translates its own wire format, codes and errors at its edge: what crosses this protocol is
 /// neutral, and every failure is a `PaymentError`.
 package protocol PaymentProvider: Sendable {
+    /// Which provider this is; a shop names the one that holds it.
+    var name: ProviderName { get }
+    /// What it can do beyond creating, reading and canceling; Folio asks before calling the rest.
+    var capabilities: ProviderCapabilities { get }
     /// The provider's rules for the line and payer attributes only it interprets.
     var orderRules: any OrderRules { get }
+    /// What the provider named does, when calls for its shops go through this one (a switch).
+    func capabilities(of provider: ProviderName) -> ProviderCapabilities
+    /// The rules of the provider named, when calls for its shops go through this one.
+    func orderRules(for provider: ProviderName) -> any OrderRules
     /// The API variant a shop that names none is called with (see `ShopCredentials.apiVariant`).
     var defaultAPIVariant: String { get }
     /// Whether the shop's token is accepted.
@@ -41,6 +49,12 @@ package protocol PaymentProvider: Sendable {
     /// Every shipment of the order at the provider, oldest first; only the order's own, whatever
     /// the provider's filter does.
     func shipments(orderID: String, shop: ShopCredentials) async throws -> [ProviderShipment]
+    /// E-mails the order's document to `recipients` (the payer's address on the document when
+    /// empty), with its PDF attached when `attachPDF`. Only with `capabilities.emailDocument`.
+    func sendDocument(orderID: String, to recipients: [String], attachPDF: Bool, shop: ShopCredentials) async throws
+    /// Records a payment taken elsewhere on the order and returns the order as it now stands.
+    /// Only with `capabilities.recordPayments`; never retried blindly.
+    func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder
 
     /// The claim a notification body makes, in neutral terms; `nil` when the body is not a
     /// notification this provider sends.
@@ -53,6 +67,19 @@ package protocol PaymentProvider: Sendable {
     func notificationOutcome(_ verdict: NotificationVerdict) -> String
     /// The answer body the provider expects for a verdict, with Folio's explanation if any.
     func notificationReply(_ verdict: NotificationVerdict, message: String?) -> NotificationReply
+}
+
+extension PaymentProvider {
+    package func capabilities(of provider: ProviderName) -> ProviderCapabilities { provider == name ? capabilities : [] }
+    package func orderRules(for provider: ProviderName) -> any OrderRules { orderRules }
+
+    package func sendDocument(orderID: String, to recipients: [String], attachPDF: Bool, shop: ShopCredentials) async throws {
+        throw PaymentError.invalidRequest(reason: "\(name.rawValue) does not e-mail documents")
+    }
+
+    package func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        throw PaymentError.invalidRequest(reason: "\(name.rawValue) takes payments itself; none can be recorded")
+    }
 }
 
 /// A query of the provider's orders.

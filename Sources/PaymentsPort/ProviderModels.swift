@@ -11,13 +11,19 @@ package struct ShopCredentials: Sendable {
     package var apiVariant: String?
     /// The tenant the shop is used for, when there is one; part of the rate limiter's key.
     package var tenant: TenantID?
+    /// The provider that holds the shop. For Fakturownia the merchant id is the account's prefix
+    /// and the base URL the account's own address.
+    package var provider: ProviderName
 
-    package init(merchantID: String, token: Secret, baseURL: URL, apiVariant: String? = nil, tenant: TenantID? = nil) {
+    package init(
+        merchantID: String, token: Secret, baseURL: URL, apiVariant: String? = nil, tenant: TenantID? = nil, provider: ProviderName = .invoicebox
+    ) {
         self.merchantID = merchantID
         self.token = token
         self.baseURL = baseURL
         self.apiVariant = apiVariant
         self.tenant = tenant
+        self.provider = provider
     }
 }
 
@@ -44,6 +50,8 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
     case canceled
     /// Money held, not yet taken.
     case hold
+    /// Part of the amount is recorded as paid (a ledger provider's `partial`).
+    case partiallyPaid
     case draft
     /// A status this version does not know, as the provider spelled it: never guessed at.
     case unrecognized(String)
@@ -55,6 +63,7 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
         case "expired": self = .expired
         case "canceled": self = .canceled
         case "hold": self = .hold
+        case "partial": self = .partiallyPaid
         case "draft": self = .draft
         default: self = .unrecognized(rawValue)
         }
@@ -67,6 +76,7 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
         case .expired: "expired"
         case .canceled: "canceled"
         case .hold: "hold"
+        case .partiallyPaid: "partial"
         case .draft: "draft"
         case .unrecognized(let raw): raw
         }
@@ -110,12 +120,15 @@ package struct ProviderOrder: Sendable, Equatable {
     package var expirationDate: Date?
     package var paymentURL: String?
     package var orderContainerID: String?
+    /// The document as the payer sees it, at a link that needs no credentials.
+    package var documents: ProviderDocuments
 
     package init(
         id: String, merchantID: String?, merchantOrderID: String, status: ProviderOrderStatus, amount: MinorUnits,
         vatAmount: MinorUnits?, currency: String, createdAt: Date, paidAt: Date?, expirationDate: Date?,
-        paymentURL: String?, orderContainerID: String?
+        paymentURL: String?, orderContainerID: String?, documents: ProviderDocuments = ProviderDocuments()
     ) {
+        self.documents = documents
         self.id = id
         self.merchantID = merchantID
         self.merchantOrderID = merchantOrderID
@@ -128,6 +141,42 @@ package struct ProviderOrder: Sendable, Equatable {
         self.expirationDate = expirationDate
         self.paymentURL = paymentURL
         self.orderContainerID = orderContainerID
+    }
+}
+
+/// Where the payer sees an invoice's document; what a provider does not offer is `nil`.
+package struct ProviderDocuments: Sendable, Equatable {
+    /// The provider's numbering series' number of the document, when it gives one.
+    package var number: String?
+    /// The document (or payment page) in a browser.
+    package var viewURL: String?
+    /// The printable PDF.
+    package var pdfURL: String?
+
+    package init(number: String? = nil, viewURL: String? = nil, pdfURL: String? = nil) {
+        self.number = number
+        self.viewURL = viewURL
+        self.pdfURL = pdfURL
+    }
+}
+
+/// A payment the host learned of elsewhere (cash at the desk, a bank transfer), to be recorded on
+/// the provider's invoice so that the ledger and the host agree.
+package struct PaymentRecord: Sendable, Equatable {
+    /// Folio's id for the payment; the provider keeps it, so a lost answer can be looked up.
+    package var id: String
+    package var amount: MinorUnits
+    package var currency: String
+    package var paidAt: Date
+    /// How the payment was made, in the host's words (`cash`, `bank transfer`).
+    package var method: String?
+
+    package init(id: String, amount: MinorUnits, currency: String, paidAt: Date, method: String? = nil) {
+        self.id = id
+        self.amount = amount
+        self.currency = currency
+        self.paidAt = paidAt
+        self.method = method
     }
 }
 

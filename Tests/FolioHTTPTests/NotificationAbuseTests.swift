@@ -254,6 +254,10 @@ struct CountingProvider: PaymentProvider {
         return try await wrapped.order(id: id, shop: shop)
     }
 
+    var name: ProviderName { wrapped.name }
+    var capabilities: ProviderCapabilities { wrapped.capabilities }
+    func capabilities(of provider: ProviderName) -> ProviderCapabilities { wrapped.capabilities(of: provider) }
+    func orderRules(for provider: ProviderName) -> any OrderRules { wrapped.orderRules(for: provider) }
     var orderRules: any OrderRules { wrapped.orderRules }
     var defaultAPIVariant: String { wrapped.defaultAPIVariant }
     func checkToken(of shop: ShopCredentials) async throws -> Bool { try await wrapped.checkToken(of: shop) }
@@ -293,6 +297,12 @@ struct CountingProvider: PaymentProvider {
     }
     func shipments(orderID: String, shop: ShopCredentials) async throws -> [ProviderShipment] {
         try await wrapped.shipments(orderID: orderID, shop: shop)
+    }
+    func sendDocument(orderID: String, to recipients: [String], attachPDF: Bool, shop: ShopCredentials) async throws {
+        try await wrapped.sendDocument(orderID: orderID, to: recipients, attachPDF: attachPDF, shop: shop)
+    }
+    func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        try await wrapped.recordPayment(payment, orderID: orderID, shop: shop)
     }
     func notification(from body: Data) -> ProviderNotification? { wrapped.notification(from: body) }
     func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck {

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import FakturowniaAdapter
+import FakturowniaSandbox
 import FolioApp
 import FolioDomain
 import FolioHTTP
@@ -30,6 +32,9 @@ struct TestAPI {
     /// The simulated provider the API talks to, and its address.
     let sandbox: InvoiceboxSandbox
     let sandboxURL: URL
+    /// The simulated Fakturownia, when the test asked for one, and its address.
+    var fakturownia: FakturowniaSandbox? = nil
+    var fakturowniaURL: URL? = nil
     /// The job that finishes pending invoices, run by hand in tests.
     let recovery: InvoiceRecovery
     /// The invoices behind the API, for building background jobs in tests.
@@ -60,64 +65,83 @@ struct TestAPI {
         invoiceboxBaseURL: URL? = nil,
         applicationDatabaseURL: (@Sendable (_ databaseName: String) throws -> DatabaseURL)? = nil,
         sandboxConfiguration: SandboxConfiguration = .fast,
+        fakturownia fakturowniaConfiguration: FakturowniaConfiguration? = nil,
         _ body: @escaping @Sendable (TestAPI) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
             let logger = logs?.logger(label: "folio.test") ?? TestDatabase.logger
             let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: logger)
-            try await sandbox.withRunningServer { sandboxURL in
-                let platformKey = APIKey.generate()
-                var configuration = Self.configuration(
-                    database: database, invoiceboxBaseURL: invoiceboxBaseURL ?? sandboxURL, platformKey: platformKey
-                )
-                // The paging spelling the adapter's probe would find, known in advance, so that
-                // a fault a test arms for a list is not spent by the probe; and a port used again
-                // by a later test's sandbox, with other settings, starts from what this one takes.
-                let dialects = ProviderDialects()
-                await dialects.remember(sandboxConfiguration.pagingSpelling == .documented ? .documented : .underscored, for: invoiceboxBaseURL ?? sandboxURL)
-                configuration.invoiceboxClient.dialects = dialects
-                configuration.notificationConfirmation = confirmation
-                configuration.notificationSafeguards = notificationSafeguards
-                configuration.metricsKey = metricsKey.map(Secret.init)
-                if let applicationDatabaseURL {
-                    let name = try await database.scalar("SELECT current_database()", as: String.self) ?? ""
-                    configuration.database = .url(try applicationDatabaseURL(name))
-                }
-                let start: @Sendable (FolioAppConfiguration, ResponderRelay?) async throws -> Void = { configuration, relay in
-                    let (app, components) = try buildApplication(
-                        configuration: configuration, metrics: TestMetrics.registry, makeLogger: { _ in logger },
-                        notificationProvider: notificationProvider
+            let fakturownia = fakturowniaConfiguration.map { FakturowniaSandbox(configuration: $0, logger: logger) }
+            try await Self.withRunning(fakturownia) { fakturowniaURL in
+                try await sandbox.withRunningServer { sandboxURL in
+                    let platformKey = APIKey.generate()
+                    var configuration = Self.configuration(
+                        database: database, invoiceboxBaseURL: invoiceboxBaseURL ?? sandboxURL, platformKey: platformKey
                     )
-                    relay?.forward(to: try await app.responder)
-                    try await app.test(.router) { client in
-                        try await body(
-                            TestAPI(
-                                client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
-                                recovery: components.recovery, book: components.book, httpClient: components.httpClient
-                            ))
+                    // The paging spelling the adapter's probe would find, known in advance, so that
+                    // a fault a test arms for a list is not spent by the probe; and a port used again
+                    // by a later test's sandbox, with other settings, starts from what this one takes.
+                    let dialects = ProviderDialects()
+                    await dialects.remember(
+                        sandboxConfiguration.pagingSpelling == .documented ? .documented : .underscored, for: invoiceboxBaseURL ?? sandboxURL)
+                    configuration.invoiceboxClient.dialects = dialects
+                    configuration.notificationConfirmation = confirmation
+                    configuration.notificationSafeguards = notificationSafeguards
+                    if let fakturowniaURL, let fakturowniaConfiguration {
+                        configuration.fakturownia.accountURLTemplate = fakturowniaURL.absoluteString + "/{prefix}"
+                        configuration.fakturownia.partnerPrefix = fakturowniaConfiguration.partnerPrefix
+                        configuration.fakturownia.partnerToken = Secret(fakturowniaConfiguration.partnerAPIToken)
+                        configuration.fakturownia.integrationToken = Secret(fakturowniaConfiguration.integrationToken)
+                        configuration.fakturownia.client.backoffBase = .milliseconds(10)
                     }
-                }
-                guard listening else {
-                    try await start(configuration, nil)
-                    return
-                }
-                // The same routes on a real port, each order's notification URL, so that the
-                // sandbox's own notifications reach Folio. The port comes first, the application
-                // that answers on it after, since its address goes into every order.
-                let relay = ResponderRelay()
-                let port = ListeningPort()
-                let server = Application(
-                    responder: relay,
-                    configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-                    onServerRunning: port.report,
-                    logger: logger
-                )
-                try await port.serve(server) { url in
-                    configuration.publicBaseURL = url
-                    try await start(configuration, relay)
+                    configuration.metricsKey = metricsKey.map(Secret.init)
+                    if let applicationDatabaseURL {
+                        let name = try await database.scalar("SELECT current_database()", as: String.self) ?? ""
+                        configuration.database = .url(try applicationDatabaseURL(name))
+                    }
+                    let start: @Sendable (FolioAppConfiguration, ResponderRelay?) async throws -> Void = { configuration, relay in
+                        let (app, components) = try buildApplication(
+                            configuration: configuration, metrics: TestMetrics.registry, makeLogger: { _ in logger },
+                            notificationProvider: notificationProvider
+                        )
+                        relay?.forward(to: try await app.responder)
+                        try await app.test(.router) { client in
+                            try await body(
+                                TestAPI(
+                                    client: client, platformKey: platformKey.secret, database: database, sandbox: sandbox, sandboxURL: sandboxURL,
+                                    fakturownia: fakturownia, fakturowniaURL: fakturowniaURL,
+                                    recovery: components.recovery, book: components.book, httpClient: components.httpClient
+                                ))
+                        }
+                    }
+                    guard listening else {
+                        try await start(configuration, nil)
+                        return
+                    }
+                    // The same routes on a real port, each order's notification URL, so that the
+                    // sandbox's own notifications reach Folio. The port comes first, the application
+                    // that answers on it after, since its address goes into every order.
+                    let relay = ResponderRelay()
+                    let port = ListeningPort()
+                    let server = Application(
+                        responder: relay,
+                        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+                        onServerRunning: port.report,
+                        logger: logger
+                    )
+                    try await port.serve(server) { url in
+                        configuration.publicBaseURL = url
+                        try await start(configuration, relay)
+                    }
                 }
             }
         }
+    }
+
+    /// Runs `body` with the Fakturownia simulator serving, when there is one.
+    private static func withRunning(_ fakturownia: FakturowniaSandbox?, _ body: @Sendable (URL?) async throws -> Void) async throws {
+        guard let fakturownia else { return try await body(nil) }
+        try await fakturownia.withRunningServer { url in try await body(url) }
     }
 
     /// The wiring of `folio serve` over a test database: no background jobs (tests run them by

@@ -56,7 +56,8 @@ import Testing
                 sku: "SKU-\(index)", name: "line \(index)",
                 quantity: Int64.random(in: 1...400, using: &generator),
                 unitPrice: MinorUnits(Int64.random(in: 1...5_000_000, using: &generator)),
-                vatCode: VATCode.allCases.randomElement(using: &generator)!
+                // Invoicebox's codes, in a fixed order so that a seed always makes the same basket.
+                vatCode: VATCode.russian.sorted { $0.rawValue < $1.rawValue }.randomElement(using: &generator)!
             )
         }
     }

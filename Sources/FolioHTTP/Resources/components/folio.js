@@ -10,9 +10,10 @@ export const version = "0.1.0";
 // ---------------------------------------------------------------------------------------------
 
 const LOCALES = { en: "en-GB", ru: "ru-RU" };
-const STATUSES = ["pending", "open", "held", "paid", "canceled", "expired", "failed", "partially_refunded", "refunded", "reversed"];
-const PAYABLE = new Set(["pending", "open"]);
-/** Statuses still waiting for the provider: a held invoice is captured or released later. */
+const STATUSES = ["pending", "open", "held", "partially_paid", "paid", "canceled", "expired", "failed", "partially_refunded", "refunded", "reversed"];
+const PAYABLE = new Set(["pending", "open", "partially_paid"]);
+/** Statuses still waiting for the provider: a held invoice is captured or released later, a
+ * partly paid one is paid in full or voided later. */
 const UNSETTLED = new Set([...PAYABLE, "held"]);
 const PAGE_SIZE = 10;
 const INVITE_INTERVAL_MS = 60_000;
@@ -141,6 +142,7 @@ const TEXT = {
             pending: "Pending",
             open: "Open",
             held: "Funds held",
+            partially_paid: "Partly paid",
             paid: "Paid",
             canceled: "Canceled",
             expired: "Expired",
@@ -152,6 +154,7 @@ const TEXT = {
         events: {
             "invoice.created": "Invoice sent",
             "invoice.held": "Funds held on the guest's card",
+            "invoice.partially_paid": "Partly paid",
             "invoice.fulfilled": "Stay reported rendered",
             "invoice.paid": "Paid",
             "invoice.canceled": "Canceled",
@@ -324,6 +327,7 @@ const TEXT = {
             pending: "Готовится",
             open: "Ожидает оплаты",
             held: "Средства заблокированы",
+            partially_paid: "Частично оплачен",
             paid: "Оплачен",
             canceled: "Отменён",
             expired: "Просрочен",
@@ -335,6 +339,7 @@ const TEXT = {
         events: {
             "invoice.created": "Счёт выставлен",
             "invoice.held": "Средства гостя заблокированы",
+            "invoice.partially_paid": "Частично оплачен",
             "invoice.fulfilled": "Услуга отмечена оказанной",
             "invoice.paid": "Оплачен",
             "invoice.canceled": "Отменён",
@@ -684,7 +689,7 @@ a { color: var(--_primary); }
     background: color-mix(in srgb, var(--_text) 8%, var(--_background));
 }
 .status-paid { color: var(--_success); background: color-mix(in srgb, var(--_success) 14%, var(--_background)); }
-.status-held { color: var(--_success); background: color-mix(in srgb, var(--_success) 8%, var(--_background)); }
+.status-held, .status-partially_paid { color: var(--_success); background: color-mix(in srgb, var(--_success) 8%, var(--_background)); }
 .status-open, .status-pending { color: var(--_warning); background: color-mix(in srgb, var(--_warning) 14%, var(--_background)); }
 .status-failed { color: var(--_danger); background: color-mix(in srgb, var(--_danger) 12%, var(--_background)); }
 dl.facts {

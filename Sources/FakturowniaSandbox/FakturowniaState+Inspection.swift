@@ -1,0 +1,17 @@
+/// What a test reads of the simulated accounts, beside what the control routes show.
+extension FakturowniaState {
+    /// The URLs of the account's webhooks, sorted.
+    package func webhookURLs(prefix: String) -> [String] {
+        (accounts[prefix]?.webhooks.values.map(\.url) ?? []).sorted()
+    }
+
+    /// The ids of the account's invoices issued under `oid`: one, for a document never made twice.
+    package func invoiceIDs(prefix: String, oid: String) -> [Int] {
+        (accounts[prefix]?.invoices.values.filter { $0.oid == oid }.map(\.id) ?? []).sorted()
+    }
+
+    /// The prefixes of every account but the partner's, sorted.
+    package func accountPrefixes() -> [String] {
+        accounts.values.filter { !$0.isPartner }.map(\.prefix).sorted()
+    }
+}
