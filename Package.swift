@@ -86,6 +86,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "JSONWire",
+            dependencies: ["FolioDomain"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PaymentsPort",
             dependencies: ["FolioDomain", crypto],
             swiftSettings: strictSettings
@@ -93,7 +98,7 @@ let package = Package(
         .target(
             name: "InvoiceboxAdapter",
             dependencies: [
-                "FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore,
+                "FolioDomain", "JSONWire", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore,
                 nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
@@ -115,7 +120,7 @@ let package = Package(
         ),
         .target(
             name: "FakturowniaAdapter",
-            dependencies: ["FolioDomain", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1],
+            dependencies: ["FolioDomain", "JSONWire", "PaymentsPort", asyncHTTPClient, crypto, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -186,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "FolioBenchmarks",
             dependencies: [
-                "FolioApp", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoiceboxSandbox",
                 "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
                 argumentParser, asyncHTTPClient, hummingbird, logging, nioCore, nioFoundationCompat,
                 nioHTTP1, postgres, prometheus,
@@ -220,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "InvoiceboxAdapterTests",
             dependencies: [
-                "FolioDomain", "FolioTestSupport", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "FolioDomain", "FolioTestSupport", "InvoiceboxAdapter", "InvoiceboxSandbox", "JSONWire",
                 "PaymentsPort", asyncHTTPClient, logging, nioCore, nioFoundationCompat, nioHTTP1,
                 prometheus,
             ],
@@ -244,7 +249,8 @@ let package = Package(
         .testTarget(
             name: "FakturowniaAdapterTests",
             dependencies: [
-                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", "PaymentsPort", asyncHTTPClient, httpTypes, hummingbird,
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", "JSONWire", "PaymentsPort", asyncHTTPClient, httpTypes,
+                hummingbird,
                 logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, prometheus,
             ],
             swiftSettings: strictSettings

@@ -2,7 +2,7 @@
 and host pages that embed Folio's elements the way a host application does.
 
 scripts/test-browser.sh starts `folio dev` and sets FOLIO_BASE_URL, FOLIO_SANDBOX_URL,
-FOLIO_PLATFORM_KEY and FOLIO_SCREENSHOTS_DIR.
+FOLIO_FAKTUROWNIA_URL (its Fakturownia simulator), FOLIO_PLATFORM_KEY and FOLIO_SCREENSHOTS_DIR.
 """
 
 import base64
@@ -23,6 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 
 BASE_URL = os.environ.get("FOLIO_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 SANDBOX_URL = os.environ.get("FOLIO_SANDBOX_URL", "").rstrip("/")
+FAKTUROWNIA_URL = os.environ.get("FOLIO_FAKTUROWNIA_URL", "").rstrip("/")
 PLATFORM_KEY = os.environ.get("FOLIO_PLATFORM_KEY", "")
 SCREENSHOTS = Path(os.environ.get("FOLIO_SCREENSHOTS_DIR", ".build/browser-screenshots"))
 CHROMIUM = os.environ.get("FOLIO_CHROMIUM", "/usr/bin/chromium")
@@ -95,12 +96,13 @@ def unique(prefix):
 
 
 class Folio:
-    """Folio's API as a host backend calls it, plus the sandbox's and the demo's own routes."""
+    """Folio's API as a host backend calls it, plus the sandboxes' and the demo's own routes."""
 
-    def __init__(self, base, sandbox, platform_key):
+    def __init__(self, base, sandbox, platform_key, fakturownia=""):
         self.base = base
         self.sandbox = sandbox
         self.platform_key = platform_key
+        self.fakturownia = fakturownia
 
     def call(self, method, path, body=None, token=None, headers=None):
         return http(method, self.base + path, token=token or self.platform_key, body=body, headers=headers)
@@ -188,11 +190,60 @@ class Folio:
         assert answer.status in (200, 201), answer
         return answer.json()
 
+    # --- Fakturownia: the simulator's control API and the tenant's account through Folio ---------
+
+    def fakturownia_control(self, method, path, body=None):
+        assert self.fakturownia, "FOLIO_FAKTUROWNIA_URL is not set: run scripts/test-browser.sh"
+        return http(method, f"{self.fakturownia}/__sandbox/{path}", body=body)
+
+    def fakturownia_account(self, prefix, api_token=None):
+        """An account that exists at Fakturownia already, as a hotel that invoices there has one."""
+        body = {"prefix": prefix}
+        if api_token:
+            body["api_token"] = api_token
+        answer = self.fakturownia_control("POST", "accounts", body)
+        assert answer.status == 201, answer
+        return answer.json()
+
+    def open_fakturownia_account(self, tenant_id, prefix=None):
+        prefix = prefix or unique("hotel")
+        body = {
+            "provider": "fakturownia",
+            "fakturownia": {"prefix": prefix, "email": f"recepcja@{prefix}.example", "company": {"name": "Hotel Aurora sp. z o.o."}},
+        }
+        answer = self.call("POST", f"/v1/tenants/{tenant_id}/invoicing/account", body, headers={"Idempotency-Key": unique("account")})
+        state = self.expect(answer, 200)
+        assert state["state"] == "active" and state["provider"] == "fakturownia", state
+        return state
+
+    def create_fakturownia_invoice(self, tenant_id, reservation_id=None):
+        """Two nights at 450.00 PLN with 8 % VAT, for a company guest: a VAT invoice in the account's series."""
+        body = {
+            "reservationId": reservation_id or unique("PL"),
+            "description": "Pobyt w Hotelu Aurora",
+            "currency": "PLN",
+            "language": "pl",
+            "customer": {"type": "legal", "name": "Żagiel sp. z o.o.", "vatNumber": "5252248481", "email": "ksiegowosc@zagiel.example"},
+            "items": [{"name": "Pokój standard, 2 noce", "quantity": 2, "unitPrice": 45000, "vatCode": "PL_VAT8"}],
+        }
+        answer = self.call("POST", f"/v1/tenants/{tenant_id}/invoices", body, headers={"Idempotency-Key": unique("invoice")})
+        invoice = self.expect(answer, 201, 200)
+        if not invoice.get("paymentUrl") or not invoice.get("document", {}).get("number"):
+            # Answered while still pending: the document and its links follow.
+            invoice = self.wait_for_invoice(
+                tenant_id, invoice["id"], lambda i: i.get("paymentUrl") and i.get("document", {}).get("number"), "its document"
+            )
+        return invoice
+
+    def record_payment(self, tenant_id, invoice_id, amount, method="cash"):
+        path = f"/v1/tenants/{tenant_id}/invoices/{invoice_id}/payments"
+        return self.expect(self.call("POST", path, {"amount": amount, "method": method}, headers={"Idempotency-Key": unique("payment")}), 200)
+
 
 @pytest.fixture(scope="session")
 def folio():
     assert PLATFORM_KEY, "FOLIO_PLATFORM_KEY is not set: run scripts/test-browser.sh"
-    return Folio(BASE_URL, SANDBOX_URL, PLATFORM_KEY)
+    return Folio(BASE_URL, SANDBOX_URL, PLATFORM_KEY, FAKTUROWNIA_URL)
 
 
 @pytest.fixture(scope="session")
@@ -299,6 +350,22 @@ for (const type of {json.dumps(FOLIO_EVENTS)}) {{
         return page
 
     return open_host
+
+
+# Every open shadow root's markup, since page.content() serializes the light DOM only.
+SHADOW_HTML = """() => {
+    const roots = [];
+    const visit = (node) => {
+        for (const element of node.querySelectorAll("*")) {
+            if (element.shadowRoot) {
+                roots.push(element.shadowRoot.innerHTML);
+                visit(element.shadowRoot);
+            }
+        }
+    };
+    visit(document);
+    return roots.join("\\n");
+}"""
 
 
 def folio_events(page, type=None):

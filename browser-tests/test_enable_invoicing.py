@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import folio_events, focus_by_tab, unique, wait_for_event
+from conftest import SHADOW_HTML, folio_events, focus_by_tab, unique, wait_for_event
 
 CYRILLIC = re.compile("[\u0400-\u04FF]")
 
@@ -187,22 +187,6 @@ def test_russian_and_english_texts(folio, host, shot):
     expect(explicit.get_by_role("button", name="Send invitation")).to_be_visible()
     expect(explicit.get_by_label("Work e-mail")).to_be_visible()
     shot(page, "en")
-
-
-# Every open shadow root's markup, since page.content() serializes the light DOM only.
-SHADOW_HTML = """() => {
-    const roots = [];
-    const visit = (node) => {
-        for (const element of node.querySelectorAll("*")) {
-            if (element.shadowRoot) {
-                roots.push(element.shadowRoot.innerHTML);
-                visit(element.shadowRoot);
-            }
-        }
-    };
-    visit(document);
-    return roots.join("\\n");
-}"""
 
 
 def test_notification_key_set_replace_remove(folio, host, shot):

@@ -2,6 +2,7 @@
 # Runs a benchmark of `folio-bench` (release build) against a fresh private PostgreSQL cluster
 # with the server's default durability settings, then removes the cluster.
 # Example: scripts/bench.sh provisioning --tenants 1000
+#          scripts/bench.sh fakturownia --creates 300   (Folio's added latency per create with Fakturownia)
 # `scripts/bench.sh http …` runs scripts/bench-http.sh instead (Folio against a bare server, by wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests (browser-tests/, pytest + Playwright on the system Chromium) against
-# `folio dev` with its in-process Invoicebox sandbox. Arguments are passed to pytest (e.g. -k qr).
+# `folio dev` with its in-process Invoicebox sandbox and Fakturownia simulator. Arguments are passed
+# to pytest (e.g. -k qr).
 #
 # With FOLIO_TEST_DATABASE_URL set (scripts/test.sh sets it), a fresh database is created on that
 # server and dropped afterwards; otherwise a private PostgreSQL cluster is started and stopped here.
@@ -103,7 +104,9 @@ if [ -z "$sandbox_url" ]; then
     cat "$log" >&2
     exit 1
 fi
-echo "folio dev at $base_url, sandbox at $sandbox_url (log: $log)"
+# The same banner names the Fakturownia simulator (empty when this folio dev runs without one).
+fakturownia_url="$(sed -n 's/^Fakturownia sandbox at \(http[^ ]*\).*/\1/p' "$log" | head -n 1)"
+echo "folio dev at $base_url, sandbox at $sandbox_url, Fakturownia simulator at ${fakturownia_url:-none} (log: $log)"
 
 screenshots="$PWD/.build/browser-screenshots"
 rm -rf "$screenshots"
@@ -114,6 +117,7 @@ status=0
 PYTHONDONTWRITEBYTECODE=1 \
     FOLIO_BASE_URL="$base_url" \
     FOLIO_SANDBOX_URL="${sandbox_url%/}" \
+    FOLIO_FAKTUROWNIA_URL="${fakturownia_url%/}" \
     FOLIO_PLATFORM_KEY="$(tr -d '[:space:]' <"$work/state/platform.key")" \
     FOLIO_SCREENSHOTS_DIR="$screenshots" \
     FOLIO_CHROMIUM="$chromium_bin" \

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FolioDomain
 import Foundation
+import JSONWire
 import Logging
 import NIOHTTP1
 
@@ -109,10 +110,12 @@ package struct FakturowniaGateway: Sendable {
         return try Self.invoice(object)
     }
 
-    /// `GET /invoices.json?oid=…&period=all`: the invoice issued for `oid`, or nil.
+    /// `GET /invoices.json?oid=…&period=all`, with positions: the invoice issued for `oid`, or nil.
     package func invoice(oid: String, in access: FakturowniaAccountAccess) async throws(FakturowniaGatewayError) -> FakturowniaInvoice? {
         let reply = try await transport.send(
-            .init(method: .GET, path: "/invoices.json", query: [("oid", oid), ("period", "all")], operation: "find invoice by oid"), to: access)
+            .init(
+                method: .GET, path: "/invoices.json", query: [("oid", oid), ("period", "all"), ("include_positions", "true")],
+                operation: "find invoice by oid"), to: access)
         guard let rows = reply.objects else { throw .malformedResponse(reason: "invoice list is not an array", status: reply.status) }
         // A provider that ignored the filter must not make another invoice pass for this one.
         var matches: [FakturowniaInvoice] = []
@@ -123,7 +126,7 @@ package struct FakturowniaGateway: Sendable {
         return matches.min { $0.id < $1.id }
     }
 
-    /// One page of the account's invoices, most recently changed first, over all periods.
+    /// One page of the account's invoices with their positions, most recently changed first, over all periods.
     package func invoices(page: Int, perPage: Int = 100, in access: FakturowniaAccountAccess) async throws(FakturowniaGatewayError)
         -> [FakturowniaInvoice]
     {
@@ -132,7 +135,10 @@ package struct FakturowniaGateway: Sendable {
         let reply = try await transport.send(
             .init(
                 method: .GET, path: "/invoices.json",
-                query: [("page", String(page)), ("per_page", String(perPage)), ("period", "all"), ("order", "updated_at.desc")],
+                query: [
+                    ("page", String(page)), ("per_page", String(perPage)), ("period", "all"), ("order", "updated_at.desc"),
+                    ("include_positions", "true"),
+                ],
                 operation: "list invoices"), to: access)
         guard let rows = reply.objects else { throw .malformedResponse(reason: "invoice list is not an array", status: reply.status) }
         var invoices: [FakturowniaInvoice] = []
@@ -312,7 +318,7 @@ extension FakturowniaGateway {
             totalGross: try object.money("price_gross"), totalNet: try object.optionalMoney("price_net"), paid: try object.optionalMoney("paid"),
             paidDate: object.optionalString("paid_date"), issueDate: object.optionalString("issue_date"), paymentTo: object.optionalString("payment_to"),
             buyerName: object.optionalString("buyer_name"),
-            updatedAt: object.optionalString("updated_at"), positions: positions)
+            updatedAt: object.optionalString("updated_at"), positions: positions, description: object.optionalString("description"))
     }
 
     /// An invoice found under the draft's `oid` is this draft's only if kind, currency and total agree.

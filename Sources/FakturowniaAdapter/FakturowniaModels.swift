@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import JSONWire
 
 // MARK: - Accounts (§3)
 
@@ -209,6 +210,8 @@ package struct FakturowniaInvoice: Sendable, Equatable {
     package let updatedAt: String?
     /// Empty when the answer had none (lists without `include_positions`).
     package let positions: [FakturowniaPosition]
+    /// The document's free-text description, when it has one.
+    package var description: String? = nil
 
     package var knownStatus: FakturowniaInvoiceStatus? { FakturowniaInvoiceStatus(rawValue: status) }
 }

@@ -31,6 +31,7 @@ package struct FakturowniaOnboarding: AccountOnboarding {
     }
 
     package var provider: ProviderName { .fakturownia }
+    package var opensAccounts: Bool { partner != nil }
 
     package func accountURL(named name: String) -> URL? {
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else { return nil }
@@ -51,8 +52,13 @@ package struct FakturowniaOnboarding: AccountOnboarding {
             user: .init(email: request.email, password: request.password), company: company)
         do {
             let opened = try await gateway.createAccount(account, integrationToken: integrationToken, on: partner)
-            return ProviderAccount(name: opened.prefix, url: opened.access.baseURL, token: opened.access.apiToken, fastLogin: fastLogin)
-        } catch {
+            // The address is built from the granted prefix on the configured brand, never taken
+            // from the answer: every later call carries the token to it.
+            guard let url = accountURL(named: opened.prefix) else {
+                throw PaymentError.rejected(fields: [], ProviderDiagnostics(cause: "invalid_prefix", operation: "create account"))
+            }
+            return ProviderAccount(name: opened.prefix, url: url, token: opened.access.apiToken, fastLogin: fastLogin)
+        } catch let error as FakturowniaGatewayError {
             throw error.paymentError(afterWrite: true)
         }
     }

@@ -81,9 +81,10 @@ extension FakturowniaProvider {
 
     /// The order Folio sees. `createdAt` is the start of the issue day in Warsaw (the provider
     /// keeps no creation instant in what it documents, and a fixed value reads the same every
-    /// time), now only when the invoice has no readable issue date. `paidAt` is the start of
-    /// the recorded payment day once the invoice is paid, and `expirationDate` the end of the due
-    /// day, since an invoice due on a day may be paid all that day.
+    /// time), now only when the invoice has no readable issue date. `paidAt` stands for the recorded
+    /// payment day once the invoice is paid (`FakturowniaCalendar.moment(of:)`), and
+    /// `expirationDate` is the end of the due day, since an invoice due on a day may be paid all
+    /// that day.
     func order(from invoice: FakturowniaInvoice, shop: ShopCredentials) -> ProviderOrder {
         let access = Self.access(shop)
         let status = Self.status(of: invoice.status)
@@ -92,9 +93,34 @@ extension FakturowniaProvider {
             id: String(invoice.id), merchantID: shop.merchantID, merchantOrderID: invoice.oid ?? "", status: status, amount: invoice.totalGross,
             vatAmount: invoice.totalNet.map { invoice.totalGross - $0 }, currency: invoice.currency,
             createdAt: invoice.issueDate.flatMap(FakturowniaCalendar.start(of:)) ?? Date(),
-            paidAt: status == .completed ? invoice.paidDate.flatMap(FakturowniaCalendar.start(of:)) : nil,
+            paidAt: status == .completed ? invoice.paidDate.flatMap { FakturowniaCalendar.moment(of: $0) } : nil,
             expirationDate: invoice.paymentTo.flatMap(FakturowniaCalendar.end(of:)), paymentURL: viewURL, orderContainerID: nil,
-            documents: ProviderDocuments(number: invoice.number, viewURL: viewURL, pdfURL: gateway.publicPDFURL(of: invoice, in: access).absoluteString))
+            documents: ProviderDocuments(number: invoice.number, viewURL: viewURL, pdfURL: gateway.publicPDFURL(of: invoice, in: access).absoluteString),
+            lines: invoice.positions.map(Self.line(of:)), updatedAt: invoice.updatedAt.flatMap(FakturowniaCalendar.instant(of:)),
+            description: invoice.description)
+    }
+
+    /// A position as a neutral line; a rate Folio has no code for (`disabled`, a foreign rate)
+    /// leaves the code empty, and a quantity that is no number counts as one.
+    static func line(of position: FakturowniaPosition) -> ProviderOrderLine {
+        ProviderOrderLine(
+            name: position.name, quantity: Decimal(string: position.quantity.replacingOccurrences(of: ",", with: "."), locale: nil) ?? 1,
+            totalAmount: position.totalGross, vatCode: vatCode(ofTax: position.tax))
+    }
+
+    /// Folio's code for a position's `tax`, written as text (`"23"`, `"zw"`) or as a number (`23`, `23.0`).
+    package static func vatCode(ofTax tax: String) -> VATCode? {
+        let text = tax.trimmingCharacters(in: .whitespaces).lowercased()
+        let rate = Double(text).flatMap { abs($0) < 1000 && $0 == $0.rounded() ? String(Int($0)) : nil } ?? text
+        return switch FakturowniaTaxRate(rawValue: rate) {
+        case .rate23?: .polish23
+        case .rate8?: .polish8
+        case .rate5?: .polish5
+        case .rate0?: .polish0
+        case .exempt?: .polishExempt
+        case .notSubject?: .polishNotSubject
+        case nil: nil
+        }
     }
 
     /// §4's statuses: issued and sent are open, paid completed, partial partly paid, rejected
@@ -104,7 +130,7 @@ extension FakturowniaProvider {
         case .issued?, .sent?: .created
         case .paid?: .completed
         case .partial?: .partiallyPaid
-        case .rejected?: .canceled
+        case .rejected?: .voided
         case nil: .unrecognized(raw)
         }
     }
@@ -113,7 +139,7 @@ extension FakturowniaProvider {
 /// Calendar days as Fakturownia writes them (`YYYY-MM-DD`), in Poland's time zone: the account's
 /// dates are Polish local dates, and a due date printed on a Polish invoice is read on a Polish
 /// calendar, so an instant falls on the day it is in Warsaw.
-enum FakturowniaCalendar {
+package enum FakturowniaCalendar {
     static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         // The zone database always has Warsaw; were it missing, UTC would shift dates by at most a day.
@@ -133,6 +159,22 @@ enum FakturowniaCalendar {
             (1...12).contains(month), (1...31).contains(date)
         else { return nil }
         return calendar.date(from: DateComponents(year: year, month: month, day: date))
+    }
+
+    /// An instant as the provider writes its timestamps (`2026-11-26T10:20:30.123+01:00`, with or
+    /// without the fraction); nil for text that is none.
+    package static func instant(of timestamp: String) -> Date? {
+        if let instant = try? Date(timestamp, strategy: .iso8601) { return instant }
+        return try? Date(timestamp, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// An instant for a day the provider records without a time (a payment date): now, when the
+    /// day is today in Warsaw, else noon in Warsaw, which reads as that same day in every zone
+    /// from UTC−11 to UTC+11 (midnight would show a UTC reader the evening before).
+    package static func moment(of day: String, now: Date = Date()) -> Date? {
+        guard let start = start(of: day) else { return nil }
+        if Self.day(of: now) == day { return now }
+        return calendar.date(byAdding: .hour, value: 12, to: start)
     }
 
     /// Midnight in Warsaw at the end of the day.

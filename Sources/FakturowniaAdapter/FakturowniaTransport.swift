@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FolioDomain
 import Foundation
+import JSONWire
 import Logging
 import Metrics
 import NIOCore
@@ -84,7 +85,12 @@ struct FakturowniaTransport: Sendable {
         let key = InFlightLimiter.key(baseURL: account.baseURL, token: account.apiToken.revealed)
         var lastError = FakturowniaGatewayError.noAnswer(operation: request.operation, reason: "not sent")
         for attempt in 1...attempts {
-            await configuration.inFlight.acquire(key, limit: configuration.maximumInFlightPerAccount)
+            do {
+                try await configuration.inFlight.acquire(key, limit: configuration.maximumInFlightPerAccount)
+            } catch {
+                // Cancelled while waiting for a slot: nothing was sent.
+                throw .noAnswer(operation: request.operation, reason: "cancelled before it was sent")
+            }
             let outcome = await exchange(request, account: account)
             await configuration.inFlight.release(key)
             count(request, outcome: outcome)

@@ -1,74 +1,18 @@
 import FolioDomain
 import Foundation
+import JSONWire
 
-/// A JSON body written exactly as it goes on the wire: numbers are kept as their literal digits,
-/// so an amount is written from integer minor units (`216.00`) and never passes through `Double`.
-/// Object keys keep their order; `nil` members are left out.
-enum FakturowniaBody {
-    case object([(String, FakturowniaBody?)])
-    case array([FakturowniaBody])
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
+/// A JSON body as it goes on the wire: amounts from integer minor units, keys in order, absent
+/// members left out.
+typealias FakturowniaBody = WireJSON
 
-    static func money(_ amount: MinorUnits) -> FakturowniaBody { .number(amount.decimalString) }
-    static func optional(_ value: String?) -> FakturowniaBody? { value.map(FakturowniaBody.string) }
+extension WireJSON {
+    static func optional(_ value: String?) -> WireJSON? { optionalString(value) }
 
     /// The object with `api_token` first, which is how every write authenticates (§2).
-    func withToken(_ token: Secret) -> FakturowniaBody {
+    func withToken(_ token: Secret) -> WireJSON {
         guard case .object(let members) = self else { return self }
         return .object([("api_token", .string(token.revealed))] + members)
-    }
-
-    func serialized() -> Data {
-        var output = ""
-        write(into: &output)
-        return Data(output.utf8)
-    }
-
-    private func write(into output: inout String) {
-        switch self {
-        case .object(let members):
-            output += "{"
-            var first = true
-            for (key, value) in members {
-                guard let value else { continue }
-                if !first { output += "," }
-                first = false
-                Self.writeString(key, into: &output)
-                output += ":"
-                value.write(into: &output)
-            }
-            output += "}"
-        case .array(let elements):
-            output += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output += "," }
-                element.write(into: &output)
-            }
-            output += "]"
-        case .string(let string): Self.writeString(string, into: &output)
-        case .number(let digits): output += digits
-        case .bool(let value): output += value ? "true" : "false"
-        case .null: output += "null"
-        }
-    }
-
-    private static func writeString(_ string: String, into output: inout String) {
-        output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case let control where control.value < 0x20: output += String(format: "\\u%04x", control.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
     }
 }
 

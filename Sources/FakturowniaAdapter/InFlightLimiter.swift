@@ -9,7 +9,8 @@ package actor InFlightLimiter {
     package static let shared = InFlightLimiter()
 
     private var running: [String: Int] = [:]
-    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var waiting: [String: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)]] = [:]
+    private var nextWaiter: UInt64 = 0
 
     package init() {}
 
@@ -20,15 +21,36 @@ package actor InFlightLimiter {
         return baseURL.absoluteString + "#" + digest.prefix(32)
     }
 
-    /// Waits for a slot of `key`; every call is paired with one `release(_:)`.
-    package func acquire(_ key: String, limit: Int) async {
+    /// Waits for a slot of `key`; every call that returns is paired with one `release(_:)`. A
+    /// task cancelled while it waits leaves the queue at once (`CancellationError`) and takes no
+    /// slot, so a slot is never held for a request that will not be made.
+    package func acquire(_ key: String, limit: Int) async throws {
         if running[key, default: 0] < max(1, limit) {
             running[key, default: 0] += 1
             return
         }
-        await withCheckedContinuation { continuation in
-            waiting[key, default: []].append(continuation)
+        let id = nextWaiter
+        nextWaiter += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Cancelled before it queued: the handler below found nothing to remove.
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiting[key, default: []].append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.leave(key, waiter: id) }
         }
+    }
+
+    /// Takes a cancelled waiter out of the queue, if a slot has not reached it yet.
+    private func leave(_ key: String, waiter id: UInt64) {
+        guard var queue = waiting[key], let index = queue.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = queue.remove(at: index)
+        waiting[key] = queue.isEmpty ? nil : queue
+        waiter.continuation.resume(throwing: CancellationError())
     }
 
     /// Hands the slot to the next waiter, or frees it.
@@ -36,7 +58,7 @@ package actor InFlightLimiter {
         if var queue = waiting[key], !queue.isEmpty {
             let next = queue.removeFirst()
             waiting[key] = queue.isEmpty ? nil : queue
-            next.resume()
+            next.continuation.resume()
             return
         }
         let count = running[key, default: 0] - 1

@@ -15,3 +15,10 @@ extension FakturowniaState {
         accounts.values.filter { !$0.isPartner }.map(\.prefix).sorted()
     }
 }
+
+extension FakturowniaState {
+    /// The secrets the account's webhooks were registered with: what each delivery echoes.
+    package func webhookSecrets(prefix: String) -> [String] {
+        (accounts[prefix]?.webhooks.values.map(\.secret) ?? []).sorted()
+    }
+}

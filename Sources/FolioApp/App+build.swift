@@ -121,6 +121,9 @@ package func buildApplication(
         var jobs: [any Service] = [
             recovery,
             Reconciler(client: database, book: book, logger: makeLogger("folio.reconciliation")),
+            AccountReconciler(
+                client: database, book: book, accountProviders: Set(onboarding.map(\.provider)), logger: makeLogger("folio.account-reconciliation"),
+                interval: configuration.accountReconciliationInterval),
             DataRetention(client: database, tenants: tenants, days: configuration.retentionDays, logger: makeLogger("folio.retention")),
             RefundPoller(client: database, book: book, logger: makeLogger("folio.refunds")),
         ]

@@ -41,6 +41,9 @@ package struct FolioAppConfiguration: Sendable {
     package var fakturownia = FakturowniaSettings()
     /// How soon the same tenant may be invited again.
     package var reinviteInterval: Duration = .seconds(60)
+    /// How often each ledger account (Fakturownia) is read for the changes its webhooks may not
+    /// have delivered, and for documents made in the provider's application.
+    package var accountReconciliationInterval: Duration = .seconds(300)
     /// Where events are delivered; without one they stay in the feed.
     package var hostWebhook: HostWebhook?
     package var notificationConfirmation: NotificationReceiver.Confirmation = .always

@@ -7,8 +7,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         commandName: "folio-bench",
         abstract: "Folio's benchmarks, run against FOLIO_DATABASE_URL (scripts/bench.sh sets up a private cluster).",
         subcommands: [
-            ProvisioningBenchmark.self, VaultBenchmark.self, InvoiceboxBenchmark.self, InvoicesBenchmark.self, StatusUpdaterBenchmark.self,
-            TenantsBenchmark.self, HTTPSeed.self, BaselineServer.self,
+            ProvisioningBenchmark.self, VaultBenchmark.self, InvoiceboxBenchmark.self, InvoicesBenchmark.self, FakturowniaBenchmark.self,
+            StatusUpdaterBenchmark.self, TenantsBenchmark.self, HTTPSeed.self, BaselineServer.self,
         ]
     )
 }

@@ -29,20 +29,22 @@ struct Stack: Sendable {
     let logger: Logger
 
     /// Starts what the API benchmarks measure: PostgreSQL migrated, the sandbox, and the API on a
-    /// free port, then runs `body` with them and the API's base URL.
+    /// free port (wired as `configure` leaves it), then runs `body` with them and the API's base URL.
     static func run(
         database options: BenchmarkDatabase,
         connections: Int,
         sandboxConfiguration: SandboxConfiguration,
         sandboxLogger: Logger? = nil,
         logger: Logger,
+        configure: @escaping @Sendable (inout FolioAppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (Stack, InvoiceboxSandbox, URL, String) async throws -> Void
     ) async throws {
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
         try await options.withMigrated(connections: connections, logger: logger) { database, migrations in
             try await sandbox.withRunningServer { sandboxURL in
                 let key = APIKey.generate()
-                let configuration = Self.configuration(database: database, migrations: migrations, sandboxURL: sandboxURL, platformKey: key)
+                var configuration = Self.configuration(database: database, migrations: migrations, sandboxURL: sandboxURL, platformKey: key)
+                configure(&configuration)
                 let port = ListeningPort()
                 let (application, components) = try buildApplication(
                     configuration: configuration, metrics: PrometheusCollectorRegistry(), makeLogger: { _ in logger }, onServerRunning: port.report

@@ -30,6 +30,7 @@ extension FolioConfiguration {
         application.notificationSafeguards = notificationSafeguards
         application.maximumInvoiceAmount = maximumInvoiceAmount
         application.retentionDays = retentionDays
+        application.accountReconciliationInterval = accountReconciliationInterval
         application.metricsKey = metricsKey
         application.sessionKeys = sessionKeys
         application.allowedOrigins = Set(allowedOrigins)

@@ -34,6 +34,8 @@ package struct FolioConfiguration: Sendable {
     package var notificationSafeguards = NotificationReceiver.Safeguards()
     /// How many days notifications, delivered events, delivery attempts and idempotency records are kept.
     package var retentionDays = 90
+    /// How often each Fakturownia account is read for changes its webhooks did not deliver.
+    package var accountReconciliationInterval: Duration = .seconds(300)
     /// When set, `GET /metrics` needs it as a bearer key.
     package var metricsKey: Secret? = nil
     /// Sign and verify browser sessions; without them no session can be minted.
@@ -137,6 +139,7 @@ package struct FolioConfiguration: Sendable {
             let browserBaseURL = url("FOLIO_BROWSER_BASE_URL")
             let requestsPerAddress = integer("FOLIO_INVOICEBOX_RATE_PER_ADDRESS", default: 500, range: 1...1_000_000)
             let addressWindow = Duration.seconds(integer("FOLIO_INVOICEBOX_RATE_PER_ADDRESS_WINDOW_SECONDS", default: 30, range: 1...3600))
+            let accountReconciliation = Duration.seconds(integer("FOLIO_ACCOUNT_RECONCILIATION_SECONDS", default: 300, range: 10...86_400))
 
             guard let database, let publicBaseURL else { return nil }
             var configuration = FolioConfiguration(
@@ -166,6 +169,7 @@ package struct FolioConfiguration: Sendable {
             configuration.fakturownia = fakturowniaSettings()
             configuration.invoiceboxRequestsPerAddress = requestsPerAddress
             configuration.invoiceboxAddressWindow = addressWindow
+            configuration.accountReconciliationInterval = accountReconciliation
             return configuration
         }
 

@@ -32,7 +32,7 @@ struct AccountWebhookRoute: Sendable {
                 provider: context.parameters.get("provider") ?? "", tenantID: context.parameters.get("tenantId") ?? "",
                 kind: context.parameters.get("kind") ?? "", body: Data(body.readableBytesView), source: source)
         } else {
-            outcome = .malformed
+            outcome = receiver.refuseUnreadableBody(source: source)
         }
         let body = #"{"status":"\#(outcome.rawValue)"}"#
         return Response(

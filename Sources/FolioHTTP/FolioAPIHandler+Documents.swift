@@ -1,7 +1,9 @@
 import FolioAPI
 import FolioDomain
 import Foundation
+import HTTPTypes
 import InvoicingService
+import PaymentsPort
 
 extension FolioAPIHandler {
     package func sendInvoice(_ input: Operations.SendInvoice.Input) async throws -> Operations.SendInvoice.Output {
@@ -43,9 +45,25 @@ extension FolioAPIHandler {
         let invoice = try await idempotent(
             tenant: tenant, key: input.headers.idempotencyKey, operation: "recordInvoicePayment:\(id)", request: body, successStatus: 200
         ) { _ in
-            Components.Schemas.Invoice(
-                try await invoices.recordPayment(tenant, id: id, amount: MinorUnits(body.amount), paidAt: body.paidAt ?? now, method: body.method))
+            do {
+                return Components.Schemas.Invoice(
+                    try await invoices.recordPayment(tenant, id: id, amount: MinorUnits(body.amount), paidAt: body.paidAt ?? now, method: body.method))
+            } catch let error as PaymentError {
+                guard case .outcomeUnknown = error else { throw error }
+                throw Self.paymentOutcomeUnknown(error)
+            }
         }
         return .ok(.init(body: .json(invoice)))
+    }
+
+    /// A payment whose answer was lost may be recorded: 502, kept for the `Idempotency-Key` like
+    /// any final answer, so that a retry under the key does not record the payment a second time.
+    /// Only a sync shows whether it landed.
+    static func paymentOutcomeUnknown(_ error: PaymentError) -> APIProblem {
+        var problem = APIProblem(
+            status: .badGateway, code: "payment_outcome_unknown",
+            detail: "The provider's answer to the payment was lost, so it may be recorded; sync the invoice before recording it again.")
+        problem.providerRequestID = error.requestID
+        return problem
     }
 }

@@ -56,6 +56,7 @@ extension FolioAPIHandler {
         "validation_failed", "provider_rejected", "provider_conflict", "invoice_not_found",
         "invoice_not_cancelable", "invoice_not_refundable", "activation_code_rejected",
         "provider_validation_failed", "invoice_not_editable", "invoice_not_fulfillable",
+        "payment_outcome_unknown",
     ]
 
     /// The operation and the request's content, in a canonical encoding.

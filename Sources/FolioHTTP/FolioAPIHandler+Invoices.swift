@@ -179,6 +179,7 @@ extension Components.Schemas.Invoice {
             canceledAt: invoice.canceledAt,
             document: Self.document(of: invoice),
             failureCode: invoice.failureCode,
+            origin: invoice.madeAtProvider ? .provider : .folio,
             createdAt: invoice.createdAt,
             updatedAt: invoice.updatedAt
         )

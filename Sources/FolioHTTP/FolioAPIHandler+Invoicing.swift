@@ -82,7 +82,7 @@ extension Components.Schemas.InvoicingState {
     init(_ state: InvoicingState, notificationURL: URL) {
         self.init(
             state: .init(state.stage),
-            notificationUrl: notificationURL.absoluteString,
+            notificationUrl: state.provider == .invoicebox ? notificationURL.absoluteString : nil,
             invitedEmail: state.invitedEmail,
             invitedAt: state.invitedAt,
             merchantId: state.merchantID,

@@ -19,7 +19,7 @@ extension FolioAPIHandler {
     /// The QR code of the invoice's payment link, while the guest can still pay through it.
     func paymentCode(tenant rawTenant: String, invoice rawInvoice: String) async throws -> QRCode {
         let invoice = try await readInvoice(tenant: rawTenant, invoice: rawInvoice)
-        guard invoice.status == .open || invoice.status == .pending, let link = invoice.paymentURL else {
+        guard [.open, .pending, .partiallyPaid].contains(invoice.status), let link = invoice.paymentURL else {
             throw APIProblem.invoiceNotPayable
         }
         do {

@@ -84,7 +84,8 @@ extension InvoicingError: ProblemConvertible {
         case .providerNotConfigured(let provider):
             return APIProblem(
                 status: .serviceUnavailable, code: "provider_not_configured",
-                detail: "This Folio is not configured for \(provider.rawValue) (its partner account or FOLIO_PUBLIC_URL)."
+                detail: "This Folio is not configured for \(provider.rawValue): its partner account is missing or refused its credentials "
+                    + "(FOLIO_\(provider.rawValue.uppercased())_PARTNER_PREFIX, …_PARTNER_TOKEN, …_INTEGRATION_TOKEN), or FOLIO_PUBLIC_BASE_URL is not set."
             )
         case .notSupportedByProvider(let operation, let provider):
             return APIProblem(

@@ -43,6 +43,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Fakturownia: POST/PUT /webhooks.json also take the fields without the webhook wrapper.")
     var acceptsUnwrappedWebhookFields = false
 
+    @Option(help: "Fakturownia: the status POST /invoices/cancel.json leaves: rejected or canceled.")
+    var cancelLeavesStatus = FakturowniaConfiguration.CancelLeavesStatus.rejected.rawValue
+
     @Option(help: "The partner id accepted by invite and activation.")
     var partnerID = SandboxConfiguration().partnerID
 
@@ -114,6 +117,10 @@ extension SandboxCommand {
         guard let perPageMode = FakturowniaConfiguration.PerPageOverLimit(rawValue: perPageOverLimit) else {
             throw ValidationError("--per-page-over-limit must be cap or refuse")
         }
+        guard let cancelMode = FakturowniaConfiguration.CancelLeavesStatus(rawValue: cancelLeavesStatus) else {
+            throw ValidationError("--cancel-leaves-status must be rejected or canceled")
+        }
+        configuration.cancelLeavesStatus = cancelMode
         configuration.accountWithoutIntegrationToken = accountMode
         configuration.perPageOverLimit = perPageMode
         configuration.webhookPayloadIncludesKind = webhookPayloadIncludesKind

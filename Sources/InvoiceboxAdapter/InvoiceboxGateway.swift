@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import FolioDomain
 import Foundation
+import JSONWire
 import Logging
 import NIOHTTP1
 import PaymentsPort

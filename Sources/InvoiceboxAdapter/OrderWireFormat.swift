@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import JSONWire
 import PaymentsPort
 
 /// The request bodies of invoicebox-api.md §9.1 and §12.2, built from drafts.

@@ -60,15 +60,16 @@ extension InvoiceBook {
         return try await apply(order, to: invoice, tenant: tenant)
     }
 
-    /// A document the provider no longer has was deleted there: an invoice nobody paid yet is
-    /// void (`canceled`, with its event); a paid one keeps its status, since money was taken.
+    /// A document the provider no longer has was deleted there: an invoice nobody paid anything
+    /// on yet is void (`canceled`, with its event); one with money recorded on it, even in part,
+    /// keeps its status, since the deletion returned nothing.
     package func voidDeletedDocument(of invoice: Invoice, tenant: TenantID) async throws -> Invoice {
         try await tenants.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = 'canceled', provider_status = 'deleted', canceled_at = COALESCE(canceled_at, now()),
                     synced_at = now(), updated_at = now()
-                WHERE id = \(invoice.id) AND status IN ('open', 'held', 'partially_paid')
+                WHERE id = \(invoice.id) AND status IN ('open', 'held')
                 RETURNING \(unescaped: Invoice.columns)
                 """,
                 logger: logger

@@ -12,6 +12,9 @@ extension InvoiceBook {
     /// report moves it nowhere (a replay, a late report, a status this version does not know).
     package static func next(for provider: ProviderOrderStatus, from current: InvoiceStatus) -> InvoiceStatus? {
         guard let reported = status(of: provider) else { return nil }
+        // A ledger's voided document ends only an invoice nothing was paid on: money recorded on
+        // it is not returned by the void, so the invoice keeps its status (and the provider's).
+        if case .voided = provider, current.isPaid || current == .partiallyPaid || current == .reversed { return nil }
         if reported == .canceled, reversible.contains(current) { return .reversed }
         return current.canMove(to: reported) ? reported : nil
     }

@@ -206,7 +206,8 @@ package struct InvoiceBook: Sendable {
                 """
                 WITH scheduled AS (
                     INSERT INTO folio.reconciliation_schedule (tenant_id, invoice_id, due_at, expires_at)
-                    SELECT \(tenant.rawValue), \(id), least(now() + \(firstCheck) * interval '1 second', \(settled?.expiresAt) + interval '1 minute'),
+                    SELECT \(tenant.rawValue), \(id),
+                           least(now() + \(firstCheck) * interval '1 second', \(settled?.expiresAt)::timestamptz + interval '1 minute'),
                            \(settled?.expiresAt)
                     WHERE \(settled.map { ReconciliationSchedule.keeps($0.status) } ?? false)
                     ON CONFLICT (tenant_id, invoice_id) DO NOTHING
@@ -361,7 +362,7 @@ package struct InvoiceBook: Sendable {
         switch invoice.status {
         case .canceled:
             return invoice
-        case .open, .held, .partiallyPaid:
+        case .open, .held:
             break
         default:
             throw InvoiceError.notCancelable(status: invoice.status, providerCode: nil, providerRequestID: nil)
@@ -433,7 +434,8 @@ package struct InvoiceBook: Sendable {
                     paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
                     canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
                     document_number = COALESCE(\(order.documents.number), document_number), view_url = COALESCE(\(order.documents.viewURL), view_url),
-                    pdf_url = COALESCE(\(order.documents.pdfURL), pdf_url), synced_at = now(), updated_at = now()
+                    pdf_url = COALESCE(\(order.documents.pdfURL), pdf_url), synced_at = now(), updated_at = now(),
+                    provider_order_id = COALESCE(provider_order_id, \(order.id)), payment_url = COALESCE(payment_url, \(order.paymentURL))
                 WHERE id = \(invoiceID) AND status = ANY(\(movable))
                 RETURNING *
             )
@@ -497,7 +499,7 @@ package struct InvoiceBook: Sendable {
         switch provider {
         case .created: .open
         case .completed: .paid
-        case .canceled: .canceled
+        case .canceled, .voided: .canceled
         case .expired: .expired
         case .hold: .held
         case .partiallyPaid: .partiallyPaid

@@ -34,18 +34,27 @@ extension InvoicingSetup {
     /// nobody is shown, then subscribes to it and stores it.
     package func openAccount(_ tenant: TenantID, _ opening: AccountOpening, actor: String) async throws -> InvoicingState {
         let onboarding = try onboarding(for: opening.provider)
-        try await refuseIfActive(tenant)
+        guard onboarding.opensAccounts else { throw InvoicingError.providerNotConfigured(opening.provider) }
+        let current = try await state(of: tenant)
+        if current.stage == .active {
+            // Enabling again an account whose webhooks could not be registered registers them.
+            guard current.provider == opening.provider, current.webhookCount == 0 else { throw InvoicingError.alreadyActive }
+            return try await resubscribe(tenant, onboarding: onboarding, actor: actor)
+        }
         let request = NewProviderAccount(
             name: opening.name, email: opening.email, password: Self.generatedSecret(), language: opening.language, company: opening.company)
         let account: ProviderAccount
         do {
             account = try await onboarding.openAccount(request)
+        } catch PaymentError.unauthorized {
+            // The partner account's token or integration code was refused: an operator's setting.
+            throw InvoicingError.providerNotConfigured(opening.provider)
         } catch let error as PaymentError {
             throw Self.partnerError(error)
         }
-        guard let token = account.token else { throw InvoicingError.credentialsRejected }
+        guard let token = account.token else { throw InvoicingError.providerNotConfigured(opening.provider) }
         let shop = ShopCredentials(merchantID: account.name, token: token, baseURL: account.url, apiVariant: "v1", tenant: tenant, provider: opening.provider)
-        return try await subscribeAndStore(tenant, shop: shop, fastLogin: account.fastLogin, onboarding: onboarding, actor: actor)
+        return try await subscribeAndStore(tenant, shop: shop, fastLogin: account.fastLogin, onboarding: onboarding, opening: true, actor: actor)
     }
 
     /// Connects an account the tenant already has, by its address and a token it created there;
@@ -60,9 +69,12 @@ extension InvoicingSetup {
         } catch PaymentError.unauthorized, PaymentError.notFound {
             throw InvoicingError.credentialsRejected
         }
+        // The token must belong to the account at the address typed (the reference checks the
+        // prefix a token answers against the subdomain it was sent to).
+        guard account.name.lowercased() == accountName.lowercased() else { throw InvoicingError.credentialsRejected }
         var shop = probe
         shop.merchantID = account.name
-        return try await subscribeAndStore(tenant, shop: shop, fastLogin: false, onboarding: onboarding, actor: actor)
+        return try await subscribeAndStore(tenant, shop: shop, fastLogin: false, onboarding: onboarding, opening: false, actor: actor)
     }
 
     /// Where the provider delivers a tenant's account changes; the event kind follows as the last segment.
@@ -70,33 +82,35 @@ extension InvoicingSetup {
         publicBaseURL?.appendingPathComponent("v1/providers/\(provider.rawValue)/webhooks/\(tenant.description)")
     }
 
+    /// Stores the account, then subscribes to it. The account is committed first, with its token
+    /// and a new secret, so that an account the provider opened is never lost to a failure after
+    /// it; the webhooks follow. If they cannot be registered now the tenant is active with none
+    /// (`webhooks: 0`), the account reconciliation still reads its changes, and enabling again
+    /// registers them. The webhooks of an account the tenant leaves are removed.
     private func subscribeAndStore(
-        _ tenant: TenantID, shop: ShopCredentials, fastLogin: Bool, onboarding: any AccountOnboarding, actor: String
+        _ tenant: TenantID, shop: ShopCredentials, fastLogin: Bool, onboarding: any AccountOnboarding, opening: Bool, actor: String
     ) async throws -> InvoicingState {
         guard let url = webhookURL(of: tenant, provider: shop.provider) else { throw InvoicingError.providerNotConfigured(shop.provider) }
+        let previous = try await subscriptions(of: tenant, actor: actor)
         let secret = Self.generatedSecret()
-        // Subscribed before the commit: an account whose subscription failed is not stored as
-        // active, and one stored is sure to be followed. A commit that fails after it leaves
-        // subscriptions whose secret Folio never kept: their deliveries are refused, and enabling
-        // again replaces them.
-        let webhookIDs = try await onboarding.subscribe(url, secret: secret, shop: shop)
         do {
             try await client.inTransaction(logger: logger) { connection in
-                try await Self.lockForConnection(of: tenant, to: shop, on: connection, logger: logger)
+                try await Self.lockForConnection(of: tenant, to: shop, refusingActive: opening, on: connection, logger: logger)
                 _ = try await vault.deleteAll(tenant: tenant, actor: actor, on: connection)
                 try await vault.store(shop.token, tenant: tenant, purpose: Self.tokenPurpose(of: shop.provider), actor: actor, on: connection)
                 try await vault.store(secret, tenant: tenant, purpose: Self.webhookSecretPurpose, actor: actor, on: connection)
                 try await connection.query(
                     """
                     INSERT INTO folio.tenant_invoicing
-                        (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at, provider, webhook_ids, fast_login)
+                        (tenant_id, state, merchant_id, api_prefix, base_url, token_last_four, has_notification_key, activated_at, provider, fast_login)
                     VALUES (\(tenant.rawValue), 'active', \(shop.merchantID), \(shop.apiVariant ?? "v1"), \(shop.baseURL.absoluteString),
-                            \(shop.token.lastFour), false, now(), \(shop.provider.rawValue), \(webhookIDs), \(fastLogin))
+                            \(shop.token.lastFour), false, now(), \(shop.provider.rawValue), \(fastLogin))
                     ON CONFLICT (tenant_id) DO UPDATE SET state = 'active', merchant_id = excluded.merchant_id, provider = excluded.provider,
                         api_prefix = excluded.api_prefix, base_url = excluded.base_url, token_last_four = excluded.token_last_four,
                         has_notification_key = false, notification_key_algorithm = NULL, previous_notification_key_algorithm = NULL,
-                        previous_notification_key_valid_until = NULL, activation_outcome_unknown_at = NULL, webhook_ids = excluded.webhook_ids,
-                        fast_login = excluded.fast_login, activated_at = now(), updated_at = now()
+                        previous_notification_key_valid_until = NULL, activation_outcome_unknown_at = NULL, webhook_ids = '{}',
+                        fast_login = excluded.fast_login, account_synced_through = NULL, account_sync_due_at = NULL,
+                        activated_at = now(), updated_at = now()
                     """,
                     logger: logger
                 )
@@ -107,6 +121,48 @@ extension InvoicingSetup {
         }
         logger.info(
             "invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)", "provider": "\(shop.provider.rawValue)"])
+        if let previous, previous.shop.baseURL != shop.baseURL || previous.shop.provider != shop.provider {
+            await unsubscribe(previous, of: tenant)
+        }
+        await subscribe(tenant, shop: shop, url: url, secret: secret, onboarding: onboarding)
+        return try await state(of: tenant)
+    }
+
+    /// Registers the account's webhooks with the stored `secret` and records their ids, if the
+    /// tenant is still on that account with that secret; otherwise the webhooks just registered
+    /// are removed again. A failure is logged: the tenant stays active with the webhooks it has.
+    private func subscribe(_ tenant: TenantID, shop: ShopCredentials, url: URL, secret: Secret, onboarding: any AccountOnboarding) async {
+        do {
+            let ids = try await onboarding.subscribe(url, secret: secret, shop: shop)
+            let stored = try await webhookSecret(of: tenant)
+            let recorded = try await client.query(
+                """
+                UPDATE folio.tenant_invoicing SET webhook_ids = \(ids), updated_at = now()
+                WHERE tenant_id = \(tenant.rawValue) AND state = 'active' AND provider = \(shop.provider.rawValue)
+                    AND lower(merchant_id) = lower(\(shop.merchantID)) AND \(stored.map { AccountChange.constantTimeEqual($0.secret, secret) } ?? false)
+                RETURNING 1
+                """,
+                logger: logger
+            ).collect()
+            if recorded.isEmpty {
+                // Another connection replaced this one meanwhile: these webhooks carry a secret no longer kept.
+                try await onboarding.unsubscribe(ids, shop: shop)
+            }
+        } catch {
+            FailureReport.record(
+                error, "account webhooks not registered; the account reconciliation reads its changes until invoicing is enabled again",
+                operation: "invoicing.subscribe", tenant: tenant, logger: logger)
+        }
+    }
+
+    /// Registers the webhooks of an active account that has none (their registration failed
+    /// when it was enabled), with its stored token and secret.
+    private func resubscribe(_ tenant: TenantID, onboarding: any AccountOnboarding, actor: String) async throws -> InvoicingState {
+        let shop = try await shop(of: tenant, actor: actor)
+        guard let url = webhookURL(of: tenant, provider: shop.provider), let (secret, _) = try await webhookSecret(of: tenant) else {
+            throw InvoicingError.providerNotConfigured(shop.provider)
+        }
+        await subscribe(tenant, shop: shop, url: url, secret: secret, onboarding: onboarding)
         return try await state(of: tenant)
     }
 
@@ -138,19 +194,33 @@ extension InvoicingSetup {
         }
     }
 
-    /// The secret the tenant's account webhooks carry, read (and audited) for a delivery's check.
-    package func webhookSecret(of tenant: TenantID) async throws -> Secret? {
-        try await vault.read(tenant: tenant, purpose: Self.webhookSecretPurpose, actor: "webhooks")
+    /// The secret the tenant's account webhooks carry, for a delivery's check, with the key that
+    /// sealed it. Read without an audit row: anyone may post to the webhook route, so the use is
+    /// recorded (`recordWebhookSecretUse`) only once a delivery carried the secret.
+    package func webhookSecret(of tenant: TenantID) async throws -> (secret: Secret, keyID: String)? {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: SecretVault.sealedColumns) FROM folio.vault_secrets
+            WHERE tenant_id = \(tenant.rawValue) AND purpose = \(Self.webhookSecretPurpose.rawValue)
+            """,
+            logger: logger
+        )
+        guard let row = try await rows.collect().first else { return nil }
+        let cells = PostgresRandomAccessRow(row)
+        let record = SecretVault.sealedRecord(
+            tenant: tenant, purpose: Self.webhookSecretPurpose, formatVersion: try cells[0].decode(Int16.self), keyID: try cells[1].decode(String.self),
+            wrappedKey: try cells[2].decode(Data.self), nonce: try cells[3].decode(Data.self), ciphertext: try cells[4].decode(Data.self))
+        return (try vault.open(record), record.keyID)
+    }
+
+    /// Records in the vault's audit trail that a delivery carried the webhook secret.
+    package func recordWebhookSecretUse(of tenant: TenantID, keyID: String, actor: String) async throws {
+        try await vault.recordRead(tenant: tenant, purpose: Self.webhookSecretPurpose, actor: actor, keyID: keyID)
     }
 
     private func onboarding(for provider: ProviderName) throws -> any AccountOnboarding {
         guard let onboarding = onboarding[provider] else { throw InvoicingError.providerNotConfigured(provider) }
         return onboarding
-    }
-
-    private func refuseIfActive(_ tenant: TenantID) async throws {
-        let current = try await state(of: tenant)
-        if current.stage == .active { throw InvoicingError.alreadyActive }
     }
 
     /// 32 random bytes, URL-safe: a password nobody types, or a webhook secret.

@@ -82,6 +82,10 @@ extension InvoicingSetup {
             try await client.inTransaction(logger: logger) { connection in
                 let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
                 guard locked.activeMerchantID != nil else { throw InvoicingError.notActive }
+                // Only Invoicebox signs its notifications; an account provider's webhooks carry Folio's own secret.
+                if let provider = locked.activeProvider, provider != .invoicebox {
+                    throw InvoicingError.notSupportedByProvider(operation: "sign notifications with a shop key", provider: provider)
+                }
                 var rotates = false
                 if graceSeconds > 0, let replaced = try await vault.read(tenant: tenant, purpose: Self.notificationKeyPurpose, actor: actor, on: connection) {
                     try await vault.store(replaced, tenant: tenant, purpose: Self.previousNotificationKeyPurpose, actor: actor, on: connection)
@@ -140,6 +144,10 @@ extension InvoicingSetup {
             try await client.inTransaction(logger: logger) { connection in
                 let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
                 guard locked.activeMerchantID != nil else { throw InvoicingError.notActive }
+                // Only Invoicebox signs its notifications; an account provider's webhooks carry Folio's own secret.
+                if let provider = locked.activeProvider, provider != .invoicebox {
+                    throw InvoicingError.notSupportedByProvider(operation: "sign notifications with a shop key", provider: provider)
+                }
                 for purpose in [Self.notificationKeyPurpose, Self.previousNotificationKeyPurpose] {
                     _ = try await vault.delete(tenant: tenant, purpose: purpose, actor: actor, on: connection)
                 }

@@ -311,6 +311,8 @@ package struct InvoicingSetup: Sendable {
     /// A key replaced here (by a connection, not a rotation) gets no grace period: the previous
     /// key is destroyed with it.
     private func store(_ tenant: TenantID, shop: ShopCredentials, notificationKey: NotificationKey?, actor: String) async throws {
+        // An account provider's webhooks the tenant leaves are removed once the shop is stored.
+        let previous = try await subscriptions(of: tenant, actor: actor)
         do {
             try await client.inTransaction(logger: logger) { connection in
                 try await Self.lockForConnection(of: tenant, to: shop, on: connection, logger: logger)
@@ -346,6 +348,7 @@ package struct InvoicingSetup: Sendable {
             throw Self.connectionFailure(error)
         }
         logger.info("invoicing activated", metadata: ["tenant.id": "\(tenant)", "merchant.id": "\(shop.merchantID)"])
+        if let previous { await unsubscribe(previous, of: tenant) }
     }
 
     /// Keeps the tenant's active shop as `merchantID` until the caller's transaction ends, or
@@ -365,8 +368,13 @@ package struct InvoicingSetup: Sendable {
     /// Locks the tenant's invoicing settings for connecting `shop`, refusing another shop or
     /// provider than the active one while invoices are open: only the active shop's token can
     /// settle them.
-    static func lockForConnection(of tenant: TenantID, to shop: ShopCredentials, on connection: PostgresConnection, logger: Logger) async throws {
+    /// With `refusingActive` (an account just opened for a tenant that had none), any active
+    /// shop is refused: a concurrent enable got there first.
+    static func lockForConnection(
+        of tenant: TenantID, to shop: ShopCredentials, refusingActive: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let locked = try await lockInvoicing(of: tenant, on: connection, logger: logger)
+        if refusingActive, locked.activeMerchantID != nil { throw InvoicingError.alreadyActive }
         if let current = locked.activeMerchantID, current.lowercased() != shop.merchantID.lowercased() || locked.activeProvider != shop.provider {
             let open = try await openInvoiceCount(in: locked.schema, on: connection, logger: logger)
             guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }

@@ -8,6 +8,8 @@ package protocol AccountOnboarding: Sendable {
     var provider: ProviderName { get }
     /// The address of the account called `name` (Fakturownia's prefix), on the configured brand.
     func accountURL(named name: String) -> URL?
+    /// Whether the platform has a partner account that opens accounts.
+    var opensAccounts: Bool { get }
     /// Opens an account for the tenant on the platform's partner account; the provider may
     /// answer another address than the one asked for, and that one is kept.
     func openAccount(_ request: NewProviderAccount) async throws -> ProviderAccount

@@ -52,6 +52,9 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
     case hold
     /// Part of the amount is recorded as paid (a ledger provider's `partial`).
     case partiallyPaid
+    /// A ledger provider's document voided (Fakturownia's `rejected`): it ends an unpaid invoice
+    /// like a cancel, but says nothing about money already recorded, so it never reverses a payment.
+    case voided
     case draft
     /// A status this version does not know, as the provider spelled it: never guessed at.
     case unrecognized(String)
@@ -64,6 +67,7 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
         case "canceled": self = .canceled
         case "hold": self = .hold
         case "partial": self = .partiallyPaid
+        case "rejected": self = .voided
         case "draft": self = .draft
         default: self = .unrecognized(rawValue)
         }
@@ -77,6 +81,7 @@ package enum ProviderOrderStatus: RawRepresentable, Hashable, Sendable, CustomSt
         case .canceled: "canceled"
         case .hold: "hold"
         case .partiallyPaid: "partial"
+        case .voided: "rejected"
         case .draft: "draft"
         case .unrecognized(let raw): raw
         }
@@ -122,13 +127,25 @@ package struct ProviderOrder: Sendable, Equatable {
     package var orderContainerID: String?
     /// The document as the payer sees it, at a link that needs no credentials.
     package var documents: ProviderDocuments
+    /// The document's lines, where the provider answers them (a ledger provider's positions);
+    /// empty otherwise. Folio reads them only for a document made outside Folio.
+    package var lines: [ProviderOrderLine]
+    /// When the provider last changed the order, where it says; what a reading of changes in
+    /// most-recently-changed order stops at.
+    package var updatedAt: Date?
+    /// The document's own description, where the provider keeps one.
+    package var description: String?
 
     package init(
         id: String, merchantID: String?, merchantOrderID: String, status: ProviderOrderStatus, amount: MinorUnits,
         vatAmount: MinorUnits?, currency: String, createdAt: Date, paidAt: Date?, expirationDate: Date?,
-        paymentURL: String?, orderContainerID: String?, documents: ProviderDocuments = ProviderDocuments()
+        paymentURL: String?, orderContainerID: String?, documents: ProviderDocuments = ProviderDocuments(),
+        lines: [ProviderOrderLine] = [], updatedAt: Date? = nil, description: String? = nil
     ) {
         self.documents = documents
+        self.lines = lines
+        self.updatedAt = updatedAt
+        self.description = description
         self.id = id
         self.merchantID = merchantID
         self.merchantOrderID = merchantOrderID
@@ -141,6 +158,24 @@ package struct ProviderOrder: Sendable, Equatable {
         self.expirationDate = expirationDate
         self.paymentURL = paymentURL
         self.orderContainerID = orderContainerID
+    }
+}
+
+/// One line of a provider's document, in terms no provider owns.
+package struct ProviderOrderLine: Sendable, Equatable {
+    package var name: String
+    /// As the provider writes it; a ledger may bill fractions (`1.5` hours).
+    package var quantity: Decimal
+    /// The line's total, VAT included, in minor units.
+    package var totalAmount: MinorUnits
+    /// Folio's code for the line's rate; `nil` for a rate Folio does not know.
+    package var vatCode: VATCode?
+
+    package init(name: String, quantity: Decimal, totalAmount: MinorUnits, vatCode: VATCode?) {
+        self.name = name
+        self.quantity = quantity
+        self.totalAmount = totalAmount
+        self.vatCode = vatCode
     }
 }
 

@@ -17,11 +17,14 @@ package struct AccountChangeReceiver: Sendable {
     package enum Outcome: String, Sendable {
         /// The invoice moved, or already was where the read says.
         case accepted
-        /// A document Folio does not keep (made in the provider's application): nothing to change.
+        /// A document Folio does not keep and cannot import (a currency or VAT rate it does not
+        /// know), or one deleted that Folio never held: nothing to change.
         case ignored
         case malformed
         case unauthorized
         case unknownTenant = "unknown_tenant"
+        /// The tenant has no account webhooks: invoicing is disabled or on another account.
+        case notSubscribed = "not_subscribed"
         case tooMany = "too_many"
         /// A failure on Folio's side; reconciliation catches the change up anyway.
         case retryLater = "retry_later"
@@ -31,7 +34,7 @@ package struct AccountChangeReceiver: Sendable {
             case .accepted, .ignored: 200
             case .malformed: 400
             case .unauthorized: 401
-            case .unknownTenant: 404
+            case .unknownTenant, .notSubscribed: 404
             case .tooMany: 429
             case .retryLater: 503
             }
@@ -46,14 +49,21 @@ package struct AccountChangeReceiver: Sendable {
     let logger: Logger
     /// Failed deliveries (a wrong secret, a body that is not one) a source address may send.
     let failures: RateLimiter
+    /// Deliveries taken for one tenant: each costs two reads at the provider.
+    let perTenant: RateLimiter
+    /// Admits one audit row of the secret's use per tenant per minute.
+    let secretUseAudits: RateLimiter
 
     /// The largest body read: a delivery is a few kilobytes.
     package static let maximumBodySize = 64 << 10
 
     package init(
         tenants: TenantDirectory, setup: InvoicingSetup, book: InvoiceBook, provider: any PaymentProvider, onboarding: [any AccountOnboarding],
-        failuresPerSource: RateLimit = RateLimit(requests: 60, window: .seconds(10)), logger: Logger
+        failuresPerSource: RateLimit = RateLimit(requests: 60, window: .seconds(10)),
+        perTenant: RateLimit = RateLimit(requests: 60, window: .seconds(10)), logger: Logger
     ) {
+        self.perTenant = RateLimiter(limit: perTenant)
+        self.secretUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: .seconds(60)))
         self.tenants = tenants
         self.setup = setup
         self.book = book
@@ -61,6 +71,13 @@ package struct AccountChangeReceiver: Sendable {
         self.onboarding = Dictionary(onboarding.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
         self.logger = logger
         self.failures = RateLimiter(limit: failuresPerSource)
+    }
+
+    /// A body too large to be a delivery, or unreadable: charged to its source like a wrong secret.
+    package func refuseUnreadableBody(source: String?) -> Outcome {
+        _ = failures.admit(NotificationReceiver.sourceKey(source))
+        Counter(label: "folio_account_changes_total", dimensions: [("outcome", Outcome.malformed.rawValue)]).increment()
+        return .malformed
     }
 
     /// Whether a source that sent too many failed deliveries is refused before its body is read.
@@ -83,11 +100,18 @@ package struct AccountChangeReceiver: Sendable {
         guard let uuid = UUID(uuidString: tenantID) else { return .unknownTenant }
         let tenant = TenantID(uuid)
         guard let change = onboarding.accountChange(from: body) else { return .malformed }
+        guard perTenant.admit(tenant.description) else { return .tooMany }
         do {
-            guard let secret = try await setup.webhookSecret(of: tenant) else { return .unauthorized }
+            // No secret: the tenant has no account webhooks (any more). Not charged to the source:
+            // an account's leftover webhooks must not use up the allowance of the provider's
+            // addresses, which every tenant's deliveries share.
+            guard let (secret, keyID) = try await setup.webhookSecret(of: tenant) else { return .notSubscribed }
             guard change.carries(secret) else {
                 logger.warning("account webhook with a wrong secret refused", metadata: ["tenant.id": "\(tenant)"])
                 return .unauthorized
+            }
+            if secretUseAudits.admit(tenant.description) {
+                try await setup.recordWebhookSecretUse(of: tenant, keyID: keyID, actor: "webhooks")
             }
             return try await apply(change, kind: kind, tenant: tenant)
         } catch RegistryError.tenantNotFound {
@@ -100,8 +124,13 @@ package struct AccountChangeReceiver: Sendable {
         }
     }
 
+    /// The event kinds whose document, when no invoice holds it, is one the tenant made in the
+    /// provider's application and Folio imports.
+    static let importingKinds: Set<String> = ["invoice:create", "invoice:update"]
+
     /// Reads the document again and moves its invoice to what the read says. A document the
-    /// read no longer finds was deleted: an invoice not paid yet is void.
+    /// read no longer finds was deleted: an invoice not paid yet is void. A document no invoice
+    /// holds was made in the provider's application: it is imported.
     private func apply(_ change: AccountChange, kind: String, tenant: TenantID) async throws -> Outcome {
         let shop = try await setup.shop(of: tenant, actor: "webhooks")
         let order = try await provider.order(id: change.documentID, shop: shop)
@@ -109,10 +138,20 @@ package struct AccountChangeReceiver: Sendable {
             let invoice = try await InvoiceBook.invoice(
                 tenant, merchantOrderID: order?.merchantOrderID ?? "", providerOrderID: change.documentID, in: tenants)
         else {
+            if let order, Self.importingKinds.contains(kind), try await book.importDocument(order, tenant: tenant, provider: shop.provider) != nil {
+                return .accepted
+            }
             logger.debug("account change for a document Folio does not keep", metadata: ["tenant.id": "\(tenant)", "kind": "\(kind)"])
             return .ignored
         }
-        if let order {
+        if invoice.status == .pending {
+            // Its creation (or the recovery job) settles it; a document's own `invoice:create`
+            // often arrives before the creating call has its answer.
+            return .accepted
+        } else if let providerOrderID = invoice.providerOrderID, providerOrderID != change.documentID {
+            // Another document carrying this invoice's id (a copy made in the application).
+            return .ignored
+        } else if let order {
             _ = try await book.apply(order, to: invoice, tenant: tenant)
         } else {
             _ = try await book.voidDeletedDocument(of: invoice, tenant: tenant)

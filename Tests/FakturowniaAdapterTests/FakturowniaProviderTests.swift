@@ -35,9 +35,9 @@ import Testing
     static let expiry = Date(timeIntervalSince1970: 1_894_060_000)
 
     /// Matched by case: `==` on the raw-representable status would also take an unknown status
-    /// spelled `canceled` for `.canceled`.
+    /// spelled `rejected` for `.voided`. A canceled document is voided, Fakturownia's `rejected`.
     static func isCanceled(_ status: ProviderOrderStatus?) -> Bool {
-        if case .canceled? = status { true } else { false }
+        if case .voided? = status { true } else { false }
     }
 
     static func line(_ sku: String, _ name: String, quantity: Int64, unitPrice: Int64, _ vatCode: VATCode, measure: String? = nil) -> OrderLine {
@@ -147,7 +147,7 @@ import Testing
             #expect(Self.isCanceled(try await harness.provider.order(id: order.id, shop: harness.shop)?.status))
             #expect(Self.isCanceled(try await harness.provider.cancelOrder(id: order.id, shop: harness.shop).status))
             #expect(await harness.gateway.requests("POST", "/invoices/\(order.id)/change_status.json", prefix: "hotel").count == 1)
-            #expect(try await harness.provider.listOrders(OrderQuery(statuses: [.canceled]), shop: harness.shop).items.map(\.id) == [order.id])
+            #expect(try await harness.provider.listOrders(OrderQuery(statuses: [.voided]), shop: harness.shop).items.map(\.id) == [order.id])
             #expect(try await harness.provider.listOrders(OrderQuery(statuses: [.created]), shop: harness.shop).items.isEmpty)
 
             let paid = try await harness.provider.createOrder(Self.stay("inv-paid"), shop: harness.shop)
@@ -209,8 +209,8 @@ import Testing
                 PaymentRecord(id: "pay-2", amount: MinorUnits(28_199), currency: "PLN", paidAt: paidAt, method: "bank transfer"), orderID: order.id,
                 shop: harness.shop)
             #expect(full.status == .completed)
-            // The payment day in Warsaw, from its midnight there: 2029-12-31T23:00:00Z.
-            #expect(full.paidAt == Date(timeIntervalSince1970: 1_893_452_400))
+            // The payment day in Warsaw, at its noon there (the day is not today): 2030-01-01T11:00:00Z.
+            #expect(full.paidAt == Date(timeIntervalSince1970: 1_893_495_600))
             #expect(await harness.gateway.requests("POST", "/banking/payments.json", prefix: "hotel").count == 2)
         }
     }

@@ -39,16 +39,32 @@ import Testing
         let limiter = InFlightLimiter()
         let key = InFlightLimiter.key(baseURL: URL(string: "http://127.0.0.1/hotel")!, token: "token-1")
         #expect(!key.contains("token-1"))
-        await limiter.acquire(key, limit: 2)
-        await limiter.acquire(key, limit: 2)
-        let waiter = Task { await limiter.acquire(key, limit: 2) }
+        try await limiter.acquire(key, limit: 2)
+        try await limiter.acquire(key, limit: 2)
+        let waiter = Task { try await limiter.acquire(key, limit: 2) }
         try await Self.eventually { await limiter.inFlight(key) == 2 }
         await limiter.release(key)
-        await waiter.value
+        try await waiter.value
         #expect(await limiter.inFlight(key) == 2)
         await limiter.release(key)
         await limiter.release(key)
         #expect(await limiter.inFlight(key) == 0)
+    }
+
+    @Test func aWaiterCancelledInTheQueueTakesNoSlot() async throws {
+        let limiter = InFlightLimiter()
+        let key = InFlightLimiter.key(baseURL: URL(string: "http://127.0.0.1/hotel")!, token: "token-2")
+        try await limiter.acquire(key, limit: 1)
+        let cancelled = Task { try await limiter.acquire(key, limit: 1) }
+        try await Self.eventually { await limiter.waiting(key) == 1 }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(await limiter.waiting(key) == 0)
+        // The slot goes back to the pool, not to the request that will never be made.
+        await limiter.release(key)
+        #expect(await limiter.inFlight(key) == 0)
+        try await limiter.acquire(key, limit: 1)
+        #expect(await limiter.inFlight(key) == 1)
     }
 
     static func eventually(_ condition: @Sendable () async throws -> Bool) async throws {

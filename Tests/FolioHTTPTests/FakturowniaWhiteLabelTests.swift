@@ -90,7 +90,32 @@ import Testing
             #expect(paid["paidAt"] != nil)
             let events = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
             #expect(events.compactMap { $0["type"] as? String }.contains("invoice.paid"))
-            #expect(await fakturownia.state.deliveries.contains { $0.kind == "invoice:update" && $0.httpStatus == 200 })
+            // The simulator records Folio's answer once it arrives, which may be after the read above.
+            var answered = false
+            for _ in 0..<200 where !answered {
+                answered = await fakturownia.state.deliveries.contains { $0.kind == "invoice:update" && $0.httpStatus == 200 }
+                if !answered { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(answered)
+
+            // The tenant voids the paid document inside Fakturownia: a ledger's void returns no
+            // money, so the invoice stays paid and the host hears nothing new.
+            let token = try #require(await fakturownia.state.apiToken(of: "hotel-aurora"))
+            let fakturowniaURL = try #require(api.fakturowniaURL)
+            var reject = HTTPClientRequest(
+                url: fakturowniaURL.appendingPathComponent("hotel-aurora/invoices/\(documentID)/change_status.json").absoluteString
+                    + "?api_token=\(token)&status=rejected")
+            reject.method = .POST
+            #expect(try await api.httpClient.execute(reject, timeout: .seconds(10)).status.code == 200)
+            var rejectionAnswered = false
+            for _ in 0..<200 where !rejectionAnswered {
+                rejectionAnswered = await fakturownia.state.deliveries.filter { $0.kind == "invoice:update" && $0.httpStatus == 200 }.count >= 2
+                if !rejectionAnswered { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(rejectionAnswered)
+            #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()["status"] as? String == "paid")
+            let eventsAfterVoid = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
+            #expect(eventsAfterVoid.count == events.count)
 
             // The PDF link needs no credentials and is a PDF.
             let pdf = try await api.httpClient.execute(HTTPClientRequest(url: pdfURL.absoluteString), timeout: .seconds(10))
@@ -110,6 +135,40 @@ import Testing
             let secrets = try await api.database.scalar(
                 "SELECT count(*) FROM folio.vault_secrets WHERE tenant_id = \(UUID(uuidString: tenant)!)", as: Int64.self)
             #expect(secrets == 0)
+        }
+    }
+
+    /// Every log line of the whole case, at trace level: neither the account's token nor the
+    /// webhook secret Folio generated may appear in any of them.
+    @Test func neitherTheTokenNorTheWebhookSecretReachesALogLine() async throws {
+        let logs = CapturedLogs()
+        try await TestAPI.run(logs: logs, listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let fakturownia = try #require(api.fakturownia)
+            let tenant = try await api.createTenant("kanarek")
+            let opened = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/account", json: Self.openAccountBody(prefix: "kanarek"))
+            #expect(opened.status == .ok)
+            let created = try await api.createInvoice(tenant, body: Self.invoiceBody())
+            let invoice = try created.json()
+            let invoiceID = try #require(invoice["id"] as? String)
+            let providerOrderID = try #require(invoice["providerOrderId"] as? String)
+            let documentID = try #require(Int(providerOrderID))
+            _ = try await fakturownia.state.payAsGuest(prefix: "kanarek", invoiceID: documentID)
+            _ = try await Self.awaitStatus("paid", api: api, tenant: tenant, invoice: invoiceID)
+            _ = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/send", json: "{}")
+            // A delivery with a wrong secret is logged as refused, without either secret.
+            _ = try await api.send(
+                .post, "/v1/providers/fakturownia/webhooks/\(tenant)/invoice:update", key: .some(nil),
+                json: #"{"id":\#(documentID),"api_token":"guessed-secret-value"}"#)
+            let secrets = await fakturownia.state.webhookSecrets(prefix: "kanarek")
+            #expect(secrets.count == 3)
+            _ = try await api.send(.delete, "/v1/tenants/\(tenant)/invoicing")
+
+            let token = try #require(await fakturownia.state.apiToken(of: "kanarek"))
+            let text = logs.text
+            #expect(text.contains("invoicing activated"), "the logs were captured")
+            #expect(!text.contains(token))
+            #expect(!text.contains("guessed-secret-value"))
+            for secret in secrets { #expect(!text.contains(secret)) }
         }
     }
 
@@ -133,6 +192,10 @@ import Testing
             #expect(!String(buffer: connected.body).contains("mewa-token-0123456789"))
             #expect((try connected.json()["fakturownia"] as? [String: Any])?["loginUrl"] == nil)
             #expect(await fakturownia.state.webhookURLs(prefix: "pensjonat-mewa").count == 3)
+            // Only Invoicebox signs notifications with a shop's key.
+            let key = try await api.send(.put, "/v1/tenants/\(tenant)/invoicing/notification-key", json: #"{"key":"a-shop-key-0123456789"}"#)
+            #expect(key.status == .conflict)
+            #expect(key.problemCode == "not_supported_by_provider")
 
             let created = try await api.createInvoice(tenant, body: Self.invoiceBody(reservationID: "MEWA-1"))
             #expect(created.status == .created, "\(String(buffer: created.body))")
@@ -142,6 +205,10 @@ import Testing
             let part = try await api.send(.post, payments, json: #"{"amount":50000,"method":"cash"}"#)
             #expect(part.status == .ok, "\(String(buffer: part.body))")
             #expect(try part.json()["status"] as? String == "partially_paid")
+            // Money is recorded on it, so it is not voided.
+            let cancel = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/cancel")
+            #expect(cancel.status == .conflict)
+            #expect(cancel.problemCode == "invoice_not_cancelable")
             let rest = try await api.send(.post, payments, json: #"{"amount":52300,"method":"card at the desk"}"#)
             #expect(try rest.json()["status"] as? String == "paid")
             let more = try await api.send(.post, payments, json: #"{"amount":1}"#)
@@ -177,6 +244,49 @@ import Testing
             #expect([400, 404].contains(unknownTenant.status.code))
             let after = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(try #require(invoice["id"] as? String))").json()
             #expect(after["status"] as? String == "open")
+        }
+    }
+
+    @Test(arguments: [FakturowniaConfiguration.AccountWithoutIntegrationToken.refuse, .createWithoutToken])
+    func aPartnerAccountWithoutTheVendorsCodeIsAnOperatorsProblem(_ mode: FakturowniaConfiguration.AccountWithoutIntegrationToken) async throws {
+        try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let fakturownia = try #require(api.fakturownia)
+            // The vendor's code the platform holds is not (or no longer) the one it issued.
+            await fakturownia.state.updateConfiguration {
+                $0.integrationToken = "another-integration-code"
+                $0.accountWithoutIntegrationToken = mode
+            }
+            let tenant = try await api.createTenant("bez-kodu")
+            let refused = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/account", json: Self.openAccountBody(prefix: "bez-kodu"))
+            #expect(refused.status == .serviceUnavailable, "\(String(buffer: refused.body))")
+            #expect(refused.problemCode == "provider_not_configured")
+            #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoicing").json()["state"] as? String == "disabled")
+        }
+    }
+
+    @Test func anAccountWhoseWebhooksFailIsKeptAndEnablingAgainRegistersThem() async throws {
+        try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let fakturownia = try #require(api.fakturownia)
+            let tenant = try await api.createTenant("bez-webhookow")
+            await fakturownia.state.inject(FakturowniaFault(kind: .status, method: "POST", pathContains: "webhooks", status: 503, count: 10))
+            let opened = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/account", json: Self.openAccountBody(prefix: "bez-webhookow"))
+            #expect(opened.status == .ok, "\(String(buffer: opened.body))")
+            // The account the provider opened is kept, with its token, and invoices can be made.
+            #expect(try opened.json()["state"] as? String == "active")
+            #expect((try opened.json()["fakturownia"] as? [String: Any])?["webhooks"] as? Int == 0)
+            #expect(await fakturownia.state.accountPrefixes() == ["bez-webhookow"])
+            #expect(try await api.createInvoice(tenant, body: Self.invoiceBody()).status == .created)
+
+            await fakturownia.state.clearFaults()
+            let again = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/account", json: Self.openAccountBody(prefix: "bez-webhookow"))
+            #expect(again.status == .ok, "\(String(buffer: again.body))")
+            #expect((try again.json()["fakturownia"] as? [String: Any])?["webhooks"] as? Int == 3)
+            #expect(await fakturownia.state.webhookURLs(prefix: "bez-webhookow").count == 3)
+            // No second account was opened; with its webhooks in place, enabling again is refused.
+            #expect(await fakturownia.state.accountPrefixes() == ["bez-webhookow"])
+            let third = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/account", json: Self.openAccountBody(prefix: "bez-webhookow"))
+            #expect(third.status == .conflict)
+            #expect(third.problemCode == "invoicing_active")
         }
     }
 

@@ -1,6 +1,7 @@
 import FolioDomain
 import FolioTestSupport
 import Foundation
+import JSONWire
 import PaymentsPort
 import Testing
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FolioDomain
 import Foundation
+import JSONWire
 import Logging
 import PaymentsPort
 import Testing

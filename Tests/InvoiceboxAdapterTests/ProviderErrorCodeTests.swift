@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FolioDomain
 import Foundation
 import InvoiceboxSandbox
+import JSONWire
 import NIOHTTP1
 import PaymentsPort
 import Testing

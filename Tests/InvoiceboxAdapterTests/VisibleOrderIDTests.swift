@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import JSONWire
 import PaymentsPort
 import Testing
 

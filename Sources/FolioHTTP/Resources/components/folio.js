@@ -9,7 +9,9 @@ export const version = "0.1.0";
 // Constants
 // ---------------------------------------------------------------------------------------------
 
-const LOCALES = { en: "en-GB", ru: "ru-RU" };
+const LOCALES = { en: "en-GB", ru: "ru-RU", pl: "pl-PL" };
+/** The providers a host may offer in <folio-enable-invoicing provider="…">. */
+const PROVIDERS = new Set(["invoicebox", "fakturownia"]);
 const STATUSES = ["pending", "open", "held", "partially_paid", "paid", "canceled", "expired", "failed", "partially_refunded", "refunded", "reversed"];
 const PAYABLE = new Set(["pending", "open", "partially_paid"]);
 /** Statuses still waiting for the provider: a held invoice is captured or released later, a
@@ -28,7 +30,7 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_API_BASE = new URL(import.meta.url).origin;
 
 // ---------------------------------------------------------------------------------------------
-// Texts (English and Russian; the keys are shared)
+// Texts (English, Russian and Polish; the keys are shared)
 // ---------------------------------------------------------------------------------------------
 
 const TEXT = {
@@ -99,6 +101,33 @@ const TEXT = {
         announceActivated: "Invoicing is on.",
         announceDisabled: "Invoicing is off.",
         announceCopied: "Notification URL copied.",
+        fakturowniaEnableHeading: "Enable invoice management",
+        fakturowniaEnableIntro:
+            "Issue a VAT invoice for each reservation in Fakturownia. We open a Fakturownia account for your hotel, and you can sign in to it at any time.",
+        accountPrefix: "Account prefix",
+        accountPrefixHint:
+            "The first part of the account's address, e.g. hotel-aurora: 3 to 40 lowercase letters, digits and hyphens. If it is taken, Fakturownia grants a similar one.",
+        ownerEmailHint: "The account's owner: Fakturownia writes to this address.",
+        companyName: "Company name",
+        companyNameHint: "As it appears on your invoices.",
+        taxNumber: "Tax ID (NIP, optional)",
+        openAccount: "Open account",
+        fakturowniaConnectExisting: "Connect an existing Fakturownia account",
+        fakturowniaConnectIntro:
+            "Already invoicing in Fakturownia? Enter your account's prefix and the API token from Settings › Account settings › Integration.",
+        connectPrefixHint: "The first part of your account's address: hotel-aurora in hotel-aurora.fakturownia.pl.",
+        connectAccount: "Connect account",
+        fakturowniaActiveHeading: "Invoice management is on",
+        fakturowniaActiveIntro: "Invoices for your guests are issued in your Fakturownia account.",
+        accountAddress: "Account address",
+        webhooks: "Webhooks",
+        webhookCount: (count) => `${count} registered`,
+        webhooksHint: "Payments and changes made in Fakturownia show up here at once.",
+        logIn: "Log in to Fakturownia",
+        opensInNewTab: "(opens in a new tab)",
+        prefixGranted: (granted, requested) => ["The prefix ", requested, " was taken, so Fakturownia granted ", granted, ": your account's address uses it."],
+        announceAccountOpened: (prefix) => `Invoice management is on. Your Fakturownia account's prefix is ${prefix}.`,
+        announceAccountConnected: "Invoice management is on.",
         invoices: "Invoices",
         status: "Status",
         allStatuses: "All",
@@ -111,6 +140,10 @@ const TEXT = {
         emptyFiltered: "No invoices match these filters.",
         pay: "Pay",
         qrAlt: "Payment QR code",
+        documentNumber: "Invoice No.",
+        pdf: "PDF",
+        viewInvoice: "View invoice",
+        ofDocument: (number) => `, invoice ${number}`,
         rowHint: "Press Enter to open the invoice.",
         statusChanged: (reservation, status) => `Invoice for reservation ${reservation}: ${status}.`,
         invoiceHeading: (reservation) => `Invoice for reservation ${reservation}`,
@@ -174,6 +207,12 @@ const TEXT = {
             RUS_VAT10: "10%",
             RUS_VAT20: "20%",
             RUS_VAT22: "22%",
+            PL_VAT23: "23%",
+            PL_VAT8: "8%",
+            PL_VAT5: "5%",
+            PL_VAT0: "0%",
+            PL_ZW: "Exempt (zw.)",
+            PL_NP: "Not subject to VAT (np.)",
         },
         fields: {
             "/email": "Work e-mail",
@@ -184,6 +223,11 @@ const TEXT = {
             "/key": "Notification key",
             "/algorithm": "Signature algorithm",
             "/graceSeconds": "Keep the old key valid for",
+            "/fakturownia/prefix": "Account prefix",
+            "/fakturownia/email": "Work e-mail",
+            "/fakturownia/company/name": "Company name",
+            "/fakturownia/company/taxNumber": "Tax ID (NIP)",
+            "/fakturownia/apiToken": "API token",
         },
         problems: {
             session_expired: "Your session has expired",
@@ -207,7 +251,12 @@ const TEXT = {
             invoicing_not_active: "Invoicing is not on yet.",
             invoicing_not_configured: "Invoicing cannot be set up right now. Please contact your platform's support.",
             invoice_not_cancelable: "This invoice can no longer be canceled.",
+            invoice_not_sendable: "This invoice has no document that can be sent: it is not issued, or no longer valid.",
+            invoice_not_payable: "This invoice takes no more payments: it is paid in full, canceled or expired.",
             invoice_not_found: "Invoice not found.",
+            not_supported_by_provider: "Your invoicing provider does not offer this.",
+            provider_not_configured: "This invoicing provider is not set up on the platform yet. Please contact your platform's support.",
+            idempotency_key_in_flight: "The previous attempt is still running. Please wait a moment and try again.",
             provider_unavailable: "The payment service is not answering. Please try again in a few minutes.",
             provider_rejected: "The payment service refused the request.",
             provider_conflict: "The payment service reported a conflict. Reload and try again.",
@@ -215,6 +264,13 @@ const TEXT = {
             network_error: "No connection to the invoicing service. Check your internet connection.",
             internal_error: "Something went wrong. Please try again.",
             fallback: "The request failed.",
+        },
+        // Where Fakturownia's words differ from the problems above (which name Invoicebox's cabinet and shops).
+        fakturowniaProblems: {
+            invalid_credentials:
+                "Fakturownia did not accept this API token for the account. Check the prefix and the token in Settings › Account settings › Integration.",
+            merchant_already_connected: "This Fakturownia account is already connected to another hotel.",
+            merchant_not_owned: "This API token belongs to another Fakturownia account. Check the prefix.",
         },
     },
     ru: {
@@ -284,6 +340,33 @@ const TEXT = {
         announceActivated: "Выставление счетов включено.",
         announceDisabled: "Выставление счетов отключено.",
         announceCopied: "Адрес для уведомлений скопирован.",
+        fakturowniaEnableHeading: "Включить управление счетами",
+        fakturowniaEnableIntro:
+            "Выставляйте счёт-фактуру (VAT) по каждому бронированию в Fakturownia. Мы откроем для отеля учётную запись Fakturownia, и вы сможете входить в неё в любое время.",
+        accountPrefix: "Префикс учётной записи",
+        accountPrefixHint:
+            "Первая часть адреса учётной записи, например hotel-aurora: от 3 до 40 строчных латинских букв, цифр и дефисов. Если он занят, Fakturownia выдаст похожий.",
+        ownerEmailHint: "Владелец учётной записи: Fakturownia будет писать на этот адрес.",
+        companyName: "Название компании",
+        companyNameHint: "Так, как оно указывается в счетах.",
+        taxNumber: "Налоговый номер (NIP, необязательно)",
+        openAccount: "Открыть учётную запись",
+        fakturowniaConnectExisting: "Подключить существующую учётную запись Fakturownia",
+        fakturowniaConnectIntro:
+            "Уже выставляете счета в Fakturownia? Введите префикс учётной записи и API-токен из раздела «Настройки › Настройки учётной записи › Интеграция».",
+        connectPrefixHint: "Первая часть адреса учётной записи: hotel-aurora в hotel-aurora.fakturownia.pl.",
+        connectAccount: "Подключить учётную запись",
+        fakturowniaActiveHeading: "Управление счетами включено",
+        fakturowniaActiveIntro: "Счета гостям выставляются в вашей учётной записи Fakturownia.",
+        accountAddress: "Адрес учётной записи",
+        webhooks: "Вебхуки",
+        webhookCount: (count) => `зарегистрировано: ${count}`,
+        webhooksHint: "Оплаты и изменения, сделанные в Fakturownia, сразу появляются здесь.",
+        logIn: "Войти в Fakturownia",
+        opensInNewTab: "(откроется в новой вкладке)",
+        prefixGranted: (granted, requested) => ["Префикс ", requested, " занят, поэтому Fakturownia выдала ", granted, ": он и используется в адресе учётной записи."],
+        announceAccountOpened: (prefix) => `Управление счетами включено. Префикс учётной записи Fakturownia: ${prefix}.`,
+        announceAccountConnected: "Управление счетами включено.",
         invoices: "Счета",
         status: "Статус",
         allStatuses: "Все",
@@ -296,6 +379,10 @@ const TEXT = {
         emptyFiltered: "Нет счетов, подходящих под условия.",
         pay: "Оплатить",
         qrAlt: "QR-код для оплаты",
+        documentNumber: "Номер документа",
+        pdf: "PDF",
+        viewInvoice: "Открыть документ",
+        ofDocument: (number) => `, документ ${number}`,
         rowHint: "Нажмите Enter, чтобы открыть счёт.",
         statusChanged: (reservation, status) => `Счёт по бронированию ${reservation}: ${status}.`,
         invoiceHeading: (reservation) => `Счёт по бронированию ${reservation}`,
@@ -359,6 +446,12 @@ const TEXT = {
             RUS_VAT10: "10 %",
             RUS_VAT20: "20 %",
             RUS_VAT22: "22 %",
+            PL_VAT23: "23 %",
+            PL_VAT8: "8 %",
+            PL_VAT5: "5 %",
+            PL_VAT0: "0 %",
+            PL_ZW: "Освобождено (zw.)",
+            PL_NP: "Не облагается (np.)",
         },
         fields: {
             "/email": "Рабочий e-mail",
@@ -369,6 +462,11 @@ const TEXT = {
             "/key": "Ключ уведомлений",
             "/algorithm": "Алгоритм подписи",
             "/graceSeconds": "Прежний ключ продолжит действовать",
+            "/fakturownia/prefix": "Префикс учётной записи",
+            "/fakturownia/email": "Рабочий e-mail",
+            "/fakturownia/company/name": "Название компании",
+            "/fakturownia/company/taxNumber": "Налоговый номер (NIP)",
+            "/fakturownia/apiToken": "API-токен",
         },
         problems: {
             session_expired: "Сеанс истёк",
@@ -392,7 +490,12 @@ const TEXT = {
             invoicing_not_active: "Выставление счетов ещё не включено.",
             invoicing_not_configured: "Выставление счетов сейчас нельзя настроить. Обратитесь в поддержку платформы.",
             invoice_not_cancelable: "Этот счёт уже нельзя отменить.",
+            invoice_not_sendable: "У этого счёта нет документа, который можно отправить: он ещё не выставлен или уже недействителен.",
+            invoice_not_payable: "Этот счёт больше не принимает оплату: он оплачен полностью, отменён или просрочен.",
             invoice_not_found: "Счёт не найден.",
+            not_supported_by_provider: "Ваш сервис выставления счетов этого не поддерживает.",
+            provider_not_configured: "Этот сервис выставления счетов ещё не настроен на платформе. Обратитесь в поддержку платформы.",
+            idempotency_key_in_flight: "Предыдущая попытка ещё выполняется. Подождите немного и попробуйте снова.",
             provider_unavailable: "Платёжная система не отвечает. Попробуйте через несколько минут.",
             provider_rejected: "Платёжная система отклонила запрос.",
             provider_conflict: "Платёжная система сообщила о конфликте. Обновите страницу и попробуйте снова.",
@@ -400,6 +503,249 @@ const TEXT = {
             network_error: "Нет связи с сервисом счетов. Проверьте подключение к интернету.",
             internal_error: "Что-то пошло не так. Попробуйте ещё раз.",
             fallback: "Запрос не выполнен.",
+        },
+        fakturowniaProblems: {
+            invalid_credentials:
+                "Fakturownia не приняла этот API-токен для учётной записи. Проверьте префикс и токен в разделе «Настройки › Настройки учётной записи › Интеграция».",
+            merchant_already_connected: "Эта учётная запись Fakturownia уже подключена к другому отелю.",
+            merchant_not_owned: "Этот API-токен относится к другой учётной записи Fakturownia. Проверьте префикс.",
+        },
+    },
+    pl: {
+        loading: "Ładowanie…",
+        waiting: "Oczekiwanie na sesję…",
+        sessionExpired: "Sesja wygasła",
+        sessionExpiredHint: "Odśwież stronę, aby kontynuować.",
+        retry: "Spróbuj ponownie",
+        enableHeading: "Włącz wystawianie faktur",
+        enableIntro:
+            "Wysyłaj gościom link do płatności i kod QR do każdej rezerwacji. Invoicebox, nasz partner płatniczy, wyśle Ci zaproszenie e-mailem.",
+        email: "Służbowy e-mail",
+        sendInvitation: "Wyślij zaproszenie",
+        connectExisting: "Połącz istniejący sklep",
+        invitedHeading: "Sprawdź skrzynkę e-mail",
+        invitedIntro: (email) => `Wysłaliśmy zaproszenie na adres ${email}. Wpisz kod aktywacyjny z tej wiadomości.`,
+        activationCode: "Kod aktywacyjny",
+        activate: "Aktywuj",
+        sendAgain: "Wyślij ponownie",
+        resendAt: (time) => `Zaproszenie można wysłać ponownie o ${time}.`,
+        resendNow: "Brak e-maila? Zaproszenie można wysłać ponownie.",
+        connectHeading: "Połącz istniejący sklep",
+        connectIntro: "Masz już sklep w Invoicebox? Wpisz jego identyfikator i token API z panelu Invoicebox.",
+        merchantId: "Identyfikator sklepu (Merchant ID)",
+        apiToken: "Token API",
+        notificationKey: "Klucz powiadomień (opcjonalnie)",
+        connectShop: "Połącz sklep",
+        back: "Wstecz",
+        activeHeading: "Wystawianie faktur włączone",
+        activeIntro: "Goście mogą opłacać faktury online.",
+        tokenEnding: (four) => `kończy się na ${four}`,
+        notificationUrl: "Adres powiadomień",
+        notificationUrlHint: "Wpisz ten adres w panelu Invoicebox, aby płatności od razu pojawiały się tutaj.",
+        copy: "Kopiuj",
+        copied: "Skopiowano",
+        copySelected: "Adres jest zaznaczony: naciśnij Ctrl+C (⌘C na Macu), aby go skopiować.",
+        notificationKeyLabel: "Klucz powiadomień",
+        keySet: "Ustawiony",
+        keyNotSet: "Nieustawiony",
+        previousKeyValidUntil: "Poprzedni klucz ważny do",
+        setKey: "Ustaw klucz powiadomień",
+        replaceKey: "Zmień klucz powiadomień",
+        removeKey: "Usuń klucz powiadomień",
+        keyField: "Klucz powiadomień",
+        keyHint: "Klucz z ustawień powiadomień w panelu Invoicebox.",
+        keyAlgorithm: "Algorytm podpisu",
+        keyAlgorithmHint: "Wybierz algorytm ustawiony w panelu Invoicebox: muszą być zgodne.",
+        defaultAlgorithm: (name) => `${name} (domyślny)`,
+        keyGrace: "Poprzedni klucz pozostanie ważny przez",
+        keyGraceHint: "Do tego czasu przyjmowane są też powiadomienia podpisane poprzednim kluczem.",
+        gracePeriods: { 0: "Brak", 3600: "1 godzinę", 86400: "1 dzień", 604800: "7 dni" },
+        saveKey: "Zapisz klucz",
+        cancel: "Anuluj",
+        removeKeyConfirm:
+            "Usunąć klucz powiadomień? Powiadomienia o płatnościach będą wtedy potwierdzane w Invoicebox zamiast przez podpis. Poprzedni klucz, jeśli jest jeszcze ważny, też zostanie usunięty.",
+        yesRemove: "Tak, usuń",
+        keepKey: "Zachowaj klucz",
+        announceKeySaved: "Klucz powiadomień zapisany.",
+        announceKeyRemoved: "Klucz powiadomień usunięty.",
+        activeSince: "Włączone od",
+        disable: "Wyłącz wystawianie faktur",
+        disableConfirm:
+            "Wyłączyć wystawianie faktur? Nie wystawisz nowych faktur, dopóki nie włączysz go ponownie. Wystawione faktury pozostaną widoczne.",
+        yesDisable: "Tak, wyłącz",
+        keepOn: "Pozostaw włączone",
+        announceInvited: (email) => `Zaproszenie wysłane na adres ${email}.`,
+        announceActivated: "Wystawianie faktur włączone.",
+        announceDisabled: "Wystawianie faktur wyłączone.",
+        announceCopied: "Adres powiadomień skopiowany.",
+        fakturowniaEnableHeading: "Włącz zarządzanie fakturami",
+        fakturowniaEnableIntro:
+            "Wystawiaj fakturę VAT do każdej rezerwacji w Fakturowni. Założymy dla hotelu konto w Fakturowni, do którego możesz się zalogować w każdej chwili.",
+        accountPrefix: "Prefiks konta",
+        accountPrefixHint:
+            "Pierwsza część adresu konta, np. hotel-aurora: od 3 do 40 małych liter, cyfr i łączników. Jeśli jest zajęty, Fakturownia nada podobny.",
+        ownerEmailHint: "Właściciel konta: na ten adres Fakturownia wysyła wiadomości.",
+        companyName: "Nazwa firmy",
+        companyNameHint: "Tak, jak ma się pojawiać na fakturach.",
+        taxNumber: "NIP (opcjonalnie)",
+        openAccount: "Załóż konto",
+        fakturowniaConnectExisting: "Połącz istniejące konto Fakturowni",
+        fakturowniaConnectIntro:
+            "Wystawiasz już faktury w Fakturowni? Wpisz prefiks konta i kod autoryzacyjny API z Ustawienia › Ustawienia konta › Integracja.",
+        connectPrefixHint: "Pierwsza część adresu konta: hotel-aurora w hotel-aurora.fakturownia.pl.",
+        connectAccount: "Połącz konto",
+        fakturowniaActiveHeading: "Zarządzanie fakturami włączone",
+        fakturowniaActiveIntro: "Faktury dla gości są wystawiane na Twoim koncie w Fakturowni.",
+        accountAddress: "Adres konta",
+        webhooks: "Webhooki",
+        webhookCount: (count) => `zarejestrowane: ${count}`,
+        webhooksHint: "Płatności i zmiany wprowadzone w Fakturowni od razu pojawiają się tutaj.",
+        logIn: "Zaloguj się do Fakturowni",
+        opensInNewTab: "(otwiera się w nowej karcie)",
+        prefixGranted: (granted, requested) => ["Prefiks ", requested, " był zajęty, więc Fakturownia nadała ", granted, ": tego używa adres konta."],
+        announceAccountOpened: (prefix) => `Zarządzanie fakturami włączone. Prefiks konta w Fakturowni: ${prefix}.`,
+        announceAccountConnected: "Zarządzanie fakturami włączone.",
+        invoices: "Faktury",
+        status: "Status",
+        allStatuses: "Wszystkie",
+        reservation: "Rezerwacja",
+        filter: "Filtruj",
+        pages: "Strony",
+        newer: "Nowsze",
+        older: "Starsze",
+        empty: "Nie ma jeszcze faktur.",
+        emptyFiltered: "Żadna faktura nie pasuje do tych filtrów.",
+        pay: "Zapłać",
+        qrAlt: "Kod QR do płatności",
+        documentNumber: "Numer faktury",
+        pdf: "PDF",
+        viewInvoice: "Zobacz fakturę",
+        ofDocument: (number) => `, faktura ${number}`,
+        rowHint: "Naciśnij Enter, aby otworzyć fakturę.",
+        statusChanged: (reservation, status) => `Faktura do rezerwacji ${reservation}: ${status}.`,
+        invoiceHeading: (reservation) => `Faktura do rezerwacji ${reservation}`,
+        lines: "Pozycje",
+        item: "Pozycja",
+        quantity: "Ilość",
+        unitPrice: "Cena jedn.",
+        vat: "VAT",
+        vatAmount: "Kwota VAT",
+        lineAmount: "Kwota",
+        total: "Razem",
+        vatTotal: "W tym VAT",
+        refunded: "Zwrócono",
+        history: "Historia",
+        noHistory: "Brak zdarzeń.",
+        checkout: "Strona płatności dla gościa",
+        cancelInvoice: "Anuluj fakturę",
+        cancelConfirm: "Anulować tę fakturę? Gość nie będzie mógł jej już opłacić.",
+        yesCancel: "Tak, anuluj",
+        keepInvoice: "Zachowaj fakturę",
+        announceCanceled: "Faktura anulowana.",
+        notFound: "Nie znaleziono faktury.",
+        noInvoice: "Nie wybrano faktury.",
+        createdAt: "Utworzona",
+        expiresAt: "Termin płatności",
+        paidAt: "Opłacona",
+        canceledAt: "Anulowana",
+        statuses: {
+            pending: "W przygotowaniu",
+            open: "Do zapłaty",
+            held: "Środki zablokowane",
+            partially_paid: "Częściowo opłacona",
+            paid: "Opłacona",
+            canceled: "Anulowana",
+            expired: "Przeterminowana",
+            failed: "Błąd",
+            partially_refunded: "Częściowo zwrócona",
+            refunded: "Zwrócona",
+            reversed: "Płatność cofnięta",
+        },
+        events: {
+            "invoice.created": "Faktura wystawiona",
+            "invoice.held": "Środki gościa zablokowane",
+            "invoice.partially_paid": "Częściowo opłacona",
+            "invoice.fulfilled": "Usługa oznaczona jako wykonana",
+            "invoice.paid": "Opłacona",
+            "invoice.canceled": "Anulowana",
+            "invoice.expired": "Termin płatności minął",
+            "invoice.failed": "Odrzucona przez serwis płatności",
+            "invoice.refunded": "Zlecono zwrot",
+            "invoice.updated": "Faktura zmieniona",
+            "invoice.reversed": "Płatność zwrócona gościowi",
+            "refund.completed": "Zwrot zakończony",
+            "refund.canceled": "Zwrot anulowany",
+        },
+        vatCodes: {
+            VATNONE: "Bez VAT",
+            RUS_VAT0: "0%",
+            RUS_VAT5: "5%",
+            RUS_VAT7: "7%",
+            RUS_VAT10: "10%",
+            RUS_VAT20: "20%",
+            RUS_VAT22: "22%",
+            PL_VAT23: "23%",
+            PL_VAT8: "8%",
+            PL_VAT5: "5%",
+            PL_VAT0: "0%",
+            PL_ZW: "zw.",
+            PL_NP: "np.",
+        },
+        fields: {
+            "/email": "Służbowy e-mail",
+            "/activationCode": "Kod aktywacyjny",
+            "/merchantId": "Identyfikator sklepu",
+            "/token": "Token API",
+            "/notificationKey": "Klucz powiadomień",
+            "/key": "Klucz powiadomień",
+            "/algorithm": "Algorytm podpisu",
+            "/graceSeconds": "Poprzedni klucz pozostanie ważny przez",
+            "/fakturownia/prefix": "Prefiks konta",
+            "/fakturownia/email": "Służbowy e-mail",
+            "/fakturownia/company/name": "Nazwa firmy",
+            "/fakturownia/company/taxNumber": "NIP",
+            "/fakturownia/apiToken": "Token API",
+        },
+        problems: {
+            session_expired: "Sesja wygasła",
+            invalid_session: "Nie udało się zweryfikować tej strony. Odśwież ją, aby zalogować się ponownie.",
+            session_forbidden: "Ta strona nie może wykonać tej czynności. Skontaktuj się z pomocą techniczną platformy.",
+            forbidden: "Ta strona nie może wykonać tej czynności. Skontaktuj się z pomocą techniczną platformy.",
+            tenant_not_found: "Nie znaleziono konta hotelu.",
+            invite_too_soon: ({ time }) =>
+                time ? `Zaproszenie zostało właśnie wysłane. Kolejne możesz wysłać o ${time}.` : "Zaproszenie zostało właśnie wysłane. Poczekaj minutę.",
+            too_many_attempts: ({ time }) => (time ? `Zbyt wiele prób. Spróbuj ponownie o ${time}.` : "Zbyt wiele prób. Spróbuj ponownie później."),
+            activation_code_rejected: "Ten kod aktywacyjny nie został przyjęty. Sprawdź kod w wiadomości i spróbuj ponownie.",
+            not_invited: "Najpierw wyślij zaproszenie.",
+            merchant_already_connected: "Ten sklep jest już połączony z innym hotelem.",
+            invalid_credentials: "Token API nie został przyjęty dla tego sklepu. Sprawdź token w panelu Invoicebox.",
+            merchant_not_owned: "Ten token API należy do innego sklepu. Sprawdź identyfikator sklepu.",
+            validation_failed: "Sprawdź te pola:",
+            invoicing_has_open_invoices: ({ count }) =>
+                `Nieopłacone faktury: ${count}. Anuluj je albo poczekaj, aż zostaną opłacone lub minie ich termin, a potem wyłącz wystawianie faktur.`,
+            invoicing_active: "Wystawianie faktur jest już włączone.",
+            invoicing_not_active: "Wystawianie faktur nie jest jeszcze włączone.",
+            invoicing_not_configured: "Nie można teraz skonfigurować wystawiania faktur. Skontaktuj się z pomocą techniczną platformy.",
+            invoice_not_cancelable: "Tej faktury nie można już anulować.",
+            invoice_not_sendable: "Ta faktura nie ma dokumentu, który można wysłać: nie została wystawiona albo jest już nieważna.",
+            invoice_not_payable: "Ta faktura nie przyjmuje już płatności: jest opłacona w całości, anulowana lub przeterminowana.",
+            invoice_not_found: "Nie znaleziono faktury.",
+            not_supported_by_provider: "Twój dostawca fakturowania tego nie obsługuje.",
+            provider_not_configured: "Ten dostawca fakturowania nie jest jeszcze skonfigurowany na platformie. Skontaktuj się z pomocą techniczną platformy.",
+            idempotency_key_in_flight: "Poprzednia próba jeszcze trwa. Poczekaj chwilę i spróbuj ponownie.",
+            provider_unavailable: "Serwis płatności nie odpowiada. Spróbuj ponownie za kilka minut.",
+            provider_rejected: "Serwis płatności odrzucił żądanie.",
+            provider_conflict: "Serwis płatności zgłosił konflikt. Odśwież stronę i spróbuj ponownie.",
+            service_unavailable: "Wystawianie faktur jest chwilowo niedostępne. Spróbuj ponownie za kilka minut.",
+            network_error: "Brak połączenia z serwisem faktur. Sprawdź połączenie z internetem.",
+            internal_error: "Coś poszło nie tak. Spróbuj ponownie.",
+            fallback: "Żądanie nie powiodło się.",
+        },
+        fakturowniaProblems: {
+            invalid_credentials:
+                "Fakturownia nie przyjęła tego kodu API dla konta. Sprawdź prefiks i kod w Ustawienia › Ustawienia konta › Integracja.",
+            merchant_already_connected: "To konto Fakturowni jest już połączone z innym hotelem.",
+            merchant_not_owned: "Ten kod API należy do innego konta Fakturowni. Sprawdź prefiks.",
         },
     },
 };
@@ -500,7 +846,7 @@ async function readProblem(response) {
     return { status: response.status, code: response.status >= 500 ? "service_unavailable" : `http_${response.status}`, detail: "" };
 }
 
-async function callAPI({ base, token, path, method = "GET", query, body, as = "json", signal }) {
+async function callAPI({ base, token, path, method = "GET", query, body, headers: extraHeaders, as = "json", signal }) {
     const url = new URL(base.replace(/\/+$/, "") + path);
     for (const [name, value] of Object.entries(query ?? {})) {
         if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
@@ -510,6 +856,7 @@ async function callAPI({ base, token, path, method = "GET", query, body, as = "j
         Accept: as === "json" ? "application/json, application/problem+json" : "image/svg+xml, application/problem+json",
     };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    Object.assign(headers, extraHeaders);
     let response;
     try {
         response = await fetch(url, {
@@ -658,6 +1005,9 @@ input[aria-invalid="true"] { border-color: var(--_danger); }
 .button.danger { background: var(--_danger); border-color: var(--_danger); color: var(--_background); }
 .button.link { background: none; border: none; padding: 0; color: var(--_primary); text-decoration: underline; font-weight: 500; }
 .button:disabled { opacity: 0.55; cursor: progress; }
+a.button { display: inline-block; text-decoration: none; }
+.notice.granted { margin-bottom: calc(var(--_space) * 1.5); }
+.login { margin-bottom: calc(var(--_space) * 2.5); }
 a { color: var(--_primary); }
 .status { min-height: 1.2em; margin: var(--_space) 0 0; color: var(--_muted); font-size: 0.9em; }
 .status:empty { margin: 0; min-height: 0; }
@@ -738,6 +1088,8 @@ ol.rows {
 .row .title { font-weight: 600; }
 .row .amount { font-variant-numeric: tabular-nums; font-weight: 600; text-align: right; }
 .row .pay { display: flex; align-items: center; gap: var(--_space); justify-content: flex-end; }
+.links { display: flex; flex-direction: column; gap: calc(var(--_space) / 2); }
+.row .links { align-items: flex-end; }
 .row .badge { justify-self: start; }
 @supports not (grid-template-columns: subgrid) {
     .row { grid-template-columns: minmax(0, 1fr) 9em 10em 10em; }
@@ -841,8 +1193,8 @@ class FolioElement extends ElementBase {
     // --- Settings -------------------------------------------------------------------------------
 
     get language() {
-        const own = this.getAttribute("lang") || this.closest("[lang]")?.getAttribute("lang") || document.documentElement.lang || "en";
-        return own.toLowerCase().startsWith("ru") ? "ru" : "en";
+        const own = (this.getAttribute("lang") || this.closest("[lang]")?.getAttribute("lang") || document.documentElement.lang || "en").toLowerCase();
+        return Object.keys(TEXT).find((language) => own === language || own.startsWith(`${language}-`)) ?? "en";
     }
 
     get t() {
@@ -1049,9 +1401,14 @@ class FolioElement extends ElementBase {
         }
     }
 
+    /** The message for a problem code in the element's language (a function of its context, or text). */
+    problemMessage(code) {
+        return this.t.problems[code];
+    }
+
     problemNodes(problem, retryAt) {
         const t = this.t;
-        const entry = t.problems[problem.code];
+        const entry = this.problemMessage(problem.code);
         const context = { time: retryAt ? formatTime(retryAt, this.language) : "", count: problem.openInvoices ?? "?" };
         const message = typeof entry === "function" ? entry(context) : entry ?? (problem.detail || t.problems.fallback);
         const nodes = [h("p", {}, message)];
@@ -1221,6 +1578,28 @@ function showsQR(invoice) {
     return PAYABLE.has(invoice.status) && Boolean(safeURL(invoice.paymentUrl ?? ""));
 }
 
+/** The provider's document number, when the invoice has one (Fakturownia's VAT invoice number). */
+function documentNumber(invoice) {
+    const number = invoice.document?.number;
+    return typeof number === "string" && number.trim() ? number : null;
+}
+
+/** Links to the invoice's document, safe-URL-checked like the payment link: its page, unless that page is the
+ * payment page (Invoicebox's, and Fakturownia's too, where the guest pays on the document), and its PDF. */
+function documentLinks(invoice, t) {
+    const number = documentNumber(invoice);
+    // Rows repeat the same link texts; the hidden number tells a screen reader's list of links apart.
+    const context = number ? h("span", { class: "visually-hidden" }, t.ofDocument(number)) : null;
+    const view = safeURL(invoice.document?.viewUrl ?? "");
+    const pdf = safeURL(invoice.document?.pdfUrl ?? "");
+    return [
+        view && view !== invoice.paymentUrl
+            ? h("a", { href: view, target: "_blank", rel: "noopener noreferrer", part: "link document-link" }, t.viewInvoice, context?.cloneNode(true))
+            : null,
+        pdf ? h("a", { href: pdf, target: "_blank", rel: "noopener noreferrer", type: "application/pdf", part: "link pdf-link" }, t.pdf, context) : null,
+    ].filter(Boolean);
+}
+
 function qrImage(url, t) {
     return h("img", { class: "qr", part: "qr", alt: t.qrAlt, src: url, width: 160, height: 160 });
 }
@@ -1237,8 +1616,51 @@ function emitStatusChange(element, invoice, previousStatus) {
 // ---------------------------------------------------------------------------------------------
 
 class FolioEnableInvoicing extends FolioElement {
+    static get observedAttributes() {
+        return [...super.observedAttributes, "provider"];
+    }
+
     get componentName() {
         return "enable-invoicing";
+    }
+
+    /** The provider the host offers for enabling invoicing: `invoicebox` unless `provider` names another. */
+    get provider() {
+        const value = (this.getAttribute("provider") ?? "").trim().toLowerCase();
+        return PROVIDERS.has(value) ? value : "invoicebox";
+    }
+
+    set provider(value) {
+        if (value) this.setAttribute("provider", String(value));
+        else this.removeAttribute("provider");
+    }
+
+    /** The provider of what is shown: the tenant's own once it is invited or invoices, else the one offered. */
+    get shownProvider() {
+        const state = this._invoicing;
+        return state && state.state !== "disabled" && PROVIDERS.has(state.provider) ? state.provider : this.provider;
+    }
+
+    connectedCallback() {
+        upgradeProperty(this, "provider");
+        super.connectedCallback();
+    }
+
+    attributeChangedCallback(name, oldValue, newValue) {
+        if (name !== "provider") {
+            super.attributeChangedCallback(name, oldValue, newValue);
+            return;
+        }
+        if (oldValue === newValue || !this._connected) return;
+        // The offer changes the ways to enable; a tenant that invoices keeps showing its own provider.
+        if (this._mode === "connect") this._mode = "main";
+        this.clearError();
+        this.render();
+    }
+
+    problemMessage(code) {
+        const own = this.shownProvider === "fakturownia" ? this.t.fakturowniaProblems[code] : undefined;
+        return own ?? super.problemMessage(code);
     }
 
     /** The last invoicing state read (never holds a secret), for hosts that want to show more. */
@@ -1250,6 +1672,8 @@ class FolioEnableInvoicing extends FolioElement {
         this._invoicing = null;
         this._mode = "main";
         this._retryAt = 0;
+        this._requestedPrefix = null;
+        this._opening = null;
     }
 
     async load() {
@@ -1269,14 +1693,15 @@ class FolioEnableInvoicing extends FolioElement {
     }
 
     readyView() {
-        if (this._mode === "connect") return this.connectView();
+        const fakturownia = this.shownProvider === "fakturownia";
+        if (this._mode === "connect") return fakturownia ? this.accountConnectView() : this.connectView();
         switch (this._invoicing?.state) {
             case "invited":
                 return this.invitedView();
             case "active":
-                return this.activeView();
+                return fakturownia ? this.accountActiveView() : this.activeView();
             default:
-                return this.disabledView();
+                return fakturownia ? this.accountOpenView() : this.disabledView();
         }
     }
 
@@ -1294,7 +1719,8 @@ class FolioEnableInvoicing extends FolioElement {
     }
 
     connectLink() {
-        return h("p", {}, button(this.t.connectExisting, () => this.showConnect(), { kind: "link", key: "connect" }));
+        const text = this.shownProvider === "fakturownia" ? this.t.fakturowniaConnectExisting : this.t.connectExisting;
+        return h("p", {}, button(text, () => this.showConnect(), { kind: "link", key: "connect" }));
     }
 
     invite(event, email) {
@@ -1403,7 +1829,7 @@ class FolioEnableInvoicing extends FolioElement {
         this._mode = "connect";
         this.clearError();
         this.render();
-        this.focusFirst('input[name="merchantId"]');
+        this.focusFirst("form input");
     }
 
     connectView() {
@@ -1485,11 +1911,7 @@ class FolioEnableInvoicing extends FolioElement {
             this.notificationKeyView(),
         ];
         if (state.notificationUrl) nodes.push(this.notificationURLView(state.notificationUrl));
-        nodes.push(
-            this._mode === "confirm-disable"
-                ? this.confirmDisableView()
-                : h("div", { class: "actions" }, button(t.disable, () => this.askDisable(), { kind: "secondary", key: "disable" })),
-        );
+        nodes.push(this.disableView());
         return nodes;
     }
 
@@ -1668,6 +2090,11 @@ class FolioEnableInvoicing extends FolioElement {
         }
     }
 
+    disableView() {
+        if (this._mode === "confirm-disable") return this.confirmDisableView();
+        return h("div", { class: "actions" }, button(this.t.disable, () => this.askDisable(), { kind: "secondary", key: "disable" }));
+    }
+
     askDisable() {
         this._mode = "confirm-disable";
         this.clearError();
@@ -1701,10 +2128,11 @@ class FolioEnableInvoicing extends FolioElement {
         return this.run(box, async () => {
             try {
                 const state = await this.api(this.tenantPath("/invoicing"), { method: "DELETE" });
+                this._requestedPrefix = null;
                 this.apply(state ?? { state: "disabled", hasNotificationKey: false });
                 this.announce(this.t.announceDisabled);
                 this.emit("folio:disabled", { state: this.invoicingState });
-                this.focusFirst('input[name="email"]');
+                this.focusFirst("form input");
             } catch (error) {
                 // The question is answered either way; the problem (e.g. open invoices) stays on screen.
                 if (error instanceof ProblemError) {
@@ -1715,6 +2143,159 @@ class FolioEnableInvoicing extends FolioElement {
                 throw error;
             }
         });
+    }
+
+    // --- Fakturownia: opening an account, connecting one, the account --------------------------------
+
+    prefixField(hint) {
+        const input = h("input", {
+            type: "text",
+            name: "fakturownia/prefix",
+            required: true,
+            autocomplete: "off",
+            autocapitalize: "none",
+            spellcheck: "false",
+            minlength: 3,
+            maxlength: 40,
+            // What the API accepts: lowercase letters, digits and inner hyphens (the first label of a host name).
+            pattern: "[a-z0-9][a-z0-9\\-]*[a-z0-9]",
+        });
+        return field(this.t.accountPrefix, input, hint);
+    }
+
+    accountOpenView() {
+        const t = this.t;
+        const form = h(
+            "form",
+            { part: "form", onsubmit: (event) => this.openAccount(event, form) },
+            this.prefixField(t.accountPrefixHint),
+            field(t.email, h("input", { type: "email", name: "fakturownia/email", required: true, autocomplete: "email", maxlength: 100 }), t.ownerEmailHint),
+            field(
+                t.companyName,
+                h("input", { type: "text", name: "fakturownia/company/name", required: true, autocomplete: "organization", maxlength: 200 }),
+                t.companyNameHint,
+            ),
+            field(t.taxNumber, h("input", { type: "text", name: "fakturownia/company/taxNumber", autocomplete: "off", spellcheck: "false", maxlength: 20 })),
+            h("div", { class: "actions" }, button(t.openAccount, null, { type: "submit", key: "open-account" })),
+        );
+        return [h("h2", { part: "heading" }, t.fakturowniaEnableHeading), h("p", { class: "muted" }, t.fakturowniaEnableIntro), form, this.connectLink()];
+    }
+
+    openAccount(event, form) {
+        event.preventDefault();
+        const value = (name) => form.elements.namedItem(name).value.trim();
+        const requested = value("fakturownia/prefix");
+        const company = { name: value("fakturownia/company/name") };
+        if (value("fakturownia/company/taxNumber")) company.taxNumber = value("fakturownia/company/taxNumber");
+        const account = { prefix: requested, email: value("fakturownia/email"), language: this.language === "pl" ? "pl" : "en", company };
+        const body = { provider: "fakturownia", fakturownia: account };
+        return this.run(form, async () => {
+            const headers = { "Idempotency-Key": this.openingKey(body) };
+            const state = await this.api(this.tenantPath("/invoicing/account"), { method: "POST", body, headers });
+            this._opening = null;
+            this._requestedPrefix = requested;
+            this.apply(state);
+            this.forgetAccountDrafts();
+            this.announce(this.t.announceAccountOpened(state.fakturownia?.prefix ?? requested));
+            this.emit("folio:activated", { state });
+            this.focusFirst("h2");
+        });
+    }
+
+    /** Once the account is on, the forms' values are done with: a form shown after disabling starts empty. */
+    forgetAccountDrafts() {
+        for (const name of [...this._drafts.keys()]) if (name.startsWith("fakturownia/")) this._drafts.delete(name);
+    }
+
+    /** One key per distinct request: sending the same one again after a lost answer never opens a second account. */
+    openingKey(body) {
+        const request = JSON.stringify(body);
+        if (this._opening?.request !== request) {
+            // getRandomValues, unlike randomUUID, works on a host page served over plain HTTP too.
+            const random = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+            this._opening = { request, key: `folio-open-account-${random}` };
+        }
+        return this._opening.key;
+    }
+
+    accountConnectView() {
+        const t = this.t;
+        const form = h(
+            "form",
+            { part: "form", onsubmit: (event) => this.connectAccount(event, form) },
+            this.prefixField(t.connectPrefixHint),
+            // The token is write-only: a password field, never kept in the drafts, never shown back.
+            field(
+                t.apiToken,
+                h("input", { type: "password", name: "fakturownia/apiToken", required: true, autocomplete: "off", spellcheck: "false", minlength: 8, maxlength: 512 }),
+            ),
+            h(
+                "div",
+                { class: "actions" },
+                button(t.connectAccount, null, { type: "submit", key: "connect-account" }),
+                button(t.back, () => this.leaveConnect(), { kind: "secondary", key: "back" }),
+            ),
+        );
+        return [h("h2", { part: "heading" }, t.fakturowniaConnectExisting), h("p", { class: "muted" }, t.fakturowniaConnectIntro), form];
+    }
+
+    connectAccount(event, form) {
+        event.preventDefault();
+        const tokenInput = form.elements.namedItem("fakturownia/apiToken");
+        const account = { prefix: form.elements.namedItem("fakturownia/prefix").value.trim(), apiToken: tokenInput.value.trim() };
+        return this.run(form, async () => {
+            const state = await this.api(this.tenantPath("/invoicing/account"), { method: "PUT", body: { provider: "fakturownia", fakturownia: account } });
+            tokenInput.value = "";
+            this._requestedPrefix = null;
+            this.apply(state);
+            this.forgetAccountDrafts();
+            this.announce(this.t.announceAccountConnected);
+            this.emit("folio:activated", { state });
+            this.focusFirst("h2");
+        });
+    }
+
+    accountActiveView() {
+        const t = this.t;
+        const state = this._invoicing;
+        const account = state.fakturownia ?? {};
+        const prefix = account.prefix ?? state.merchantId ?? "";
+        const facts = h("dl", { class: "facts" });
+        const addFact = (term, ...value) => facts.append(h("dt", {}, term), h("dd", {}, ...value));
+        if (account.accountUrl) addFact(t.accountAddress, h("code", { part: "account-url" }, account.accountUrl));
+        addFact(t.accountPrefix, h("code", { part: "account-prefix" }, prefix));
+        // An account Folio opened has a token the hotel never saw; one it connected shows the token it was given.
+        if (state.tokenLastFour && !account.loginUrl) {
+            const four = state.tokenLastFour;
+            addFact(t.apiToken, h("span", { "aria-hidden": "true" }, `•••• ${four}`), h("span", { class: "visually-hidden" }, t.tokenEnding(four)));
+        }
+        if (Number.isInteger(account.webhooks)) {
+            addFact(t.webhooks, h("span", { part: "webhooks" }, t.webhookCount(account.webhooks)), h("p", { class: "hint" }, t.webhooksHint));
+        }
+        if (state.activatedAt) addFact(t.activeSince, formatDateTime(state.activatedAt, this.language));
+        const granted = this._requestedPrefix && prefix && this._requestedPrefix !== prefix ? prefix : null;
+        const login = safeURL(account.loginUrl ?? "");
+        return [
+            h("h2", { part: "heading", tabindex: "-1" }, t.fakturowniaActiveHeading),
+            h("p", { class: "muted" }, t.fakturowniaActiveIntro),
+            granted
+                ? h("p", { class: "notice granted", part: "prefix-granted" }, t.prefixGranted(h("code", {}, granted), h("code", {}, this._requestedPrefix)))
+                : null,
+            facts,
+            login
+                ? h(
+                      "p",
+                      { class: "login" },
+                      h(
+                          "a",
+                          { href: login, target: "_blank", rel: "noopener", class: "button secondary", part: "login-link" },
+                          t.logIn,
+                          h("span", { class: "visually-hidden" }, ` ${t.opensInNewTab}`),
+                      ),
+                  )
+                : null,
+            this.disableView(),
+        ];
     }
 }
 
@@ -1856,6 +2437,7 @@ class FolioInvoiceList extends FolioElement {
         const lang = this.language;
         const link = PAYABLE.has(invoice.status) ? safeURL(invoice.paymentUrl ?? "") : null;
         const qrURL = this._qr.get(invoice.id);
+        const number = documentNumber(invoice);
         return h(
             "li",
             {
@@ -1873,6 +2455,7 @@ class FolioInvoiceList extends FolioElement {
                 {},
                 h("div", { class: "title" }, invoice.reservationId),
                 h("div", { class: "muted" }, invoice.description),
+                number ? h("div", { class: "muted", part: "document-number" }, `${t.documentNumber} ${number}`) : null,
                 h("div", { class: "muted" }, h("time", { datetime: invoice.createdAt }, formatDateTime(invoice.createdAt, lang))),
             ),
             h("div", { class: "amount" }, formatMinor(invoice.amount, invoice.currency, lang)),
@@ -1880,7 +2463,12 @@ class FolioInvoiceList extends FolioElement {
             h(
                 "div",
                 { class: "pay" },
-                link ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer", part: "link" }, t.pay) : null,
+                h(
+                    "div",
+                    { class: "links" },
+                    link ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer", part: "link" }, t.pay) : null,
+                    documentLinks(invoice, t),
+                ),
                 showsQR(invoice) ? h("span", { class: "qr-slot", dataset: { for: invoice.id } }, qrURL ? qrImage(qrURL, t) : null) : null,
             ),
         );
@@ -2116,6 +2704,8 @@ class FolioInvoice extends FolioElement {
         const lang = this.language;
         const facts = h("dl", { class: "facts" });
         const add = (term, iso) => iso && facts.append(h("dt", {}, term), h("dd", {}, h("time", { datetime: iso }, formatDateTime(iso, lang))));
+        const number = documentNumber(invoice);
+        if (number) facts.append(h("dt", {}, t.documentNumber), h("dd", { part: "document-number" }, number));
         add(t.createdAt, invoice.createdAt);
         if (PAYABLE.has(invoice.status)) add(t.expiresAt, invoice.expiresAt);
         add(t.paidAt, invoice.paidAt);
@@ -2166,19 +2756,27 @@ class FolioInvoice extends FolioElement {
     }
 
     paymentView(invoice) {
-        if (!showsQR(invoice)) return null;
+        const checkout = showsQR(invoice) ? safeURL(invoice.paymentUrl) : null;
+        const documents = documentLinks(invoice, this.t);
+        if (!checkout && !documents.length) return null;
         const url = this._qr.get(invoice.id);
         return h(
             "div",
             { class: "payment" },
-            h("span", { class: "qr-slot" }, url ? qrImage(url, this.t) : null),
-            h("a", { href: safeURL(invoice.paymentUrl), target: "_blank", rel: "noopener noreferrer", part: "link" }, this.t.checkout),
+            checkout ? h("span", { class: "qr-slot" }, url ? qrImage(url, this.t) : null) : null,
+            h(
+                "div",
+                { class: "links" },
+                checkout ? h("a", { href: checkout, target: "_blank", rel: "noopener noreferrer", part: "link" }, this.t.checkout) : null,
+                documents,
+            ),
         );
     }
 
     cancelView(invoice) {
         const t = this.t;
-        if (!PAYABLE.has(invoice.status)) return null;
+        // A partly paid invoice has money recorded on it: the provider does not void it.
+        if (!PAYABLE.has(invoice.status) || invoice.status === "partially_paid") return null;
         if (!this._confirming) {
             return h("div", { class: "actions" }, button(t.cancelInvoice, () => this.askCancel(), { kind: "secondary", key: "cancel" }));
         }

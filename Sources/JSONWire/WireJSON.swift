@@ -1,14 +1,13 @@
 import FolioDomain
 import Foundation
-import PaymentsPort
 
-/// A JSON value written exactly as Invoicebox expects it.
+/// A JSON value written exactly as a provider's API expects it.
 ///
 /// `JSONEncoder` would write money through `Double` (`13740.0`, or `0.30000000000000004`); here a
 /// number is kept as the text that goes on the wire, so amounts always carry exactly two fraction
 /// digits computed from integer minor units. Object keys keep their order, and `nil` members are
-/// left out, as the provider's own SDK does.
-enum WireJSON: Equatable {
+/// left out, as the providers' own SDKs do. Both adapters write their bodies with it.
+package enum WireJSON: Equatable, Sendable {
     case object([(String, WireJSON?)])
     case array([WireJSON])
     case string(String)
@@ -17,15 +16,15 @@ enum WireJSON: Equatable {
     case bool(Bool)
     case null
 
-    static func money(_ amount: MinorUnits) -> WireJSON { .number(amount.decimalString) }
-    static func integer(_ value: Int64) -> WireJSON { .number(String(value)) }
-    static func optionalString(_ value: String?) -> WireJSON? { value.map(WireJSON.string) }
+    package static func money(_ amount: MinorUnits) -> WireJSON { .number(amount.decimalString) }
+    package static func integer(_ value: Int64) -> WireJSON { .number(String(value)) }
+    package static func optionalString(_ value: String?) -> WireJSON? { value.map(WireJSON.string) }
 
-    static func == (lhs: WireJSON, rhs: WireJSON) -> Bool {
+    package static func == (lhs: WireJSON, rhs: WireJSON) -> Bool {
         lhs.serialized() == rhs.serialized()
     }
 
-    func serialized() -> Data {
+    package func serialized() -> Data {
         var output = ""
         write(into: &output)
         return Data(output.utf8)
