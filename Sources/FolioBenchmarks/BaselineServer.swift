@@ -88,7 +88,7 @@ struct BaselineInvoices: Sendable {
             """
             SELECT id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor,
                    provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
-                   (extract(epoch FROM created_at) * 1000000)::bigint, \(unescaped: lineColumns)
+                   (extract(epoch FROM created_at) * 1000000)::bigint, document_number, view_url, pdf_url, origin, \(unescaped: lineColumns)
             FROM \(unescaped: schema).invoices
             ORDER BY created_at DESC, id DESC
             LIMIT \(Self.pageSize + 1)
@@ -101,13 +101,13 @@ struct BaselineInvoices: Sendable {
             for try await row in rows.decode(
                 (
                     UUID, String, String, String, String, Int64, Int64, Int64, String?, String?, Date?, Date?, Date?, String?,
-                    Date, Date, Int64, [String], [String], [Int64], [Int64], [Int64], [Int64], [String]
+                    Date, Date, Int64, String?, String?, String?, String, [String], [String], [Int64], [Int64], [Int64], [Int64], [String]
                 ).self
             ) {
-                let lines = row.17.indices.map { index in
+                let lines = row.21.indices.map { index in
                     BaselineLine(
-                        sku: row.17[index], name: row.18[index], quantity: row.19[index], unitPrice: row.20[index], amount: row.21[index],
-                        vatAmount: row.22[index], vatCode: row.23[index]
+                        sku: row.21[index], name: row.22[index], quantity: row.23[index], unitPrice: row.24[index], amount: row.25[index],
+                        vatAmount: row.26[index], vatCode: row.27[index]
                     )
                 }
                 invoices.append(
@@ -115,38 +115,41 @@ struct BaselineInvoices: Sendable {
                         id: row.0, reservationId: row.1, status: row.2, description: row.3, currency: row.4, amount: row.5,
                         vatAmount: row.6, refundedAmount: row.7, items: lines, request: nil, paymentUrl: row.9,
                         providerOrderId: row.8, expiresAt: row.10, paidAt: row.11, canceledAt: row.12, failureCode: row.13,
-                        createdAt: row.14, updatedAt: row.15, createdMicros: row.16
+                        createdAt: row.14, updatedAt: row.15, createdMicros: row.16,
+                        document: BaselineDocument(number: row.17, viewUrl: row.18 ?? row.9, pdfUrl: row.19), origin: row.20
                     ))
             }
         case .priced:
             for try await row in rows.decode(
                 (
                     UUID, String, String, String, String, Int64, Int64, Int64, String?, String?, Date?, Date?, Date?, String?,
-                    Date, Date, Int64, StoredLines
+                    Date, Date, Int64, String?, String?, String?, String, StoredLines
                 ).self
             ) {
                 invoices.append(
                     BaselineInvoice(
                         id: row.0, reservationId: row.1, status: row.2, description: row.3, currency: row.4, amount: row.5,
                         vatAmount: row.6, refundedAmount: row.7,
-                        items: row.17.items.enumerated().map { BaselineLine(position: $0.offset, item: $0.element) },
+                        items: row.21.items.enumerated().map { BaselineLine(position: $0.offset, item: $0.element) },
                         request: nil, paymentUrl: row.9, providerOrderId: row.8, expiresAt: row.10, paidAt: row.11,
-                        canceledAt: row.12, failureCode: row.13, createdAt: row.14, updatedAt: row.15, createdMicros: row.16
+                        canceledAt: row.12, failureCode: row.13, createdAt: row.14, updatedAt: row.15, createdMicros: row.16,
+                        document: BaselineDocument(number: row.17, viewUrl: row.18 ?? row.9, pdfUrl: row.19), origin: row.20
                     ))
             }
         case .text:
             for try await row in rows.decode(
                 (
                     UUID, String, String, String, String, Int64, Int64, Int64, String?, String?, Date?, Date?, Date?, String?,
-                    Date, Date, Int64, String
+                    Date, Date, Int64, String?, String?, String?, String, String
                 ).self
             ) {
                 invoices.append(
                     BaselineInvoice(
                         id: row.0, reservationId: row.1, status: row.2, description: row.3, currency: row.4, amount: row.5,
-                        vatAmount: row.6, refundedAmount: row.7, items: nil, request: row.17, paymentUrl: row.9,
+                        vatAmount: row.6, refundedAmount: row.7, items: nil, request: row.21, paymentUrl: row.9,
                         providerOrderId: row.8, expiresAt: row.10, paidAt: row.11, canceledAt: row.12, failureCode: row.13,
-                        createdAt: row.14, updatedAt: row.15, createdMicros: row.16
+                        createdAt: row.14, updatedAt: row.15, createdMicros: row.16,
+                        document: BaselineDocument(number: row.17, viewUrl: row.18 ?? row.9, pdfUrl: row.19), origin: row.20
                     ))
             }
         }
@@ -193,12 +196,14 @@ struct BaselineInvoice: Encodable {
     var createdAt: Date
     var updatedAt: Date
     var createdMicros: Int64
+    var document: BaselineDocument
+    var origin: String
 
     enum CodingKeys: String, CodingKey {
         case id, reservationId, status
         case summary = "description"
         case currency, amount, vatAmount, refundedAmount, items, request, paymentUrl
-        case providerOrderId, expiresAt, paidAt, canceledAt, failureCode, createdAt, updatedAt
+        case providerOrderId, expiresAt, paidAt, canceledAt, failureCode, createdAt, updatedAt, document, origin
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -222,7 +227,17 @@ struct BaselineInvoice: Encodable {
         try container.encodeIfPresent(failureCode, forKey: .failureCode)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
+        // Folio leaves the document out when it has no link and no number.
+        if document.number != nil || document.viewUrl != nil || document.pdfUrl != nil { try container.encode(document, forKey: .document) }
+        try container.encode(origin, forKey: .origin)
     }
+}
+
+/// Folio's `InvoiceDocument`: the view is the payment page when the provider names none.
+struct BaselineDocument: Encodable {
+    var number: String?
+    var viewUrl: String?
+    var pdfUrl: String?
 }
 
 /// The lines of the stored request, and nothing else of it (`--request priced`).
