@@ -205,11 +205,9 @@ extension InvoicingSetup {
             """,
             logger: logger
         )
-        guard let row = try await rows.collect().first else { return nil }
-        let cells = PostgresRandomAccessRow(row)
-        let record = SecretVault.sealedRecord(
-            tenant: tenant, purpose: Self.webhookSecretPurpose, formatVersion: try cells[0].decode(Int16.self), keyID: try cells[1].decode(String.self),
-            wrappedKey: try cells[2].decode(Data.self), nonce: try cells[3].decode(Data.self), ciphertext: try cells[4].decode(Data.self))
+        guard let row = try await rows.collect().first,
+            let record = try SecretVault.sealedRecord(tenant: tenant, purpose: Self.webhookSecretPurpose, in: PostgresRandomAccessRow(row), from: 0)
+        else { return nil }
         return (try vault.open(record), record.keyID)
     }
 

@@ -51,12 +51,9 @@ extension InvoicingSetup {
         let cells = PostgresRandomAccessRow(row)
         var settings = NotificationSettings(merchantID: try cells[0].decode(String.self), keys: [])
         for (first, purpose) in [(1, Self.notificationKeyPurpose), (7, Self.previousNotificationKeyPurpose)] {
-            guard let algorithm = try cells[first].decode(String?.self), let version = try cells[first + 1].decode(Int16?.self) else { continue }
-            let record = SecretVault.sealedRecord(
-                tenant: tenant, purpose: purpose, formatVersion: version, keyID: try cells[first + 2].decode(String.self),
-                wrappedKey: try cells[first + 3].decode(Data.self), nonce: try cells[first + 4].decode(Data.self),
-                ciphertext: try cells[first + 5].decode(Data.self)
-            )
+            guard let algorithm = try cells[first].decode(String?.self),
+                let record = try SecretVault.sealedRecord(tenant: tenant, purpose: purpose, in: cells, from: first + 1)
+            else { continue }
             let key = NotificationKey(
                 secret: try vault.open(record),
                 algorithm: try StoredValue.decode(NotificationKey.Algorithm.self, algorithm, column: "tenant_invoicing.notification_key_algorithm")

@@ -152,11 +152,9 @@ package struct InvoicingSetup: Sendable {
         let cells = PostgresRandomAccessRow(row)
         let first = cells.count - 9
         let provider = try Self.providerName(inLastColumnsOf: row)
-        let record = SecretVault.sealedRecord(
-            tenant: tenant, purpose: Self.tokenPurpose(of: provider), formatVersion: try cells[first + 4].decode(Int16.self),
-            keyID: try cells[first + 5].decode(String.self), wrappedKey: try cells[first + 6].decode(Data.self),
-            nonce: try cells[first + 7].decode(Data.self), ciphertext: try cells[first + 8].decode(Data.self)
-        )
+        guard let record = try SecretVault.sealedRecord(tenant: tenant, purpose: Self.tokenPurpose(of: provider), in: cells, from: first + 4) else {
+            throw InvoicingError.notActive
+        }
         let baseURL = try cells[first + 2].decode(String?.self)
         return ShopCredentials(
             merchantID: try cells[first].decode(String.self), token: try vault.open(record),

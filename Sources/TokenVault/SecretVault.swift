@@ -142,6 +142,17 @@ package struct SecretVault: Sendable {
         )
     }
 
+    /// The record in the five `sealedColumns` of a caller's row, from cell `first` on; `nil` when
+    /// they are NULL (a secret the statement's outer join did not find).
+    package static func sealedRecord(tenant: TenantID, purpose: VaultPurpose, in cells: PostgresRandomAccessRow, from first: Int) throws -> SealedRecord? {
+        guard let formatVersion = try cells[first].decode(Int16?.self) else { return nil }
+        return sealedRecord(
+            tenant: tenant, purpose: purpose, formatVersion: formatVersion, keyID: try cells[first + 1].decode(String.self),
+            wrappedKey: try cells[first + 2].decode(Data.self), nonce: try cells[first + 3].decode(Data.self),
+            ciphertext: try cells[first + 4].decode(Data.self)
+        )
+    }
+
     private func decrypt(_ record: SealedRecord) throws -> Secret {
         do {
             return try EnvelopeCipher.open(record, keys: keys)

@@ -79,10 +79,10 @@ import Testing
 
     /// Waits up to ten seconds for every delivery sent to be answered.
     static func awaitDeliveries(_ state: FakturowniaState) async throws {
-        for _ in 0..<200 where await state.deliveries.contains(where: { $0.outcome == "pending" }) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(await !state.deliveries.contains { $0.outcome == "pending" })
+        #expect(
+            try await eventually(timeout: .seconds(10), poll: .milliseconds(50)) {
+                await !state.deliveries.contains { $0.outcome == "pending" }
+            })
     }
 
     @Test func aDocumentMadeInTheApplicationAppearsInTheListMarkedAndFollowsItsPayment() async throws {
@@ -94,9 +94,9 @@ import Testing
 
             let document = try await Self.makeInApplication(state, prefix: "hotel-bryza")
             var found: [[String: Any]] = []
-            for _ in 0..<200 where found.isEmpty {
+            _ = try await eventually(timeout: .seconds(10), poll: .milliseconds(50)) {
                 found = try await Self.imported(api, tenant: tenant, document: document)
-                if found.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+                return !found.isEmpty
             }
             let invoice = try #require(found.first)
             #expect(found.count == 1)
@@ -247,12 +247,10 @@ import Testing
             let tenant = try await Self.accountTenant(api, prefix: "hotel-zatoka")
             // Delivered by webhook: answered, and not imported.
             let forints = try await Self.makeInApplication(state, prefix: "hotel-zatoka", body: Self.applicationDocument(currency: "HUF"))
-            var delivered = false
-            for _ in 0..<200 where !delivered {
-                delivered = await state.deliveries.contains { $0.invoiceID == forints && $0.httpStatus == 200 }
-                if !delivered { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(delivered)
+            #expect(
+                try await eventually(timeout: .seconds(10), poll: .milliseconds(50)) {
+                    await state.deliveries.contains { $0.invoiceID == forints && $0.httpStatus == 200 }
+                })
 
             try await Self.dropWebhooks(state)
             let unknownRate = try await Self.makeInApplication(state, prefix: "hotel-zatoka", body: Self.applicationDocument(tax: "disabled"))

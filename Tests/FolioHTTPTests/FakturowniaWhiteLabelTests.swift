@@ -34,10 +34,9 @@ import Testing
     /// Polls the invoice until `status`, for up to ten seconds: the simulator's webhook arrives on its own.
     static func awaitStatus(_ status: String, api: TestAPI, tenant: String, invoice: String) async throws -> [String: Any] {
         var last: [String: Any] = [:]
-        for _ in 0..<200 {
+        _ = try await eventually("the invoice did not become \(status)", timeout: .seconds(10), poll: .milliseconds(50)) {
             last = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoice)").json()
-            if last["status"] as? String == status { return last }
-            try await Task.sleep(for: .milliseconds(50))
+            return last["status"] as? String == status
         }
         return last
     }
@@ -91,12 +90,10 @@ import Testing
             let events = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
             #expect(events.compactMap { $0["type"] as? String }.contains("invoice.paid"))
             // The simulator records Folio's answer once it arrives, which may be after the read above.
-            var answered = false
-            for _ in 0..<200 where !answered {
-                answered = await fakturownia.state.deliveries.contains { $0.kind == "invoice:update" && $0.httpStatus == 200 }
-                if !answered { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(answered)
+            #expect(
+                try await eventually(timeout: .seconds(10), poll: .milliseconds(50)) {
+                    await fakturownia.state.deliveries.contains { $0.kind == "invoice:update" && $0.httpStatus == 200 }
+                })
 
             // The tenant voids the paid document inside Fakturownia: a ledger's void returns no
             // money, so the invoice stays paid and the host hears nothing new.
@@ -107,12 +104,10 @@ import Testing
                     + "?api_token=\(token)&status=rejected")
             reject.method = .POST
             #expect(try await api.httpClient.execute(reject, timeout: .seconds(10)).status.code == 200)
-            var rejectionAnswered = false
-            for _ in 0..<200 where !rejectionAnswered {
-                rejectionAnswered = await fakturownia.state.deliveries.filter { $0.kind == "invoice:update" && $0.httpStatus == 200 }.count >= 2
-                if !rejectionAnswered { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(rejectionAnswered)
+            #expect(
+                try await eventually(timeout: .seconds(10), poll: .milliseconds(50)) {
+                    await fakturownia.state.deliveries.filter { $0.kind == "invoice:update" && $0.httpStatus == 200 }.count >= 2
+                })
             #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()["status"] as? String == "paid")
             let eventsAfterVoid = try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
             #expect(eventsAfterVoid.count == events.count)
