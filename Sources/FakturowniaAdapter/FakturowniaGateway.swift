@@ -76,9 +76,35 @@ package struct FakturowniaGateway: Sendable {
     package func createInvoice(_ draft: FakturowniaInvoiceDraft, in access: FakturowniaAccountAccess) async throws(FakturowniaGatewayError)
         -> FakturowniaInvoice
     {
-        let body = try Self.invoiceBody(draft)
+        try await issue(try Self.invoiceBody(draft), oid: draft.oid, operation: "create invoice", in: access) { found throws(FakturowniaGatewayError) in
+            try Self.adopt(found, for: draft)
+        }
+    }
+
+    /// `POST /invoices.json` with `copy_invoice_from` (§4): the VAT invoice made from a paid
+    /// proforma, under its own `oid` (sent with `oid_unique`), paid on the proforma's payment day
+    /// and issued on `issueDate`. As crash-safe as `createInvoice`: the invoice found under that
+    /// `oid` is adopted when it is a VAT invoice of the proforma's currency and total.
+    package func issueVATInvoice(
+        fromProforma proforma: FakturowniaInvoice, oid: String, issueDate: String, in access: FakturowniaAccountAccess
+    ) async throws(FakturowniaGatewayError) -> FakturowniaInvoice {
+        let body = try Self.vatInvoiceBody(fromProforma: proforma, oid: oid, issueDate: issueDate)
+        return try await issue(body, oid: oid, operation: "issue VAT invoice", in: access) { found throws(FakturowniaGatewayError) in
+            guard found.kind == FakturowniaInvoiceKind.vat.rawValue, found.currency == proforma.currency, found.totalGross == proforma.totalGross,
+                found.fromInvoiceID.map({ $0 == proforma.id }) ?? true
+            else { throw .existingInvoiceDiffers(invoiceID: found.id) }
+            return found
+        }
+    }
+
+    /// Posts a new invoice whose `oid` is unique; after a lost answer, or a refusal of the taken
+    /// `oid`, the invoice issued under it is looked up and passed through `adopt`.
+    private func issue(
+        _ body: FakturowniaBody, oid: String, operation: String, in access: FakturowniaAccountAccess,
+        adopt: (FakturowniaInvoice) throws(FakturowniaGatewayError) -> FakturowniaInvoice
+    ) async throws(FakturowniaGatewayError) -> FakturowniaInvoice {
         do throws(FakturowniaGatewayError) {
-            let reply = try await transport.send(.init(method: .POST, path: "/invoices.json", body: body, operation: "create invoice"), to: access)
+            let reply = try await transport.send(.init(method: .POST, path: "/invoices.json", body: body, operation: operation), to: access)
             guard let object = reply.object else { throw FakturowniaGatewayError.malformedResponse(reason: "invoice is not an object", status: reply.status) }
             return try Self.invoice(object)
         } catch {
@@ -86,17 +112,17 @@ package struct FakturowniaGateway: Sendable {
             case .noAnswer, .unavailable, .malformedResponse:
                 let found: FakturowniaInvoice?
                 do {
-                    found = try await invoice(oid: draft.oid, in: access)
+                    found = try await invoice(oid: oid, in: access)
                 } catch {
-                    throw .outcomeUnknown(operation: "create invoice")
+                    throw .outcomeUnknown(operation: operation)
                 }
                 guard let found else { throw error }
                 logger.info("invoice found by oid after a lost answer", metadata: ["fakturownia.invoice_id": "\(found.id)"])
-                return try Self.adopt(found, for: draft)
+                return try adopt(found)
             case .validationFailed where error.concerns(field: "oid"):
-                guard let found = try await invoice(oid: draft.oid, in: access) else { throw error }
+                guard let found = try await invoice(oid: oid, in: access) else { throw error }
                 logger.info("invoice with this oid exists; adopted", metadata: ["fakturownia.invoice_id": "\(found.id)"])
-                return try Self.adopt(found, for: draft)
+                return try adopt(found)
             default:
                 throw error
             }
@@ -304,6 +330,25 @@ extension FakturowniaGateway {
         return .object([("invoice", .object(fields))])
     }
 
+    /// The VAT invoice copied from the proforma: the copy brings buyer, positions and currency,
+    /// the body only what differs.
+    package static func vatInvoiceBody(fromProforma proforma: FakturowniaInvoice, oid: String, issueDate: String) throws(FakturowniaGatewayError)
+        -> WireJSON
+    {
+        guard proforma.kind == FakturowniaInvoiceKind.proforma.rawValue else { throw .invalidRequest(reason: "a VAT invoice is made from a proforma") }
+        guard !oid.isEmpty else { throw .invalidRequest(reason: "an invoice needs an oid") }
+        return .object([
+            (
+                "invoice",
+                .object([
+                    ("copy_invoice_from", .number(String(proforma.id))), ("kind", .string(FakturowniaInvoiceKind.vat.rawValue)), ("number", .null),
+                    ("oid", .string(oid)), ("oid_unique", .string("yes")), ("issue_date", .string(issueDate)),
+                    ("status", .string(FakturowniaInvoiceStatus.paid.rawValue)), ("paid_date", .optional(proforma.paidDate)),
+                ])
+            )
+        ])
+    }
+
     static func invoice(_ object: FakturowniaObject) throws(FakturowniaGatewayError) -> FakturowniaInvoice {
         var positions: [FakturowniaPosition] = []
         for row in object.objects("positions") {
@@ -318,7 +363,8 @@ extension FakturowniaGateway {
             totalGross: try object.money("price_gross"), totalNet: try object.optionalMoney("price_net"), paid: try object.optionalMoney("paid"),
             paidDate: object.optionalString("paid_date"), issueDate: object.optionalString("issue_date"), paymentTo: object.optionalString("payment_to"),
             buyerName: object.optionalString("buyer_name"),
-            updatedAt: object.optionalString("updated_at"), positions: positions, description: object.optionalString("description"))
+            updatedAt: object.optionalString("updated_at"), positions: positions, description: object.optionalString("description"),
+            fromInvoiceID: object.optionalString("from_invoice_id").flatMap { Int64($0) })
     }
 
     /// An invoice found under the draft's `oid` is this draft's only if kind, currency and total agree.

@@ -212,6 +212,8 @@ package struct FakturowniaInvoice: Sendable, Equatable {
     package let positions: [FakturowniaPosition]
     /// The document's free-text description, when it has one.
     package var description: String? = nil
+    /// The document this one was made from (`from_invoice_id`): a VAT invoice's proforma.
+    package var fromInvoiceID: Int64? = nil
 
     package var knownStatus: FakturowniaInvoiceStatus? { FakturowniaInvoiceStatus(rawValue: status) }
 }

@@ -4,7 +4,7 @@ import PaymentsPort
 
 /// Folio's order draft as a Fakturownia invoice draft, and a Fakturownia invoice as Folio's order.
 extension FakturowniaProvider {
-    /// A VAT invoice (§4) for the draft: `oid` is Folio's invoice id (sent with `oid_unique`),
+    /// A VAT invoice (§4), or a proforma when the draft asks for one, for the draft: `oid` is Folio's invoice id (sent with `oid_unique`),
     /// each line a position at its gross total `quantity × unitPrice` and its Polish rate, the due
     /// date the Warsaw day of `expiresAt`, issued on the Warsaw day of `today`.
     static func invoiceDraft(from draft: OrderDraft, today: Date) throws -> FakturowniaInvoiceDraft {
@@ -30,7 +30,8 @@ extension FakturowniaProvider {
             throw PaymentError.invalidRequest(reason: error.description)
         }
         return FakturowniaInvoiceDraft(
-            kind: .vat, oid: draft.merchantOrderID, buyer: try buyer(of: draft.customer), positions: positions, currency: draft.currency.rawValue,
+            kind: draft.documentKind == .proforma ? .proforma : .vat, oid: draft.merchantOrderID, buyer: try buyer(of: draft.customer), positions: positions,
+            currency: draft.currency.rawValue,
             paymentTo: FakturowniaCalendar.day(of: draft.expiresAt), issueDate: FakturowniaCalendar.day(of: today),
             description: draft.description.isEmpty ? nil : draft.description, lang: draft.language)
     }

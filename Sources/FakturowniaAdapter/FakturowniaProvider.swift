@@ -29,7 +29,7 @@ package struct FakturowniaProvider: PaymentProvider {
     }
 
     package var name: ProviderName { .fakturownia }
-    package var capabilities: ProviderCapabilities { [.emailDocument, .recordPayments, .pdfDocument] }
+    package var capabilities: ProviderCapabilities { [.emailDocument, .recordPayments, .pdfDocument, .proformas] }
     package var orderRules: any OrderRules { FakturowniaOrderRules() }
     /// Fakturownia has one API; the value is stored per shop like any provider's and never read.
     package var defaultAPIVariant: String { "v1" }
@@ -197,6 +197,37 @@ package struct FakturowniaProvider: PaymentProvider {
         }
         logger.info("payment recorded", metadata: ["fakturownia.invoice_id": "\(invoiceID)", "fakturownia.payment_id": "\(recorded.id)"])
         return try await reread(invoiceID, shop: shop)
+    }
+
+    /// Makes the VAT invoice from the paid proforma (`copy_invoice_from`) under `merchantOrderID`
+    /// as its `oid`, issued today in Warsaw, or adopts the one an earlier attempt made. That one
+    /// is looked for first, so an attempt that died after the provider made it is adopted whatever
+    /// the proforma has become since; otherwise the proforma is read, and one that is not a
+    /// proforma, or not paid, is refused before any write.
+    package func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        let access = Self.access(shop)
+        let invoiceID = try Self.invoiceID(proformaID)
+        let earlier = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
+            try await gateway.invoice(oid: merchantOrderID, in: access)
+        }
+        if let earlier {
+            guard earlier.kind == FakturowniaInvoiceKind.vat.rawValue, earlier.fromInvoiceID.map({ $0 == invoiceID }) ?? true else {
+                throw FakturowniaGatewayError.existingInvoiceDiffers(invoiceID: earlier.id).paymentError()
+            }
+            logger.info("VAT invoice an earlier attempt issued adopted", metadata: ["fakturownia.invoice_id": "\(earlier.id)"])
+            return order(from: earlier, shop: shop)
+        }
+        let proforma = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
+            try await gateway.invoice(id: invoiceID, in: access)
+        }
+        guard proforma.kind == FakturowniaInvoiceKind.proforma.rawValue, proforma.knownStatus == .paid else {
+            throw PaymentError.rejected(fields: [], ProviderDiagnostics(cause: "rejected", code: "proforma_not_paid", operation: "issue VAT invoice"))
+        }
+        let issued = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
+            try await gateway.issueVATInvoice(fromProforma: proforma, oid: merchantOrderID, issueDate: FakturowniaCalendar.day(of: Date()), in: access)
+        }
+        logger.info("VAT invoice issued from its proforma", metadata: ["fakturownia.invoice_id": "\(issued.id)", "fakturownia.proforma_id": "\(invoiceID)"])
+        return order(from: issued, shop: shop)
     }
 
     /// The invoice after a write of this adapter's: a failed read leaves the write's effect unknown.

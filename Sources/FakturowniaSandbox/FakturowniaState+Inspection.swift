@@ -22,3 +22,10 @@ extension FakturowniaState {
         (accounts[prefix]?.webhooks.values.map(\.secret) ?? []).sorted()
     }
 }
+
+extension FakturowniaState {
+    /// The kind, status and source document of one of the account's invoices; nil when it has none with this id.
+    package func invoiceSummary(prefix: String, id: Int) -> (kind: String, status: String, fromInvoiceID: Int?)? {
+        accounts[prefix]?.invoices[id].map { ($0.kind, $0.status, $0.fromInvoiceID) }
+    }
+}

@@ -88,7 +88,11 @@ struct BaselineInvoices: Sendable {
             """
             SELECT id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor,
                    provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
-                   (extract(epoch FROM created_at) * 1000000)::bigint, document_number, view_url, pdf_url, origin, \(unescaped: lineColumns)
+                   (extract(epoch FROM created_at) * 1000000)::bigint,
+                   -- A paid proforma's tax invoice stands in for its document, as in Folio's answer.
+                   CASE WHEN tax_invoice_id IS NULL THEN document_number ELSE tax_invoice_number END,
+                   CASE WHEN tax_invoice_id IS NULL THEN view_url ELSE tax_invoice_view_url END,
+                   CASE WHEN tax_invoice_id IS NULL THEN pdf_url ELSE tax_invoice_pdf_url END, origin, \(unescaped: lineColumns)
             FROM \(unescaped: schema).invoices
             ORDER BY created_at DESC, id DESC
             LIMIT \(Self.pageSize + 1)

@@ -65,6 +65,7 @@ extension Components.Schemas.Event._TypePayload {
         case .invoiceReversed: self = .invoice_reversed
         case .invoiceUpdated: self = .invoice_updated
         case .invoiceFulfilled: self = .invoice_fulfilled
+        case .invoiceDocumentIssued: self = .invoice_documentIssued
         case .refundCompleted: self = .refund_completed
         case .refundCanceled: self = .refund_canceled
         case .invoicingActivated: self = .invoicing_activated

@@ -142,17 +142,50 @@ extension InvoiceRequest {
             successURL: body.successUrl,
             failURL: body.failUrl,
             returnURL: body.returnUrl,
-            displayNumber: body.displayNumber
+            displayNumber: body.displayNumber,
+            documentKind: body.fakturownia?.documentKind == .proforma ? .proforma : nil
         )
     }
 }
 
 extension Components.Schemas.Invoice {
-    /// The document's links; an Invoicebox invoice's view is its payment page.
+    /// The document's links; an Invoicebox invoice's view is its payment page. A paid proforma's
+    /// tax invoice, once issued, is the invoice's document.
     static func document(of invoice: Invoice) -> Components.Schemas.InvoiceDocument? {
+        if let taxInvoice = invoice.taxInvoice {
+            return .init(kind: .vat, number: taxInvoice.number, viewUrl: taxInvoice.viewURL, pdfUrl: taxInvoice.pdfURL)
+        }
         let viewURL = invoice.documents.viewURL ?? invoice.paymentURL
         guard invoice.documents.number != nil || viewURL != nil || invoice.documents.pdfURL != nil else { return nil }
-        return .init(number: invoice.documents.number, viewUrl: viewURL, pdfUrl: invoice.documents.pdfURL)
+        let kind: Components.Schemas.InvoiceDocument.KindPayload? =
+            switch invoice.documentKind {
+            case .proforma: .proforma
+            // Folio's own Fakturownia documents are VAT invoices; one made in the application may be any kind.
+            case .invoice: invoice.documents.pdfURL == nil || invoice.madeAtProvider ? nil : .vat
+            }
+        return .init(kind: kind, number: invoice.documents.number, viewUrl: viewURL, pdfUrl: invoice.documents.pdfURL)
+    }
+
+    /// How far an invoice created as a proforma is on its way to its VAT invoice.
+    static func fakturownia(of invoice: Invoice) -> Components.Schemas.InvoiceFakturownia? {
+        guard invoice.documentKind == .proforma else { return nil }
+        let proforma =
+            invoice.documents.number == nil && invoice.documents.viewURL == nil
+            ? nil
+            : Components.Schemas.InvoiceDocument(
+                kind: .proforma, number: invoice.documents.number, viewUrl: invoice.documents.viewURL, pdfUrl: invoice.documents.pdfURL)
+        let vatInvoice: Components.Schemas.InvoiceFakturownia.VatInvoicePayload?
+        if invoice.taxInvoice != nil {
+            vatInvoice = .issued
+        } else {
+            switch invoice.status {
+            case .paid: vatInvoice = .issuing
+            case .pending, .open, .held, .partiallyPaid: vatInvoice = .awaitingPayment
+            // Ended unpaid: no VAT invoice will follow.
+            case .canceled, .expired, .failed, .refunded, .partiallyRefunded, .reversed: vatInvoice = nil
+            }
+        }
+        return .init(documentKind: .proforma, proforma: proforma, vatInvoice: vatInvoice)
     }
 
     init(_ invoice: Invoice) {
@@ -179,6 +212,7 @@ extension Components.Schemas.Invoice {
             canceledAt: invoice.canceledAt,
             document: Self.document(of: invoice),
             failureCode: invoice.failureCode,
+            fakturownia: Self.fakturownia(of: invoice),
             origin: invoice.madeAtProvider ? .provider : .folio,
             createdAt: invoice.createdAt,
             updatedAt: invoice.updatedAt

@@ -99,7 +99,9 @@ package struct InvoiceboxGateway: PaymentProvider {
     }
 
     package func createOrder(_ draft: OrderDraft, shop: ShopCredentials) async throws -> ProviderOrder {
-        try await translatingErrors(orderFields: true) {
+        // An order is paid on its own page; there is no proforma to issue a tax document from.
+        guard draft.documentKind == .invoice else { throw PaymentError.invalidRequest(reason: "Invoicebox issues no proformas") }
+        return try await translatingErrors(orderFields: true) {
             let request = InvoiceboxTransport.Request(
                 method: .POST, path: "/billing/api/order/order",
                 body: try OrderWireFormat.createOrder(draft, merchantID: shop.merchantID).serialized(),

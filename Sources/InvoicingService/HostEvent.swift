@@ -1,5 +1,6 @@
 import FolioDomain
 import Foundation
+import PaymentsPort
 
 /// What the host platform learns happened, as a webhook and in the event feed.
 package enum HostEventType: String, Sendable, CaseIterable {
@@ -14,6 +15,8 @@ package enum HostEventType: String, Sendable, CaseIterable {
     case invoiceReversed = "invoice.reversed"
     case invoiceUpdated = "invoice.updated"
     case invoiceFulfilled = "invoice.fulfilled"
+    /// The tax invoice of a paid proforma was issued; `data.document` is it.
+    case invoiceDocumentIssued = "invoice.document_issued"
     case refundCompleted = "refund.completed"
     case refundCanceled = "refund.canceled"
     case invoicingActivated = "invoicing.activated"
@@ -101,6 +104,22 @@ package struct EventData: Codable, Sendable, Equatable {
     package var merchantId: String?
     /// Set on `invoice.fulfilled`: the fulfilment the provider accepted.
     package var fulfilment: FulfilmentData?
+    /// Set on `invoice.document_issued`: the document now issued.
+    package var document: DocumentData?
+
+    package struct DocumentData: Codable, Sendable, Equatable {
+        package var kind: String
+        package var number: String?
+        package var viewUrl: String?
+        package var pdfUrl: String?
+
+        init(_ document: ProviderDocuments, kind: String) {
+            self.kind = kind
+            number = document.number
+            viewUrl = document.viewURL
+            pdfUrl = document.pdfURL
+        }
+    }
 
     package struct RefundData: Codable, Sendable, Equatable {
         package var id: String

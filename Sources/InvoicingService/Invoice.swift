@@ -35,6 +35,17 @@ package struct Invoice: Sendable, Equatable {
     package var documents = ProviderDocuments()
     /// Made by the tenant in the provider's own application, not through Folio: read-only here.
     package var madeAtProvider = false
+    /// What the invoice started as at the provider; `documents` are that document's.
+    package var documentKind = OrderDocumentKind.invoice
+    /// The provider's id of the tax invoice issued from the paid proforma, once it is issued.
+    package var taxInvoiceID: String?
+    /// The tax invoice issued from the paid proforma, once it is issued.
+    package var taxInvoice: ProviderDocuments?
+
+    /// A paid proforma whose tax invoice is still to be issued.
+    package var awaitsTaxInvoice: Bool {
+        documentKind == .proforma && status == .paid && taxInvoiceID == nil && providerOrderID != nil
+    }
     /// `created_at` in microseconds since 1970, exactly as stored, for cursors.
     var createdMicros: Int64
     /// The host's lines with their priced amounts, as stored when the invoice was recorded.
@@ -50,7 +61,8 @@ package struct Invoice: Sendable, Equatable {
         (extract(epoch FROM created_at) * 1000000)::bigint,
         line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
         CASE WHEN line_skus IS NULL THEN request END,
-        display_number, document_number, view_url, pdf_url, origin
+        display_number, document_number, view_url, pdf_url, origin,
+        document_kind, tax_invoice_id, tax_invoice_number, tax_invoice_view_url, tax_invoice_pdf_url
         """
 
     /// One row of `columns`. Each cell is decoded with its concrete type, which the compiler
@@ -89,6 +101,12 @@ package struct Invoice: Sendable, Equatable {
         documents = ProviderDocuments(
             number: try cells[26].decode(String?.self), viewURL: try cells[27].decode(String?.self), pdfURL: try cells[28].decode(String?.self))
         madeAtProvider = try cells[29].decode(String.self) == "provider"
+        documentKind = try StoredValue.decode(OrderDocumentKind.self, try cells[30].decode(String.self), column: "invoices.document_kind")
+        taxInvoiceID = try cells[31].decode(String?.self)
+        if taxInvoiceID != nil {
+            taxInvoice = ProviderDocuments(
+                number: try cells[32].decode(String?.self), viewURL: try cells[33].decode(String?.self), pdfURL: try cells[34].decode(String?.self))
+        }
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Invoice] {

@@ -29,7 +29,8 @@ extension InvoiceBook {
         guard Self.documentStatuses.contains(invoice.status), let orderID = invoice.providerOrderID else {
             throw InvoiceError.notSendable(status: invoice.status)
         }
-        try await provider.sendDocument(orderID: orderID, to: recipients, attachPDF: attachPDF, shop: shop)
+        // Once a paid proforma's tax invoice is issued, that is the document the guest keeps.
+        try await provider.sendDocument(orderID: invoice.taxInvoiceID ?? orderID, to: recipients, attachPDF: attachPDF, shop: shop)
         logger.info("invoice document e-mailed", metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "recipients": "\(recipients.count)"])
         return invoice
     }

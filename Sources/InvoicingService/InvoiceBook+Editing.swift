@@ -93,7 +93,7 @@ extension InvoiceBook {
     /// whether it is settled; an edit no longer pending leaves the queue.
     package func finishEdit(_ tenant: TenantID, editID: UUID) async throws -> Bool {
         guard let pending = try await claimEdit(tenant, editID: editID, evenIfSending: true) else {
-            try await dequeue(tenant, editID)
+            try await dequeue(tenant, editID, kind: .edit)
             return true
         }
         do {
@@ -276,7 +276,7 @@ extension InvoiceBook {
             var invoice = try Invoice(row: row)
             let cells = PostgresRandomAccessRow(row)
             guard try cells[cells.count - 1].decode(UUID?.self) == pending.id else {
-                try await PendingCreations.remove(pending.id, of: tenant, on: connection, logger: logger)
+                try await PendingCreations.remove(pending.id, kind: .edit, of: tenant, on: connection, logger: logger)
                 return invoice
             }
             try await connection.query(
@@ -286,7 +286,7 @@ extension InvoiceBook {
                 """,
                 logger: logger
             )
-            try await PendingCreations.remove(pending.id, of: tenant, on: connection, logger: logger)
+            try await PendingCreations.remove(pending.id, kind: .edit, of: tenant, on: connection, logger: logger)
             if let stored {
                 // Stored whatever the status now: the provider's order holds the edit, so what the
                 // guest pays (or paid) is the edited invoice.

@@ -304,7 +304,7 @@ extension InvoiceBook {
                 guard let current = current.first else { throw InvoiceError.notFound }
                 return current
             }
-            try await PendingCreations.remove(fulfilment.id, of: tenant, on: connection, logger: logger)
+            try await PendingCreations.remove(fulfilment.id, kind: .fulfilment, of: tenant, on: connection, logger: logger)
             logger.info(
                 "fulfilment status changed",
                 metadata: [

@@ -61,7 +61,7 @@ extension InvoiceBook {
             guard let current = locked.first else { throw InvoiceError.notFound }
             guard current.status.canMove(to: next) else {
                 if current.status != .pending {
-                    try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
+                    try await PendingCreations.remove(refund.id, kind: .refund, of: tenant, on: connection, logger: logger)
                 }
                 if current.status != .created {
                     try await RefundPollSchedule.remove(refund.id, of: tenant, on: connection, logger: logger)
@@ -113,7 +113,7 @@ extension InvoiceBook {
             } else {
                 try await RefundPollSchedule.remove(refund.id, of: tenant, on: connection, logger: logger)
             }
-            try await PendingCreations.remove(refund.id, of: tenant, on: connection, logger: logger)
+            try await PendingCreations.remove(refund.id, kind: .refund, of: tenant, on: connection, logger: logger)
             logger.info(
                 "refund status changed",
                 metadata: [

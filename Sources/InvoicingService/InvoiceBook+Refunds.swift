@@ -52,7 +52,7 @@ extension InvoiceBook {
     /// returned as it is.
     package func finishRefund(_ tenant: TenantID, _ refund: Refund) async throws -> Refund {
         guard refund.status == .pending else {
-            try await dequeue(tenant, refund.id)
+            try await dequeue(tenant, refund.id, kind: .refund)
             return refund
         }
         guard let invoice = try await invoice(tenant, id: refund.invoiceID) else { throw InvoiceError.notFound }

@@ -111,6 +111,10 @@ package struct InvoiceBook: Sendable {
             let providerViolations = request.violations(
                 maximumAmount: maximumAmount, rules: provider.orderRules(for: try InvoicingSetup.providerName(inLastColumnsOf: shopRow)))
             guard providerViolations.isEmpty else { throw ValidationFailure(violations: providerViolations) }
+            let providerName = try InvoicingSetup.providerName(inLastColumnsOf: shopRow)
+            if request.documentKind == .proforma, !provider.capabilities(of: providerName).contains(.proformas) {
+                throw InvoicingError.notSupportedByProvider(operation: "issue proformas", provider: providerName)
+            }
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -120,11 +124,11 @@ package struct InvoiceBook: Sendable {
                 )
                 INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request, expires_at,
                                       line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
-                                      display_number)
+                                      display_number, document_kind)
                 SELECT \(id), \(request.reservationID), 'pending', \(request.currency.rawValue), \(totals.amount.value), \(totals.vat.value),
                        \(request.description), \(request), \(expiresAt),
                        \(lines.skus), \(lines.names), \(lines.quantities), \(lines.unitPrices), \(lines.amounts), \(lines.vatAmounts), \(lines.vatCodes),
-                       \(request.displayNumber)
+                       \(request.displayNumber), \((request.documentKind ?? .invoice).rawValue)
                 WHERE \(idempotencyKey)::text IS NULL OR EXISTS (SELECT FROM claimed)
                 RETURNING \(unescaped: Invoice.columns)
                 """,
@@ -140,7 +144,7 @@ package struct InvoiceBook: Sendable {
     /// Finishes a pending invoice (the recovery job's entry point); any other invoice is returned as it is.
     package func finishCreation(_ tenant: TenantID, _ invoice: Invoice) async throws -> Invoice {
         guard invoice.status == .pending else {
-            try await dequeue(tenant, invoice.id)
+            try await dequeue(tenant, invoice.id, kind: .invoice)
             return invoice
         }
         let shop = try await setup.shop(of: tenant, actor: Self.actor)
@@ -189,7 +193,7 @@ package struct InvoiceBook: Sendable {
     private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
         let status = Self.status(of: order.status) ?? .open
         let firstCheck = ReconciliationSchedule.firstCheck
-        return try await tenants.withTenant(tenant) { connection in
+        let settled: Invoice = try await tenants.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
                 UPDATE invoices SET status = \(status.rawValue), provider_order_id = \(order.id), payment_url = \(order.paymentURL),
@@ -212,13 +216,16 @@ package struct InvoiceBook: Sendable {
                     WHERE \(settled.map { ReconciliationSchedule.keeps($0.status) } ?? false)
                     ON CONFLICT (tenant_id, invoice_id) DO NOTHING
                 )
-                DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id)
+                DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id) AND kind = 'invoice'
                 """,
                 logger: logger
             )
             guard let settled else {
                 // Settled meanwhile by another attempt or the recovery job: answered as it is.
                 return try await Self.invoice(id, on: connection, logger: logger)
+            }
+            if settled.awaitsTaxInvoice {
+                try await Self.queueTaxInvoice(of: settled, tenant: tenant, on: connection, logger: logger)
             }
             if settled.status != .open {
                 // Adopted an order that had already moved on: the host learns both steps.
@@ -230,6 +237,7 @@ package struct InvoiceBook: Sendable {
             try await EventLog.appendChange(of: settled, tenant: tenant, on: connection, logger: logger)
             return settled
         }
+        return await issuingTaxInvoiceIfDue(settled, tenant: tenant)
     }
 
     /// The provider's code when `error` says for certain that nothing was or will be created;
@@ -258,7 +266,7 @@ package struct InvoiceBook: Sendable {
                 logger: logger
             )
             let closed = try await Invoice.decode(rows).first
-            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
+            try await PendingCreations.remove(id, kind: .invoice, of: tenant, on: connection, logger: logger)
             // Last before the commit, which is as long as the tenant's event counter stays locked.
             if let closed {
                 try await EventLog.appendChange(of: closed, tenant: tenant, on: connection, logger: logger)
@@ -266,9 +274,9 @@ package struct InvoiceBook: Sendable {
         }
     }
 
-    func dequeue(_ tenant: TenantID, _ id: UUID) async throws {
+    func dequeue(_ tenant: TenantID, _ id: UUID, kind: PendingCreations.Kind) async throws {
         try await tenants.withTenant(tenant) { connection in
-            try await PendingCreations.remove(id, of: tenant, on: connection, logger: logger)
+            try await PendingCreations.remove(id, kind: kind, of: tenant, on: connection, logger: logger)
         }
     }
 
@@ -301,8 +309,10 @@ package struct InvoiceBook: Sendable {
 
     /// The invoice a provider order belongs to: the one its `merchantOrderId` names (Folio's
     /// invoice id), else the one that holds the order. One statement, outside a transaction.
+    /// A tax invoice issued from an invoice's proforma names that invoice too (see
+    /// `OrderDocumentKind.taxInvoiceMerchantOrderID`), and is found as another document of it.
     package static func invoice(_ tenant: TenantID, merchantOrderID: String, providerOrderID: String, in tenants: TenantDirectory) async throws -> Invoice? {
-        let id = UUID(uuidString: merchantOrderID)
+        let id = UUID(uuidString: merchantOrderID) ?? OrderDocumentKind.invoiceID(ofTaxInvoice: merchantOrderID)
         return try await tenants.read(tenant) { schema in
             """
             SELECT \(unescaped: Invoice.columns) FROM \(unescaped: schema.table("invoices")) WHERE id = \(id) OR provider_order_id = \(providerOrderID)
@@ -399,10 +409,12 @@ package struct InvoiceBook: Sendable {
     }
 
     /// Moves the invoice to what the provider reports, if that is forward; replays change nothing.
+    /// A paid proforma's tax invoice is issued right after the commit, unless another attempt holds it.
     package func apply(_ order: ProviderOrder, to invoice: Invoice, tenant: TenantID) async throws -> Invoice {
-        try await tenants.withTenant(tenant) { connection in
+        let applied = try await tenants.withTenant(tenant) { connection in
             try await Self.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
         }
+        return await issuingTaxInvoiceIfDue(applied, tenant: tenant)
     }
 
     /// Moves the invoice to what the provider reports, if that is forward, with its event; replays
@@ -453,6 +465,9 @@ package struct InvoiceBook: Sendable {
         if !ReconciliationSchedule.keeps(updated.status) {
             try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
         }
+        if updated.awaitsTaxInvoice {
+            try await queueTaxInvoice(of: updated, tenant: tenant, on: connection, logger: logger)
+        }
         // Last before the commit: the tenant's event counter stays locked from here to the commit.
         try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
         logger.info(
@@ -484,7 +499,7 @@ package struct InvoiceBook: Sendable {
         return invoice
     }
 
-    private static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Invoice {
+    static func invoice(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Invoice {
         let rows = try await connection.query(
             "SELECT \(unescaped: Invoice.columns) FROM invoices WHERE id = \(id)",
             logger: logger

@@ -7,7 +7,8 @@ import ServiceLifecycle
 import TenantRegistry
 
 /// Finishes invoices, refunds and fulfilments left `pending` by a crash, a timeout or an unreachable provider,
-/// and sends again the invoice edits whose provider update lost its answer.
+/// sends again the invoice edits whose provider update lost its answer, and issues the tax
+/// invoices of paid proformas.
 ///
 /// Due rows of `folio.pending_creations` are leased (their due time pushed back) under
 /// `FOR UPDATE SKIP LOCKED`, so several replicas share the work without doing any of it twice at
@@ -79,6 +80,10 @@ package struct InvoiceRecovery: Service {
                 case .invoice:
                     guard let invoice = try await book.invoice(tenant, id: id) else { continue }
                     status = try await book.finishCreation(tenant, invoice).status.rawValue
+                case .taxInvoice:
+                    guard let invoice = try await book.invoice(tenant, id: id) else { continue }
+                    let finished = try await book.issueTaxInvoice(tenant, invoice)
+                    status = finished.taxInvoiceID != nil ? "issued" : (finished.awaitsTaxInvoice ? "pending" : "not_due")
                 case .edit:
                     // Sent again as it is (the update sets fields) and stored, or dropped.
                     status = try await book.finishEdit(tenant, editID: id) ? "settled" : "pending"

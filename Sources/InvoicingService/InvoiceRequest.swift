@@ -76,12 +76,16 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
     package var successURL: String?
     package var failURL: String?
     package var returnURL: String?
+    /// A proforma first, when the host asks for one; the provider's own document otherwise.
+    /// Absent from requests stored before proformas, which decode as `nil`.
+    package var documentKind: OrderDocumentKind?
 
     package init(
         reservationID: String, description: String, currency: Currency, language: String? = nil, customer: OrderCustomer, items: [Item],
         reservation: Reservation? = nil, expiresAt: Date? = nil, successURL: String? = nil, failURL: String? = nil, returnURL: String? = nil,
-        displayNumber: String? = nil
+        displayNumber: String? = nil, documentKind: OrderDocumentKind? = nil
     ) {
+        self.documentKind = documentKind
         self.reservationID = reservationID
         self.displayNumber = displayNumber
         self.description = description
@@ -133,7 +137,7 @@ package struct InvoiceRequest: Sendable, Codable, Equatable {
             // The invoice id stays the merchant order id, which recovery looks orders up by; the
             // guest is shown a number the hotel uses. A reservation id (at most 128 characters)
             // always fits the provider's 256.
-            visibleOrderID: displayNumber ?? reservationID
+            visibleOrderID: displayNumber ?? reservationID, documentKind: documentKind ?? .invoice
         )
     }
 }

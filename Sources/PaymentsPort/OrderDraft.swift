@@ -91,6 +91,30 @@ package struct LodgingReservation: Sendable, Equatable {
     }
 }
 
+/// The document an order starts as.
+package enum OrderDocumentKind: String, Sendable, Equatable, Codable {
+    /// The provider's own: a payment order (Invoicebox), a VAT invoice (Fakturownia).
+    case invoice
+    /// A request for a prepayment, which is no tax document: the tax invoice is issued from it
+    /// once it is paid (`PaymentProvider.issueTaxInvoice`). Only with `ProviderCapabilities.proformas`.
+    case proforma
+
+    /// The merchant order id of the tax invoice issued from the proforma of Folio's invoice
+    /// `invoiceID`: that id with a fixed suffix, so that it is unique in the account beside the
+    /// proforma's, found again after a lost answer, and traced back to its invoice.
+    package static func taxInvoiceMerchantOrderID(of invoiceID: UUID) -> String {
+        invoiceID.uuidString.lowercased() + taxInvoiceSuffix
+    }
+
+    /// The invoice whose tax invoice `merchantOrderID` names; nil for any other id.
+    package static func invoiceID(ofTaxInvoice merchantOrderID: String) -> UUID? {
+        guard merchantOrderID.hasSuffix(taxInvoiceSuffix) else { return nil }
+        return UUID(uuidString: String(merchantOrderID.dropLast(taxInvoiceSuffix.count)))
+    }
+
+    private static let taxInvoiceSuffix = "-vat"
+}
+
 /// Everything Folio asks of a new order. The amounts are not given: the adapter computes them.
 package struct OrderDraft: Sendable, Equatable {
     /// Folio's invoice id; finding the order by it after a lost response prevents duplicates.
@@ -108,12 +132,14 @@ package struct OrderDraft: Sendable, Equatable {
     package var successURL: URL?
     package var failURL: URL?
     package var returnURL: URL?
+    package var documentKind: OrderDocumentKind
 
     package init(
         merchantOrderID: String, description: String, currency: Currency, language: String? = nil, expiresAt: Date, customer: OrderCustomer, lines: [OrderLine],
         reservation: LodgingReservation? = nil, notificationURL: URL? = nil, successURL: URL? = nil, failURL: URL? = nil, returnURL: URL? = nil,
-        visibleOrderID: String? = nil
+        visibleOrderID: String? = nil, documentKind: OrderDocumentKind = .invoice
     ) {
+        self.documentKind = documentKind
         self.merchantOrderID = merchantOrderID
         self.visibleOrderID = visibleOrderID
         self.description = description

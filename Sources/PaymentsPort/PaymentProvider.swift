@@ -55,6 +55,9 @@ package protocol PaymentProvider: Sendable {
     /// Records a payment taken elsewhere on the order and returns the order as it now stands.
     /// Only with `capabilities.recordPayments`; never retried blindly.
     func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder
+    /// Issues the tax invoice for a paid proforma, made from it under `merchantOrderID`, or adopts
+    /// the one an earlier attempt issued under that id. Only with `capabilities.proformas`.
+    func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder
 
     /// The claim a notification body makes, in neutral terms; `nil` when the body is not a
     /// notification this provider sends.
@@ -79,6 +82,10 @@ extension PaymentProvider {
 
     package func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
         throw PaymentError.invalidRequest(reason: "\(name.rawValue) takes payments itself; none can be recorded")
+    }
+
+    package func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        throw PaymentError.invalidRequest(reason: "\(name.rawValue) issues no proformas")
     }
 }
 

@@ -29,12 +29,15 @@ package struct ProviderCapabilities: OptionSet, Sendable, Hashable {
     package static let recordPayments = ProviderCapabilities(rawValue: 1 << 4)
     /// The document has a printable PDF at a public link.
     package static let pdfDocument = ProviderCapabilities(rawValue: 1 << 5)
+    /// An invoice may start as a proforma, a request for a prepayment that is no tax document;
+    /// once it is paid, the tax invoice is issued from it (`OrderDraft.documentKind`).
+    package static let proformas = ProviderCapabilities(rawValue: 1 << 6)
 
     /// The names the API shows, in a fixed order.
     package var names: [String] {
         let all: [(ProviderCapabilities, String)] = [
             (.refunds, "refunds"), (.fulfilments, "fulfilments"), (.edits, "edits"), (.emailDocument, "email_document"),
-            (.recordPayments, "record_payments"), (.pdfDocument, "pdf_document"),
+            (.recordPayments, "record_payments"), (.pdfDocument, "pdf_document"), (.proformas, "proformas"),
         ]
         return all.filter { contains($0.0) }.map(\.1)
     }

@@ -87,6 +87,9 @@ package struct ProviderSwitch: PaymentProvider {
     package func recordPayment(_ payment: PaymentRecord, orderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
         try await holder(of: shop).recordPayment(payment, orderID: orderID, shop: shop)
     }
+    package func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
+        try await holder(of: shop).issueTaxInvoice(fromProforma: proformaID, merchantOrderID: merchantOrderID, shop: shop)
+    }
 
     package func notification(from body: Data) -> ProviderNotification? { primary.notification(from: body) }
     package func verifySignature(of body: Data, headers: [(name: String, value: String)], key: NotificationKey) -> NotificationSignatureCheck {
