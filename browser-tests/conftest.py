@@ -216,9 +216,11 @@ class Folio:
         assert state["state"] == "active" and state["provider"] == "fakturownia", state
         return state
 
-    def create_fakturownia_invoice(self, tenant_id, reservation_id=None):
-        """Two nights at 450.00 PLN with 8 % VAT, for a company guest: a VAT invoice in the account's series."""
+    def create_fakturownia_invoice(self, tenant_id, reservation_id=None, document_kind="vat"):
+        """Two nights at 450.00 PLN with 8 % VAT, for a company guest: a VAT invoice in the account's series
+        (or a proforma first, with `document_kind="proforma"`)."""
         body = {
+            "fakturownia": {"documentKind": document_kind},
             "reservationId": reservation_id or unique("PL"),
             "description": "Pobyt w Hotelu Aurora",
             "currency": "PLN",

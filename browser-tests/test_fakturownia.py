@@ -287,3 +287,33 @@ def test_a_partly_paid_invoice_in_english_and_polish(folio, host, shot):
     wait_for_images(page, 3)
     shot(page, "en-pl")
     assert qr_text(page, row(page, invoice["id"], "#pl").locator("img[part=qr]"), shot) == invoice["paymentUrl"]
+
+
+def test_a_proforma_then_its_vat_invoice_in_the_panel(folio, host, shot):
+    tenant = folio.create_tenant("Hotel Aurora")
+    folio.open_fakturownia_account(tenant["id"])
+    invoice = folio.create_fakturownia_invoice(tenant["id"], document_kind="proforma")
+    proforma = invoice["document"]
+    assert proforma["kind"] == "proforma" and proforma["number"].startswith("PRO "), proforma
+    token = folio.token(tenant["id"], components=["invoice-list", "invoice"])
+    page = host(
+        f'<folio-invoice-list lang="pl" session="{token}" poll-interval="1"></folio-invoice-list>'
+        f'<folio-invoice invoice-id="{invoice["id"]}" session="{token}" poll-interval="1"></folio-invoice>'
+    )
+    listed = row(page, invoice["id"])
+    expect(listed.locator("[part=document-number]")).to_have_text(f"Numer proformy {proforma['number']}")
+    detail = page.locator("folio-invoice")
+    expect(detail.locator("[part=document-number]")).to_have_text(proforma["number"])
+    expect(detail.locator("[part=proforma-number]")).to_have_count(0)
+    shot(page, "proforma")
+
+    # Paid at the desk: the VAT invoice is made from the proforma, and the panel shows both numbers.
+    paid = folio.record_payment(tenant["id"], invoice["id"], 90000)
+    vat = paid["document"]
+    assert paid["fakturownia"]["vatInvoice"] == "issued" and vat["kind"] == "vat" and vat["number"].startswith("FV "), paid
+    expect(listed.locator("[part=document-number]")).to_have_text(f"Numer faktury {vat['number']}", timeout=20_000)
+    expect(listed.get_by_role("link", name="PDF")).to_have_attribute("href", vat["pdfUrl"])
+    expect(detail.locator("[part=document-number]")).to_have_text(vat["number"], timeout=20_000)
+    expect(detail.locator("[part=proforma-number]")).to_have_text(proforma["number"])
+    expect(detail.locator("[part=history] [data-type='invoice.document_issued']")).to_contain_text("VAT invoice issued")
+    shot(page, "vat-issued")

@@ -141,6 +141,7 @@ const TEXT = {
         pay: "Pay",
         qrAlt: "Payment QR code",
         documentNumber: "Invoice No.",
+        proformaNumber: "Proforma No.",
         pdf: "PDF",
         viewInvoice: "View invoice",
         ofDocument: (number) => `, invoice ${number}`,
@@ -381,6 +382,7 @@ const TEXT = {
         pay: "Оплатить",
         qrAlt: "QR-код для оплаты",
         documentNumber: "Номер документа",
+        proformaNumber: "Номер проформы",
         pdf: "PDF",
         viewInvoice: "Открыть документ",
         ofDocument: (number) => `, документ ${number}`,
@@ -620,6 +622,7 @@ const TEXT = {
         pay: "Zapłać",
         qrAlt: "Kod QR do płatności",
         documentNumber: "Numer faktury",
+        proformaNumber: "Numer proformy",
         pdf: "PDF",
         viewInvoice: "Zobacz fakturę",
         ofDocument: (number) => `, faktura ${number}`,
@@ -1587,6 +1590,18 @@ function documentNumber(invoice) {
     return typeof number === "string" && number.trim() ? number : null;
 }
 
+/** What the document number is called: a proforma's, until its VAT invoice is issued, or the invoice's. */
+function documentNumberLabel(invoice, t) {
+    return invoice.document?.kind === "proforma" ? t.proformaNumber : t.documentNumber;
+}
+
+/** The proforma a VAT invoice was made from, once the VAT invoice is the invoice's document. */
+function proformaNumber(invoice) {
+    if (invoice.document?.kind !== "vat") return null;
+    const number = invoice.fakturownia?.proforma?.number;
+    return typeof number === "string" && number.trim() ? number : null;
+}
+
 /** Links to the invoice's document, safe-URL-checked like the payment link: its page, unless that page is the
  * payment page (Invoicebox's, and Fakturownia's too, where the guest pays on the document), and its PDF. */
 function documentLinks(invoice, t) {
@@ -2458,7 +2473,7 @@ class FolioInvoiceList extends FolioElement {
                 {},
                 h("div", { class: "title" }, invoice.reservationId),
                 h("div", { class: "muted" }, invoice.description),
-                number ? h("div", { class: "muted", part: "document-number" }, `${t.documentNumber} ${number}`) : null,
+                number ? h("div", { class: "muted", part: "document-number" }, `${documentNumberLabel(invoice, t)} ${number}`) : null,
                 h("div", { class: "muted" }, h("time", { datetime: invoice.createdAt }, formatDateTime(invoice.createdAt, lang))),
             ),
             h("div", { class: "amount" }, formatMinor(invoice.amount, invoice.currency, lang)),
@@ -2708,7 +2723,9 @@ class FolioInvoice extends FolioElement {
         const facts = h("dl", { class: "facts" });
         const add = (term, iso) => iso && facts.append(h("dt", {}, term), h("dd", {}, h("time", { datetime: iso }, formatDateTime(iso, lang))));
         const number = documentNumber(invoice);
-        if (number) facts.append(h("dt", {}, t.documentNumber), h("dd", { part: "document-number" }, number));
+        if (number) facts.append(h("dt", {}, documentNumberLabel(invoice, t)), h("dd", { part: "document-number" }, number));
+        const proforma = proformaNumber(invoice);
+        if (proforma) facts.append(h("dt", {}, t.proformaNumber), h("dd", { part: "proforma-number" }, proforma));
         add(t.createdAt, invoice.createdAt);
         if (PAYABLE.has(invoice.status)) add(t.expiresAt, invoice.expiresAt);
         add(t.paidAt, invoice.paidAt);
