@@ -90,7 +90,7 @@ extension FakturowniaProvider {
         let access = Self.access(shop)
         let status = Self.status(of: invoice.status)
         let viewURL = gateway.publicViewURL(of: invoice, in: access).absoluteString
-        return ProviderOrder(
+        var order = ProviderOrder(
             id: String(invoice.id), merchantID: shop.merchantID, merchantOrderID: invoice.oid ?? "", status: status, amount: invoice.totalGross,
             vatAmount: invoice.totalNet.map { invoice.totalGross - $0 }, currency: invoice.currency,
             createdAt: invoice.issueDate.flatMap(FakturowniaCalendar.start(of:)) ?? Date(),
@@ -99,6 +99,9 @@ extension FakturowniaProvider {
             documents: ProviderDocuments(number: invoice.number, viewURL: viewURL, pdfURL: gateway.publicPDFURL(of: invoice, in: access).absoluteString),
             lines: invoice.positions.map(Self.line(of:)), updatedAt: invoice.updatedAt.flatMap(FakturowniaCalendar.instant(of:)),
             description: invoice.description)
+        // Only a VAT invoice's source is its proforma; other copies are documents of their own.
+        order.madeFromOrderID = invoice.kind == FakturowniaInvoiceKind.vat.rawValue ? invoice.fromInvoiceID.map(String.init) : nil
+        return order
     }
 
     /// A position as a neutral line; a rate Folio has no code for (`disabled`, a foreign rate)

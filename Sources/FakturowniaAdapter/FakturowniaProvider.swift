@@ -203,7 +203,10 @@ package struct FakturowniaProvider: PaymentProvider {
     /// as its `oid`, issued today in Warsaw, or adopts the one an earlier attempt made. That one
     /// is looked for first, so an attempt that died after the provider made it is adopted whatever
     /// the proforma has become since; otherwise the proforma is read, and one that is not a
-    /// proforma, or not paid, is refused before any write.
+    /// proforma, or not paid, is refused before any write. A VAT invoice the account's user
+    /// already made from the proforma in the application is adopted too, so that one payment
+    /// never has two tax documents; it is looked for among the account's most recently changed
+    /// invoices, since it follows the payment and the list has no filter by source.
     package func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
         let access = Self.access(shop)
         let invoiceID = try Self.invoiceID(proformaID)
@@ -222,6 +225,13 @@ package struct FakturowniaProvider: PaymentProvider {
         }
         guard proforma.kind == FakturowniaInvoiceKind.proforma.rawValue, proforma.knownStatus == .paid else {
             throw PaymentError.rejected(fields: [], ProviderDiagnostics(cause: "rejected", code: "proforma_not_paid", operation: "issue VAT invoice"))
+        }
+        let recent = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
+            try await gateway.invoices(page: 1, perPage: 100, in: access)
+        }
+        if let made = recent.first(where: { $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == invoiceID }) {
+            logger.info("VAT invoice made from the proforma in the application adopted", metadata: ["fakturownia.invoice_id": "\(made.id)"])
+            return order(from: made, shop: shop)
         }
         let issued = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
             try await gateway.issueVATInvoice(fromProforma: proforma, oid: merchantOrderID, issueDate: FakturowniaCalendar.day(of: Date()), in: access)

@@ -24,6 +24,11 @@ extension FakturowniaState {
 }
 
 extension FakturowniaState {
+    /// The ids of the account's invoices made from the invoice `sourceID` (`copy_invoice_from`).
+    package func invoiceIDs(prefix: String, madeFrom sourceID: Int) -> [Int] {
+        (accounts[prefix]?.invoices.values.filter { $0.fromInvoiceID == sourceID }.map(\.id) ?? []).sorted()
+    }
+
     /// The kind, status and source document of one of the account's invoices; nil when it has none with this id.
     package func invoiceSummary(prefix: String, id: Int) -> (kind: String, status: String, fromInvoiceID: Int?)? {
         accounts[prefix]?.invoices[id].map { ($0.kind, $0.status, $0.fromInvoiceID) }

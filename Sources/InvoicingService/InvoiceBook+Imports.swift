@@ -52,15 +52,19 @@ extension InvoiceBook {
             guard invoice.providerOrderID == nil || invoice.providerOrderID == order.id else { return .skipped }
             return .applied(try await apply(order, to: invoice, tenant: tenant))
         }
-        return try await importDocument(order, tenant: tenant, provider: name).map(DocumentOutcome.imported) ?? .skipped
+        // A tax invoice made from one of Folio's proformas comes back as that proforma's invoice.
+        return try await importDocument(order, tenant: tenant, provider: name).map { $0.providerOrderID == order.id ? .imported($0) : .applied($0) }
+            ?? .skipped
     }
 
     /// Records a document made in the provider's application as an invoice of `origin = 'provider'`
+    /// (a tax invoice made there from one of Folio's proformas is that invoice's instead)
     /// with the host's `invoice.created` event (and the event of its status, when it is already
     /// paid or canceled), scheduled for reconciliation while it is open. A document imported
     /// meanwhile is applied to its invoice instead. Returns the invoice, or nil when the document
     /// cannot be one.
     package func importDocument(_ order: ProviderOrder, tenant: TenantID, provider name: ProviderName) async throws -> Invoice? {
+        if let proforma = try await takeTaxInvoiceMadeAtProvider(order, tenant: tenant) { return proforma }
         guard let document = importable(order, tenant: tenant, provider: name) else { return nil }
         let firstCheck = ReconciliationSchedule.firstCheck
         let logger = logger

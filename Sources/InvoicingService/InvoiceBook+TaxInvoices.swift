@@ -83,6 +83,19 @@ extension InvoiceBook {
         return try await recordTaxInvoice(document, of: invoice.id, tenant: tenant)
     }
 
+    /// A tax invoice the tenant made in the provider's application from one of Folio's proformas
+    /// belongs to that invoice and is never imported as an invoice of its own: it is recorded as
+    /// the invoice's tax invoice once the proforma is paid and has none (until then the issuing
+    /// finds it at the provider). Nil when `order` was made from no proforma of Folio's.
+    func takeTaxInvoiceMadeAtProvider(_ order: ProviderOrder, tenant: TenantID) async throws -> Invoice? {
+        guard let source = order.madeFromOrderID,
+            let proforma = try await Self.invoice(tenant, merchantOrderID: "", providerOrderID: source, in: tenants),
+            proforma.documentKind == .proforma
+        else { return nil }
+        guard proforma.awaitsTaxInvoice else { return proforma }
+        return try await recordTaxInvoice(order, of: proforma.id, tenant: tenant)
+    }
+
     /// The tax invoice kept beside its proforma, the queue row removed and the host told, in one
     /// commit. A second attempt that issued the same document finds it recorded and changes nothing.
     private func recordTaxInvoice(_ document: ProviderOrder, of id: UUID, tenant: TenantID) async throws -> Invoice {

@@ -135,6 +135,8 @@ package struct ProviderOrder: Sendable, Equatable {
     package var updatedAt: Date?
     /// The document's own description, where the provider keeps one.
     package var description: String?
+    /// The order this document was made from, where the provider links them: a tax invoice's proforma.
+    package var madeFromOrderID: String?
 
     package init(
         id: String, merchantID: String?, merchantOrderID: String, status: ProviderOrderStatus, amount: MinorUnits,

@@ -21,6 +21,13 @@ import Testing
         return #"{"fakturownia":{"documentKind":"proforma"},"# + body.drop { $0 != "{" }.dropFirst()
     }
 
+    /// A proforma for the tenant: Folio's invoice id and the proforma's id in the account.
+    static func createProforma(_ api: TestAPI, tenant: String) async throws -> (invoiceID: String, proformaID: Int) {
+        let created = try await api.createInvoice(tenant, body: proformaBody()).json()
+        let invoiceID = try #require(created["id"] as? String)
+        return (invoiceID, try #require((created["providerOrderId"] as? String).flatMap { Int($0) }))
+    }
+
     static func events(_ api: TestAPI, tenant: String) async throws -> [[String: Any]] {
         try await api.send(.get, "/v1/tenants/\(tenant)/events").json()["items"] as? [[String: Any]] ?? []
     }
@@ -144,9 +151,7 @@ import Testing
         try await TestAPI.run(fakturownia: FakturowniaConfiguration()) { api in
             let fakturownia = try #require(api.fakturownia)
             let tenant = try await api.fakturowniaTenant("proforma-down", prefix: "proforma-down")
-            let created = try await api.createInvoice(tenant, body: Self.proformaBody()).json()
-            let invoiceID = try #require(created["id"] as? String)
-            let proformaID = try #require((created["providerOrderId"] as? String).flatMap { Int($0) })
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
             await fakturownia.state.inject(
                 FakturowniaFault(kind: .status, method: "POST", pathContains: FakturowniaCrashTests.invoicesPath, status: 503, count: 1000))
             let paid = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/payments", json: #"{"amount":102300}"#)
@@ -218,9 +223,7 @@ import Testing
         try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
             let state = try #require(api.fakturownia).state
             let tenant = try await FakturowniaReconciliationTests.accountTenant(api, prefix: "proforma-wydma")
-            let created = try await api.createInvoice(tenant, body: Self.proformaBody()).json()
-            let invoiceID = try #require(created["id"] as? String)
-            let proformaID = try #require((created["providerOrderId"] as? String).flatMap { Int($0) })
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
             try await FakturowniaReconciliationTests.dropWebhooks(state)
             _ = try await state.payAsGuest(prefix: "proforma-wydma", invoiceID: proformaID)
 
@@ -234,6 +237,59 @@ import Testing
             _ = try await FakturowniaReconciliationTests.reconciler(api).runOnce()
             #expect(try await api.invoiceCount(tenant) == 1)
             #expect(try await Self.events(api, tenant: tenant).filter { $0["type"] as? String == "invoice.document_issued" }.count == 1)
+        }
+    }
+
+    /// The user issues the VAT invoice from the paid proforma inside Fakturownia before Folio
+    /// hears of the payment: Folio adopts it as the invoice's VAT invoice and makes no second one.
+    @Test func aVATInvoiceTheUserMadeFromTheProformaIsAdoptedNotIssuedAgain() async throws {
+        try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let state = try #require(api.fakturownia).state
+            let tenant = try await FakturowniaReconciliationTests.accountTenant(api, prefix: "proforma-mola")
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
+            try await FakturowniaReconciliationTests.dropWebhooks(state)
+            _ = try await state.payAsGuest(prefix: "proforma-mola", invoiceID: proformaID)
+            let made = try await FakturowniaReconciliationTests.makeInApplication(
+                state, prefix: "proforma-mola", body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","status":"paid","oid":null}"#.utf8))
+
+            _ = try await FakturowniaReconciliationTests.reconciler(api).runOnce()
+            let issued = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()
+            #expect(issued["status"] as? String == "paid")
+            #expect((issued["fakturownia"] as? [String: Any])?["vatInvoice"] as? String == "issued")
+            #expect(await state.invoiceIDs(prefix: "proforma-mola", madeFrom: proformaID) == [made])
+            #expect(await state.invoiceIDs(prefix: "proforma-mola", oid: invoiceID + "-vat").isEmpty)
+            // The user's VAT invoice is the invoice's document, not an invoice of its own.
+            #expect(try await api.invoiceCount(tenant) == 1)
+            let number = (issued["document"] as? [String: Any])?["number"] as? String
+            #expect(number?.hasPrefix("FV ") == true)
+            #expect(try await api.database.scalar("SELECT count(*) FROM folio.pending_creations", as: Int64.self) == 0)
+        }
+    }
+
+    /// Folio knows the proforma is paid but cannot reach Fakturownia to issue the VAT invoice; the
+    /// user issues it in the application, and its `invoice:create` webhook settles the invoice.
+    @Test func aVATInvoiceMadeInTheApplicationSettlesAWaitingInvoiceByWebhook() async throws {
+        try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let fakturownia = try #require(api.fakturownia)
+            let tenant = try await api.fakturowniaTenant("proforma-hel", prefix: "proforma-hel")
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
+            await fakturownia.state.inject(
+                FakturowniaFault(kind: .status, method: "POST", pathContains: FakturowniaCrashTests.invoicesPath, status: 503, count: 1000))
+            let paid = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/payments", json: #"{"amount":102300}"#)
+            #expect((try paid.json()["fakturownia"] as? [String: Any])?["vatInvoice"] as? String == "issuing")
+            await fakturownia.state.clearFaults()
+
+            let made = try await FakturowniaReconciliationTests.makeInApplication(
+                fakturownia.state, prefix: "proforma-hel",
+                body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","status":"paid","oid":null}"#.utf8))
+            let issued = try await Self.awaitVATInvoice(api, tenant: tenant, invoice: invoiceID)
+            #expect(issued["providerOrderId"] as? String == String(proformaID))
+            #expect(try await api.invoiceCount(tenant) == 1)
+            // The queued issuing finds nothing left to do.
+            try await api.database.query("UPDATE folio.pending_creations SET due_at = now()", logger: TestDatabase.logger)
+            _ = try await api.recovery.runOnce()
+            #expect(await fakturownia.state.invoiceIDs(prefix: "proforma-hel", madeFrom: proformaID) == [made])
+            #expect(try await api.database.scalar("SELECT count(*) FROM folio.pending_creations", as: Int64.self) == 0)
         }
     }
 
