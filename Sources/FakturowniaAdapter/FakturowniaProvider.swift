@@ -229,7 +229,11 @@ package struct FakturowniaProvider: PaymentProvider {
         let recent = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
             try await gateway.invoices(page: 1, perPage: 100, in: access)
         }
-        if let made = recent.first(where: { $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == invoiceID }) {
+        let madeFromProforma = recent.first {
+            $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == invoiceID && $0.knownStatus != .rejected
+                && $0.currency == proforma.currency && $0.totalGross == proforma.totalGross
+        }
+        if let made = madeFromProforma {
             logger.info("VAT invoice made from the proforma in the application adopted", metadata: ["fakturownia.invoice_id": "\(made.id)"])
             return order(from: made, shop: shop)
         }

@@ -48,8 +48,10 @@ extension InvoiceBook {
             // with its schedule and events; moving it from here would race that second commit.
             guard invoice.status != .pending else { return .applied(invoice) }
             // Another document carrying this invoice's id (a copy made in the application) is not
-            // the invoice's document and moves nothing.
-            guard invoice.providerOrderID == nil || invoice.providerOrderID == order.id else { return .skipped }
+            // the invoice's document and moves nothing, unless it is the tax invoice made from its proforma.
+            guard invoice.providerOrderID == nil || invoice.providerOrderID == order.id else {
+                return try await takeTaxInvoiceMadeAtProvider(order, tenant: tenant).map(DocumentOutcome.applied) ?? .skipped
+            }
             return .applied(try await apply(order, to: invoice, tenant: tenant))
         }
         // A tax invoice made from one of Folio's proformas comes back as that proforma's invoice.

@@ -83,16 +83,33 @@ extension InvoiceBook {
         return try await recordTaxInvoice(document, of: invoice.id, tenant: tenant)
     }
 
+    /// The statuses of a proforma invoice that may still get its tax invoice: created and not ended unpaid.
+    static let statusesTakingTaxInvoice: Set<InvoiceStatus> = [.open, .held, .partiallyPaid, .paid]
+
     /// A tax invoice the tenant made in the provider's application from one of Folio's proformas
-    /// belongs to that invoice and is never imported as an invoice of its own: it is recorded as
-    /// the invoice's tax invoice once the proforma is paid and has none (until then the issuing
-    /// finds it at the provider). Nil when `order` was made from no proforma of Folio's.
-    func takeTaxInvoiceMadeAtProvider(_ order: ProviderOrder, tenant: TenantID) async throws -> Invoice? {
+    /// belongs to that invoice and is never imported as an invoice of its own. It is recorded as
+    /// the invoice's tax invoice when it is first seen, paid or not yet, so that Folio never
+    /// issues another: provided the invoice has none, has not ended unpaid, and the document is
+    /// not void and has the proforma's currency and total. One that does not qualify is left
+    /// alone with a warning. Returns the proforma's invoice; nil when `order` was made from no
+    /// proforma of Folio's.
+    package func takeTaxInvoiceMadeAtProvider(_ order: ProviderOrder, tenant: TenantID) async throws -> Invoice? {
         guard let source = order.madeFromOrderID,
             let proforma = try await Self.invoice(tenant, merchantOrderID: "", providerOrderID: source, in: tenants),
-            proforma.documentKind == .proforma
+            proforma.documentKind == .proforma, proforma.providerOrderID == source
         else { return nil }
-        guard proforma.awaitsTaxInvoice else { return proforma }
+        guard proforma.taxInvoiceID != order.id else { return proforma }
+        let void = order.status == .voided || order.status == .canceled
+        let fits = !void && order.currency.uppercased() == proforma.currency.rawValue && order.amount.value == proforma.amount
+        guard proforma.taxInvoiceID == nil, Self.statusesTakingTaxInvoice.contains(proforma.status), fits else {
+            logger.warning(
+                "a tax invoice made at the provider from the proforma is not the invoice's; left alone",
+                metadata: [
+                    "tenant.id": "\(tenant)", "invoice.id": "\(proforma.id)", "provider.document_id": "\(order.id)",
+                    "invoice.status": "\(proforma.status.rawValue)", "has_tax_invoice": "\(proforma.taxInvoiceID != nil)", "fits": "\(fits)",
+                ])
+            return proforma
+        }
         return try await recordTaxInvoice(order, of: proforma.id, tenant: tenant)
     }
 
@@ -113,7 +130,14 @@ extension InvoiceBook {
             let recorded = try await Invoice.decode(rows).first
             try await PendingCreations.remove(id, kind: .taxInvoice, of: tenant, on: connection, logger: logger)
             guard let recorded else {
-                return try await Self.invoice(id, on: connection, logger: logger)
+                let current = try await Self.invoice(id, on: connection, logger: logger)
+                if current.taxInvoiceID != document.id {
+                    // Two tax documents for one proforma at the provider: the tenant must void one there.
+                    logger.warning(
+                        "the proforma already has another tax invoice; this one is left alone",
+                        metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "provider.document_id": "\(document.id)"])
+                }
+                return current
             }
             // Last before the commit, which is as long as the tenant's event counter stays locked.
             var data = EventData(invoice: recorded)
@@ -123,7 +147,7 @@ extension InvoiceBook {
                 logger: logger
             )
             logger.info(
-                "tax invoice issued from the paid proforma",
+                "tax invoice recorded for the proforma",
                 metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(id)", "provider.document_id": "\(document.id)"])
             return recorded
         }

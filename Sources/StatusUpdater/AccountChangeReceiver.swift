@@ -149,7 +149,9 @@ package struct AccountChangeReceiver: Sendable {
             // often arrives before the creating call has its answer.
             return .accepted
         } else if let providerOrderID = invoice.providerOrderID, providerOrderID != change.documentID {
-            // Another document carrying this invoice's id (a copy made in the application).
+            // Another document carrying this invoice's id (a copy made in the application), unless
+            // it is the tax invoice made from its proforma.
+            if let order, try await book.takeTaxInvoiceMadeAtProvider(order, tenant: tenant) != nil { return .accepted }
             return .ignored
         } else if let order {
             _ = try await book.apply(order, to: invoice, tenant: tenant)

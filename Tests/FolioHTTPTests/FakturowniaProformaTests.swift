@@ -249,8 +249,9 @@ import Testing
             let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
             try await FakturowniaReconciliationTests.dropWebhooks(state)
             _ = try await state.payAsGuest(prefix: "proforma-mola", invoiceID: proformaID)
+            // The application's copy keeps the proforma's oid, Folio's invoice id.
             let made = try await FakturowniaReconciliationTests.makeInApplication(
-                state, prefix: "proforma-mola", body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","status":"paid","oid":null}"#.utf8))
+                state, prefix: "proforma-mola", body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","status":"paid"}"#.utf8))
 
             _ = try await FakturowniaReconciliationTests.reconciler(api).runOnce()
             let issued = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()
@@ -290,6 +291,35 @@ import Testing
             _ = try await api.recovery.runOnce()
             #expect(await fakturownia.state.invoiceIDs(prefix: "proforma-hel", madeFrom: proformaID) == [made])
             #expect(try await api.database.scalar("SELECT count(*) FROM folio.pending_creations", as: Int64.self) == 0)
+        }
+    }
+
+    /// A VAT invoice the user made from the proforma and voided, or of another total, is not the
+    /// invoice's: Folio issues the VAT invoice itself.
+    @Test func aVoidVATInvoiceMadeInTheApplicationIsNotAdopted() async throws {
+        try await TestAPI.run(listening: true, fakturownia: FakturowniaConfiguration()) { api in
+            let fakturownia = try #require(api.fakturownia)
+            let tenant = try await api.fakturowniaTenant("proforma-ustka", prefix: "proforma-ustka")
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
+            await fakturownia.state.inject(
+                FakturowniaFault(kind: .status, method: "POST", pathContains: FakturowniaCrashTests.invoicesPath, status: 503, count: 1000))
+            _ = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/payments", json: #"{"amount":102300}"#)
+            await fakturownia.state.clearFaults()
+            let voided = try await FakturowniaReconciliationTests.makeInApplication(
+                fakturownia.state, prefix: "proforma-ustka",
+                body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","status":"rejected","oid":null}"#.utf8))
+            try await FakturowniaReconciliationTests.awaitDeliveries(fakturownia.state)
+            let waiting = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()
+            #expect((waiting["fakturownia"] as? [String: Any])?["vatInvoice"] as? String == "issuing")
+            #expect(try await api.invoiceCount(tenant) == 1)
+
+            try await api.database.query("UPDATE folio.pending_creations SET due_at = now()", logger: TestDatabase.logger)
+            #expect(try await api.recovery.runOnce() == 1)
+            let issued = try await api.send(.get, "/v1/tenants/\(tenant)/invoices/\(invoiceID)").json()
+            #expect((issued["fakturownia"] as? [String: Any])?["vatInvoice"] as? String == "issued")
+            let ours = await fakturownia.state.invoiceIDs(prefix: "proforma-ustka", oid: invoiceID + "-vat")
+            #expect(ours.count == 1)
+            #expect(await fakturownia.state.invoiceIDs(prefix: "proforma-ustka", madeFrom: proformaID) == [voided] + ours)
         }
     }
 
