@@ -108,10 +108,9 @@ package struct InvoiceBook: Sendable {
             guard let shopRow = try await shopRows.collect().first else { throw InvoicingError.notActive }
             // The tenant's provider's rules, on the shop this statement holds: a refusal rolls
             // back the queue row and the audit row.
-            let providerViolations = request.violations(
-                maximumAmount: maximumAmount, rules: provider.orderRules(for: try InvoicingSetup.providerName(inLastColumnsOf: shopRow)))
-            guard providerViolations.isEmpty else { throw ValidationFailure(violations: providerViolations) }
             let providerName = try InvoicingSetup.providerName(inLastColumnsOf: shopRow)
+            let providerViolations = request.violations(maximumAmount: maximumAmount, rules: provider.orderRules(for: providerName))
+            guard providerViolations.isEmpty else { throw ValidationFailure(violations: providerViolations) }
             if request.documentKind == .proforma, !provider.capabilities(of: providerName).contains(.proformas) {
                 throw InvoicingError.notSupportedByProvider(operation: "issue proformas", provider: providerName)
             }
