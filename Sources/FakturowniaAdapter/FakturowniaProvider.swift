@@ -205,8 +205,7 @@ package struct FakturowniaProvider: PaymentProvider {
     /// the proforma has become since; otherwise the proforma is read, and one that is not a
     /// proforma, or not paid, is refused before any write. A VAT invoice the account's user
     /// already made from the proforma in the application is adopted too, so that one payment
-    /// never has two tax documents; it is looked for among the account's most recently changed
-    /// invoices, since it follows the payment and the list has no filter by source.
+    /// never has two tax documents (`vatInvoiceMade(from:in:)`).
     package func issueTaxInvoice(fromProforma proformaID: String, merchantOrderID: String, shop: ShopCredentials) async throws -> ProviderOrder {
         let access = Self.access(shop)
         let invoiceID = try Self.invoiceID(proformaID)
@@ -226,14 +225,7 @@ package struct FakturowniaProvider: PaymentProvider {
         guard proforma.kind == FakturowniaInvoiceKind.proforma.rawValue, proforma.knownStatus == .paid else {
             throw PaymentError.rejected(fields: [], ProviderDiagnostics(cause: "rejected", code: "proforma_not_paid", operation: "issue VAT invoice"))
         }
-        let recent = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
-            try await gateway.invoices(page: 1, perPage: 100, in: access)
-        }
-        let madeFromProforma = recent.first {
-            $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == invoiceID && $0.knownStatus != .rejected
-                && $0.currency == proforma.currency && $0.totalGross == proforma.totalGross
-        }
-        if let made = madeFromProforma {
+        if let made = try await vatInvoiceMade(from: proforma, in: access) {
             logger.info("VAT invoice made from the proforma in the application adopted", metadata: ["fakturownia.invoice_id": "\(made.id)"])
             return order(from: made, shop: shop)
         }
@@ -242,6 +234,33 @@ package struct FakturowniaProvider: PaymentProvider {
         }
         logger.info("VAT invoice issued from its proforma", metadata: ["fakturownia.invoice_id": "\(issued.id)", "fakturownia.proforma_id": "\(invoiceID)"])
         return order(from: issued, shop: shop)
+    }
+
+    /// How many pages of 100 of the account's invoices are read looking for a VAT invoice made from a proforma.
+    static let madeFromSearchPages = 20
+
+    /// A VAT invoice the account's user made from the proforma, not void, of its currency and
+    /// total. The list has no filter by source document, but one made from the proforma cannot
+    /// have changed before the proforma's issue day: the account's invoices are read most
+    /// recently changed first, down to that day, at most `madeFromSearchPages` pages.
+    private func vatInvoiceMade(from proforma: FakturowniaInvoice, in access: FakturowniaAccountAccess) async throws -> FakturowniaInvoice? {
+        let since = proforma.issueDate.flatMap(FakturowniaCalendar.start(of:))
+        for page in 1...Self.madeFromSearchPages {
+            let invoices = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
+                try await gateway.invoices(page: page, perPage: 100, in: access)
+            }
+            let made = invoices.first {
+                $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == proforma.id && $0.knownStatus != .rejected
+                    && $0.currency == proforma.currency && $0.totalGross == proforma.totalGross
+            }
+            if let made { return made }
+            guard invoices.count == 100, let since, let oldest = invoices.last?.updatedAt.flatMap(FakturowniaCalendar.instant(of:)), oldest >= since
+            else { return nil }
+        }
+        logger.warning(
+            "the account changed too much since the proforma to be searched whole for a VAT invoice made from it",
+            metadata: ["fakturownia.proforma_id": "\(proforma.id)", "pages": "\(Self.madeFromSearchPages)"])
+        return nil
     }
 
     /// The invoice after a write of this adapter's: a failed read leaves the write's effect unknown.

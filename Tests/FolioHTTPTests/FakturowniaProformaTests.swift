@@ -294,6 +294,28 @@ import Testing
         }
     }
 
+    /// The user's VAT invoice is no longer among the account's latest changes when Folio issues:
+    /// it is found further down the list, which is read back to the proforma's issue day.
+    @Test func aVATInvoiceMadeInTheApplicationLongBeforeIsFoundFurtherDownTheList() async throws {
+        try await TestAPI.run(fakturownia: FakturowniaConfiguration()) { api in
+            let state = try #require(api.fakturownia).state
+            let tenant = try await api.fakturowniaTenant("proforma-leba", prefix: "proforma-leba")
+            let (invoiceID, proformaID) = try await Self.createProforma(api, tenant: tenant)
+            // No listener: the account's webhooks do not reach Folio, which learns nothing of these.
+            let made = try await FakturowniaReconciliationTests.makeInApplication(
+                state, prefix: "proforma-leba", body: Data(#"{"copy_invoice_from":\#(proformaID),"kind":"vat","oid":null}"#.utf8))
+            for _ in 0..<120 {
+                _ = try await FakturowniaReconciliationTests.makeInApplication(state, prefix: "proforma-leba")
+            }
+            let paid = try await api.send(.post, "/v1/tenants/\(tenant)/invoices/\(invoiceID)/payments", json: #"{"amount":102300}"#)
+            #expect((try paid.json()["fakturownia"] as? [String: Any])?["vatInvoice"] as? String == "issued")
+            #expect(await state.invoiceIDs(prefix: "proforma-leba", madeFrom: proformaID) == [made])
+            #expect(await state.invoiceIDs(prefix: "proforma-leba", oid: invoiceID + "-vat").isEmpty)
+            let pages = await state.requests.filter { $0.method == "GET" && $0.path == "/invoices.json" && $0.redactedQuery.contains("page=") }
+            #expect(pages.count == 2)
+        }
+    }
+
     /// A VAT invoice the user made from the proforma and voided, or of another total, is not the
     /// invoice's: Folio issues the VAT invoice itself.
     @Test func aVoidVATInvoiceMadeInTheApplicationIsNotAdopted() async throws {
