@@ -41,8 +41,10 @@ extension InvoiceBook {
 
     /// Brings Folio up to a document the provider holds: the invoice that names it (by its id in
     /// the document's `merchantOrderID`, or by the document's id) moves forward to it; a document
-    /// no invoice names is imported.
-    package func takeDocument(_ order: ProviderOrder, tenant: TenantID, provider name: ProviderName) async throws -> DocumentOutcome {
+    /// no invoice names is imported, unless `importing` is false (a change that makes no document).
+    package func takeDocument(
+        _ order: ProviderOrder, tenant: TenantID, provider name: ProviderName, importing: Bool = true
+    ) async throws -> DocumentOutcome {
         if let invoice = try await Self.invoice(tenant, merchantOrderID: order.merchantOrderID, providerOrderID: order.id, in: tenants) {
             // A pending invoice belongs to its creation (or the recovery job), which settles it
             // with its schedule and events; moving it from here would race that second commit.
@@ -54,6 +56,7 @@ extension InvoiceBook {
             }
             return .applied(try await apply(order, to: invoice, tenant: tenant))
         }
+        guard importing else { return .skipped }
         // A tax invoice made from one of Folio's proformas comes back as that proforma's invoice.
         return try await importDocument(order, tenant: tenant, provider: name).map { $0.providerOrderID == order.id ? .imported($0) : .applied($0) }
             ?? .skipped

@@ -133,31 +133,23 @@ package struct AccountChangeReceiver: Sendable {
     /// holds was made in the provider's application: it is imported.
     private func apply(_ change: AccountChange, kind: String, tenant: TenantID) async throws -> Outcome {
         let shop = try await setup.shop(of: tenant, actor: "webhooks")
-        let order = try await provider.order(id: change.documentID, shop: shop)
-        guard
-            let invoice = try await InvoiceBook.invoice(
-                tenant, merchantOrderID: order?.merchantOrderID ?? "", providerOrderID: change.documentID, in: tenants)
-        else {
-            if let order, Self.importingKinds.contains(kind), try await book.importDocument(order, tenant: tenant, provider: shop.provider) != nil {
-                return .accepted
+        guard let order = try await provider.order(id: change.documentID, shop: shop) else {
+            guard let invoice = try await InvoiceBook.invoice(tenant, merchantOrderID: "", providerOrderID: change.documentID, in: tenants) else {
+                return ignored(kind: kind, tenant: tenant)
             }
-            logger.debug("account change for a document Folio does not keep", metadata: ["tenant.id": "\(tenant)", "kind": "\(kind)"])
-            return .ignored
-        }
-        if invoice.status == .pending {
-            // Its creation (or the recovery job) settles it; a document's own `invoice:create`
-            // often arrives before the creating call has its answer.
+            // A pending invoice is its creation's (or the recovery job's) to settle.
+            if invoice.status != .pending { _ = try await book.voidDeletedDocument(of: invoice, tenant: tenant) }
             return .accepted
-        } else if let providerOrderID = invoice.providerOrderID, providerOrderID != change.documentID {
-            // Another document carrying this invoice's id (a copy made in the application), unless
-            // it is the tax invoice made from its proforma.
-            if let order, try await book.takeTaxInvoiceMadeAtProvider(order, tenant: tenant) != nil { return .accepted }
-            return .ignored
-        } else if let order {
-            _ = try await book.apply(order, to: invoice, tenant: tenant)
-        } else {
-            _ = try await book.voidDeletedDocument(of: invoice, tenant: tenant)
         }
-        return .accepted
+        // The same rule per document as the account reconciliation's.
+        switch try await book.takeDocument(order, tenant: tenant, provider: shop.provider, importing: Self.importingKinds.contains(kind)) {
+        case .applied, .imported: return .accepted
+        case .skipped: return ignored(kind: kind, tenant: tenant)
+        }
+    }
+
+    private func ignored(kind: String, tenant: TenantID) -> Outcome {
+        logger.debug("account change for a document Folio does not keep", metadata: ["tenant.id": "\(tenant)", "kind": "\(kind)"])
+        return .ignored
     }
 }
