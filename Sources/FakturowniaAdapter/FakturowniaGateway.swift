@@ -90,9 +90,7 @@ package struct FakturowniaGateway: Sendable {
     ) async throws(FakturowniaGatewayError) -> FakturowniaInvoice {
         let body = try Self.vatInvoiceBody(fromProforma: proforma, oid: oid, issueDate: issueDate)
         return try await issue(body, oid: oid, operation: "issue VAT invoice", in: access) { found throws(FakturowniaGatewayError) in
-            guard found.kind == FakturowniaInvoiceKind.vat.rawValue, found.currency == proforma.currency, found.totalGross == proforma.totalGross,
-                found.fromInvoiceID.map({ $0 == proforma.id }) ?? true
-            else { throw .existingInvoiceDiffers(invoiceID: found.id) }
+            guard found.isVATInvoice(for: proforma) else { throw .existingInvoiceDiffers(invoiceID: found.id) }
             return found
         }
     }

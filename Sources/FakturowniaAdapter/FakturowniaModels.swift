@@ -216,6 +216,13 @@ package struct FakturowniaInvoice: Sendable, Equatable {
     package var fromInvoiceID: Int64? = nil
 
     package var knownStatus: FakturowniaInvoiceStatus? { FakturowniaInvoiceStatus(rawValue: status) }
+
+    /// Whether this is a VAT invoice for what `proforma` asked: its currency and total, and made
+    /// from it where the provider says what it was made from.
+    func isVATInvoice(for proforma: FakturowniaInvoice) -> Bool {
+        kind == FakturowniaInvoiceKind.vat.rawValue && currency == proforma.currency && totalGross == proforma.totalGross
+            && (fromInvoiceID.map { $0 == proforma.id } ?? true)
+    }
 }
 
 // MARK: - Payments (§8)

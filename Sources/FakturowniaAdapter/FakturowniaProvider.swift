@@ -249,10 +249,7 @@ package struct FakturowniaProvider: PaymentProvider {
             let invoices = try await translatingFakturowniaErrors { () async throws(FakturowniaGatewayError) in
                 try await gateway.invoices(page: page, perPage: 100, in: access)
             }
-            let made = invoices.first {
-                $0.kind == FakturowniaInvoiceKind.vat.rawValue && $0.fromInvoiceID == proforma.id && $0.knownStatus != .rejected
-                    && $0.currency == proforma.currency && $0.totalGross == proforma.totalGross
-            }
+            let made = invoices.first { $0.fromInvoiceID == proforma.id && $0.knownStatus != .rejected && $0.isVATInvoice(for: proforma) }
             if let made { return made }
             guard invoices.count == 100, let since, let oldest = invoices.last?.updatedAt.flatMap(FakturowniaCalendar.instant(of:)), oldest >= since
             else { return nil }
