@@ -54,20 +54,19 @@ extension InvoiceBook {
     }
 
     /// Takes the queued row for the attempt right after the payment: only the first attempt, and
-    /// only before the recovery job leased it, gets it.
+    /// only before the recovery job leased it, gets it. One statement on the registry's queue, so
+    /// no unit of work in the tenant's schema is opened for it.
     private func claimTaxInvoice(of id: UUID, tenant: TenantID) async throws -> Bool {
-        let claim = Self.taxInvoiceClaimSeconds
-        let rows = try await tenants.withTenant(tenant) { connection in
-            try await connection.query(
-                """
-                UPDATE folio.pending_creations SET attempts = attempts + 1, due_at = now() + \(claim) * interval '1 second'
-                WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id) AND kind = \(PendingCreations.Kind.taxInvoice.rawValue) AND attempts = 0
-                RETURNING 1
-                """,
-                logger: logger
-            ).collect()
-        }
-        return !rows.isEmpty
+        let rows = try await setup.client.query(
+            """
+            UPDATE folio.pending_creations SET attempts = attempts + 1, due_at = now() + \(Self.taxInvoiceClaimSeconds) * interval '1 second'
+            WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id) AND kind = \(PendingCreations.Kind.taxInvoice.rawValue) AND attempts = 0
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        let claimed = try await rows.collect()
+        return !claimed.isEmpty
     }
 
     /// Issues (or adopts) the tax invoice of a paid proforma and records it; the recovery job's
