@@ -19,13 +19,22 @@ extension InvoiceBook {
     /// The statuses a payment can be recorded on: money is still owed.
     static let payableStatuses: Set<InvoiceStatus> = [.open, .partiallyPaid]
 
+    /// The invoice and its shop for an operation on its document at the provider: refused when
+    /// the tenant's provider lacks `capability`, and a creation still pending finished first.
+    private func invoiceAtProvider(
+        _ tenant: TenantID, id: UUID, needing capability: ProviderCapabilities, operation: String
+    ) async throws -> (Invoice, ShopCredentials) {
+        var invoice = try await existing(tenant, id)
+        let shop = try await setup.shop(of: tenant, actor: Self.actor)
+        try require(capability, of: shop, operation: operation)
+        if invoice.status == .pending { invoice = try await finishCreation(tenant, invoice) }
+        return (invoice, shop)
+    }
+
     /// E-mails the invoice's document to the payer (or to `recipients`) through the provider.
     /// Sending twice sends two e-mails, which is what a host asking twice means.
     package func sendDocument(_ tenant: TenantID, id: UUID, to recipients: [String], attachPDF: Bool) async throws -> Invoice {
-        var invoice = try await existing(tenant, id)
-        let shop = try await setup.shop(of: tenant, actor: Self.actor)
-        try require(.emailDocument, of: shop, operation: "e-mail documents")
-        if invoice.status == .pending { invoice = try await finishCreation(tenant, invoice) }
+        let (invoice, shop) = try await invoiceAtProvider(tenant, id: id, needing: .emailDocument, operation: "e-mail documents")
         guard Self.documentStatuses.contains(invoice.status), let orderID = invoice.providerOrderID else {
             throw InvoiceError.notSendable(status: invoice.status)
         }
@@ -42,10 +51,7 @@ extension InvoiceBook {
     /// `PaymentError.outcomeUnknown`, and the host syncs the invoice (`POST …/sync`) to see
     /// whether the payment landed before it records it again.
     package func recordPayment(_ tenant: TenantID, id: UUID, amount: MinorUnits, paidAt: Date, method: String?) async throws -> Invoice {
-        var invoice = try await existing(tenant, id)
-        let shop = try await setup.shop(of: tenant, actor: Self.actor)
-        try require(.recordPayments, of: shop, operation: "record payments taken elsewhere")
-        if invoice.status == .pending { invoice = try await finishCreation(tenant, invoice) }
+        let (invoice, shop) = try await invoiceAtProvider(tenant, id: id, needing: .recordPayments, operation: "record payments taken elsewhere")
         guard Self.payableStatuses.contains(invoice.status), let orderID = invoice.providerOrderID else {
             throw InvoiceError.notPayable(status: invoice.status)
         }
