@@ -102,12 +102,19 @@ struct Stack: Sendable {
     )
 
     /// `count` invoices in the tenant's schema, spread over the past year and over every status
-    /// a panel shows, with the stored request Folio itself writes.
+    /// a panel shows, with the stored request Folio itself writes. Written in a unit of work, so
+    /// that a tenant's first invoices make its schema as its first write through the API would.
     func insertInvoices(_ tenant: TenantID, count: Int, request: InvoiceRequest, logger: Logger) async throws {
         guard count > 0 else { return }
-        try await database.query(
+        try await tenants.withTenant(tenant) { connection in
+            try await insertInvoices(count: count, request: request, on: connection, logger: logger)
+        }
+    }
+
+    private func insertInvoices(count: Int, request: InvoiceRequest, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
             """
-            INSERT INTO \(unescaped: quotedIdentifier(tenant.schemaName)).invoices
+            INSERT INTO invoices
                 (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request,
                  provider_order_id, payment_url, expires_at, paid_at, created_at, updated_at)
             SELECT gen_random_uuid(), 'R-' || (g % 5000), (ARRAY['open', 'paid', 'paid', 'canceled', 'expired'])[1 + g % 5],

@@ -374,7 +374,7 @@ package struct InvoicingSetup: Sendable {
         let locked = try await lockInvoicing(of: tenant, on: connection, logger: logger)
         if refusingActive, locked.activeMerchantID != nil { throw InvoicingError.alreadyActive }
         if let current = locked.activeMerchantID, current.lowercased() != shop.merchantID.lowercased() || locked.activeProvider != shop.provider {
-            let open = try await openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+            let open = try await openInvoiceCount(of: tenant, on: connection, logger: logger)
             guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
         }
     }
@@ -402,10 +402,10 @@ package struct InvoicingSetup: Sendable {
     /// event's foreign key), then the tenant's invoicing lock, then the settings row itself, which
     /// invoice creation holds in share mode while it records an invoice.
     static func lockInvoicing(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> (
-        schema: String, activeMerchantID: String?, activeProvider: ProviderName?
+        activeMerchantID: String?, activeProvider: ProviderName?
     ) {
-        let tenants = try await connection.query("SELECT schema_name FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
-        guard let schema = try await tenants.decode(String.self).collect().first else { throw RegistryError.tenantNotFound(tenant) }
+        let tenants = try await connection.query("SELECT 1 FROM folio.tenants WHERE id = \(tenant.rawValue) FOR KEY SHARE", logger: logger)
+        guard try await tenants.count() > 0 else { throw RegistryError.tenantNotFound(tenant) }
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\("folio.tenant_invoicing:" + tenant.description), 0))",
             logger: logger
@@ -420,13 +420,22 @@ package struct InvoicingSetup: Sendable {
             activeMerchantID = merchantID
             activeProvider = ProviderName(rawValue: provider)
         }
-        return (schema, activeMerchantID, activeProvider)
+        return (activeMerchantID, activeProvider)
     }
 
     /// Invoices the shop's token is still needed for: pending at the provider, open (a payment
     /// may still come) or held (to be captured or released), or with a refund the provider has
     /// not settled yet (it is still polled).
-    static func openInvoiceCount(in schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    ///
+    /// Read after `lockInvoicing`: an invoice created meanwhile has committed by then, together with
+    /// the schema its tenant's first write made, so both are seen here.
+    static func openInvoiceCount(of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let schemas = try await connection.query(
+            "SELECT schema_name FROM folio.tenants WHERE id = \(tenant.rawValue) AND schema_version IS NOT NULL",
+            logger: logger
+        )
+        // No schema yet: the tenant has never written, so it has no invoices.
+        guard let schema = try await schemas.decode(String.self).collect().first else { return 0 }
         // Only paid invoices have refunds, so the two counts never share an invoice.
         let rows = try await connection.query(
             """
@@ -453,7 +462,7 @@ package struct InvoicingSetup: Sendable {
             let existed = try await client.inTransaction(logger: logger) { connection in
                 let locked = try await Self.lockInvoicing(of: tenant, on: connection, logger: logger)
                 if locked.activeMerchantID != nil {
-                    let open = try await Self.openInvoiceCount(in: locked.schema, on: connection, logger: logger)
+                    let open = try await Self.openInvoiceCount(of: tenant, on: connection, logger: logger)
                     guard open == 0 else { throw InvoicingError.hasOpenInvoices(count: open) }
                 }
                 _ = try await vault.deleteAll(tenant: tenant, actor: actor, on: connection)

@@ -75,7 +75,8 @@ package struct DataRetention: Service {
         var after = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         while true {
             let page = try await client.query(
-                "SELECT id FROM folio.tenants WHERE id > \(after) ORDER BY id LIMIT 500", logger: logger
+                // A tenant without a schema has nothing to prune, and a write here would make one.
+                "SELECT id FROM folio.tenants WHERE id > \(after) AND schema_version IS NOT NULL ORDER BY id LIMIT 500", logger: logger
             ).decode(UUID.self).collect()
             for id in page {
                 do {

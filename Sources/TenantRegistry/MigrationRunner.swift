@@ -51,6 +51,8 @@ package struct MigrationRunner: Sendable {
         var report = Report()
         report.registryApplied = try await migrateRegistry()
         try await verifyTenantCatalogue()
+        // Before any tenant schema: a tenant without a schema reads the template.
+        _ = try await TenantSchemaTemplate.bringUpToDate(migrations: migrations.tenant, client: client, logger: logger)
 
         let schemas = try await tenantSchemas(onlyBehind: !verifyAll)
         report.tenantSchemasChecked = schemas.count
@@ -94,7 +96,8 @@ package struct MigrationRunner: Sendable {
         return report
     }
 
-    /// Whether every registry file is applied: what readiness checks.
+    /// Whether every registry file is applied and the tenant template is current: what readiness
+    /// checks.
     ///
     /// Tenant schemas are left out on purpose: one broken tenant schema must not take every
     /// replica out of service. A tenant whose schema is behind is refused on its own (see
@@ -102,10 +105,12 @@ package struct MigrationRunner: Sendable {
     package func isUpToDate() async throws -> Bool {
         let applied = try await client.query("SELECT version FROM folio.schema_migrations", logger: logger)
         let versions = Set(try await applied.decode(Int.self).collect())
-        return Set(migrations.registry.map(\.version)).isSubset(of: versions)
+        guard Set(migrations.registry.map(\.version)).isSubset(of: versions) else { return false }
+        return try await TenantSchemaTemplate.isAt(version: latestTenantVersion, client: client, logger: logger)
     }
 
-    /// How many tenant schemas are not at the latest tenant migration.
+    /// How many tenant schemas are not at the latest tenant migration. A tenant without a schema
+    /// yet is not behind: its first write makes its schema at the latest version.
     package func tenantSchemasBehind() async throws -> Int {
         let rows = try await client.query(
             "SELECT count(*) FROM folio.tenants WHERE schema_version < \(latestTenantVersion)",
@@ -186,7 +191,10 @@ package struct MigrationRunner: Sendable {
                 logger: logger
             )
         } else {
-            rows = try await client.query("SELECT schema_name FROM folio.tenants ORDER BY created_at, id", logger: logger)
+            // A tenant without a schema has nothing to verify; its first write makes the schema current.
+            rows = try await client.query(
+                "SELECT schema_name FROM folio.tenants WHERE schema_version IS NOT NULL ORDER BY created_at, id", logger: logger
+            )
         }
         return try await rows.decode(String.self).collect()
     }

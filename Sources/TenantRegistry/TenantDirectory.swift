@@ -6,7 +6,7 @@ import PostgresNIO
 /// The tenants of this Folio, each with its own schema; backed by PostgreSQL.
 package struct TenantDirectory: Sendable {
     let client: PostgresClient
-    /// Tenant migrations applied to a schema when its tenant is provisioned.
+    /// Tenant migrations applied to a schema when the tenant's first write makes it.
     let tenantMigrations: [Migration]
     let logger: Logger
     /// Shared by every copy of this directory.
@@ -31,9 +31,10 @@ package struct TenantDirectory: Sendable {
 
     /// Registers a tenant, or returns the one already registered under the same external id.
     ///
-    /// The tenant row, its schema and every tenant migration are committed together: a failure
-    /// anywhere leaves neither a row nor a half-made schema. Concurrent calls with one external id
-    /// serialise on its unique index, and all but the first return the first one's tenant.
+    /// Only the tenant's row is written: its schema is made by its first write (see `withTenant`),
+    /// so a tenant that never invoices costs no tables, and registering costs one commit. Concurrent
+    /// calls with one external id serialise on its unique index, and all but the first return the
+    /// first one's tenant.
     package func register(_ registration: TenantRegistration) async throws -> (tenant: Tenant, created: Bool) {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
             // A competing registration that rolls back after we waited on it leaves no row to return;
@@ -64,8 +65,7 @@ package struct TenantDirectory: Sendable {
                 }
                 return (existing, false)
             }
-            try await TenantSchemaProvisioning.create(schema, migrations: tenantMigrations, on: connection, logger: logger)
-            logger.info("tenant provisioned", metadata: ["tenant.id": "\(id)"])
+            logger.info("tenant registered", metadata: ["tenant.id": "\(id)"])
             let tenant = Tenant(id: id, externalID: registration.externalID, displayName: registration.displayName, createdAt: createdAt)
             return (tenant, true)
         }
@@ -134,6 +134,9 @@ package struct TenantDirectory: Sendable {
     /// `body` holds only the caller's own statements; the stores offer theirs as `…(on: connection)`.
     /// The tenant is looked up and the search path set by one statement.
     ///
+    /// A tenant without a schema yet gets one here, inside this transaction, when the unit writes;
+    /// a reading unit reads `TenantSchema.template` instead, which answers as an empty schema.
+    ///
     /// - Parameter reading: the unit only reads. The tenant row is then not locked: a row lock
     ///   gives the transaction an id and makes its commit wait for a WAL flush, which would cost
     ///   every read a disk write. A tenant deleted meanwhile is gone either way. A single read
@@ -148,21 +151,50 @@ package struct TenantDirectory: Sendable {
                 // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
                 // runner record a new schema version on the row.
                 let lock = reading ? "" : " FOR KEY SHARE"
+                let path =
+                    reading
+                    ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
+                    : "schema_name"
                 let rows = try await connection.query(
                     """
-                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true)
+                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
                     FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
                     """,
                     logger: logger
                 )
-                guard let (schema, version, _) = try await rows.decode((String, Int, String).self).collect().first else {
+                guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
                     throw RegistryError.tenantNotFound(id)
+                }
+                guard let version else {
+                    // Not remembered: another replica may make the schema at any moment.
+                    if reading { return try await body(connection) }
+                    try await makeSchema(schema, of: id, on: connection)
+                    return try await body(connection)
                 }
                 guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
                 currentSchemas.remember(id, schema: schema)
                 return try await body(connection)
             }
         }
+    }
+
+    /// Makes the tenant's schema at the latest version inside the caller's transaction, which
+    /// holds the tenant row in KEY SHARE mode. The stronger lock taken here makes a second first
+    /// write wait until the first commits; it then reads the version the first recorded (a locking
+    /// read sees the newest committed row) and finds the schema made. The search path already
+    /// names the schema, and PostgreSQL resolves it once the schema exists.
+    private func makeSchema(_ schema: String, of id: TenantID, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            "SELECT schema_version FROM folio.tenants WHERE id = \(id.rawValue) FOR NO KEY UPDATE",
+            logger: logger
+        )
+        guard let row = try await rows.decode(Int?.self).collect().first else { throw RegistryError.tenantNotFound(id) }
+        if let version = row {
+            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+            return
+        }
+        try await TenantSchemaProvisioning.create(schema, migrations: tenantMigrations, on: connection, logger: logger)
+        logger.info("tenant schema made", metadata: ["tenant.id": "\(id)"])
     }
 
     /// Runs one read statement on the tenant's tables, outside any transaction: a single round
@@ -188,18 +220,21 @@ package struct TenantDirectory: Sendable {
         }
     }
 
-    /// The tenant's schema, checked to be at the version this Folio needs.
+    /// The tenant's schema, checked to be at the version this Folio needs, or the template while
+    /// the tenant has none. Only a schema of its own is remembered: another replica may make it at
+    /// any moment, and a remembered template would hide the tenant's first rows.
     private func currentSchema(of id: TenantID) async throws -> TenantSchema {
         if let schema = currentSchemas.schema(of: id) { return TenantSchema(name: schema) }
         guard let (schema, version) = try await registeredSchema(of: id) else { throw RegistryError.tenantNotFound(id) }
+        guard let version else { return .template }
         guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
         currentSchemas.remember(id, schema: schema)
         return TenantSchema(name: schema)
     }
 
-    private func registeredSchema(of id: TenantID) async throws -> (String, Int)? {
+    private func registeredSchema(of id: TenantID) async throws -> (String, Int?)? {
         let rows = try await client.query("SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue)", logger: logger)
-        return try await rows.decode((String, Int).self).collect().first
+        return try await rows.decode((String, Int?).self).collect().first
     }
 
     // MARK: - Helpers

@@ -17,6 +17,8 @@ import Testing
             let tenantID = try #require(UUID(uuidString: tenant))
             // Events 1 (invoicing.activated) and 2 (invoice.created).
             let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+            // A tenant that never wrote has nothing to prune, and pruning must not make its schema.
+            let quiet = try await api.createTenant("retained-quiet")
             let body = Data("{}".utf8)
             for _ in 0..<3 { try await api.notify(tenant, body: body, signature: nil) }
             try await api.database.query(
@@ -60,6 +62,8 @@ import Testing
             // (the delivered event's recent one goes with it).
             #expect(try await retention.runOnce() == 2 + 1 + 1 + 2)
             #expect(try await retention.runOnce() == 0)
+            let quietSchema = TenantID(string: quiet)!.schemaName
+            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(quietSchema)", as: Int64.self) == 0)
 
             #expect(try await api.notificationRowCount(tenant) == 1)
             #expect(

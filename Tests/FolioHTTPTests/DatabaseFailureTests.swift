@@ -15,6 +15,7 @@ import Testing
         let logs = CapturedLogs()
         try await TestAPI.run(logs: logs) { api in
             let tenant = try await api.createTenant("schema-gone")
+            try await api.makeSchema(of: tenant)
             try await api.database.query("DROP SCHEMA \(unescaped: TestAPI.schema(of: tenant)) CASCADE", logger: TestDatabase.logger)
             let response = try await api.send(.get, "/v1/tenants/\(tenant)/invoices")
             #expect(response.status == .serviceUnavailable)

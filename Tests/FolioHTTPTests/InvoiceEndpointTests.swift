@@ -317,6 +317,7 @@ extension TestAPI {
     /// Makes the first row `event` on the tenant's `table` (where `when` holds) fail, rolling
     /// back its transaction. A sequence counts the firings because it is not rolled back with it.
     func failOnce(of tenant: String, name: String, event: String, table: String, when condition: String = "true") async throws {
+        try await makeSchema(of: tenant)
         let schema = Self.schema(of: tenant)
         try await database.query("CREATE SEQUENCE \(unescaped: schema).\(unescaped: name)_attempts", logger: TestDatabase.logger)
         try await database.query(

@@ -38,8 +38,17 @@ extension TestAPI {
         await sandbox.state.orderIDs(merchantID: merchantID).count
     }
 
+    /// The tenant's stored invoices; none while its first write has not made its schema.
     func invoiceCount(_ tenant: String) async throws -> Int64 {
-        try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).invoices", as: Int64.self) ?? -1
+        let schemaName = TenantID(string: tenant)!.schemaName
+        guard try await database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 1 else { return 0 }
+        return try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).invoices", as: Int64.self) ?? -1
+    }
+
+    /// Makes the tenant's schema as its first write would, for a test that reaches into it.
+    func makeSchema(of tenant: String) async throws {
+        let directory = TenantDirectory(client: database, tenantMigrations: TestDatabase.migrations.tenant, logger: TestDatabase.logger)
+        try await directory.withTenant(TenantID(string: tenant)!) { _ in }
     }
 
     /// The tenant's schema, quoted for SQL, from the id the API answered.

@@ -137,8 +137,9 @@ import Testing
         try await TestDatabase.withFresh { client in
             let older = Array(migrations.tenant.dropLast())
             let current = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
-            let stale = try await TenantDirectory(client: client, tenantMigrations: older, logger: logger)
-                .register(TenantRegistration(externalID: "provisioned-by-an-old-replica", displayName: nil)).tenant
+            let oldReplica = TenantDirectory(client: client, tenantMigrations: older, logger: logger)
+            let stale = try await oldReplica.register(TenantRegistration(externalID: "provisioned-by-an-old-replica", displayName: nil)).tenant
+            try await oldReplica.withTenant(stale.id) { _ in }
             let fresh = try await current.register(TenantRegistration(externalID: "fresh", displayName: nil)).tenant
             await #expect(throws: RegistryError.tenantSchemaBehind(stale.id)) {
                 try await current.withTenant(stale.id) { _ in }
@@ -150,6 +151,35 @@ import Testing
             _ = try await runner.run()
             try await current.withTenant(stale.id) { _ in }
             #expect(try await runner.tenantSchemasBehind() == 0)
+        }
+    }
+
+    @Test func tenantsWithoutASchemaAreSkippedAndTheTemplateFollowsTheFiles() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
+            let written = try await registerTenants(1, in: directory)[0]
+            let empty = try await directory.register(TenantRegistration(externalID: "never-wrote", displayName: nil)).tenant
+            let next = Migration(version: 900, name: "0900_create_guest_notes.sql", sql: "CREATE TABLE guest_notes (id uuid PRIMARY KEY, note text);")
+            let newer = MigrationSet(registry: migrations.registry, tenant: migrations.tenant + [next])
+            let runner = MigrationRunner(client: client, migrations: newer, logger: logger)
+            // Readiness waits for the template as well as the registry.
+            #expect(try await runner.isUpToDate() == false)
+            #expect(try await runner.tenantSchemasBehind() == 1)
+
+            let report = try await runner.run()
+            #expect(report.tenantSchemasMigrated == 1)
+            #expect(report.tenantFilesApplied == 1)
+            #expect(try await runner.isUpToDate())
+            #expect(try await tableNames(in: written.id.schemaName, client: client).contains("guest_notes"))
+            #expect(try await tableNames(in: TenantSchema.template.name, client: client).contains("guest_notes"))
+            let sealed = try await client.scalar(
+                "SELECT count(*) FROM pg_constraint WHERE conrelid = to_regclass('folio_tenant_template.guest_notes') AND conname = 'template_stays_empty'",
+                as: Int64.self
+            )
+            #expect(sealed == 1)
+            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(empty.id.schemaName)", as: Int64.self) == 0)
+            let verified = try await runner.run(verifyAll: true)
+            #expect(verified.tenantSchemasChecked == 1)
         }
     }
 
@@ -184,10 +214,13 @@ import Testing
     }
 }
 
+/// Tenants each with its schema made, as their first write makes it.
 func registerTenants(_ count: Int, in directory: TenantDirectory) async throws -> [Tenant] {
     var tenants: [Tenant] = []
     for index in 0..<count {
-        tenants.append(try await directory.register(TenantRegistration(externalID: "tenant-\(index)", displayName: nil)).tenant)
+        let tenant = try await directory.register(TenantRegistration(externalID: "tenant-\(index)", displayName: nil)).tenant
+        try await directory.withTenant(tenant.id) { _ in }
+        tenants.append(tenant)
     }
     return tenants
 }

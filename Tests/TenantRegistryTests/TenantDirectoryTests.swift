@@ -14,11 +14,39 @@ import Testing
         TenantDirectory(client: client, tenantMigrations: tenantMigrations ?? migrations.tenant, logger: logger)
     }
 
-    @Test func provisioningCreatesTheSchemaWithEveryTenantTable() async throws {
+    func tenantSchemaCount(_ client: PostgresClient) async throws -> Int64? {
+        try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'", as: Int64.self)
+    }
+
+    func schemaVersion(of tenant: TenantID, _ client: PostgresClient) async throws -> Int? {
+        try await client.query("SELECT schema_version FROM folio.tenants WHERE id = \(tenant.rawValue)", logger: logger)
+            .decode(Int?.self).collect().first ?? nil
+    }
+
+    @Test func registeringWritesTheRowAndTheFirstWriteMakesTheSchema() async throws {
         try await TestDatabase.withFresh { client in
-            let (tenant, created) = try await directory(client).register(TenantRegistration(externalID: "hotel-1", displayName: "Hotel One"))
+            let directory = directory(client)
+            let (tenant, created) = try await directory.register(TenantRegistration(externalID: "hotel-1", displayName: "Hotel One"))
             #expect(created)
             #expect(tenant.id.schemaName.count == 34)
+            #expect(try await tenantSchemaCount(client) == 0)
+            #expect(try await schemaVersion(of: tenant.id, client) == nil)
+
+            // A reading unit reads the empty template and makes nothing.
+            let (searchPath, invoices) = try await directory.withTenant(tenant.id, reading: true) { connection in
+                try await connection.query("SELECT current_setting('search_path'), (SELECT count(*) FROM invoices)", logger: logger)
+                    .decode((String, Int64).self).collect()[0]
+            }
+            #expect(searchPath == TenantSchema.template.name)
+            #expect(invoices == 0)
+            #expect(try await tenantSchemaCount(client) == 0)
+            #expect(directory.currentSchemas.schema(of: tenant.id) == nil)
+
+            // The first writing unit makes the schema, every table in it, at the latest version.
+            let writtenIn = try await directory.withTenant(tenant.id) { connection in
+                try await connection.query("SELECT current_setting('search_path')", logger: logger).decode(String.self).collect()[0]
+            }
+            #expect(writtenIn == tenant.id.schemaName)
             let tables = try await tableNames(in: tenant.id.schemaName, client: client)
             #expect(tables == ["fulfilments", "idempotency_records", "invoices", "notifications", "refunds", "schema_migrations"])
             let applied = try await client.scalar(
@@ -26,7 +54,37 @@ import Testing
                 as: Int64.self
             )
             #expect(applied == Int64(migrations.tenant.count))
-            #expect(try await directory(client).tenant(tenant.id) == tenant)
+            #expect(try await schemaVersion(of: tenant.id, client) == migrations.tenant.last?.version)
+            #expect(try await directory.tenant(tenant.id) == tenant)
+        }
+    }
+
+    @Test func concurrentFirstWritesMakeOneSchema() async throws {
+        try await TestDatabase.withFresh(maximumConnections: 16) { client in
+            let directory = directory(client)
+            let tenant = try await directory.register(TenantRegistration(externalID: "busy-at-once", displayName: nil)).tenant.id
+            let writes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<12 {
+                    let reservation = "R-\(index)"
+                    group.addTask {
+                        try await directory.withTenant(tenant) { connection -> Int in
+                            let inserted = try await connection.query(
+                                """
+                                INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
+                                VALUES (\(UUID()), \(reservation), 'open', 'RUB', 100, 0, 'stay') RETURNING 1
+                                """,
+                                logger: logger
+                            )
+                            return try await inserted.count()
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(writes == 12)
+            #expect(try await tenantSchemaCount(client) == 1)
+            let stored = try await client.scalar("SELECT count(*) FROM \(unescaped: quotedIdentifier(tenant.schemaName)).invoices", as: Int64.self)
+            #expect(stored == 12)
         }
     }
 
@@ -45,23 +103,53 @@ import Testing
             #expect(outcomes.filter(\.1).count == 1)
             #expect(Set(outcomes.map(\.0.id)).count == 1)
             #expect(try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self) == 1)
-            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'", as: Int64.self) == 1)
         }
     }
 
-    @Test func aProvisioningThatFailsHalfwayLeavesNothingBehind() async throws {
+    @Test func aFirstWriteWhoseSchemaFailsHalfwayLeavesNoSchema() async throws {
         try await TestDatabase.withFresh { client in
             let broken = migrations.tenant + [Migration(version: 901, name: "0901_broken.sql", sql: "CREATE TABLE fine (id int); SELECT * FROM no_such_table;")]
+            let tenant = try await directory(client, tenantMigrations: broken).register(TenantRegistration(externalID: "hotel-2", displayName: nil)).tenant
             await #expect(throws: MigrationError.self) {
-                try await directory(client, tenantMigrations: broken).register(TenantRegistration(externalID: "hotel-2", displayName: nil))
+                try await directory(client, tenantMigrations: broken).withTenant(tenant.id) { _ in }
             }
-            let tenantRows = try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self)
-            let tenantSchemas = try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'", as: Int64.self)
-            #expect(tenantRows == 0)
-            #expect(tenantSchemas == 0)
-            // The same external id can then be registered for real.
-            let retried = try await directory(client).register(TenantRegistration(externalID: "hotel-2", displayName: nil))
-            #expect(retried.created)
+            #expect(try await tenantSchemaCount(client) == 0)
+            #expect(try await schemaVersion(of: tenant.id, client) == nil)
+            // The tenant's next write, with files that work, makes it.
+            try await directory(client).withTenant(tenant.id) { _ in }
+            #expect(try await tenantSchemaCount(client) == 1)
+        }
+    }
+
+    @Test func theTemplateRefusesEveryRow() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = directory(client)
+            let tenant = try await directory.register(TenantRegistration(externalID: "reader", displayName: nil)).tenant.id
+            // A reading unit that writes after all is refused, and so is a statement naming the template.
+            await #expect(throws: (any Error).self) {
+                try await directory.withTenant(tenant, reading: true) { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
+                        VALUES (\(UUID()), 'R-1', 'open', 'RUB', 100, 0, 'stay')
+                        """,
+                        logger: logger
+                    )
+                }
+            }
+            for table in ["invoices", "refunds", "notifications", "idempotency_records", "fulfilments"] {
+                let sealed = try await client.scalar(
+                    """
+                    SELECT count(*) FROM pg_constraint
+                    WHERE conrelid = to_regclass(\(TenantSchema.template.name + "." + table)) AND conname = 'template_stays_empty'
+                    AND pg_get_constraintdef(oid) = 'CHECK (false) NOT VALID'
+                    """,
+                    as: Int64.self
+                )
+                #expect(sealed == 1, "\(table)")
+            }
+            let rows = try await client.scalar("SELECT count(*) FROM \(unescaped: TenantSchema.template.table("invoices"))", as: Int64.self)
+            #expect(rows == 0)
         }
     }
 
@@ -69,12 +157,17 @@ import Testing
         try await TestDatabase.withFresh { client in
             let directory = directory(client)
             let tenant = try await directory.register(TenantRegistration(externalID: "hotel-3", displayName: nil)).tenant
+            try await directory.withTenant(tenant.id) { _ in }
+            let neverWrote = try await directory.register(TenantRegistration(externalID: "hotel-4", displayName: nil)).tenant
             _ = try await APIKeyStore(client: client, configuredPlatformKeys: [], logger: logger).issueTenantKey(for: tenant.id, label: nil)
+            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 1)
             #expect(try await directory.delete(tenant.id, actor: "test"))
             #expect(try await directory.tenant(tenant.id) == nil)
             #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 0)
             #expect(try await client.scalar("SELECT count(*) FROM folio.api_keys", as: Int64.self) == 0)
             #expect(try await directory.delete(tenant.id, actor: "test") == false)
+            #expect(try await directory.delete(neverWrote.id, actor: "test"))
+            #expect(try await client.scalar("SELECT count(*) FROM folio.tenants", as: Int64.self) == 0)
         }
     }
 

@@ -25,6 +25,7 @@ import Testing
             let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
             let busy = try await directory.register(TenantRegistration(externalID: "busy", displayName: nil)).tenant.id
             let quiet = try await directory.register(TenantRegistration(externalID: "quiet", displayName: nil)).tenant.id
+            try await directory.withTenant(busy) { _ in }
             try await client.query(
                 """
                 INSERT INTO \(unescaped: quotedIdentifier(busy.schemaName)).invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
@@ -43,11 +44,34 @@ import Testing
             // Another replica's directory deletes it, so this one still remembers the schema.
             let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
             let tenant = try await directory.register(TenantRegistration(externalID: "leaving", displayName: nil)).tenant.id
+            try await directory.withTenant(tenant) { _ in }
+            directory.currentSchemas.forget(tenant)
             #expect(try await count(directory, tenant) == 0)
             #expect(directory.currentSchemas.schema(of: tenant) == tenant.schemaName)
             #expect(try await elsewhere.delete(tenant, actor: "test"))
             await #expect(throws: RegistryError.tenantNotFound(tenant)) { try await count(directory, tenant) }
             #expect(directory.currentSchemas.schema(of: tenant) == nil)
+        }
+    }
+
+    @Test func aTenantWithoutASchemaReadsTheTemplateUntilAnotherReplicaMakesIt() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let tenant = try await directory.register(TenantRegistration(externalID: "new", displayName: nil)).tenant.id
+            #expect(try await count(directory, tenant) == 0)
+            #expect(directory.currentSchemas.schema(of: tenant) == nil)
+            try await elsewhere.withTenant(tenant) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
+                    VALUES (\(UUID()), 'R-1', 'open', 'RUB', 100, 0, 'stay')
+                    """,
+                    logger: logger
+                )
+            }
+            #expect(try await count(directory, tenant) == 1)
+            #expect(directory.currentSchemas.schema(of: tenant) == tenant.schemaName)
         }
     }
 
@@ -64,6 +88,7 @@ import Testing
         try await TestDatabase.withFresh { client in
             let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
             let tenant = try await directory.register(TenantRegistration(externalID: "old", displayName: nil)).tenant.id
+            try await directory.withTenant(tenant) { _ in }
             let newer = TestDatabase.migrations.tenant + [Migration(version: 9_001, name: "9001_later.sql", sql: "SELECT 1")]
             let upgraded = TenantDirectory(client: client, tenantMigrations: newer, logger: logger)
             await #expect(throws: RegistryError.tenantSchemaBehind(tenant)) { try await count(upgraded, tenant) }
