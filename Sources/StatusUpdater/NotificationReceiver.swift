@@ -178,7 +178,7 @@ package struct NotificationReceiver: Sendable {
             // not exist, which answers `unknownOrder`.
             // Retried: a payment on an open invoice is recorded if invoicing is enabled again
             // (and the reconciliation job reads it then in any case).
-            return try await finish(.error(.retryLater, "invoicing is not active for this shop"), tenant: tenant, record: record)
+            return try await finish(.error(.retryLater, "invoicing is not active for this shop"), tenant: tenant, record: record, makingSchema: false)
         }
         // 1. The signature, over the bytes exactly as received.
         if !settings.keys.isEmpty {
@@ -323,14 +323,25 @@ package struct NotificationReceiver: Sendable {
     }
 
     /// Records the notification with its verdict and returns the answer.
-    private func finish(_ answer: NotificationAnswer, tenant: TenantID, record: NotificationRecord) async throws -> NotificationAnswer {
-        try await tenants.withTenant(tenant) { connection in
+    ///
+    /// - Parameter makingSchema: false for a tenant whose invoicing is not active: if it never
+    ///   wrote, it has no schema and no invoice a notification could be about, and its
+    ///   notification is then only logged, so that requests from anywhere cannot make a schema
+    ///   for every tenant they can name.
+    private func finish(
+        _ answer: NotificationAnswer, tenant: TenantID, record: NotificationRecord, makingSchema: Bool = true
+    ) async throws -> NotificationAnswer {
+        let insert: (PostgresConnection) async throws -> Void = { connection in
             try await record.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
         }
+        let recorded = makingSchema ? try await tenants.withTenant(tenant, insert) : try await tenants.withTenantIfItHasSchema(tenant, insert)
         if answer.verdict != .accepted {
             logger.notice(
                 "notification refused",
-                metadata: ["tenant.id": "\(tenant)", "code": "\(outcome(of: answer))", "order.id": "\(record.providerOrderID ?? "")"]
+                metadata: [
+                    "tenant.id": "\(tenant)", "code": "\(outcome(of: answer))", "order.id": "\(record.providerOrderID ?? "")",
+                    "recorded": "\(recorded != nil)",
+                ]
             )
         }
         return answer

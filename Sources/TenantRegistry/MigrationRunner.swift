@@ -51,12 +51,18 @@ package struct MigrationRunner: Sendable {
         var report = Report()
         report.registryApplied = try await migrateRegistry()
         try await verifyTenantCatalogue()
+        var failures: [MigrationError.SchemaFailure] = []
         // Before any tenant schema: a tenant without a schema reads the template.
-        _ = try await TenantSchemaTemplate.bringUpToDate(migrations: migrations.tenant, client: client, logger: logger)
+        do {
+            _ = try await TenantSchemaTemplate.bringUpToDate(migrations: migrations.tenant, client: client, logger: logger)
+        } catch {
+            let reason = Self.reason(for: error)
+            logger.error("tenant template failed to migrate", metadata: ["schema": "\(TenantSchema.template.name)", "reason": "\(reason)"])
+            failures.append(.init(schema: TenantSchema.template.name, reason: reason))
+        }
 
         let schemas = try await tenantSchemas(onlyBehind: !verifyAll)
         report.tenantSchemasChecked = schemas.count
-        var failures: [MigrationError.SchemaFailure] = []
 
         let migrateOne: @Sendable (String) async -> (String, Result<Int, any Error>) = { schema in
             do {
@@ -96,17 +102,15 @@ package struct MigrationRunner: Sendable {
         return report
     }
 
-    /// Whether every registry file is applied and the tenant template is current: what readiness
-    /// checks.
+    /// Whether every registry file is applied: what readiness checks.
     ///
-    /// Tenant schemas are left out on purpose: one broken tenant schema must not take every
-    /// replica out of service. A tenant whose schema is behind is refused on its own (see
+    /// Tenant schemas and the template are left out on purpose: one broken tenant schema must not
+    /// take every replica out of service. A tenant whose schema is behind is refused on its own (see
     /// `TenantDirectory.withTenant`) and counted by `tenantSchemasBehind()`.
     package func isUpToDate() async throws -> Bool {
         let applied = try await client.query("SELECT version FROM folio.schema_migrations", logger: logger)
         let versions = Set(try await applied.decode(Int.self).collect())
-        guard Set(migrations.registry.map(\.version)).isSubset(of: versions) else { return false }
-        return try await TenantSchemaTemplate.isAt(version: latestTenantVersion, client: client, logger: logger)
+        return Set(migrations.registry.map(\.version)).isSubset(of: versions)
     }
 
     /// How many tenant schemas are not at the latest tenant migration. A tenant without a schema

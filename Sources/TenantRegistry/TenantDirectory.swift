@@ -134,8 +134,8 @@ package struct TenantDirectory: Sendable {
     /// `body` holds only the caller's own statements; the stores offer theirs as `…(on: connection)`.
     /// The tenant is looked up and the search path set by one statement.
     ///
-    /// A tenant without a schema yet gets one here, inside this transaction, when the unit writes;
-    /// a reading unit reads `TenantSchema.template` instead, which answers as an empty schema.
+    /// A tenant without a schema yet gets one before its first writing unit runs; a reading unit
+    /// reads `TenantSchema.template` instead, which answers as an empty schema.
     ///
     /// - Parameter reading: the unit only reads. The tenant row is then not locked: a row lock
     ///   gives the transaction an id and makes its commit wait for a WAL flush, which would cost
@@ -147,54 +147,85 @@ package struct TenantDirectory: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
-            try await client.inTransaction(logger: logger) { connection in
-                // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
-                // runner record a new schema version on the row.
-                let lock = reading ? "" : " FOR KEY SHARE"
-                let path =
-                    reading
-                    ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
-                    : "schema_name"
-                let rows = try await connection.query(
-                    """
-                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
-                    FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
-                    """,
-                    logger: logger
-                )
-                guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
-                    throw RegistryError.tenantNotFound(id)
-                }
-                guard let version else {
-                    // Not remembered: another replica may make the schema at any moment.
-                    if reading { return try await body(connection) }
-                    try await makeSchema(schema, of: id, on: connection)
-                    return try await body(connection)
-                }
-                guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-                currentSchemas.remember(id, schema: schema)
-                return try await body(connection)
-            }
+            if let done = try await unitOfWork(id, reading: reading, body) { return done }
+            try await makeSchema(of: id)
+            guard let done = try await unitOfWork(id, reading: reading, body) else { throw RegistryError.tenantNotFound(id) }
+            return done
         }
     }
 
-    /// Makes the tenant's schema at the latest version inside the caller's transaction, which
-    /// holds the tenant row in KEY SHARE mode. The stronger lock taken here makes a second first
-    /// write wait until the first commits; it then reads the version the first recorded (a locking
-    /// read sees the newest committed row) and finds the schema made. The search path already
-    /// names the schema, and PostgreSQL resolves it once the schema exists.
-    private func makeSchema(_ schema: String, of id: TenantID, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
-            "SELECT schema_version FROM folio.tenants WHERE id = \(id.rawValue) FOR NO KEY UPDATE",
-            logger: logger
-        )
-        guard let row = try await rows.decode(Int?.self).collect().first else { throw RegistryError.tenantNotFound(id) }
-        if let version = row {
-            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-            return
+    /// A writing unit of work, run only if the tenant already has a schema: `nil` otherwise, with
+    /// nothing made. For what is worth writing only next to the tenant's own data, such as a
+    /// refused notification, so that a request cannot make a schema for a tenant that never wrote.
+    package func withTenantIfItHasSchema<Result: Sendable>(
+        _ id: TenantID,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result? {
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            try await unitOfWork(id, reading: false, body)
         }
-        try await TenantSchemaProvisioning.create(schema, migrations: tenantMigrations, on: connection, logger: logger)
-        logger.info("tenant schema made", metadata: ["tenant.id": "\(id)"])
+    }
+
+    /// The unit of work, or `nil` without running `body` when it would write to a tenant that has
+    /// no schema yet.
+    private func unitOfWork<Result: Sendable>(
+        _ id: TenantID,
+        reading: Bool,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result? {
+        try await client.inTransaction(logger: logger) { connection in
+            // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
+            // runner record a new schema version on the row.
+            let lock = reading ? "" : " FOR KEY SHARE"
+            let path =
+                reading
+                ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
+                : "schema_name"
+            let rows = try await connection.query(
+                """
+                SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
+                FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
+                """,
+                logger: logger
+            )
+            guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
+                throw RegistryError.tenantNotFound(id)
+            }
+            guard let version else {
+                // Not remembered: another replica may make the schema at any moment.
+                return reading ? try await body(connection) : nil
+            }
+            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+            currentSchemas.remember(id, schema: schema)
+            return try await body(connection)
+        }
+    }
+
+    /// Makes the tenant's schema at the latest version, in a transaction of its own: a first unit
+    /// of work that is then refused leaves the schema rather than building and rolling it back on
+    /// every attempt, and the tenant row's stronger lock is held only while the schema is made.
+    /// That lock makes a second first write wait until the first commits; it then reads the
+    /// version the first recorded (a locking read sees the newest committed row) and leaves it.
+    private func makeSchema(of id: TenantID) async throws {
+        try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue) FOR NO KEY UPDATE",
+                logger: logger
+            )
+            guard let (schema, version) = try await rows.decode((String, Int?).self).collect().first else {
+                throw RegistryError.tenantNotFound(id)
+            }
+            if version != nil { return }
+            // A template built from newer files than this replica's means a newer replica runs:
+            // the schema is left to it, so that it is never made behind what the others need.
+            if let templateVersion = try await TenantSchemaTemplate.version(on: connection, logger: logger),
+                templateVersion > latestTenantVersion
+            {
+                throw RegistryError.tenantSchemaBehind(id)
+            }
+            try await TenantSchemaProvisioning.create(schema, migrations: tenantMigrations, on: connection, logger: logger)
+            logger.info("tenant schema made", metadata: ["tenant.id": "\(id)"])
+        }
     }
 
     /// Runs one read statement on the tenant's tables, outside any transaction: a single round

@@ -4,10 +4,12 @@ import PostgresNIO
 /// Keeps `TenantSchema.template` at the latest tenant version and empty.
 ///
 /// The migration runner brings it up to date like a tenant schema, under the same kind of lock,
-/// before any tenant schema. Every table but the ledger then carries `CHECK (false) NOT VALID`:
-/// PostgreSQL skips the check for the rows already there (none) and refuses every row inserted or
-/// updated, so no statement can leave data that another tenant's read would see. A tenant file
-/// must therefore not insert rows of its own; an `UPDATE` or `DELETE` of nothing passes.
+/// before any tenant schema. Every table but the ledger then carries `CHECK (false)`, which
+/// PostgreSQL validates on adding it (so a file that left rows in a new table fails here) and
+/// which refuses every row inserted or updated later, so no statement can leave data that a
+/// tenant's read would see. A tenant file must therefore not insert rows of its own; an `UPDATE`
+/// or `DELETE` of nothing passes. A template that fails to migrate is reported like a tenant
+/// schema that does: only the reads of tenants without a schema fail until it is mended.
 enum TenantSchemaTemplate {
     static let sealName = "template_stays_empty"
 
@@ -32,7 +34,7 @@ enum TenantSchemaTemplate {
                       AND c.relkind IN ('r', 'p') AND c.relname <> 'schema_migrations'
                       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.conname = \(unescaped: TenantSchemaProvisioning.literal(sealName)))
                 LOOP
-                    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (false) NOT VALID', unsealed, \(unescaped: TenantSchemaProvisioning.literal(sealName)));
+                    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (false)', unsealed, \(unescaped: TenantSchemaProvisioning.literal(sealName)));
                 END LOOP;
                 END $seal$
                 """,
@@ -44,14 +46,17 @@ enum TenantSchemaTemplate {
 
     /// Whether the template is at `version`; false while it does not exist yet.
     static func isAt(version: Int, client: PostgresClient, logger: Logger) async throws -> Bool {
-        do {
-            let rows = try await client.query(
-                "SELECT coalesce(max(version), 0) FROM \(unescaped: TenantSchema.template.table("schema_migrations"))",
-                logger: logger
-            )
-            return try await rows.decode(Int.self).collect().first ?? 0 >= version
-        } catch let error as PSQLError where error.sqlState == "42P01" || error.sqlState == "3F000" {
-            return false
+        try await client.withConnection { connection in
+            try await Self.version(on: connection, logger: logger) ?? -1 >= version
         }
+    }
+
+    /// The highest tenant file applied to the template; `nil` while it does not exist yet.
+    static func version(on connection: PostgresConnection, logger: Logger) async throws -> Int? {
+        let ledger = TenantSchema.template.table("schema_migrations")
+        let exists = try await connection.query("SELECT to_regclass(\(ledger)) IS NOT NULL", logger: logger)
+        guard try await exists.decode(Bool.self).collect().first == true else { return nil }
+        let applied = try await connection.query("SELECT coalesce(max(version), 0) FROM \(unescaped: ledger)", logger: logger)
+        return try await applied.decode(Int.self).collect().first
     }
 }

@@ -40,8 +40,9 @@ extension TestAPI {
 
     /// The tenant's stored invoices; none while its first write has not made its schema.
     func invoiceCount(_ tenant: String) async throws -> Int64 {
-        let schemaName = TenantID(string: tenant)!.schemaName
-        guard try await database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 1 else { return 0 }
+        let id = TenantID(string: tenant)!
+        let hasSchema = try await database.scalar("SELECT schema_version IS NOT NULL FROM folio.tenants WHERE id = \(id.rawValue)", as: Bool.self)
+        guard hasSchema == true else { return 0 }
         return try await database.scalar("SELECT count(*) FROM \(unescaped: Self.schema(of: tenant)).invoices", as: Int64.self) ?? -1
     }
 

@@ -1,3 +1,4 @@
+import FolioDomain
 import FolioTestSupport
 import Foundation
 import HTTPTypes
@@ -237,6 +238,11 @@ import Testing
             // No bearer key is needed, and none is looked at.
             let response = try await api.send(.post, "/v1/providers/invoicebox/notifications/\(tenant)", key: .some(nil), json: "{}")
             #expect(response.status == .ok)
+            // A tenant without invoicing that never wrote gets no schema to record them in.
+            let idle = try await api.createTenant("idle")
+            #expect(try await api.notify(idle, body: body, signature: nil)["status"] as? String == "error")
+            let schemaName = TenantID(string: idle)!.schemaName
+            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 0)
         }
     }
 

@@ -139,6 +139,13 @@ import Testing
             let current = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
             let oldReplica = TenantDirectory(client: client, tenantMigrations: older, logger: logger)
             let stale = try await oldReplica.register(TenantRegistration(externalID: "provisioned-by-an-old-replica", displayName: nil)).tenant
+            // A replica whose files are older than the template's leaves the schema to a newer one.
+            await #expect(throws: RegistryError.tenantSchemaBehind(stale.id)) {
+                try await oldReplica.withTenant(stale.id) { _ in }
+            }
+            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(stale.id.schemaName)", as: Int64.self) == 0)
+            // Before any newer replica ran (no template yet), the old one makes it at its own version.
+            try await dropTemplate(client)
             try await oldReplica.withTenant(stale.id) { _ in }
             let fresh = try await current.register(TenantRegistration(externalID: "fresh", displayName: nil)).tenant
             await #expect(throws: RegistryError.tenantSchemaBehind(stale.id)) {
@@ -162,14 +169,11 @@ import Testing
             let next = Migration(version: 900, name: "0900_create_guest_notes.sql", sql: "CREATE TABLE guest_notes (id uuid PRIMARY KEY, note text);")
             let newer = MigrationSet(registry: migrations.registry, tenant: migrations.tenant + [next])
             let runner = MigrationRunner(client: client, migrations: newer, logger: logger)
-            // Readiness waits for the template as well as the registry.
-            #expect(try await runner.isUpToDate() == false)
             #expect(try await runner.tenantSchemasBehind() == 1)
 
             let report = try await runner.run()
             #expect(report.tenantSchemasMigrated == 1)
             #expect(report.tenantFilesApplied == 1)
-            #expect(try await runner.isUpToDate())
             #expect(try await tableNames(in: written.id.schemaName, client: client).contains("guest_notes"))
             #expect(try await tableNames(in: TenantSchema.template.name, client: client).contains("guest_notes"))
             let sealed = try await client.scalar(
@@ -183,10 +187,36 @@ import Testing
         }
     }
 
+    @Test func aFileThatLeavesRowsFailsOnTheTemplateAloneAndTheTenantsAreMigrated() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: migrations.tenant, logger: logger)
+            let written = try await registerTenants(1, in: directory)[0]
+            let seeding = Migration(
+                version: 900, name: "0900_seed_guest_notes.sql",
+                sql: "CREATE TABLE guest_notes (id int PRIMARY KEY); INSERT INTO guest_notes VALUES (1);"
+            )
+            let newer = MigrationSet(registry: migrations.registry, tenant: migrations.tenant + [seeding])
+            let error = await #expect(throws: MigrationError.self) {
+                try await MigrationRunner(client: client, migrations: newer, logger: logger).run()
+            }
+            guard case .tenantSchemasFailed(let failures) = error else {
+                Issue.record("expected failing schemas, got \(String(describing: error))")
+                return
+            }
+            #expect(failures.map(\.schema) == [TenantSchema.template.name])
+            // The template stayed as it was, empty; the tenant got the file, and readiness holds.
+            #expect(try await tableNames(in: TenantSchema.template.name, client: client).contains("guest_notes") == false)
+            #expect(try await tableNames(in: written.id.schemaName, client: client).contains("guest_notes"))
+            #expect(try await MigrationRunner(client: client, migrations: newer, logger: logger).isUpToDate())
+        }
+    }
+
     @Test func concurrentRunnersMigrateEachTenantSchemaOnce() async throws {
         try await TestDatabase.withFresh(maximumConnections: 12) { client in
             let older = MigrationSet(registry: migrations.registry, tenant: Array(migrations.tenant.prefix(1)))
             let directory = TenantDirectory(client: client, tenantMigrations: older.tenant, logger: logger)
+            // Schemas an older release made, before the template existed.
+            try await dropTemplate(client)
             _ = try await registerTenants(6, in: directory)
             let reports = try await withThrowingTaskGroup(of: MigrationRunner.Report.self) { group in
                 for _ in 0..<3 {
@@ -223,6 +253,11 @@ func registerTenants(_ count: Int, in directory: TenantDirectory) async throws -
         tenants.append(tenant)
     }
     return tenants
+}
+
+/// Takes the template away, as in a database only replicas older than it have run against.
+func dropTemplate(_ client: PostgresClient) async throws {
+    try await client.query("DROP SCHEMA \(unescaped: quotedIdentifier(TenantSchema.template.name)) CASCADE", logger: TestDatabase.logger)
 }
 
 func tableNames(in schema: String, client: PostgresClient) async throws -> Set<String> {

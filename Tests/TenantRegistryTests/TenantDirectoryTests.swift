@@ -125,24 +125,34 @@ import Testing
         try await TestDatabase.withFresh { client in
             let directory = directory(client)
             let tenant = try await directory.register(TenantRegistration(externalID: "reader", displayName: nil)).tenant.id
-            // A reading unit that writes after all is refused, and so is a statement naming the template.
-            await #expect(throws: (any Error).self) {
+            let insert = """
+                INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
+                VALUES ('6c1e3a52-0d64-4c59-9f6e-7d2a4b1c9e01', 'R-1', 'open', 'RUB', 100, 0, 'stay')
+                """
+            // A reading unit that writes after all is refused by the template's check.
+            do {
                 try await directory.withTenant(tenant, reading: true) { connection in
-                    try await connection.query(
-                        """
-                        INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
-                        VALUES (\(UUID()), 'R-1', 'open', 'RUB', 100, 0, 'stay')
-                        """,
-                        logger: logger
-                    )
+                    try await connection.query(PostgresQuery(unsafeSQL: insert), logger: logger)
                 }
+                Issue.record("the template took a row")
+            } catch RegistryError.databaseFailed(let failure) {
+                #expect(failure.sqlState == "23514")
+                #expect(failure.constraint == "template_stays_empty")
+            }
+            // So is a statement that names the template.
+            do {
+                let named = insert.replacingOccurrences(of: "INSERT INTO invoices", with: "INSERT INTO \(TenantSchema.template.table("invoices"))")
+                try await client.query(PostgresQuery(unsafeSQL: named), logger: logger)
+                Issue.record("the template took a row")
+            } catch let error as PSQLError {
+                #expect(error.sqlState == "23514")
             }
             for table in ["invoices", "refunds", "notifications", "idempotency_records", "fulfilments"] {
                 let sealed = try await client.scalar(
                     """
                     SELECT count(*) FROM pg_constraint
                     WHERE conrelid = to_regclass(\(TenantSchema.template.name + "." + table)) AND conname = 'template_stays_empty'
-                    AND pg_get_constraintdef(oid) = 'CHECK (false) NOT VALID'
+                    AND convalidated AND pg_get_constraintdef(oid) = 'CHECK (false)'
                     """,
                     as: Int64.self
                 )

@@ -26,6 +26,7 @@ import Testing
             let busy = try await directory.register(TenantRegistration(externalID: "busy", displayName: nil)).tenant.id
             let quiet = try await directory.register(TenantRegistration(externalID: "quiet", displayName: nil)).tenant.id
             try await directory.withTenant(busy) { _ in }
+            try await directory.withTenant(quiet) { _ in }
             try await client.query(
                 """
                 INSERT INTO \(unescaped: quotedIdentifier(busy.schemaName)).invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)
