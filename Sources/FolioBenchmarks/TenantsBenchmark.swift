@@ -107,6 +107,11 @@ struct TenantsBenchmark: AsyncParsableCommand {
                 let p95 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.95)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.95))
                 print(String(format: "  %@ ÷ %d-tenant: p50 %.2f×, p95 %.2f×", label, Self.hot, p50, p95))
             }
+            // Measured a minute apart, the two lists above also see what else the machine did
+            // meanwhile; these two run back to back on the same database.
+            let randomP95 = Stats.seconds(of: Stats.percentile(random.sorted(), 0.95))
+            let crowdedP95 = Stats.seconds(of: Stats.percentile(crowded.sorted(), 0.95))
+            print(String(format: "  random ÷ hot, both among %d: p95 %.2f×", total, randomP95 / crowdedP95))
 
             let migrations = try MigrationSet.load(from: URL(fileURLWithPath: database.migrations, isDirectory: true))
             let runner = MigrationRunner(client: stack.database, migrations: migrations, logger: logger)

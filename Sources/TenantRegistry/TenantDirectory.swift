@@ -208,6 +208,13 @@ package struct TenantDirectory: Sendable {
     /// version the first recorded (a locking read sees the newest committed row) and leaves it.
     private func makeSchema(of id: TenantID) async throws {
         try await client.inTransaction(logger: logger) { connection in
+            // Shared with other first writes, exclusive with the template's migration: a runner
+            // that migrates the template waits for the schemas being made, so its list of schemas
+            // behind includes them, and a schema made after it sees the template's new version.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock_shared(\(MigrationRunner.tenantLockClass), hashtext(\(TenantSchema.template.name)))",
+                logger: logger
+            )
             let rows = try await connection.query(
                 "SELECT schema_name, schema_version FROM folio.tenants WHERE id = \(id.rawValue) FOR NO KEY UPDATE",
                 logger: logger

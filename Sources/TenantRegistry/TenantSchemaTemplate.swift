@@ -36,6 +36,14 @@ enum TenantSchemaTemplate {
                 LOOP
                     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (false)', unsealed, \(unescaped: TenantSchemaProvisioning.literal(sealName)));
                 END LOOP;
+                -- A seal added NOT VALID by an earlier build is checked against the rows now.
+                FOR unsealed IN
+                    SELECT k.conrelid::regclass FROM pg_constraint k
+                    WHERE k.connamespace = \(unescaped: TenantSchemaProvisioning.literal(schema))::regnamespace
+                      AND k.conname = \(unescaped: TenantSchemaProvisioning.literal(sealName)) AND NOT k.convalidated
+                LOOP
+                    EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', unsealed, \(unescaped: TenantSchemaProvisioning.literal(sealName)));
+                END LOOP;
                 END $seal$
                 """,
                 logger: logger
