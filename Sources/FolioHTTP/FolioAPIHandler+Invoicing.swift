@@ -40,6 +40,7 @@ extension FolioAPIHandler {
             return Components.Schemas.InvoicingState(
                 try await invoicing.activate(id, code: body.activationCode, actor: actor), notificationURL: invoices.notificationURL(of: id))
         }
+        await tenants.prepareSchema(of: id)
         return .ok(.init(body: .json(state)))
     }
 
@@ -62,6 +63,7 @@ extension FolioAPIHandler {
             notificationKey: body.notificationKey.map { NotificationKey(secret: $0, algorithm: algorithm.value) },
             apiVariant: body.apiPrefix?.rawValue, actor: actor
         )
+        await tenants.prepareSchema(of: id)
         return .ok(.init(body: .json(.init(state, notificationURL: invoices.notificationURL(of: id)))))
     }
 
@@ -151,6 +153,7 @@ extension FolioAPIHandler {
         ) { _ in
             Components.Schemas.InvoicingState(try await invoicing.openAccount(id, opening, actor: actor), notificationURL: invoices.notificationURL(of: id))
         }
+        await tenants.prepareSchema(of: id)
         return .ok(.init(body: .json(state)))
     }
 
@@ -166,6 +169,7 @@ extension FolioAPIHandler {
         ])
         do {
             let state = try await invoicing.connectAccount(id, provider: .fakturownia, accountName: account.prefix, token: account.apiToken, actor: actor)
+            await tenants.prepareSchema(of: id)
             return .ok(.init(body: .json(.init(state, notificationURL: invoices.notificationURL(of: id)))))
         } catch InvoicingError.credentialsRejected {
             throw APIProblem(

@@ -201,6 +201,20 @@ package struct TenantDirectory: Sendable {
         }
     }
 
+    /// Makes the tenant's schema now if it has none, for a tenant about to write (its invoicing was
+    /// just enabled), so that its first invoice does not wait about 30 ms for it. Best effort: a
+    /// failure is logged, and the first write makes the schema anyway.
+    package func prepareSchema(of id: TenantID) async {
+        do {
+            if currentSchemas.schema(of: id) != nil { return }
+            guard let (_, version) = try await registeredSchema(of: id), version == nil else { return }
+            try await makeSchema(of: id)
+        } catch {
+            logger.warning(
+                "tenant schema not made ahead of its first write", metadata: ["tenant.id": "\(id)", "error.type": "\(type(of: error))"])
+        }
+    }
+
     /// Makes the tenant's schema at the latest version, in a transaction of its own: a first unit
     /// of work that is then refused leaves the schema rather than building and rolling it back on
     /// every attempt, and the tenant row's stronger lock is held only while the schema is made.

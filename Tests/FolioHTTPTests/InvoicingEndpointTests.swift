@@ -30,9 +30,15 @@ import Testing
             #expect(try wrong.json()["providerRequestId"] as? String != nil)
             #expect(try await api.send(.get, "/v1/tenants/\(tenant)/invoicing").json()["state"] as? String == "invited")
 
+            // No schema while the tenant only asks: an enabled tenant gets it ahead of its first invoice.
+            let schemaQuery: PostgresQuery = "SELECT count(*) FROM folio.tenants WHERE id = \(UUID(uuidString: tenant)!) AND schema_version IS NOT NULL"
+            #expect(try await api.database.scalar(schemaQuery, as: Int64.self) == 0)
             let code = try #require(await api.sandbox.state.activationCode(email: "gm@hotel.example"))
             let activated = try await api.send(.post, "/v1/tenants/\(tenant)/invoicing/activate", json: #"{"activationCode":"\#(code)"}"#)
             #expect(activated.status == .ok)
+            #expect(try await api.database.scalar(schemaQuery, as: Int64.self) == 1)
+            let schemaName = TenantID(string: tenant)!.schemaName
+            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 1)
             let state = try activated.json()
             #expect(state["state"] as? String == "active")
             #expect(UUID(uuidString: state["merchantId"] as? String ?? "") != nil)
