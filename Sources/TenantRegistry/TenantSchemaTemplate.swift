@@ -23,7 +23,14 @@ enum TenantSchemaTemplate {
                 "SELECT pg_advisory_xact_lock(\(MigrationRunner.tenantLockClass), hashtext(\(schema)))",
                 logger: logger
             )
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: quotedIdentifier(schema))", logger: logger)
+            // Read from pg_namespace itself rather than trusted to `IF NOT EXISTS`: an advisory lock
+            // does not make PostgreSQL take in catalog changes committed while it waited, but the
+            // first lock on a relation in a transaction does, so a schema another runner made
+            // meanwhile is seen here and by every statement after.
+            let existing = try await connection.query("SELECT count(*) FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+            if try await existing.decode(Int64.self).collect().first == 0 {
+                try await connection.query("CREATE SCHEMA \(unescaped: quotedIdentifier(schema))", logger: logger)
+            }
             let applied = try await MigrationRunner.bringUpToDate(schema, migrations: migrations, on: connection, logger: logger)
             try await connection.query(
                 """
