@@ -38,7 +38,7 @@ import Testing
             #expect(activated.status == .ok)
             #expect(try await api.database.scalar(schemaQuery, as: Int64.self) == 1)
             let schemaName = TenantID(string: tenant)!.schemaName
-            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 1)
+            #expect(try await api.database.schemaExists(schemaName))
             let state = try activated.json()
             #expect(state["state"] as? String == "active")
             #expect(UUID(uuidString: state["merchantId"] as? String ?? "") != nil)

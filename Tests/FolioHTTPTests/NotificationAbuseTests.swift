@@ -49,7 +49,7 @@ import Testing
 
             // The inactive tenant never wrote: its refusal is logged, and no schema is made for it.
             let inactiveSchema = TenantID(string: inactive)!.schemaName
-            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(inactiveSchema)", as: Int64.self) == 0)
+            #expect(try await api.database.schemaExists(inactiveSchema) == false)
             for tenant in [signed, unsigned] {
                 let rows = try await api.database.query(
                     """

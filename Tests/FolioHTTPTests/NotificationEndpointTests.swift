@@ -242,7 +242,7 @@ import Testing
             let idle = try await api.createTenant("idle")
             #expect(try await api.notify(idle, body: body, signature: nil)["status"] as? String == "error")
             let schemaName = TenantID(string: idle)!.schemaName
-            #expect(try await api.database.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(schemaName)", as: Int64.self) == 0)
+            #expect(try await api.database.schemaExists(schemaName) == false)
         }
     }
 

@@ -88,4 +88,9 @@ extension PostgresClient {
         let rows = try await self.query(query, logger: TestDatabase.logger)
         return try await rows.decode(Value.self).firstElement()
     }
+
+    /// Whether a schema of that name exists, for tests of when tenant schemas are made.
+    package func schemaExists(_ name: String) async throws -> Bool {
+        try await scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(name)", as: Int64.self) == 1
+    }
 }

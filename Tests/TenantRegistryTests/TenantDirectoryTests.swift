@@ -170,10 +170,10 @@ import Testing
             try await directory.withTenant(tenant.id) { _ in }
             let neverWrote = try await directory.register(TenantRegistration(externalID: "hotel-4", displayName: nil)).tenant
             _ = try await APIKeyStore(client: client, configuredPlatformKeys: [], logger: logger).issueTenantKey(for: tenant.id, label: nil)
-            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 1)
+            #expect(try await client.schemaExists(tenant.id.schemaName))
             #expect(try await directory.delete(tenant.id, actor: "test"))
             #expect(try await directory.tenant(tenant.id) == nil)
-            #expect(try await client.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = \(tenant.id.schemaName)", as: Int64.self) == 0)
+            #expect(try await client.schemaExists(tenant.id.schemaName) == false)
             #expect(try await client.scalar("SELECT count(*) FROM folio.api_keys", as: Int64.self) == 0)
             #expect(try await directory.delete(tenant.id, actor: "test") == false)
             #expect(try await directory.delete(neverWrote.id, actor: "test"))
