@@ -95,6 +95,7 @@ package func buildApplication(
     let heartbeat = ReplicaHeartbeat(client: database, logger: makeLogger("folio.replica"))
     let startupDone = StartupGate()
     services.append(AfterStartup(gate: startupDone, service: heartbeat))
+    services.append(AfterStartup(gate: startupDone, service: TenantSchemaWarmer(tenants: tenants, logger: makeLogger("folio.registry"))))
     let handler = FolioAPIHandler(
         tenants: tenants,
         keys: APIKeyStore(client: database, configuredPlatformKeys: configuration.platformKeys, logger: makeLogger("folio.auth")),

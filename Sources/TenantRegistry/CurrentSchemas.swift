@@ -50,6 +50,14 @@ final class CurrentSchemas: Sendable {
         }
     }
 
+    /// Remembers each tenant as seen now, under one lock: the periodic load of every current schema.
+    func remember(_ current: [(tenant: TenantID, schema: String)]) {
+        let now = now()
+        state.withLock { state in
+            for (tenant, schema) in current { state.seen[tenant] = (schema, now) }
+        }
+    }
+
     func forget(_ tenant: TenantID) {
         _ = state.withLock { $0.seen.removeValue(forKey: tenant) }
     }

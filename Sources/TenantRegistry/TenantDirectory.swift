@@ -272,6 +272,26 @@ package struct TenantDirectory: Sendable {
         }
     }
 
+    /// Remembers the schema of every tenant whose schema is current, at most `limit` of them, so
+    /// that a tenant's first read since this replica started, or since it was last read, needs no
+    /// registry round trip. Safe at any moment, for the reasons `CurrentSchemas` gives: a tenant
+    /// deleted right after this reads it is forgotten by its first read. Returns how many.
+    package func rememberCurrentSchemas(limit: Int) async throws -> Int {
+        try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
+            let rows = try await client.query(
+                "SELECT id, schema_name FROM folio.tenants WHERE schema_version >= \(latestTenantVersion) LIMIT \(limit)",
+                logger: logger
+            )
+            let current = try await rows.decode((UUID, String).self).collect().map { (tenant: TenantID($0), schema: $1) }
+            currentSchemas.remember(current)
+            return current.count
+        }
+    }
+
+    /// How long a remembered schema is trusted without a read; `rememberCurrentSchemas` is worth
+    /// running more often than this.
+    package var schemasRememberedFor: Duration { currentSchemas.timeToLive }
+
     /// The tenant's schema, checked to be at the version this Folio needs, or the template while
     /// the tenant has none. Only a schema of its own is remembered: another replica may make it at
     /// any moment, and a remembered template would hide the tenant's first rows.

@@ -97,6 +97,48 @@ import Testing
         }
     }
 
+    @Test func everyCurrentSchemaIsRememberedInOneStatementAndNoOther() async throws {
+        try await TestDatabase.withFresh { client in
+            let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let written = try await elsewhere.register(TenantRegistration(externalID: "written", displayName: nil)).tenant.id
+            let alsoWritten = try await elsewhere.register(TenantRegistration(externalID: "also-written", displayName: nil)).tenant.id
+            let unwritten = try await elsewhere.register(TenantRegistration(externalID: "unwritten", displayName: nil)).tenant.id
+            try await elsewhere.withTenant(written) { _ in }
+            try await elsewhere.withTenant(alsoWritten) { _ in }
+
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            #expect(try await directory.rememberCurrentSchemas(limit: 10) == 2)
+            #expect(directory.currentSchemas.schema(of: written) == written.schemaName)
+            #expect(directory.currentSchemas.schema(of: alsoWritten) == alsoWritten.schemaName)
+            // Only a schema of its own is remembered: another replica may make it at any moment.
+            #expect(directory.currentSchemas.schema(of: unwritten) == nil)
+
+            let capped = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            #expect(try await capped.rememberCurrentSchemas(limit: 1) == 1)
+            #expect(capped.currentSchemas.count == 1)
+
+            let newer = TestDatabase.migrations.tenant + [Migration(version: 9_001, name: "9001_later.sql", sql: "SELECT 1")]
+            let upgraded = TenantDirectory(client: client, tenantMigrations: newer, logger: logger)
+            #expect(try await upgraded.rememberCurrentSchemas(limit: 10) == 0)
+            #expect(upgraded.currentSchemas.count == 0)
+        }
+    }
+
+    @Test func aLoadedSchemaIsReadWithoutTheRegistry() async throws {
+        try await TestDatabase.withFresh { client in
+            let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let tenant = try await elsewhere.register(TenantRegistration(externalID: "busy", displayName: nil)).tenant.id
+            try await elsewhere.withTenant(tenant) { _ in }
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            _ = try await directory.rememberCurrentSchemas(limit: 10)
+            // The registry's row now says the schema is behind: a read that asked it would refuse.
+            try await client.query("UPDATE folio.tenants SET schema_version = 1 WHERE id = \(tenant.rawValue)", logger: logger)
+            #expect(try await count(directory, tenant) == 0)
+            let fresh = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            await #expect(throws: RegistryError.tenantSchemaBehind(tenant)) { try await count(fresh, tenant) }
+        }
+    }
+
     @Test func rememberedSchemasExpire() {
         let clock = ManualInstant()
         let schemas = CurrentSchemas(timeToLive: .seconds(10), now: { clock.now })
