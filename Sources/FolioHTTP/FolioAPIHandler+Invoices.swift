@@ -7,7 +7,7 @@ import TenantRegistry
 
 extension FolioAPIHandler {
     package func createInvoice(_ input: Operations.CreateInvoice.Input) async throws -> Operations.CreateInvoice.Output {
-        let tenant = try await existingTenant(input.path.tenantId)
+        let tenant = try await knownTenant(input.path.tenantId)
         guard case .json(let body) = input.body else { throw APIProblem.invalidBody("The request body is missing.") }
         // Validated after the key is looked up: a finished request is replayed even when a rule
         // that depends on the time (the expiry) would refuse its body now.

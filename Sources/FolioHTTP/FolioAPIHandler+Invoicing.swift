@@ -74,6 +74,16 @@ extension FolioAPIHandler {
         return id
     }
 
+    /// `existingTenant` for a request whose own unit of work looks the tenant up again, and
+    /// answers 404 if it is gone: a tenant whose schema the directory remembers costs no round trip
+    /// here. One another replica deleted within the last minute passes this check, and the unit
+    /// of work then finds it missing.
+    func knownTenant(_ raw: String) async throws -> TenantID {
+        let id = try reachableTenant(raw)
+        guard try await tenants.isRegistered(id) else { throw APIProblem.tenantNotFound(id.description) }
+        return id
+    }
+
     static func validate(_ violations: [FieldViolation?]) throws {
         let found = violations.compactMap { $0 }
         guard found.isEmpty else { throw ValidationFailure(violations: found) }

@@ -81,6 +81,15 @@ package struct TenantDirectory: Sendable {
         }
     }
 
+    /// Whether the tenant is registered: from memory when its schema is remembered, since a
+    /// tenant stays registered until it is deleted. A tenant another replica deleted since is still
+    /// answered as registered, so only a caller whose unit of work then reads the tenant's row
+    /// should trust this.
+    package func isRegistered(_ id: TenantID) async throws -> Bool {
+        if currentSchemas.schema(of: id) != nil { return true }
+        return try await tenant(id) != nil
+    }
+
     /// Tenants in registration order, `limit` at a time.
     package func list(limit: Int, after cursor: String?) async throws -> Page {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import InvoicingService
 import NIOCore
 import PostgresNIO
+import TenantRegistry
 import Testing
 
 @testable import InvoiceboxSandbox
@@ -271,6 +272,22 @@ import Testing
             #expect(try await listed("reservationId=R1") == [ids[3], ids[1]])
             #expect(try await listed("createdFrom=2000-01-01T00:00:00Z&createdTo=2001-01-01T00:00:00Z") == [])
             #expect(try await listed("createdFrom=2000-01-01T00:00:00Z").count == 5)
+        }
+    }
+
+    @Test func aTenantAnotherReplicaDeletedIsNotFoundWhenItCreatesAndNothingIsKept() async throws {
+        try await TestAPI.run { api in
+            let (tenant, _) = try await api.activeTenant("leaving")
+            // The first invoice leaves this replica remembering the tenant's schema.
+            #expect(try await api.createInvoice(tenant).status == .created)
+            let elsewhere = TenantDirectory(client: api.database, tenantMigrations: TestDatabase.migrations.tenant, logger: TestDatabase.logger)
+            #expect(try await elsewhere.delete(try #require(TenantID(string: tenant)), actor: "test"))
+            let audited: PostgresQuery = "SELECT count(*) FROM folio.vault_audit WHERE tenant_id = \(tenant)::uuid"
+            let auditRows = try await api.database.scalar(audited, as: Int64.self)
+            #expect(try await api.createInvoice(tenant).problemCode == "tenant_not_found")
+            #expect(try await api.createInvoice(tenant, idempotencyKey: "after-delete").problemCode == "tenant_not_found")
+            #expect(try await api.database.scalar("SELECT count(*) FROM folio.pending_creations", as: Int64.self) == 0)
+            #expect(try await api.database.scalar(audited, as: Int64.self) == auditRows)
         }
     }
 

@@ -139,6 +139,22 @@ import Testing
         }
     }
 
+    @Test func aRememberedTenantIsRegisteredWithoutAsking() async throws {
+        try await TestDatabase.withFresh { client in
+            let directory = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
+            let tenant = try await directory.register(TenantRegistration(externalID: "leaving", displayName: nil)).tenant.id
+            #expect(try await directory.isRegistered(tenant))
+            #expect(try await !directory.isRegistered(TenantID.random()))
+            try await directory.withTenant(tenant) { _ in }
+            #expect(try await elsewhere.delete(tenant, actor: "test"))
+            // Still remembered here, as documented: the caller's unit of work finds it gone.
+            #expect(try await directory.isRegistered(tenant))
+            #expect(try await !elsewhere.isRegistered(tenant))
+            await #expect(throws: RegistryError.tenantNotFound(tenant)) { try await directory.withTenant(tenant) { _ in } }
+        }
+    }
+
     @Test func rememberedSchemasExpire() {
         let clock = ManualInstant()
         let schemas = CurrentSchemas(timeToLive: .seconds(10), now: { clock.now })
