@@ -9,41 +9,66 @@ import TenantRegistry
 /// event without the change. `Outbox` delivers them.
 package enum EventLog {
     /// Appends an event, numbered next in the tenant's stream.
+    ///
+    /// - Parameter alongside: common table expressions (`name AS (…)`, on the registry's tables)
+    ///   that the same statement runs, so that a change's bookkeeping costs no round trip of its own.
     static func append(
         _ type: HostEventType,
         tenant: TenantID,
         invoiceID: UUID?,
         reservationID: String?,
         data: EventData,
+        alongside: PostgresQuery? = nil,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        let id = UUID()
-        let orderingKey = invoiceID ?? tenant.rawValue
+        var binds = alongside?.binds ?? PostgresBindings()
+        func bound(_ value: some PostgresNonThrowingEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String {
+            guard let value else {
+                binds.appendNull()
+                return "$\(binds.count)"
+            }
+            return bound(value)
+        }
+        let preceding = alongside.map { $0.sql + ", " } ?? ""
         // The upsert keeps the stream's row locked until commit: the next event of this tenant
         // takes its number only after this one is visible, so numbers appear in order.
-        try await connection.query(
-            """
-            WITH next AS (
-                INSERT INTO folio.event_streams AS s (tenant_id, last_sequence) VALUES (\(tenant.rawValue), 1)
+        let sql = """
+            WITH \(preceding)next AS (
+                INSERT INTO folio.event_streams AS s (tenant_id, last_sequence) VALUES (\(bound(tenant.rawValue)), 1)
                 ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + 1
                 RETURNING last_sequence
             )
             INSERT INTO folio.events (id, tenant_id, sequence, type, invoice_id, reservation_id, ordering_key, data)
-            SELECT \(id), \(tenant.rawValue), next.last_sequence, \(type.rawValue), \(invoiceID), \(reservationID), \(orderingKey),
-                   \(data.json)::jsonb
+            SELECT \(bound(UUID())), \(bound(tenant.rawValue)), next.last_sequence, \(bound(type.rawValue)), \(bound(invoiceID)),
+                   \(bound(reservationID)), \(bound(invoiceID ?? tenant.rawValue)), \(bound(data.json))::jsonb
             FROM next
-            """,
-            logger: logger
-        )
+            """
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// Runs common table expressions meant for `append(…alongside:)` as a statement of their own,
+    /// for a change that appends no event after all.
+    static func run(_ expressions: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: "WITH \(expressions.sql) SELECT", binds: expressions.binds), logger: logger)
     }
 
     /// The event of `invoice` having reached its current status.
-    static func appendChange(of invoice: Invoice, refund: Refund? = nil, tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
-        guard let type = HostEventType.reaching(invoice.status) else { return }
+    static func appendChange(
+        of invoice: Invoice, refund: Refund? = nil, tenant: TenantID, alongside: PostgresQuery? = nil, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        guard let type = HostEventType.reaching(invoice.status) else {
+            if let alongside { try await run(alongside, on: connection, logger: logger) }
+            return
+        }
         try await append(
             type, tenant: tenant, invoiceID: invoice.id, reservationID: invoice.reservationID,
-            data: EventData(invoice: invoice, refund: refund), on: connection, logger: logger
+            data: EventData(invoice: invoice, refund: refund), alongside: alongside, on: connection, logger: logger
         )
     }
 

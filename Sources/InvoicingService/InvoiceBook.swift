@@ -186,8 +186,8 @@ package struct InvoiceBook: Sendable {
 
     /// The second commit: the provider's order id, payment URL and status, with the events.
     ///
-    /// The invoice is one statement on the tenant's tables, its reconciliation schedule and its
-    /// leaving the recovery queue one on the registry's; the event is the last statement before the
+    /// The invoice is one statement on the tenant's tables; its reconciliation schedule, its
+    /// leaving the recovery queue and its event are one on the registry's, the last before the
     /// commit, so the tenant's event counter, locked from the event on, is held only for the commit.
     private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
         let status = Self.status(of: order.status) ?? .open
@@ -205,35 +205,40 @@ package struct InvoiceBook: Sendable {
                 logger: logger
             )
             let settled = try await Invoice.decode(rows).first
-            try await connection.query(
-                """
-                WITH scheduled AS (
+            let bookkeeping: PostgresQuery = """
+                scheduled AS (
                     INSERT INTO folio.reconciliation_schedule (tenant_id, invoice_id, due_at, expires_at)
                     SELECT \(tenant.rawValue), \(id),
                            least(now() + \(firstCheck) * interval '1 second', \(settled?.expiresAt)::timestamptz + interval '1 minute'),
                            \(settled?.expiresAt)
                     WHERE \(settled.map { ReconciliationSchedule.keeps($0.status) } ?? false)
                     ON CONFLICT (tenant_id, invoice_id) DO NOTHING
+                ), dequeued AS (
+                    DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id) AND kind = 'invoice'
                 )
-                DELETE FROM folio.pending_creations WHERE tenant_id = \(tenant.rawValue) AND resource_id = \(id) AND kind = 'invoice'
-                """,
-                logger: logger
-            )
+                """
             guard let settled else {
+                try await EventLog.run(bookkeeping, on: connection, logger: logger)
                 // Settled meanwhile by another attempt or the recovery job: answered as it is.
                 return try await Self.invoice(id, on: connection, logger: logger)
             }
+            // Run by the event's statement, the last before the commit, unless something must follow it.
+            var alongside: PostgresQuery? = bookkeeping
             if settled.awaitsTaxInvoice {
+                // The tax invoice's row takes the queue's place, so the creation's row leaves first.
+                try await EventLog.run(bookkeeping, on: connection, logger: logger)
+                alongside = nil
                 try await Self.queueTaxInvoice(of: settled, tenant: tenant, on: connection, logger: logger)
             }
             if settled.status != .open {
                 // Adopted an order that had already moved on: the host learns both steps.
                 try await EventLog.append(
                     .invoiceCreated, tenant: tenant, invoiceID: id, reservationID: settled.reservationID,
-                    data: EventData(invoice: settled), on: connection, logger: logger
+                    data: EventData(invoice: settled), alongside: alongside, on: connection, logger: logger
                 )
+                alongside = nil
             }
-            try await EventLog.appendChange(of: settled, tenant: tenant, on: connection, logger: logger)
+            try await EventLog.appendChange(of: settled, tenant: tenant, alongside: alongside, on: connection, logger: logger)
             return settled
         }
         return await issuingTaxInvoiceIfDue(settled, tenant: tenant)
