@@ -466,14 +466,13 @@ package struct InvoiceBook: Sendable {
         let updated = try Invoice(row: row)
         let cells = PostgresRandomAccessRow(row)
         let previous = try cells[cells.count - 1].decode(String.self)
-        if !ReconciliationSchedule.keeps(updated.status) {
-            try await ReconciliationSchedule.remove(updated.id, of: tenant, on: connection, logger: logger)
-        }
         if updated.awaitsTaxInvoice {
             try await queueTaxInvoice(of: updated, tenant: tenant, on: connection, logger: logger)
         }
         // Last before the commit: the tenant's event counter stays locked from here to the commit.
-        try await EventLog.appendChange(of: updated, tenant: tenant, on: connection, logger: logger)
+        // An invoice that no longer needs its provider re-read leaves the schedule in the same statement.
+        let unscheduled = ReconciliationSchedule.keeps(updated.status) ? nil : ReconciliationSchedule.removal(of: updated.id, of: tenant)
+        try await EventLog.appendChange(of: updated, tenant: tenant, alongside: unscheduled, on: connection, logger: logger)
         logger.info(
             "invoice status changed",
             metadata: ["tenant.id": "\(tenant)", "invoice.id": "\(invoiceID)", "from": "\(previous)", "to": "\(updated.status.rawValue)"]

@@ -17,6 +17,11 @@ package enum ReconciliationSchedule {
         status == .open || status == .held || status == .partiallyPaid
     }
 
+    /// `remove` as a common table expression, for `EventLog.append(…alongside:)`.
+    static func removal(of invoiceID: UUID, of tenant: TenantID) -> PostgresQuery {
+        "unscheduled AS (DELETE FROM folio.reconciliation_schedule WHERE tenant_id = \(tenant.rawValue) AND invoice_id = \(invoiceID))"
+    }
+
     static func remove(_ invoiceID: UUID, of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             "DELETE FROM folio.reconciliation_schedule WHERE tenant_id = \(tenant.rawValue) AND invoice_id = \(invoiceID)",
