@@ -32,10 +32,13 @@ pg_as_owner() {
     fi
 }
 
-# Prints the first port from $1 upwards that nothing listens on.
+# Prints the first port from $1 upwards that nothing listens on or connects from.
 pg_free_port() {
     local port="$1"
-    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    # A port nobody listens on may still be the local end of a connection (these ports lie in
+    # the ephemeral range), and then the server cannot bind it.
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null \
+        || { command -v ss >/dev/null && [ -n "$(ss -Htan "sport = :$port")" ]; }; do
         port=$((port + 1))
     done
     echo "$port"
