@@ -15,7 +15,8 @@ package struct TenantSchemaWarmer: Service {
         self.logger = logger
     }
 
-    /// About 100 bytes each: 10 MB at most. Tenants beyond it are looked up on their first read.
+    /// About 200 bytes each with the schema's name: some 20 MB at most. Tenants beyond it are
+    /// looked up on their first read.
     static let limit = 100_000
 
     package func run() async throws {

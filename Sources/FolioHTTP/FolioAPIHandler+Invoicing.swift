@@ -76,8 +76,9 @@ extension FolioAPIHandler {
 
     /// `existingTenant` for a request whose own unit of work looks the tenant up again, and
     /// answers 404 if it is gone: a tenant whose schema the directory remembers costs no round trip
-    /// here. One another replica deleted within the last minute passes this check, and the unit
-    /// of work then finds it missing.
+    /// here. One another replica deleted while this one still remembers it passes this check, and
+    /// the unit of work then finds it missing (a body that fails validation is then answered 422
+    /// rather than 404).
     func knownTenant(_ raw: String) async throws -> TenantID {
         let id = try reachableTenant(raw)
         guard try await tenants.isRegistered(id) else { throw APIProblem.tenantNotFound(id.description) }

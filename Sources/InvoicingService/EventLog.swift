@@ -10,8 +10,11 @@ import TenantRegistry
 package enum EventLog {
     /// Appends an event, numbered next in the tenant's stream.
     ///
-    /// - Parameter alongside: common table expressions (`name AS (…)`, on the registry's tables)
-    ///   that the same statement runs, so that a change's bookkeeping costs no round trip of its own.
+    /// - Parameter alongside: common table expressions (`name AS (…)`) that the same statement
+    ///   runs, so that a change's bookkeeping costs no round trip of its own. On the registry's
+    ///   tables only: a tenant's table here would make the statement cross nodes on Citus
+    ///   (docs/scaling.md), and the source scan of `CrossNodeStatementTests` sees each part alone.
+    ///   PostgreSQL runs them after the event's insert, with the tenant's event counter locked.
     static func append(
         _ type: HostEventType,
         tenant: TenantID,

@@ -188,7 +188,9 @@ package struct InvoiceBook: Sendable {
     ///
     /// The invoice is one statement on the tenant's tables; its reconciliation schedule, its
     /// leaving the recovery queue and its event are one on the registry's, the last before the
-    /// commit, so the tenant's event counter, locked from the event on, is held only for the commit.
+    /// commit, so the tenant's event counter, locked by that statement, is held only for it and
+    /// the commit. An invoice that awaits a tax invoice, or whose order had moved on, takes a
+    /// statement or two more.
     private func settle(_ tenant: TenantID, _ id: UUID, with order: ProviderOrder) async throws -> Invoice {
         let status = Self.status(of: order.status) ?? .open
         let firstCheck = ReconciliationSchedule.firstCheck

@@ -7,7 +7,8 @@ import Synchronization
 /// What is kept cannot mislead a read: a schema's name never changes, its version only grows, and
 /// a deleted tenant's schema is dropped with it, so a statement that names it fails (and
 /// `TenantDirectory.read` then forgets the tenant). Entries still expire after `timeToLive`, so
-/// that the memory follows the tenants in use rather than every tenant ever read.
+/// that memory holds the tenants read or loaded lately (`TenantSchemaWarmer` loads every current
+/// one, up to its limit) rather than every tenant ever read.
 final class CurrentSchemas: Sendable {
     private struct State {
         var seen: [TenantID: (schema: String, at: ContinuousClock.Instant)] = [:]
@@ -50,11 +51,24 @@ final class CurrentSchemas: Sendable {
         }
     }
 
-    /// Remembers each tenant as seen now, under one lock: the periodic load of every current schema.
+    /// Remembers each tenant as seen now: the periodic load of every current schema. Taken a
+    /// thousand at a time, so that reads waiting on the lock wait for a thousand writes at most;
+    /// entries nobody loaded or read again go first.
     func remember(_ current: [(tenant: TenantID, schema: String)]) {
         let now = now()
         state.withLock { state in
-            for (tenant, schema) in current { state.seen[tenant] = (schema, now) }
+            guard state.nextSweep <= now else { return }
+            let timeToLive = timeToLive
+            state.seen = state.seen.filter { $0.value.at.duration(to: now) < timeToLive }
+            state.nextSweep = now.advanced(by: timeToLive)
+        }
+        var start = current.startIndex
+        while start < current.endIndex {
+            let end = min(start + 1_000, current.endIndex)
+            state.withLock { state in
+                for (tenant, schema) in current[start..<end] { state.seen[tenant] = (schema, now) }
+            }
+            start = end
         }
     }
 

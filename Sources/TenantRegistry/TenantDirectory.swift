@@ -83,8 +83,9 @@ package struct TenantDirectory: Sendable {
 
     /// Whether the tenant is registered: from memory when its schema is remembered, since a
     /// tenant stays registered until it is deleted. A tenant another replica deleted since is still
-    /// answered as registered, so only a caller whose unit of work then reads the tenant's row
-    /// should trust this.
+    /// answered as registered while it stays remembered (up to `schemasRememberedFor` after this
+    /// replica last read or loaded it), so only a caller whose unit of work then reads the
+    /// tenant's row should trust this.
     package func isRegistered(_ id: TenantID) async throws -> Bool {
         if currentSchemas.schema(of: id) != nil { return true }
         return try await tenant(id) != nil
@@ -288,7 +289,8 @@ package struct TenantDirectory: Sendable {
     package func rememberCurrentSchemas(limit: Int) async throws -> Int {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
             let rows = try await client.query(
-                "SELECT id, schema_name FROM folio.tenants WHERE schema_version >= \(latestTenantVersion) LIMIT \(limit)",
+                // In registration order, so that past the limit each load keeps the same tenants.
+                "SELECT id, schema_name FROM folio.tenants WHERE schema_version >= \(latestTenantVersion) ORDER BY seq LIMIT \(limit)",
                 logger: logger
             )
             let current = try await rows.decode((UUID, String).self).collect().map { (tenant: TenantID($0), schema: $1) }

@@ -97,7 +97,7 @@ import Testing
         }
     }
 
-    @Test func everyCurrentSchemaIsRememberedInOneStatementAndNoOther() async throws {
+    @Test func everyCurrentSchemaIsRememberedAndNoOther() async throws {
         try await TestDatabase.withFresh { client in
             let elsewhere = TenantDirectory(client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger)
             let written = try await elsewhere.register(TenantRegistration(externalID: "written", displayName: nil)).tenant.id
@@ -165,6 +165,21 @@ import Testing
         clock.advance(by: .seconds(2))
         #expect(schemas.schema(of: tenant) == nil)
         #expect(schemas.count == 0)
+    }
+
+    @Test func aLoadRefreshesWhatItLoadsAndSweepsWhatExpired() {
+        let clock = ManualInstant()
+        let schemas = CurrentSchemas(timeToLive: .seconds(10), now: { clock.now })
+        let (kept, dropped) = (TenantID.random(), TenantID.random())
+        schemas.remember(kept, schema: kept.schemaName)
+        schemas.remember(dropped, schema: dropped.schemaName)
+        clock.advance(by: .seconds(9))
+        schemas.remember([(tenant: kept, schema: kept.schemaName)])
+        clock.advance(by: .seconds(2))
+        // Loaded again 2 s ago: kept; the other expired and is swept by the next load.
+        #expect(schemas.schema(of: kept) == kept.schemaName)
+        schemas.remember([(tenant: kept, schema: kept.schemaName)])
+        #expect(schemas.count == 1)
     }
 }
 
