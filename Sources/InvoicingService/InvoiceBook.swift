@@ -329,6 +329,40 @@ package struct InvoiceBook: Sendable {
         }
     }
 
+    /// What a provider's notification must know first, in one statement: the invoice its order
+    /// belongs to (as `invoice(_:merchantOrderID:providerOrderID:in:)` finds it) and the
+    /// notification accepted earlier with the same body, if any.
+    package static func invoiceAndAcceptedNotification(
+        _ tenant: TenantID, merchantOrderID: String, providerOrderID: String, bodyDigest: Data, in tenants: TenantDirectory
+    ) async throws -> (invoice: Invoice?, acceptedBefore: UUID?) {
+        let id = UUID(uuidString: merchantOrderID) ?? OrderDocumentKind.invoiceID(ofTaxInvoice: merchantOrderID)
+        var binds = PostgresBindings()
+        binds.append(id)
+        binds.append(providerOrderID)
+        try binds.append(bodyDigest, context: .default)
+        let bound = binds
+        return try await tenants.read(tenant) { schema in
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT found.*, (
+                        SELECT id FROM \(schema.table("notifications")) WHERE body_sha256 = $3 AND verdict = 'success' AND replay_of IS NULL LIMIT 1
+                    )
+                    FROM (SELECT) AS one LEFT JOIN LATERAL (
+                        SELECT \(Invoice.columns) FROM \(schema.table("invoices")) WHERE id = $1 OR provider_order_id = $2
+                        ORDER BY id = $1 DESC NULLS LAST LIMIT 1
+                    ) AS found ON true
+                    """,
+                binds: bound
+            )
+        } decode: { rows in
+            guard let row = try await rows.collect().first else { return (nil, nil) }
+            let cells = PostgresRandomAccessRow(row)
+            let acceptedBefore = try cells[cells.count - 1].decode(UUID?.self)
+            guard try cells[0].decode(UUID?.self) != nil else { return (nil, acceptedBefore) }
+            return (try Invoice(row: row), acceptedBefore)
+        }
+    }
+
     /// Newest first; `limit` + 1 rows are read so that the last page has no cursor.
     package func list(_ tenant: TenantID, filter: InvoiceFilter, limit: Int, after cursor: String?) async throws -> InvoicePage {
         var position: InvoiceCursor?

@@ -348,23 +348,12 @@ package struct NotificationReceiver: Sendable {
     }
 
     /// The notification accepted earlier with the same bytes, if any, else the invoice the order
-    /// belongs to: one statement each, outside a transaction.
+    /// belongs to: one statement, outside a transaction.
     private func lookUp(_ notification: ProviderNotification, digest: Data, tenant: TenantID) async throws -> (replayOf: UUID?, invoice: Invoice?) {
-        var digestBinding = PostgresBindings()
-        try digestBinding.append(digest, context: .default)
-        let binds = digestBinding
-        let replayOf = try await tenants.read(tenant) { schema in
-            PostgresQuery(
-                unsafeSQL: "SELECT id FROM \(schema.table("notifications")) WHERE body_sha256 = $1 AND verdict = 'success' AND replay_of IS NULL LIMIT 1",
-                binds: binds
-            )
-        } decode: { rows in
-            try await rows.decode(UUID.self).firstElement()
-        }
-        if let replayOf { return (replayOf, nil) }
-        let invoice = try await InvoiceBook.invoice(
-            tenant, merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, in: tenants
+        let (invoice, acceptedBefore) = try await InvoiceBook.invoiceAndAcceptedNotification(
+            tenant, merchantOrderID: notification.merchantOrderID, providerOrderID: notification.orderID, bodyDigest: digest, in: tenants
         )
+        if let acceptedBefore { return (acceptedBefore, nil) }
         return (nil, invoice)
     }
 
