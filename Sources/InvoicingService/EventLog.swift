@@ -26,17 +26,8 @@ package enum EventLog {
         logger: Logger
     ) async throws {
         var binds = alongside?.binds ?? PostgresBindings()
-        func bound(_ value: some PostgresNonThrowingEncodable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
-        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String {
-            guard let value else {
-                binds.appendNull()
-                return "$\(binds.count)"
-            }
-            return bound(value)
-        }
+        func bound(_ value: some PostgresNonThrowingEncodable) -> String { binds.placeholder(for: value) }
+        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String { binds.placeholder(for: value) }
         let preceding = alongside.map { $0.sql + ", " } ?? ""
         // The upsert keeps the stream's row locked until commit: the next event of this tenant
         // takes its number only after this one is visible, so numbers appear in order.

@@ -462,14 +462,20 @@ package struct InvoiceBook: Sendable {
     /// schema, so that what the caller records about the change commits with it. The rule is
     /// applied by the update to the invoice's status when the update holds its row, not to the one
     /// the caller saw. Returns the invoice as it ends up.
+    ///
+    /// - Parameter alongside: common table expressions on the tenant's tables that the update's
+    ///   statement runs too, such as the record of the notification that reported the change:
+    ///   what commits with the change costs no round trip of its own.
     package static func apply(
         _ order: ProviderOrder,
         to invoiceID: UUID,
         tenant: TenantID,
+        alongside: PostgresQuery? = nil,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Invoice {
         guard let next = status(of: order.status) else {
+            if let alongside { try await EventLog.run(alongside, on: connection, logger: logger) }
             return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)
         }
         // The rule is checked by the update itself, on the row as it is when the update locks it:
@@ -478,23 +484,29 @@ package struct InvoiceBook: Sendable {
         let moves = InvoiceStatus.allCases.compactMap { from in Self.next(for: order.status, from: from).map { (from, $0) } }
         let movable = moves.map(\.0.rawValue)
         let targets = moves.map(\.1.rawValue)
-        let rows = try await connection.query(
-            """
-            WITH moved AS (
-                UPDATE invoices SET status = (\(targets)::text[])[array_position(\(movable)::text[], status)],
-                    provider_status = \(order.status.rawValue),
-                    paid_at = COALESCE(paid_at, \(next.isPaid ? (order.paidAt ?? Date()) : nil)),
-                    canceled_at = CASE WHEN \(next.rawValue) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-                    document_number = COALESCE(\(order.documents.number), document_number), view_url = COALESCE(\(order.documents.viewURL), view_url),
-                    pdf_url = COALESCE(\(order.documents.pdfURL), pdf_url), synced_at = now(), updated_at = now(),
-                    provider_order_id = COALESCE(provider_order_id, \(order.id)), payment_url = COALESCE(payment_url, \(order.paymentURL))
-                WHERE id = \(invoiceID) AND status = ANY(\(movable))
+        var binds = alongside?.binds ?? PostgresBindings()
+        func bound(_ value: some PostgresNonThrowingEncodable) -> String { binds.placeholder(for: value) }
+        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String { binds.placeholder(for: value) }
+        let preceding = alongside.map { $0.sql + ", " } ?? ""
+        let id = bound(invoiceID)
+        let movableStatuses = bound(movable)
+        let sql = """
+            WITH \(preceding)moved AS (
+                UPDATE invoices SET status = (\(bound(targets))::text[])[array_position(\(movableStatuses)::text[], status)],
+                    provider_status = \(bound(order.status.rawValue)),
+                    paid_at = COALESCE(paid_at, \(bound(next.isPaid ? (order.paidAt ?? Date()) : nil))),
+                    canceled_at = CASE WHEN \(bound(next.rawValue)) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+                    document_number = COALESCE(\(bound(order.documents.number)), document_number),
+                    view_url = COALESCE(\(bound(order.documents.viewURL)), view_url),
+                    pdf_url = COALESCE(\(bound(order.documents.pdfURL)), pdf_url), synced_at = now(), updated_at = now(),
+                    provider_order_id = COALESCE(provider_order_id, \(bound(order.id))),
+                    payment_url = COALESCE(payment_url, \(bound(order.paymentURL)))
+                WHERE id = \(id) AND status = ANY(\(movableStatuses))
                 RETURNING *
             )
-            SELECT \(unescaped: Invoice.columns), (SELECT status FROM invoices WHERE id = \(invoiceID)) FROM moved
-            """,
-            logger: logger
-        )
+            SELECT \(Invoice.columns), (SELECT status FROM invoices WHERE id = \(id)) FROM moved
+            """
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         guard let row = try await rows.collect().first else {
             // Already at or beyond what the provider reports: only the provider's status is kept.
             return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)

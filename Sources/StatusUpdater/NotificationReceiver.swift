@@ -313,11 +313,12 @@ package struct NotificationReceiver: Sendable {
         }
         let answer = NotificationAnswer.success
         let accepted = record
-        // The change and the notification that caused it commit together. The record goes first:
-        // the change ends with its event, which keeps the tenant's event counter locked until the commit.
+        // The change and the notification that caused it commit together, the record in the
+        // statement of the change's update: the change ends with its event, which keeps the
+        // tenant's event counter locked until the commit.
+        let record = try accepted.insertion(verdict: answer, named: outcome(of: answer))
         try await tenants.withTenant(tenant) { connection in
-            try await accepted.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
-            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, on: connection, logger: logger)
+            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, alongside: record, on: connection, logger: logger)
         }
         return answer
     }

@@ -49,17 +49,25 @@ struct NotificationRecord: Sendable {
     }
 
     func insert(verdict answer: NotificationAnswer, named outcome: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(try statement(verdict: answer, named: outcome), logger: logger)
+    }
+
+    /// The insert as a common table expression, for `InvoiceBook.apply(…alongside:)`: the
+    /// notification is recorded by the statement of the change it reported.
+    func insertion(verdict answer: NotificationAnswer, named outcome: String) throws -> PostgresQuery {
+        let insert = try statement(verdict: answer, named: outcome)
+        return PostgresQuery(unsafeSQL: "recorded AS (" + insert.sql + ")", binds: insert.binds)
+    }
+
+    private func statement(verdict answer: NotificationAnswer, named outcome: String) throws -> PostgresQuery {
         let storedBody = keepsContent ? body : nil
         let storedHeaders = keepsContent ? headers : nil
-        try await connection.query(
-            """
-            INSERT INTO notifications (id, body, body_sha256, body_size, headers, source_address, signature, provider_order_id,
-                                       claimed_status, invoice_id, verdict, message, confirmed, replay_of)
-            VALUES (\(UUID()), \(storedBody), \(bodyDigest), \(body.count), \(storedHeaders)::jsonb, \(sourceAddress.map { String($0.prefix(64)) }),
-                    \(signature.rawValue), \(providerOrderID.map { String($0.prefix(100)) }), \(claimedStatus.map { String($0.prefix(100)) }),
-                    \(invoiceID), \(outcome), \(answer.message), \(confirmed), \(replayOf))
-            """,
-            logger: logger
-        )
+        return try """
+        INSERT INTO notifications (id, body, body_sha256, body_size, headers, source_address, signature, provider_order_id,
+                                   claimed_status, invoice_id, verdict, message, confirmed, replay_of)
+        VALUES (\(UUID()), \(storedBody), \(bodyDigest), \(body.count), \(storedHeaders)::jsonb, \(sourceAddress.map { String($0.prefix(64)) }),
+                \(signature.rawValue), \(providerOrderID.map { String($0.prefix(100)) }), \(claimedStatus.map { String($0.prefix(100)) }),
+                \(invoiceID), \(outcome), \(answer.message), \(confirmed), \(replayOf))
+        """
     }
 }

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import InvoicingService
 import NIOCore
+import PaymentsPort
 import PostgresNIO
 import TenantRegistry
 import Testing
@@ -184,6 +185,38 @@ import Testing
             // The queue row went with the first of the two events; a paid invoice is not re-read.
             #expect(try await api.database.scalar("SELECT count(*) FROM folio.pending_creations", as: Int64.self) == 0)
             #expect(try await ReconciliationTests.scheduled(api) == 0)
+        }
+    }
+
+    @Test func whatRidesOnAStatusChangeIsWrittenAlsoWhenTheChangeMovesNothing() async throws {
+        try await TestAPI.run { api in
+            let (tenant, _) = try await api.activeTenant("riding")
+            let created = try await api.createInvoice(tenant).json()
+            let invoiceID = try #require(UUID(uuidString: created["id"] as? String ?? ""))
+            let orderID = try #require(created["providerOrderId"] as? String)
+            let tenantID = try #require(TenantID(string: tenant))
+            let directory = TenantDirectory(client: api.database, tenantMigrations: TestDatabase.migrations.tenant, logger: TestDatabase.logger)
+            // A draft says nothing Folio keeps; `created` is where the invoice already is.
+            for status in [ProviderOrderStatus.draft, .created] {
+                let order = ProviderOrder(
+                    id: orderID, merchantID: nil, merchantOrderID: invoiceID.uuidString, status: status, amount: MinorUnits(1_070_100),
+                    vatAmount: nil, currency: "RUB", createdAt: Date(), paidAt: nil, expirationDate: nil, paymentURL: nil, orderContainerID: nil
+                )
+                let record = UUID()
+                let riding: PostgresQuery = """
+                    recorded AS (
+                        INSERT INTO notifications (id, body_sha256, body_size, headers, signature, verdict)
+                        VALUES (\(record), '\\x00'::bytea, 0, '[]', 'unchecked', 'success')
+                    )
+                    """
+                let applied = try await directory.withTenant(tenantID) { connection in
+                    try await InvoiceBook.apply(order, to: invoiceID, tenant: tenantID, alongside: riding, on: connection, logger: TestDatabase.logger)
+                }
+                #expect(applied.status == .open)
+                let stored = try await api.database.scalar(
+                    "SELECT count(*) FROM \(unescaped: TestAPI.schema(of: tenant)).notifications WHERE id = \(record)", as: Int64.self)
+                #expect(stored == 1, "\(status)")
+            }
         }
     }
 
