@@ -45,8 +45,9 @@ package enum EventLog {
         try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
-    /// Runs common table expressions meant for `append(…alongside:)` as a statement of their own,
-    /// for a change that appends no event after all.
+    /// Runs common table expressions meant to ride on another statement (`append(…alongside:)`,
+    /// `InvoiceBook.apply(…alongside:)`) as a statement of their own, for a change that makes
+    /// that statement unnecessary after all.
     static func run(_ expressions: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(PostgresQuery(unsafeSQL: "WITH \(expressions.sql) SELECT", binds: expressions.binds), logger: logger)
     }

@@ -357,9 +357,10 @@ package struct InvoiceBook: Sendable {
         } decode: { rows in
             guard let row = try await rows.collect().first else { return (nil, nil) }
             let cells = PostgresRandomAccessRow(row)
-            let acceptedBefore = try cells[cells.count - 1].decode(UUID?.self)
-            guard try cells[0].decode(UUID?.self) != nil else { return (nil, acceptedBefore) }
-            return (try Invoice(row: row), acceptedBefore)
+            // A copy accepted before is answered without the invoice, which is then not decoded.
+            if let acceptedBefore = try cells[cells.count - 1].decode(UUID?.self) { return (nil, acceptedBefore) }
+            guard try cells[0].decode(UUID?.self) != nil else { return (nil, nil) }
+            return (try Invoice(row: row), nil)
         }
     }
 
@@ -463,9 +464,11 @@ package struct InvoiceBook: Sendable {
     /// applied by the update to the invoice's status when the update holds its row, not to the one
     /// the caller saw. Returns the invoice as it ends up.
     ///
-    /// - Parameter alongside: common table expressions on the tenant's tables that the update's
-    ///   statement runs too, such as the record of the notification that reported the change:
-    ///   what commits with the change costs no round trip of its own.
+    /// - Parameter alongside: common table expressions that the update's statement runs too, such
+    ///   as the record of the notification that reported the change: what commits with the change
+    ///   costs no round trip of its own. On the tenant's tables only, unlike the registry's
+    ///   expressions that ride on the event (`EventLog.append(…alongside:)`): mixing the two would
+    ///   make a statement cross nodes on Citus (docs/scaling.md).
     package static func apply(
         _ order: ProviderOrder,
         to invoiceID: UUID,
