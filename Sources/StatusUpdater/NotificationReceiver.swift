@@ -316,9 +316,9 @@ package struct NotificationReceiver: Sendable {
         // The change and the notification that caused it commit together, the record in the
         // statement of the change's update: the change ends with its event, which keeps the
         // tenant's event counter locked until the commit.
-        let record = try accepted.insertion(verdict: answer, named: outcome(of: answer))
+        let recording = try accepted.insertion(verdict: answer, named: outcome(of: answer))
         try await tenants.withTenant(tenant) { connection in
-            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, alongside: record, on: connection, logger: logger)
+            _ = try await InvoiceBook.apply(order, to: invoice.id, tenant: tenant, alongside: recording, on: connection, logger: logger)
         }
         return answer
     }
