@@ -318,7 +318,7 @@ package struct InvoiceBook: Sendable {
     /// A tax invoice issued from an invoice's proforma names that invoice too (see
     /// `OrderDocumentKind.taxInvoiceMerchantOrderID`), and is found as another document of it.
     package static func invoice(_ tenant: TenantID, merchantOrderID: String, providerOrderID: String, in tenants: TenantDirectory) async throws -> Invoice? {
-        let id = UUID(uuidString: merchantOrderID) ?? OrderDocumentKind.invoiceID(ofTaxInvoice: merchantOrderID)
+        let id = invoiceID(ofMerchantOrderID: merchantOrderID)
         return try await tenants.read(tenant) { schema in
             """
             SELECT \(unescaped: Invoice.columns) FROM \(unescaped: schema.table("invoices")) WHERE id = \(id) OR provider_order_id = \(providerOrderID)
@@ -329,13 +329,19 @@ package struct InvoiceBook: Sendable {
         }
     }
 
+    /// The invoice a `merchantOrderId` names: Folio's invoice id, or the invoice a tax invoice was
+    /// issued for.
+    private static func invoiceID(ofMerchantOrderID merchantOrderID: String) -> UUID? {
+        UUID(uuidString: merchantOrderID) ?? OrderDocumentKind.invoiceID(ofTaxInvoice: merchantOrderID)
+    }
+
     /// What a provider's notification must know first, in one statement: the invoice its order
     /// belongs to (as `invoice(_:merchantOrderID:providerOrderID:in:)` finds it) and the
     /// notification accepted earlier with the same body, if any.
     package static func invoiceAndAcceptedNotification(
         _ tenant: TenantID, merchantOrderID: String, providerOrderID: String, bodyDigest: Data, in tenants: TenantDirectory
     ) async throws -> (invoice: Invoice?, acceptedBefore: UUID?) {
-        let id = UUID(uuidString: merchantOrderID) ?? OrderDocumentKind.invoiceID(ofTaxInvoice: merchantOrderID)
+        let id = invoiceID(ofMerchantOrderID: merchantOrderID)
         var binds = PostgresBindings()
         binds.append(id)
         binds.append(providerOrderID)

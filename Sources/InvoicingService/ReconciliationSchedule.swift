@@ -23,9 +23,6 @@ package enum ReconciliationSchedule {
     }
 
     static func remove(_ invoiceID: UUID, of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            "DELETE FROM folio.reconciliation_schedule WHERE tenant_id = \(tenant.rawValue) AND invoice_id = \(invoiceID)",
-            logger: logger
-        )
+        try await EventLog.run(removal(of: invoiceID, of: tenant), on: connection, logger: logger)
     }
 }
