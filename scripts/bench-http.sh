@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh http [--duration 10s] [--connections 32] [--threads 2] [--warmup 3s]
 #                         [--invoices 2000] [--bare-request lines|priced|text] [--tenant-key]
-#                         [--perf [PATH]] [--keep]
+#                         [--perf [PATH]] [--perf-run folio-list|folio-health] [--keep]
 #
 # The same settings come from FOLIO_BENCH_DURATION, FOLIO_BENCH_CONNECTIONS, FOLIO_BENCH_THREADS
 # and FOLIO_BENCH_WARMUP. Steps: release builds of folio and folio-bench, a private PostgreSQL
@@ -13,7 +13,8 @@
 # sandbox (`folio-bench http-seed`), then `folio serve` configured through FOLIO_* variables as in
 # production (request logs at the default level, into a file) and the baseline server. Each route
 # is warmed, then measured, in this order: bare health, Folio /health/live, bare list, Folio list.
-# --perf records the Folio process with `perf record -g` during the Folio list run.
+# --perf records the Folio process with `perf record -g` during the Folio list run, or during the
+# run --perf-run names.
 # --tenant-key lists with a tenant API key instead of a platform key from FOLIO_PLATFORM_KEYS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ invoices=2000
 bare_request=lines
 key_kind=platform
 perf_output=""
+perf_run=folio-list
 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
         --tenant-key) key_kind=tenant; shift ;;
         --perf)
             if [ $# -gt 1 ] && [ "${2#--}" = "$2" ]; then perf_output="$2"; shift 2; else perf_output="/tmp/folio-bench-http-perf.data"; shift; fi ;;
+        --perf-run) perf_run="$2"; shift 2 ;;
         --keep) keep=1; shift ;;
         *) echo "unknown option $1 (see the top of scripts/bench-http.sh)" >&2; exit 64 ;;
     esac
@@ -132,7 +135,7 @@ measure() {
     [ $# -gt 2 ] && header=(-H "$3")
     wrk -t"$threads" -c"$connections" -d"$warmup" "${header[@]}" "$url" >/dev/null
     local perf_pid=""
-    if [ "$name" = folio-list ] && [ -n "$perf_output" ]; then
+    if [ "$name" = "$perf_run" ] && [ -n "$perf_output" ]; then
         perf record -g -o "$perf_output" -p "$folio_pid" -- sleep "$duration" 2>"$run/perf.log" &
         perf_pid=$!
     fi
@@ -152,6 +155,6 @@ python3 scripts/bench-http-report.py table \
     "Folio GET /v1/tenants/{id}/invoices?limit=20=$run/folio-list.txt"
 if [ -n "$perf_output" ]; then
     echo
-    echo "perf record -g of folio serve during the Folio list run: $perf_output"
+    echo "perf record -g of folio serve during the $perf_run run: $perf_output"
     echo "  perf report -i $perf_output --no-children --sort symbol"
 fi
