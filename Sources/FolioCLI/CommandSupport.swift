@@ -25,7 +25,7 @@ enum CommandSupport {
 
     static func bootstrapLogging(level: Logger.Level) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
