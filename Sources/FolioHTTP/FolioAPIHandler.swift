@@ -10,7 +10,7 @@ import TenantRegistry
 ///
 /// Expected failures are thrown as `APIProblem` (or domain errors that map to one) and rendered by
 /// `ProblemMiddleware`, so every error shares one shape whatever the operation.
-package struct FolioAPIHandler: APIProtocol {
+package final class FolioAPIHandler: APIProtocol, Sendable {
     let tenants: TenantDirectory
     let keys: APIKeyStore
     let invoicing: InvoicingSetup
