@@ -15,6 +15,10 @@ struct RequestBodyLimitMiddleware: RouterMiddleware {
     static let defaultLimit = 1 << 20
 
     let limit: Int
+    /// The methods of the operations that take a body. No other operation reads one, so another
+    /// request's body is left for the server to drain, not collected: collecting an empty body
+    /// still waits for its end.
+    static let methodsWithBodies: Set<HTTPRequest.Method> = [.post, .put, .patch]
 
     init(limit: Int = Self.defaultLimit) {
         self.limit = limit
@@ -24,6 +28,7 @@ struct RequestBodyLimitMiddleware: RouterMiddleware {
         if let announced = request.headers[.contentLength].flatMap(Int.init), announced > limit {
             throw APIProblem.payloadTooLarge(limit: limit)
         }
+        guard Self.methodsWithBodies.contains(request.method) else { return try await next(request, context) }
         var request = request
         let body: ByteBuffer
         do {
