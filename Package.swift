@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FolioCLITests",
-            dependencies: ["FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", postgres],
+            dependencies: ["FolioApp", "FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", logging, postgres],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FolioApp
 import FolioDomain
 import FolioHTTP
 import Foundation
@@ -238,7 +239,8 @@ struct InvoicesBenchmark: AsyncParsableCommand {
     }
 
     static var quietLogger: Logger {
-        var logger = Logger(label: "folio.bench")
+        // The handler `folio serve` logs through: the in-process server sets metadata per request.
+        var logger = Logger(label: "folio.bench") { DeferredMetadataLogHandler(label: $0) }
         logger.logLevel = .warning
         return logger
     }

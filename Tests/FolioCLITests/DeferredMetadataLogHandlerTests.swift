@@ -1,7 +1,6 @@
+import FolioApp
 import Logging
 import Testing
-
-@testable import FolioCLI
 
 @Suite struct DeferredMetadataLogHandlerTests {
     @Test func aLinesOwnMetadataWinsOverTheProvidersWhichWinsOverTheLoggers() {

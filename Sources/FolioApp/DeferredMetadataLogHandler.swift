@@ -4,28 +4,28 @@ import Logging
 /// metadata only when a line is written. `StreamLogHandler` formats all of it again on every
 /// change, and each request sets its request id on the logger it carries: that cost every
 /// request a sort and a string, for lines that the default level mostly never writes.
-struct DeferredMetadataLogHandler: LogHandler {
+package struct DeferredMetadataLogHandler: LogHandler {
     private var lines: StreamLogHandler
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+    package init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         // The inner handler gets everything as the line's own metadata, already merged.
         self.lines = StreamLogHandler.standardError(label: label, metadataProvider: nil)
         self.metadataProvider = metadataProvider
     }
 
-    var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { lines.logLevel }
         set { lines.logLevel = newValue }
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var event = event
         event.metadata = Self.lineMetadata(logger: metadata, provided: metadataProvider?.get(), line: event.metadata)
         lines.log(event: event)
@@ -33,7 +33,7 @@ struct DeferredMetadataLogHandler: LogHandler {
 
     /// The precedence `StreamLogHandler` gives them: the line's own over the provider's over
     /// the logger's.
-    static func lineMetadata(logger: Logger.Metadata, provided: Logger.Metadata?, line: Logger.Metadata?) -> Logger.Metadata {
+    package static func lineMetadata(logger: Logger.Metadata, provided: Logger.Metadata?, line: Logger.Metadata?) -> Logger.Metadata {
         var merged = logger
         if let provided { merged.merge(provided) { _, provided in provided } }
         if let line { merged.merge(line) { _, line in line } }
