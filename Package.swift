@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FolioCLITests",
-            dependencies: ["FolioApp", "FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", logging, postgres],
+            dependencies: ["FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", postgres],
             swiftSettings: strictSettings
         ),
         .testTarget(

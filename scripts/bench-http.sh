@@ -42,7 +42,11 @@ while [ $# -gt 0 ]; do
         --tenant-key) key_kind=tenant; shift ;;
         --perf)
             if [ $# -gt 1 ] && [ "${2#--}" = "$2" ]; then perf_output="$2"; shift 2; else perf_output="/tmp/folio-bench-http-perf.data"; shift; fi ;;
-        --perf-run) perf_run="$2"; shift 2 ;;
+        --perf-run)
+            case "$2" in
+                folio-list | folio-health) perf_run="$2"; shift 2 ;;
+                *) echo "--perf-run is folio-list or folio-health, not $2" >&2; exit 64 ;;
+            esac ;;
         --keep) keep=1; shift ;;
         *) echo "unknown option $1 (see the top of scripts/bench-http.sh)" >&2; exit 64 ;;
     esac

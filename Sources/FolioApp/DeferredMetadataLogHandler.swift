@@ -10,8 +10,18 @@ package struct DeferredMetadataLogHandler: LogHandler {
     package var metadataProvider: Logger.MetadataProvider?
 
     package init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
-        // The inner handler gets everything as the line's own metadata, already merged.
-        self.lines = StreamLogHandler.standardError(label: label, metadataProvider: nil)
+        self.init(lines: StreamLogHandler.standardError(label: label, metadataProvider: nil), metadataProvider: metadataProvider)
+    }
+
+    /// Writes to `stream` rather than standard error.
+    package init(label: String, stream: any TextOutputStream & Sendable, metadataProvider: Logger.MetadataProvider?) {
+        self.init(lines: StreamLogHandler(label: label, stream: stream, metadataProvider: nil), metadataProvider: metadataProvider)
+    }
+
+    /// `lines` gets everything as the line's own metadata, already merged, so it has no
+    /// provider of its own.
+    private init(lines: StreamLogHandler, metadataProvider: Logger.MetadataProvider?) {
+        self.lines = lines
         self.metadataProvider = metadataProvider
     }
 

@@ -3,7 +3,10 @@ import Hummingbird
 import NIOCore
 
 /// Refuses bodies over the limit with 413 before any handler reads them, whether the client
-/// announced the size or streams more than it may.
+/// announced the size or streams more than it may. Only the operations that take a body read
+/// it; any other request's body is left unread, and the server discards it (an announced size
+/// over the limit is refused all the same). A `Connection: close` request answered before its
+/// body has arrived may see the connection reset.
 ///
 /// It also reads a POST or PUT that carries no body and no `Content-Type` as the empty JSON
 /// object: the generated code would otherwise refuse a bodiless request even where the body is
@@ -15,9 +18,8 @@ struct RequestBodyLimitMiddleware: RouterMiddleware {
     static let defaultLimit = 1 << 20
 
     let limit: Int
-    /// The methods of the operations that take a body. No other operation reads one, so another
-    /// request's body is left for the server to drain, not collected: collecting an empty body
-    /// still waits for its end.
+    /// The methods of the operations that take a body. Collecting even an empty body waits for
+    /// its end.
     static let methodsWithBodies: Set<HTTPRequest.Method> = [.post, .put, .patch]
 
     init(limit: Int = Self.defaultLimit) {
@@ -35,6 +37,9 @@ struct RequestBodyLimitMiddleware: RouterMiddleware {
             body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIProblem.payloadTooLarge(limit: limit)
+        } catch {
+            // A body the server could not parse (a malformed chunk) is the client's error.
+            throw APIProblem.invalidBody("The request body could not be read.")
         }
         if body.readableBytes == 0, request.headers[.contentType] == nil, [.post, .put].contains(request.method) {
             var head = request.head
