@@ -26,7 +26,7 @@ struct SandboxInvite: Sendable {
 }
 
 /// An order as the sandbox keeps it: the request as received, plus what the provider adds.
-struct SandboxOrder: Sendable {
+struct SandboxOrder: Sendable, Equatable {
     var id: String
     var containerID: String
     var merchantID: String
@@ -47,7 +47,7 @@ struct SandboxOrder: Sendable {
 }
 
 /// A line of an order's basket, with how much of it is left to refund.
-struct SandboxBasketLine: Sendable {
+struct SandboxBasketLine: Sendable, Equatable {
     /// The line as received.
     var item: Data
     var sku: String

@@ -24,6 +24,10 @@ package actor SandboxState {
     private var faults: [SandboxFault] = []
     /// Members of an order's answers replaced by the given JSON text, by order id.
     private var memberOverrides: [String: [String: String]] = [:]
+    /// Each order's single-entity answer with the order it was written from, written when the
+    /// order is stored: an order is read far more often than it changes, and writing an answer
+    /// (parsing the stored request, serializing the object) was most of the sandbox's CPU.
+    private var writtenAnswers: [String: (order: SandboxOrder, answer: Data)] = [:]
     private var attempts: [NotificationAttempt] = []
     private var rateWindows: [String: [ContinuousClock.Instant]] = [:]
     /// The latest requests on the provider's paths, oldest first, at most `requestRecordLimit`.
@@ -267,7 +271,7 @@ package actor SandboxState {
             request: body,
             basket: lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
         )
-        orders[order.id] = order
+        store(order)
         return orderAnswer(order)
     }
 
@@ -309,7 +313,7 @@ package actor SandboxState {
             SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor)
         }
         order.request = (try? JSONSerialization.data(withJSONObject: merged)) ?? order.request
-        orders[order.id] = order
+        store(order)
         return orderAnswer(order)
     }
 
@@ -319,7 +323,7 @@ package actor SandboxState {
         var order = try owned(id, by: merchant)
         guard order.status == "created" || order.status == "hold" else { throw .wrongStatus }
         order.status = "canceled"
-        orders[order.id] = order
+        store(order)
         notify(order)
         return orderAnswer(order)
     }
@@ -333,13 +337,14 @@ package actor SandboxState {
         guard order.status == "created" else { throw .wrongStatus }
         order.status = "completed"
         order.paidAt = Date()
-        orders[order.id] = order
+        store(order)
         notify(order)
     }
 
     /// Payment links from now on open the page under `base`.
     package func setPaymentPageBaseURL(_ base: String) {
         paymentPageBaseURL = base
+        writtenAnswers.removeAll()
     }
 
     /// What the payment page shows of an order: its amount, currency and status.
@@ -355,7 +360,7 @@ package actor SandboxState {
         guard order.status == "created" else { throw .wrongStatus }
         order.expirationDate = Date()
         order.status = "expired"
-        orders[order.id] = order
+        store(order)
         notify(order)
     }
 
@@ -371,7 +376,7 @@ package actor SandboxState {
         for (id, order) in orders where order.status == "created" && order.expirationDate <= now {
             var expired = order
             expired.status = "expired"
-            orders[id] = expired
+            store(expired)
             notify(expired)
         }
     }
@@ -441,7 +446,7 @@ package actor SandboxState {
             basketItems: (try? JSONSerialization.data(withJSONObject: json["basketItems"] ?? [])) ?? Data("[]".utf8),
             draws: draws
         )
-        orders[parent.id] = parent
+        store(parent)
         refunds[refund.id] = refund
         return SandboxJSON.envelope(refundObject(refund))
     }
@@ -470,7 +475,7 @@ package actor SandboxState {
                 parent.basket[draw.line].refundedMinor -= draw.minor
                 parent.basket[draw.line].refundedVATMinor -= draw.vatMinor
             }
-            orders[parent.id] = parent
+            store(parent)
         }
         refund.status = "canceled"
         refunds[id] = refund
@@ -496,7 +501,7 @@ package actor SandboxState {
 
     /// Keeps the order as changed and notifies the shop of its status.
     func storeAndNotify(_ order: SandboxOrder) {
-        orders[order.id] = order
+        store(order)
         notify(order)
     }
 
@@ -509,7 +514,7 @@ package actor SandboxState {
 
     /// Keeps the order as changed without notifying the shop.
     func storeQuietly(_ order: SandboxOrder) {
-        orders[order.id] = order
+        store(order)
     }
 
     // MARK: - Representation
@@ -543,15 +548,24 @@ package actor SandboxState {
 
     /// An order as a single-entity answer, spelled as configured.
     private func orderAnswer(_ order: SandboxOrder) -> Data {
+        if let written = writtenAnswers[order.id], written.order == order { return written.answer }
         var envelope: [String: Any] = ["data": respelled(orderObject(order)), "extendedData": [Any]()]
         if configuration.nullErrorInSuccess { envelope["error"] = NSNull() }
-        return SandboxJSON.serialize(envelope)
+        let answer = SandboxJSON.serialize(envelope)
+        writtenAnswers[order.id] = (order, answer)
+        return answer
+    }
+
+    private func store(_ order: SandboxOrder) {
+        orders[order.id] = order
+        _ = orderAnswer(order)
     }
 
     /// Sends an order's `member` as the JSON text `json` from now on (`null`, `"x"`, `12`), so
     /// that a client can be shown a row it cannot read or a status it does not know.
     package func overrideMember(_ member: String, ofOrder orderID: String, json: String) {
         memberOverrides[orderID, default: [:]][member] = json
+        writtenAnswers[orderID] = nil
     }
 
     /// The documented order object in the spellings the configuration asks for.

@@ -144,6 +144,34 @@ import Testing
         }
     }
 
+    /// The sandbox keeps each order's written answer; every later change must still show.
+    @Test func aReadOrderAnswersWithItsLatestState() async throws {
+        try await withSandbox { sandbox, client in
+            let shop = await sandbox.state.addMerchant()
+            let created = try await client.send(
+                .POST, "/v3/billing/api/order/order", token: shop.token, json: SandboxClient.order(merchantID: shop.id, merchantOrderID: "R-1")
+            )
+            let id = try #require((created.json["data"] as? [String: Any])?["id"] as? String)
+            func read() async throws -> [String: Any] {
+                let reply = try await client.send(.GET, "/v3/billing/api/order/order/\(id)", token: shop.token)
+                return try #require(reply.json["data"] as? [String: Any])
+            }
+            #expect(try await read()["status"] as? String == "created")
+            #expect(try await read()["paidAt"] == nil)
+
+            try await sandbox.state.pay(orderID: id)
+            let paid = try await read()
+            #expect(paid["status"] as? String == "completed")
+            #expect(paid["paidAt"] is String)
+
+            await sandbox.state.setPaymentPageBaseURL("https://pay.example.test")
+            #expect((try await read()["paymentUrl"] as? String)?.hasPrefix("https://pay.example.test/order/") == true)
+
+            await sandbox.state.overrideMember("description", ofOrder: id, json: #""Changed""#)
+            #expect(try await read()["description"] as? String == "Changed")
+        }
+    }
+
     @Test func otherErrorCodesAreNotRetried() async throws {
         let receiver = NotificationReceiver(answers: [#"{"status":"error","code":"order_not_found"}"#])
         try await receiver.run { hook in
