@@ -271,7 +271,7 @@ package actor SandboxState {
             request: body,
             basket: lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
         )
-        store(order)
+        storeQuietly(order)
         return orderAnswer(order)
     }
 
@@ -313,7 +313,7 @@ package actor SandboxState {
             SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor)
         }
         order.request = (try? JSONSerialization.data(withJSONObject: merged)) ?? order.request
-        store(order)
+        storeQuietly(order)
         return orderAnswer(order)
     }
 
@@ -323,8 +323,7 @@ package actor SandboxState {
         var order = try owned(id, by: merchant)
         guard order.status == "created" || order.status == "hold" else { throw .wrongStatus }
         order.status = "canceled"
-        store(order)
-        notify(order)
+        storeAndNotify(order)
         return orderAnswer(order)
     }
 
@@ -337,8 +336,7 @@ package actor SandboxState {
         guard order.status == "created" else { throw .wrongStatus }
         order.status = "completed"
         order.paidAt = Date()
-        store(order)
-        notify(order)
+        storeAndNotify(order)
     }
 
     /// Payment links from now on open the page under `base`.
@@ -360,8 +358,7 @@ package actor SandboxState {
         guard order.status == "created" else { throw .wrongStatus }
         order.expirationDate = Date()
         order.status = "expired"
-        store(order)
-        notify(order)
+        storeAndNotify(order)
     }
 
     /// Sends the notification for the order's current status again (a duplicate delivery).
@@ -373,11 +370,10 @@ package actor SandboxState {
     /// Orders whose deadline passed unpaid become `expired`.
     func expireDueOrders() {
         let now = Date()
-        for (id, order) in orders where order.status == "created" && order.expirationDate <= now {
+        for order in orders.values where order.status == "created" && order.expirationDate <= now {
             var expired = order
             expired.status = "expired"
-            store(expired)
-            notify(expired)
+            storeAndNotify(expired)
         }
     }
 
@@ -446,7 +442,7 @@ package actor SandboxState {
             basketItems: (try? JSONSerialization.data(withJSONObject: json["basketItems"] ?? [])) ?? Data("[]".utf8),
             draws: draws
         )
-        store(parent)
+        storeQuietly(parent)
         refunds[refund.id] = refund
         return SandboxJSON.envelope(refundObject(refund))
     }
@@ -475,7 +471,7 @@ package actor SandboxState {
                 parent.basket[draw.line].refundedMinor -= draw.minor
                 parent.basket[draw.line].refundedVATMinor -= draw.vatMinor
             }
-            store(parent)
+            storeQuietly(parent)
         }
         refund.status = "canceled"
         refunds[id] = refund
@@ -501,7 +497,7 @@ package actor SandboxState {
 
     /// Keeps the order as changed and notifies the shop of its status.
     func storeAndNotify(_ order: SandboxOrder) {
-        store(order)
+        storeQuietly(order)
         notify(order)
     }
 
@@ -512,9 +508,10 @@ package actor SandboxState {
 
     // MARK: - Reversals (SandboxState+Reversal.swift)
 
-    /// Keeps the order as changed without notifying the shop.
+    /// Keeps the order as changed without notifying the shop, with its answer written.
     func storeQuietly(_ order: SandboxOrder) {
-        store(order)
+        orders[order.id] = order
+        _ = orderAnswer(order)
     }
 
     // MARK: - Representation
@@ -554,11 +551,6 @@ package actor SandboxState {
         let answer = SandboxJSON.serialize(envelope)
         writtenAnswers[order.id] = (order, answer)
         return answer
-    }
-
-    private func store(_ order: SandboxOrder) {
-        orders[order.id] = order
-        _ = orderAnswer(order)
     }
 
     /// Sends an order's `member` as the JSON text `json` from now on (`null`, `"x"`, `12`), so
