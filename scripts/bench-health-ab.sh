@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 source scripts/packages.sh
+source scripts/bench-servers.sh
 
 rounds=3
 duration=8s
@@ -53,17 +54,6 @@ database_url="postgres://folio@127.0.0.1:$pg_port/folio_bench?sslmode=disable"
 FOLIO_DATABASE_URL="$database_url" "$bench" http-seed --invoices 1 >"$run/seed.env"
 vault_keys="$(sed -n 's/^FOLIO_BENCH_VAULT_KEYS=//p' "$run/seed.env")"
 
-# Waits until URL answers 2xx, while PID lives.
-wait_ready() {
-    local url="$1" pid="$2"
-    for _ in $(seq 1 600); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # measure NAME PID URL: warms URL, then prints req/s and the server's CPU per request.
 measure() {
     local name="$1" pid="$2" url="$3"
@@ -92,11 +82,7 @@ for round in $(seq 1 "$rounds"); do
     for index in "${!binaries[@]}"; do
         binary="${binaries[$index]}"
         port="$(pg_free_port 18080)"
-        env FOLIO_DATABASE_URL="$database_url" FOLIO_HTTP_HOST=127.0.0.1 FOLIO_HTTP_PORT="$port" \
-            FOLIO_PUBLIC_BASE_URL="http://127.0.0.1:$port" FOLIO_VAULT_KEYS="$vault_keys" \
-            FOLIO_PLATFORM_KEYS="bench_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-            FOLIO_INVOICEBOX_BASE_URL="http://127.0.0.1:9" \
-            "$binary" serve >"$run/folio.log" 2>&1 &
+        start_folio_serve "$binary" "$port" "$database_url" "$vault_keys" "bench_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$run/folio.log"
         pid=$!
         servers+=("$pid")
         wait_ready "http://127.0.0.1:$port/health/ready" "$pid" || { tail -n 40 "$run/folio.log" >&2; exit 1; }

@@ -20,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 source scripts/packages.sh
+source scripts/bench-servers.sh
 
 duration="${FOLIO_BENCH_DURATION:-10s}"
 connections="${FOLIO_BENCH_CONNECTIONS:-32}"
@@ -96,24 +97,8 @@ platform_key="bench_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 key="$platform_key"
 [ "$key_kind" = tenant ] && key="$tenant_key"
 
-# Waits until URL answers 2xx, while PID lives.
-wait_ready() {
-    local url="$1" pid="$2"
-    for _ in $(seq 1 600); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 folio_port="$(pg_free_port 18080)"
-# As production configures it. Nothing here reaches the provider: a list never does, and the
-# first reconciliation of an open invoice is due 15 minutes after it opened.
-env FOLIO_DATABASE_URL="$database_url" FOLIO_HTTP_HOST=127.0.0.1 FOLIO_HTTP_PORT="$folio_port" \
-    FOLIO_PUBLIC_BASE_URL="http://127.0.0.1:$folio_port" FOLIO_VAULT_KEYS="$vault_keys" FOLIO_PLATFORM_KEYS="$platform_key" \
-    FOLIO_INVOICEBOX_BASE_URL="http://127.0.0.1:9" \
-    "$bin/folio" serve >"$run/folio.log" 2>&1 &
+start_folio_serve "$bin/folio" "$folio_port" "$database_url" "$vault_keys" "$platform_key" "$run/folio.log"
 folio_pid=$!
 wait_ready "http://127.0.0.1:$folio_port/health/ready" "$folio_pid" || { tail -n 40 "$run/folio.log" >&2; exit 1; }
 
