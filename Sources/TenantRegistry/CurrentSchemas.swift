@@ -13,6 +13,14 @@ final class CurrentSchemas: Sendable {
     private struct State {
         var seen: [TenantID: (schema: String, at: ContinuousClock.Instant)] = [:]
         var nextSweep: ContinuousClock.Instant
+
+        /// Tenants nobody read or loaded within `timeToLive` go in one sweep per period, not one
+        /// check per read.
+        mutating func sweepIfDue(now: ContinuousClock.Instant, timeToLive: Duration) {
+            guard nextSweep <= now else { return }
+            seen = seen.filter { $0.value.at.duration(to: now) < timeToLive }
+            nextSweep = now.advanced(by: timeToLive)
+        }
     }
 
     private let state: Mutex<State>
@@ -42,12 +50,7 @@ final class CurrentSchemas: Sendable {
         let now = now()
         state.withLock { state in
             state.seen[tenant] = (schema, now)
-            // Tenants nobody reads any more go in one sweep per period, not one check per read.
-            if state.nextSweep <= now {
-                let timeToLive = timeToLive
-                state.seen = state.seen.filter { $0.value.at.duration(to: now) < timeToLive }
-                state.nextSweep = now.advanced(by: timeToLive)
-            }
+            state.sweepIfDue(now: now, timeToLive: timeToLive)
         }
     }
 
@@ -56,12 +59,7 @@ final class CurrentSchemas: Sendable {
     /// entries nobody loaded or read again go first.
     func remember(_ current: [(tenant: TenantID, schema: String)]) {
         let now = now()
-        state.withLock { state in
-            guard state.nextSweep <= now else { return }
-            let timeToLive = timeToLive
-            state.seen = state.seen.filter { $0.value.at.duration(to: now) < timeToLive }
-            state.nextSweep = now.advanced(by: timeToLive)
-        }
+        state.withLock { $0.sweepIfDue(now: now, timeToLive: timeToLive) }
         var start = current.startIndex
         while start < current.endIndex {
             let end = min(start + 1_000, current.endIndex)
