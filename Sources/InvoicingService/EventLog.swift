@@ -25,31 +25,21 @@ package enum EventLog {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        var binds = alongside?.binds ?? PostgresBindings()
-        func bound(_ value: some PostgresNonThrowingEncodable) -> String { binds.placeholder(for: value) }
-        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String { binds.placeholder(for: value) }
-        let preceding = alongside.map { $0.sql + ", " } ?? ""
+        var statement = ExpressionsAlongside(alongside)
         // The upsert keeps the stream's row locked until commit: the next event of this tenant
         // takes its number only after this one is visible, so numbers appear in order.
         let sql = """
-            WITH \(preceding)next AS (
-                INSERT INTO folio.event_streams AS s (tenant_id, last_sequence) VALUES (\(bound(tenant.rawValue)), 1)
+            \(statement.with)next AS (
+                INSERT INTO folio.event_streams AS s (tenant_id, last_sequence) VALUES (\(statement.bound(tenant.rawValue)), 1)
                 ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = s.last_sequence + 1
                 RETURNING last_sequence
             )
             INSERT INTO folio.events (id, tenant_id, sequence, type, invoice_id, reservation_id, ordering_key, data)
-            SELECT \(bound(UUID())), \(bound(tenant.rawValue)), next.last_sequence, \(bound(type.rawValue)), \(bound(invoiceID)),
-                   \(bound(reservationID)), \(bound(invoiceID ?? tenant.rawValue)), \(bound(data.json))::jsonb
+            SELECT \(statement.bound(UUID())), \(statement.bound(tenant.rawValue)), next.last_sequence, \(statement.bound(type.rawValue)), \(statement.bound(invoiceID)),
+                   \(statement.bound(reservationID)), \(statement.bound(invoiceID ?? tenant.rawValue)), \(statement.bound(data.json))::jsonb
             FROM next
             """
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-    }
-
-    /// Runs common table expressions meant to ride on another statement (`append(…alongside:)`,
-    /// `InvoiceBook.apply(…alongside:)`) as a statement of their own, for a change that makes
-    /// that statement unnecessary after all.
-    static func run(_ expressions: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "WITH \(expressions.sql) SELECT", binds: expressions.binds), logger: logger)
+        try await connection.query(statement.query(sql), logger: logger)
     }
 
     /// The event of `invoice` having reached its current status.
@@ -58,7 +48,7 @@ package enum EventLog {
         logger: Logger
     ) async throws {
         guard let type = HostEventType.reaching(invoice.status) else {
-            if let alongside { try await run(alongside, on: connection, logger: logger) }
+            if let alongside { try await connection.run(expressions: alongside, logger: logger) }
             return
         }
         try await append(

@@ -220,7 +220,7 @@ package struct InvoiceBook: Sendable {
                 )
                 """
             guard let settled else {
-                try await EventLog.run(bookkeeping, on: connection, logger: logger)
+                try await connection.run(expressions: bookkeeping, logger: logger)
                 // Settled meanwhile by another attempt or the recovery job: answered as it is.
                 return try await Self.invoice(id, on: connection, logger: logger)
             }
@@ -228,7 +228,7 @@ package struct InvoiceBook: Sendable {
             var alongside: PostgresQuery? = bookkeeping
             if settled.awaitsTaxInvoice {
                 // The tax invoice's row takes the queue's place, so the creation's row leaves first.
-                try await EventLog.run(bookkeeping, on: connection, logger: logger)
+                try await connection.run(expressions: bookkeeping, logger: logger)
                 alongside = nil
                 try await Self.queueTaxInvoice(of: settled, tenant: tenant, on: connection, logger: logger)
             }
@@ -484,7 +484,7 @@ package struct InvoiceBook: Sendable {
         logger: Logger
     ) async throws -> Invoice {
         guard let next = status(of: order.status) else {
-            if let alongside { try await EventLog.run(alongside, on: connection, logger: logger) }
+            if let alongside { try await connection.run(expressions: alongside, logger: logger) }
             return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)
         }
         // The rule is checked by the update itself, on the row as it is when the update locks it:
@@ -493,29 +493,26 @@ package struct InvoiceBook: Sendable {
         let moves = InvoiceStatus.allCases.compactMap { from in Self.next(for: order.status, from: from).map { (from, $0) } }
         let movable = moves.map(\.0.rawValue)
         let targets = moves.map(\.1.rawValue)
-        var binds = alongside?.binds ?? PostgresBindings()
-        func bound(_ value: some PostgresNonThrowingEncodable) -> String { binds.placeholder(for: value) }
-        func bound(_ value: (some PostgresNonThrowingEncodable)?) -> String { binds.placeholder(for: value) }
-        let preceding = alongside.map { $0.sql + ", " } ?? ""
-        let id = bound(invoiceID)
-        let movableStatuses = bound(movable)
+        var statement = ExpressionsAlongside(alongside)
+        let id = statement.bound(invoiceID)
+        let movableStatuses = statement.bound(movable)
         let sql = """
-            WITH \(preceding)moved AS (
-                UPDATE invoices SET status = (\(bound(targets))::text[])[array_position(\(movableStatuses)::text[], status)],
-                    provider_status = \(bound(order.status.rawValue)),
-                    paid_at = COALESCE(paid_at, \(bound(next.isPaid ? (order.paidAt ?? Date()) : nil))),
-                    canceled_at = CASE WHEN \(bound(next.rawValue)) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-                    document_number = COALESCE(\(bound(order.documents.number)), document_number),
-                    view_url = COALESCE(\(bound(order.documents.viewURL)), view_url),
-                    pdf_url = COALESCE(\(bound(order.documents.pdfURL)), pdf_url), synced_at = now(), updated_at = now(),
-                    provider_order_id = COALESCE(provider_order_id, \(bound(order.id))),
-                    payment_url = COALESCE(payment_url, \(bound(order.paymentURL)))
+            \(statement.with)moved AS (
+                UPDATE invoices SET status = (\(statement.bound(targets))::text[])[array_position(\(movableStatuses)::text[], status)],
+                    provider_status = \(statement.bound(order.status.rawValue)),
+                    paid_at = COALESCE(paid_at, \(statement.bound(next.isPaid ? (order.paidAt ?? Date()) : nil))),
+                    canceled_at = CASE WHEN \(statement.bound(next.rawValue)) = 'canceled' THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+                    document_number = COALESCE(\(statement.bound(order.documents.number)), document_number),
+                    view_url = COALESCE(\(statement.bound(order.documents.viewURL)), view_url),
+                    pdf_url = COALESCE(\(statement.bound(order.documents.pdfURL)), pdf_url), synced_at = now(), updated_at = now(),
+                    provider_order_id = COALESCE(provider_order_id, \(statement.bound(order.id))),
+                    payment_url = COALESCE(payment_url, \(statement.bound(order.paymentURL)))
                 WHERE id = \(id) AND status = ANY(\(movableStatuses))
                 RETURNING *
             )
             SELECT \(Invoice.columns), (SELECT status FROM invoices WHERE id = \(id)) FROM moved
             """
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        let rows = try await connection.query(statement.query(sql), logger: logger)
         guard let row = try await rows.collect().first else {
             // Already at or beyond what the provider reports: only the provider's status is kept.
             return try await recordProviderStatus(order, of: invoiceID, on: connection, logger: logger)

@@ -2,6 +2,7 @@ import FolioDomain
 import Foundation
 import Logging
 import PostgresNIO
+import TenantRegistry
 
 /// The rows of `folio.reconciliation_schedule`: open and held invoices to re-read from the
 /// provider if no notification settles them first. Written and removed in the transaction that
@@ -23,6 +24,6 @@ package enum ReconciliationSchedule {
     }
 
     static func remove(_ invoiceID: UUID, of tenant: TenantID, on connection: PostgresConnection, logger: Logger) async throws {
-        try await EventLog.run(removal(of: invoiceID, of: tenant), on: connection, logger: logger)
+        try await connection.run(expressions: removal(of: invoiceID, of: tenant), logger: logger)
     }
 }
