@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The checks Invoicebox makes on a new order or refund, with its error codes, in the order of
 /// invoicebox-api.md §11.1; tolerances as §11.2 recommends for a simulator.
@@ -137,20 +138,33 @@ enum OrderValidation {
         }
     }
 
+    /// The formatters `date` and `format` use, made once: making one costs far more than using
+    /// it (it loads a calendar and a locale), and an order carries several dates. A formatter is
+    /// not safe to share between threads, hence the lock.
+    private struct Formatters {
+        let plain: ISO8601DateFormatter
+        let fractional: ISO8601DateFormatter
+        let utc: ISO8601DateFormatter
+
+        init() {
+            plain = ISO8601DateFormatter()
+            plain.formatOptions = [.withInternetDateTime]
+            fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            utc = ISO8601DateFormatter()
+            utc.formatOptions = [.withInternetDateTime]
+            utc.timeZone = TimeZone(identifier: "UTC")
+        }
+    }
+
+    private static let formatters = Mutex(Formatters())
+
     static func date(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+        formatters.withLock { $0.plain.date(from: text) ?? $0.fractional.date(from: text) }
     }
 
     static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
         // The API writes `+00:00`, not `Z`.
-        return formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
+        formatters.withLock { $0.utc.string(from: date) }.replacingOccurrences(of: "Z", with: "+00:00")
     }
 }

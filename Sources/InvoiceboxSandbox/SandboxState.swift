@@ -20,6 +20,12 @@ package actor SandboxState {
     private var invitesByEmail: [String: SandboxInvite] = [:]
     private var emailByCode: [String: String] = [:]
     private var orders: [String: SandboxOrder] = [:]
+    /// Each merchant's order ids, `merchantId` then `merchantOrderId`, for the duplicate check:
+    /// an order's merchant order id never changes.
+    private var merchantOrderIDs: Set<[String]> = []
+    /// No order awaiting payment expires before this, so a request need not look at every order
+    /// to find the due ones; the earliest deadline after each look, lowered as orders are stored.
+    private var nextExpiry = Date.distantFuture
     private var refunds: [String: SandboxRefund] = [:]
     private var faults: [SandboxFault] = []
     /// Members of an order's answers replaced by the given JSON text, by order id.
@@ -250,9 +256,7 @@ package actor SandboxState {
         }
         let policy = ((json["orderSetting"] as? [String: Any])?["roundPolicy"] as? String) ?? "strict"
         let lines = try OrderValidation.basket(json, amountMinor: amount, vatMinor: vat, roundPolicy: policy)
-        if configuration.refuseDuplicateMerchantOrderIDs,
-            orders.values.contains(where: { $0.merchantID == merchant.id && $0.merchantOrderID == merchantOrderID })
-        {
+        if configuration.refuseDuplicateMerchantOrderIDs, merchantOrderIDs.contains([merchant.id, merchantOrderID]) {
             throw .invalid("merchant_order_id_duplicate", field: "merchantOrderId", message: "Merchant order id duplicate")
         }
         let order = SandboxOrder(
@@ -271,7 +275,7 @@ package actor SandboxState {
             request: body,
             basket: lines.map { SandboxBasketLine(item: $0.item, sku: $0.sku, vatCode: $0.vatCode, totalMinor: $0.totalMinor, totalVATMinor: $0.totalVATMinor) }
         )
-        storeQuietly(order)
+        storeQuietly(order, parsedRequest: json)
         return orderAnswer(order)
     }
 
@@ -283,7 +287,7 @@ package actor SandboxState {
     func listOrders(_ query: FilterQuery, merchant: SandboxMerchant) throws(SandboxError) -> Data {
         expireDueOrders()
         try requireRights(query, merchant: merchant)
-        let mine = orders.values.filter { $0.merchantID == merchant.id }.map(orderObject)
+        let mine = orders.values.filter { $0.merchantID == merchant.id }.map { orderObject($0) }
         return try query.listed(by: configuration).page(of: mine, respelled: respelled, nullError: configuration.nullErrorInSuccess)
     }
 
@@ -370,7 +374,13 @@ package actor SandboxState {
     /// Orders whose deadline passed unpaid become `expired`.
     func expireDueOrders() {
         let now = Date()
-        for order in orders.values where order.status == "created" && order.expirationDate <= now {
+        guard nextExpiry <= now else { return }
+        nextExpiry = .distantFuture
+        for order in orders.values where order.status == "created" {
+            guard order.expirationDate <= now else {
+                nextExpiry = min(nextExpiry, order.expirationDate)
+                continue
+            }
             var expired = order
             expired.status = "expired"
             storeAndNotify(expired)
@@ -509,9 +519,13 @@ package actor SandboxState {
     // MARK: - Reversals (SandboxState+Reversal.swift)
 
     /// Keeps the order as changed without notifying the shop, with its answer written.
-    func storeQuietly(_ order: SandboxOrder) {
+    ///
+    /// - Parameter parsedRequest: the order's `request` already parsed, when the caller has it.
+    func storeQuietly(_ order: SandboxOrder, parsedRequest: [String: Any]? = nil) {
         orders[order.id] = order
-        _ = orderAnswer(order)
+        merchantOrderIDs.insert([order.merchantID, order.merchantOrderID])
+        if order.status == "created" { nextExpiry = min(nextExpiry, order.expirationDate) }
+        _ = orderAnswer(order, parsedRequest: parsedRequest)
     }
 
     // MARK: - Representation
@@ -522,8 +536,8 @@ package actor SandboxState {
         return order
     }
 
-    private func orderObject(_ order: SandboxOrder) -> [String: Any] {
-        var object = (try? JSONSerialization.jsonObject(with: order.request)) as? [String: Any] ?? [:]
+    private func orderObject(_ order: SandboxOrder, parsedRequest: [String: Any]? = nil) -> [String: Any] {
+        var object = parsedRequest ?? (try? JSONSerialization.jsonObject(with: order.request)) as? [String: Any] ?? [:]
         object["id"] = order.id
         object["orderContainerId"] = order.containerID
         object["merchantId"] = order.merchantID
@@ -544,9 +558,9 @@ package actor SandboxState {
     }
 
     /// An order as a single-entity answer, spelled as configured.
-    private func orderAnswer(_ order: SandboxOrder) -> Data {
+    private func orderAnswer(_ order: SandboxOrder, parsedRequest: [String: Any]? = nil) -> Data {
         if let written = writtenAnswers[order.id], written.order == order { return written.answer }
-        var envelope: [String: Any] = ["data": respelled(orderObject(order)), "extendedData": [Any]()]
+        var envelope: [String: Any] = ["data": respelled(orderObject(order, parsedRequest: parsedRequest)), "extendedData": [Any]()]
         if configuration.nullErrorInSuccess { envelope["error"] = NSNull() }
         let answer = SandboxJSON.serialize(envelope)
         writtenAnswers[order.id] = (order, answer)
