@@ -151,6 +151,8 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         let credentials = ShopCredentials(merchantID: shop.id, token: Secret(shop.token), baseURL: sandboxURL)
         var throughAPI: [Duration] = []
         var direct: [Duration] = []
+        let meter = CPUMeter(database: stack.database, logger: stack.logger)
+        let sequentialCPU = await meter.read()
         for _ in 0..<creates {
             let begin = ContinuousClock.now
             _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201, client: client)
@@ -166,7 +168,9 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         let added50 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.5)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.5))
         let added99 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.99)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.99))
         print(String(format: "  Folio's added latency per create: p50 %.2f ms, p99 %.2f ms", added50 * 1e3, added99 * 1e3))
+        print(await meter.summary(since: sequentialCPU, operations: creates, per: "create and its direct twin"))
 
+        let concurrentCPU = await meter.read()
         let (latencies, elapsed) = try await load { index in
             let begin = ContinuousClock.now
             _ = try await Self.call(.POST, paths[index % paths.count], key: platformKey, body: body, expect: 201, client: client)
@@ -176,6 +180,7 @@ struct InvoicesBenchmark: AsyncParsableCommand {
             "create invoice, \(concurrency) clients over \(paths.count) tenants and \(clientConnections) connections: "
                 + "\(Stats.rate(latencies.count, elapsed)) invoices/s, \(Stats.summary(latencies, unit: .milliseconds))"
         )
+        print(await meter.summary(since: concurrentCPU, operations: latencies.count, per: "create"))
     }
 
     /// Runs `work` in a loop on every client until the time is up; returns every latency.

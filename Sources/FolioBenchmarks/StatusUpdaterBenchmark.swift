@@ -57,8 +57,10 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             sandboxLogger: sandboxLogger, logger: logger
         ) { stack, sandbox, _, apiURL in
             let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
-            try await measureNotifications(apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)", client: client)
-            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)", client: client)
+            let meter = CPUMeter(database: stack.database, logger: logger)
+            try await measureNotifications(
+                apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)", client: client, meter: meter)
+            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)", client: client, meter: meter)
             try await measureDelivery(database: stack.database, http: stack.httpClient, logger: logger)
         }
     }
@@ -101,7 +103,8 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     }
 
     /// Every sender posts its shop's notifications one after another, as the provider would.
-    func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String, client: HTTPClient) async throws {
+    func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String, client: HTTPClient, meter: CPUMeter) async throws {
+        let cpu = await meter.read()
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for invoices in paid {
@@ -129,6 +132,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         print(
             "notifications, \(label), \(senders) senders over \(clientConnections) connections: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
         )
+        print(await meter.summary(since: cpu, operations: latencies.count, per: "notification"))
     }
 
     /// The outbox the notifications filled, delivered to a local endpoint that answers 204.
