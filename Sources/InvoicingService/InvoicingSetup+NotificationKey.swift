@@ -16,40 +16,48 @@ package struct OpenedNotificationKey: Sendable {
 }
 
 /// What checking a notification needs: the active shop's id and the keys its signature may be
-/// made with, the current key first, then the previous one while its grace period runs.
+/// made with, the current key first, then the previous one while its grace period runs; and the
+/// shop with its sealed token, for the provider read that confirms a claim.
 package struct NotificationSettings: Sendable {
     package var merchantID: String
     /// Empty when the tenant gave no notification key.
     package var keys: [OpenedNotificationKey]
+    /// `nil` when the shop's token is missing from the vault.
+    package var shop: SealedShop?
 }
 
 extension InvoicingSetup {
     /// The settings of `tenant`'s notifications; `nil` when invoicing is not active.
     ///
-    /// Anyone may post a notification, so the keys are read without an audit row; the caller
-    /// audits a use with `recordNotificationKeyUse` once a signature verified. The settings and
-    /// the keys are read by one statement, and a grace period is judged by the database's clock,
-    /// the same for every replica.
+    /// Anyone may post a notification, so the keys and the token are read without an audit row;
+    /// the caller audits a key's use with `recordNotificationKeyUse` once a signature verified,
+    /// and the token's with `recordTokenUse` before it opens it. The settings, the keys and the
+    /// token are read by one statement, and a grace period is judged by the database's clock, the
+    /// same for every replica.
     package func notificationSettings(of tenant: TenantID) async throws -> NotificationSettings? {
         let rows = try await client.query(
             """
             SELECT settings.merchant_id, coalesce(settings.notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)),
                 sealed.format_version, sealed.kek_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext,
                 settings.previous_notification_key_algorithm,
-                replaced.format_version, replaced.kek_id, replaced.wrapped_key, replaced.nonce, replaced.ciphertext
+                replaced.format_version, replaced.kek_id, replaced.wrapped_key, replaced.nonce, replaced.ciphertext,
+                settings.merchant_id, settings.api_prefix, settings.base_url, settings.provider,
+                token.format_version, token.kek_id, token.wrapped_key, token.nonce, token.ciphertext
             FROM folio.tenant_invoicing AS settings
             LEFT JOIN folio.vault_secrets AS sealed
                 ON settings.has_notification_key AND sealed.tenant_id = settings.tenant_id AND sealed.purpose = \(Self.notificationKeyPurpose.rawValue)
             LEFT JOIN folio.vault_secrets AS replaced
                 ON settings.previous_notification_key_valid_until > now() AND replaced.tenant_id = settings.tenant_id
                 AND replaced.purpose = \(Self.previousNotificationKeyPurpose.rawValue)
+            LEFT JOIN folio.vault_secrets AS token
+                ON token.tenant_id = settings.tenant_id AND token.purpose = \(unescaped: Self.tokenPurposeOfSettings)
             WHERE settings.tenant_id = \(tenant.rawValue) AND settings.state = 'active'
             """,
             logger: logger
         )
         guard let row = try await rows.collect().first else { return nil }
         let cells = PostgresRandomAccessRow(row)
-        var settings = NotificationSettings(merchantID: try cells[0].decode(String.self), keys: [])
+        var settings = NotificationSettings(merchantID: try cells[0].decode(String.self), keys: [], shop: try sealedShop(of: tenant, inLastColumnsOf: row))
         for (first, purpose) in [(1, Self.notificationKeyPurpose), (7, Self.previousNotificationKeyPurpose)] {
             guard let algorithm = try cells[first].decode(String?.self),
                 let record = try SecretVault.sealedRecord(tenant: tenant, purpose: purpose, in: cells, from: first + 1)

@@ -149,18 +149,38 @@ package struct InvoicingSetup: Sendable {
     /// and the token's `SecretVault.sealedColumns`. The statement that read the row must have
     /// written the token read's audit row.
     func shopCredentials(of tenant: TenantID, inLastColumnsOf row: PostgresRow) throws -> ShopCredentials {
+        guard let shop = try sealedShop(of: tenant, inLastColumnsOf: row) else { throw InvoicingError.notActive }
+        return try openShop(shop)
+    }
+
+    /// The shop in a row laid out as for `shopCredentials(of:inLastColumnsOf:)`, its token still
+    /// sealed; `nil` when the row holds no token.
+    func sealedShop(of tenant: TenantID, inLastColumnsOf row: PostgresRow) throws -> SealedShop? {
         let cells = PostgresRandomAccessRow(row)
         let first = cells.count - 9
         let provider = try Self.providerName(inLastColumnsOf: row)
-        guard let record = try SecretVault.sealedRecord(tenant: tenant, purpose: Self.tokenPurpose(of: provider), in: cells, from: first + 4) else {
-            throw InvoicingError.notActive
+        guard let token = try SecretVault.sealedRecord(tenant: tenant, purpose: Self.tokenPurpose(of: provider), in: cells, from: first + 4) else {
+            return nil
         }
         let baseURL = try cells[first + 2].decode(String?.self)
-        return ShopCredentials(
-            merchantID: try cells[first].decode(String.self), token: try vault.open(record),
-            baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL, apiVariant: try cells[first + 1].decode(String.self), tenant: tenant,
-            provider: provider
+        return SealedShop(
+            merchantID: try cells[first].decode(String.self), token: token, baseURL: baseURL.flatMap(URL.init(string:)) ?? providerBaseURL,
+            apiVariant: try cells[first + 1].decode(String.self), tenant: tenant, provider: provider
         )
+    }
+
+    /// Opens the shop's token. Whoever read the shop without an audit row records the use with
+    /// `recordTokenUse`.
+    package func openShop(_ shop: SealedShop) throws -> ShopCredentials {
+        ShopCredentials(
+            merchantID: shop.merchantID, token: try vault.open(shop.token), baseURL: shop.baseURL, apiVariant: shop.apiVariant, tenant: shop.tenant,
+            provider: shop.provider
+        )
+    }
+
+    /// Records in the vault's audit trail that the token of a shop read without an audit row was used.
+    package func recordTokenUse(of shop: SealedShop, actor: String) async throws {
+        try await vault.recordRead(tenant: shop.tenant, purpose: shop.token.purpose, actor: actor, keyID: shop.token.keyID)
     }
 
     /// Asks the provider to invite the tenant's e-mail. Repeating it sends the invitation again,

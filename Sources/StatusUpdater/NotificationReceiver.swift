@@ -37,6 +37,9 @@ package struct NotificationReceiver: Sendable {
     let orderReads: SharedOrderReads
     /// Admits one audit row per tenant per `Safeguards.keyUseAuditInterval`.
     let keyUseAudits: RateLimiter
+    /// Admits one audit row per tenant per `Safeguards.keyUseAuditInterval` for the shop's token,
+    /// which the confirming reads use.
+    let tokenUseAudits: RateLimiter
 
     /// The largest body read: the provider's notifications are a few hundred bytes.
     package static let maximumBodySize = 64 << 10
@@ -53,8 +56,8 @@ package struct NotificationReceiver: Sendable {
         package var perSource = RateLimit(requests: 60, window: .seconds(10))
         /// How long the provider's answer to a confirming read also answers later claims about the same order.
         package var confirmingReadReuse: Duration = .seconds(10)
-        /// A verified use of a tenant's notification key is written to the vault's audit trail
-        /// at most once in this interval.
+        /// A verified use of a tenant's notification key, and a use of its token by a confirming
+        /// read, are each written to the vault's audit trail at most once in this interval.
         package var keyUseAuditInterval: Duration = .seconds(60)
         package var now: @Sendable () -> ContinuousClock.Instant = { .now }
 
@@ -74,6 +77,7 @@ package struct NotificationReceiver: Sendable {
         self.sourceLimiter = RateLimiter(limit: safeguards.perSource, now: safeguards.now)
         self.orderReads = SharedOrderReads(reuseFor: safeguards.confirmingReadReuse, now: safeguards.now)
         self.keyUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.keyUseAuditInterval), now: safeguards.now)
+        self.tokenUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.keyUseAuditInterval), now: safeguards.now)
     }
 
     static let actor = "notifications"
@@ -188,8 +192,10 @@ package struct NotificationReceiver: Sendable {
             case .valid:
                 // Audited in aggregate: a captured signed body replayed many times adds one row
                 // per interval, not one per request.
-                if let usedKey, keyUseAudits.admit(tenant.description) {
-                    try await setup.recordNotificationKeyUse(of: tenant, key: usedKey, actor: Self.actor)
+                if let usedKey {
+                    try await Self.audit(tenant, in: keyUseAudits) {
+                        try await setup.recordNotificationKeyUse(of: tenant, key: usedKey, actor: Self.actor)
+                    }
                 }
             case .missing:
                 // As the provider's own sample answers it (invoicebox-api.md §14.7): retried.
@@ -228,7 +234,7 @@ package struct NotificationReceiver: Sendable {
             return try await finish(.error(.unknownOrder, "no invoice for this order"), tenant: tenant, record: record)
         }
         record.invoiceID = invoice.id
-        return try await judge(notification, invoice: invoice, tenant: tenant, signed: record.signature == .valid, record: &record)
+        return try await judge(notification, invoice: invoice, tenant: tenant, shop: settings.shop, signed: record.signature == .valid, record: &record)
     }
 
     /// Checks the signature with the current key, then with the previous one while its grace
@@ -245,10 +251,21 @@ package struct NotificationReceiver: Sendable {
         return (check, nil)
     }
 
+    /// Writes an audit row through `write` unless `audits` had one written for `tenant` within its
+    /// window. The window is spent only once the row is written, so a write that fails leaves the
+    /// next use to write it; two uses at once may both write one.
+    static func audit(_ tenant: TenantID, in audits: RateLimiter, _ write: () async throws -> Void) async throws {
+        guard audits.hasRoom(tenant.description) else { return }
+        try await write()
+        _ = audits.admit(tenant.description)
+    }
+
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.
-    private func judge(_ notification: ProviderNotification, invoice: Invoice, tenant: TenantID, signed: Bool, record: inout NotificationRecord) async throws
-        -> NotificationAnswer
-    {
+    ///
+    /// - Parameter shop: the shop as the notification's settings read it, its token sealed.
+    private func judge(
+        _ notification: ProviderNotification, invoice: Invoice, tenant: TenantID, shop: SealedShop?, signed: Bool, record: inout NotificationRecord
+    ) async throws -> NotificationAnswer {
         guard let providerOrderID = invoice.providerOrderID else {
             if invoice.status == .pending {
                 // The notification overtook the commit that records the order: the retry will find it.
@@ -284,9 +301,12 @@ package struct NotificationReceiver: Sendable {
         // provider's own read of the order must say it was canceled.
         if confirmation == .always || !signed || next == .reversed {
             // A read that fails throws: retry later, and the provider does.
-            let read = try await orderReads.order(.init(tenant: tenant, orderID: providerOrderID)) { [setup, provider] in
-                let shop = try await setup.shop(of: tenant, actor: Self.actor)
-                return try await provider.order(id: providerOrderID, shop: shop)
+            let read = try await orderReads.order(.init(tenant: tenant, orderID: providerOrderID)) { [setup, provider, tokenUseAudits] in
+                guard let shop else { throw InvoicingError.notActive }
+                // Audited in aggregate like the notification key: anonymous requests trigger
+                // these reads, and a row per read would let them grow the trail without bound.
+                try await Self.audit(tenant, in: tokenUseAudits) { try await setup.recordTokenUse(of: shop, actor: Self.actor) }
+                return try await provider.order(id: providerOrderID, shop: try setup.openShop(shop))
             }
             guard let read else {
                 return try await finish(.error(.unknownOrder, "the provider does not know this order"), tenant: tenant, record: record)

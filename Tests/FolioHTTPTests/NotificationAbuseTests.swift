@@ -174,6 +174,60 @@ import Testing
         }
     }
 
+    @Test func confirmingReadsAuditTheTokenBeforeItsFirstUseThenOncePerInterval() async throws {
+        let clock = ManualClock()
+        var safeguards = TestAPI.unlimitedNotifications
+        safeguards.now = { clock.now() }
+        let counter = CountingProvider.Counter()
+        let counting: @Sendable (any PaymentProvider) -> any PaymentProvider = { CountingProvider(wrapping: $0, counter: counter) }
+        try await TestAPI.run(notificationSafeguards: safeguards, notificationProvider: counting) { api in
+            let (tenant, merchantID) = try await api.activeTenant("token-audit")
+            let tenantID = UUID(uuidString: tenant)!
+            let tokenReads: () async throws -> Int64? = {
+                try await api.database.scalar(
+                    """
+                    SELECT count(*) FROM folio.vault_audit
+                    WHERE tenant_id = \(tenantID) AND purpose = 'invoicebox.api_token' AND action = 'read' AND actor = 'notifications'
+                    """
+                )
+            }
+            var invoices: [OpenInvoice] = []
+            for index in 0..<4 {
+                let invoice = try await api.openInvoice(tenant, merchantID: merchantID, reservationID: "TA-\(index)")
+                try await api.sandbox.state.pay(orderID: invoice.orderID)
+                invoices.append(invoice)
+            }
+
+            // While the audit row cannot be written, the token is not used, and the next claim writes it.
+            try await api.database.query(
+                """
+                CREATE FUNCTION refuse_notification_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.actor = 'notifications' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$
+                """,
+                logger: TestDatabase.logger
+            )
+            try await api.database.query(
+                "CREATE TRIGGER refuse_notification_audit BEFORE INSERT ON folio.vault_audit FOR EACH ROW EXECUTE FUNCTION refuse_notification_audit()",
+                logger: TestDatabase.logger
+            )
+            #expect(try await api.notify(tenant, body: try await api.notificationBody(invoices[0]), signature: nil)["code"] as? String == "out_of_service")
+            #expect(counter.orderReads(invoices[0].orderID) == 0)
+            #expect(try await api.invoiceStatus(invoices[0]) == "open")
+            try await api.database.query("DROP TRIGGER refuse_notification_audit ON folio.vault_audit", logger: TestDatabase.logger)
+
+            // Anonymous claims trigger these reads: one row stands for the reads of an interval.
+            for invoice in invoices.prefix(3) {
+                #expect(try await api.notify(tenant, body: try await api.notificationBody(invoice), signature: nil)["status"] as? String == "success")
+                #expect(counter.orderReads(invoice.orderID) == 1)
+                #expect(try await api.invoiceStatus(invoice) == "paid")
+            }
+            #expect(try await tokenReads() == 1)
+            clock.advance(by: .seconds(60))
+            #expect(try await api.notify(tenant, body: try await api.notificationBody(invoices[3]), signature: nil)["status"] as? String == "success")
+            #expect(try await tokenReads() == 2)
+        }
+    }
+
     @Test func badSignaturesWriteNoVaultAuditRows() async throws {
         try await TestAPI.run { api in
             let (tenant, merchantID, key) = try await api.signedTenant("audited")
