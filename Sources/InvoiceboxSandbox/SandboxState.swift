@@ -42,19 +42,6 @@ package actor SandboxState {
     /// Where payment links point; the sandbox's own payment page once it serves one.
     private var paymentPageBaseURL: String
     private let outbox: AsyncStream<PendingNotification>.Continuation
-    /// Made once: a formatter is costly to create, and every answer carries several timestamps.
-    private let timestamps: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter
-    }()
-
-    /// The API writes `+00:00`, not `Z`.
-    private func timestamp(_ date: Date) -> String {
-        String(timestamps.string(from: date).dropLast()) + "+00:00"
-    }
-
     init(configuration: SandboxConfiguration, outbox: AsyncStream<PendingNotification>.Continuation) {
         self.configuration = configuration
         self.outbox = outbox
@@ -513,7 +500,7 @@ package actor SandboxState {
 
     /// A timestamp as the API writes it.
     func wireTimestamp(_ date: Date) -> String {
-        timestamp(date)
+        OrderValidation.format(date)
     }
 
     // MARK: - Reversals (SandboxState+Reversal.swift)
@@ -550,10 +537,10 @@ package actor SandboxState {
         object["amount"] = SandboxMoney.number(order.amountMinor)
         object["vatAmount"] = SandboxMoney.number(order.vatMinor)
         object["currencyId"] = order.currency
-        object["createdAt"] = timestamp(order.createdAt)
-        object["expirationDate"] = timestamp(order.expirationDate)
+        object["createdAt"] = OrderValidation.format(order.createdAt)
+        object["expirationDate"] = OrderValidation.format(order.expirationDate)
         object["paymentUrl"] = "\(paymentPageBaseURL)/order/\(order.containerID)"
-        if let paidAt = order.paidAt { object["paidAt"] = timestamp(paidAt) }
+        if let paidAt = order.paidAt { object["paidAt"] = OrderValidation.format(paidAt) }
         return object
     }
 
@@ -604,7 +591,7 @@ package actor SandboxState {
             "id": refund.id, "parentId": refund.parentID, "merchantId": refund.merchantID,
             "merchantOrderId": refund.merchantOrderID, "description": refund.description,
             "amount": SandboxMoney.number(refund.amountMinor), "vatAmount": SandboxMoney.number(refund.vatMinor),
-            "currencyId": refund.currency, "status": refund.status, "createdAt": timestamp(refund.createdAt),
+            "currencyId": refund.currency, "status": refund.status, "createdAt": OrderValidation.format(refund.createdAt),
             "basketItems": (try? JSONSerialization.jsonObject(with: refund.basketItems)) ?? [Any](),
         ]
     }

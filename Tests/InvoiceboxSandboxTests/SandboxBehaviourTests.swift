@@ -175,9 +175,11 @@ import Testing
     @Test func ordersExpireWhenTheirDeadlinePassesAndNotBefore() async throws {
         try await withSandbox { sandbox, client in
             let shop = await sandbox.state.addMerchant()
+            let deadlines = ISO8601DateFormatter()
+            deadlines.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             func create(_ merchantOrderID: String, expiringIn seconds: TimeInterval) async throws -> String {
                 var order = SandboxClient.order(merchantID: shop.id, merchantOrderID: merchantOrderID)
-                order["expirationDate"] = ISO8601DateFormatter().string(from: Date().addingTimeInterval(seconds))
+                order["expirationDate"] = deadlines.string(from: Date().addingTimeInterval(seconds))
                 let created = try await client.send(.POST, "/v3/billing/api/order/order", token: shop.token, json: order)
                 return try #require((created.json["data"] as? [String: Any])?["id"] as? String)
             }
@@ -187,15 +189,15 @@ import Testing
             }
             // The later deadline is stored first, so the earlier one must lower what is awaited.
             let later = try await create("E-later", expiringIn: 3600)
-            let sooner = try await create("E-sooner", expiringIn: 2)
+            let sooner = try await create("E-sooner", expiringIn: 3)
             #expect(try await status(sooner) == "created")
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(4))
             #expect(try await status(sooner) == "expired")
             #expect(try await status(later) == "created")
             // A deadline stored after a look that found nothing due is still met.
-            let third = try await create("E-third", expiringIn: 2)
+            let third = try await create("E-third", expiringIn: 3)
             #expect(try await status(third) == "created")
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(4))
             #expect(try await status(third) == "expired")
             #expect(try await status(later) == "created")
         }
