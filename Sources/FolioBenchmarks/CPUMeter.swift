@@ -37,31 +37,45 @@ struct CPUMeter {
 
     static func processTime() -> Duration {
         var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .zero }
+        #if canImport(Glibc)
+            let who = RUSAGE_SELF.rawValue
+        #else
+            let who = RUSAGE_SELF
+        #endif
+        guard getrusage(who, &usage) == 0 else { return .zero }
         func duration(_ time: timeval) -> Duration { .seconds(Int64(time.tv_sec)) + .microseconds(Int64(time.tv_usec)) }
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
     /// The user and system time of every process the cluster lists (backends and its background
-    /// processes), from `/proc`. A backend that ends during the phase takes its time with it, so
-    /// the benchmarks keep a fixed pool.
+    /// processes), plus what the postmaster collected from children that ended: a process that
+    /// ends during a phase moves its time from the first sum to the second, and one that starts
+    /// and ends within it is still counted. From `/proc`, in clock ticks (10 ms each).
     func databaseTime() async -> Duration? {
         do {
             let rows = try await database.query("SELECT pid FROM pg_stat_activity", logger: logger)
-            let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-            var total = 0.0
+            var ticks = 0.0
+            var postmaster: Int32?
             for try await pid in rows.decode(Int32.self) {
-                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                    let end = stat.lastIndex(of: ")")
-                else { continue }
-                // Fields after the command name; utime and stime are the 14th and 15th of the whole line.
-                let fields = stat[stat.index(after: end)...].split(separator: " ")
-                guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-                total += (user + system) / ticksPerSecond
+                guard let fields = Self.statFields(of: pid), let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+                ticks += user + system
+                postmaster = postmaster ?? Int32(fields[1])
             }
-            return total > 0 ? .milliseconds(Int64(total * 1000)) : nil
+            guard let postmaster, let fields = Self.statFields(of: postmaster), let user = Double(fields[13]), let system = Double(fields[14]) else {
+                return nil
+            }
+            ticks += user + system
+            return .milliseconds(Int64(ticks / Double(sysconf(Int32(_SC_CLK_TCK))) * 1000))
         } catch {
             return nil
         }
+    }
+
+    /// The fields of `/proc/<pid>/stat` after the command name: the 3rd field of the line (state)
+    /// is at index 0, so ppid is at 1, utime and stime at 11 and 12, cutime and cstime at 13 and 14.
+    static func statFields(of pid: Int32) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return fields.count > 14 ? fields : nil
     }
 }
