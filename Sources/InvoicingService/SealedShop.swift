@@ -13,4 +13,7 @@ package struct SealedShop: Sendable {
     package var apiVariant: String
     package var tenant: TenantID
     package var provider: ProviderName
+
+    /// The token's record as an audit row of its use names it: the tenant, the purpose and the KEK.
+    package var tokenRecord: String { "\(tenant) \(token.purpose) \(token.keyID)" }
 }

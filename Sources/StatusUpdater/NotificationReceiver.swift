@@ -35,10 +35,10 @@ package struct NotificationReceiver: Sendable {
     let tenantLimiter: RateLimiter
     let sourceLimiter: RateLimiter
     let orderReads: SharedOrderReads
-    /// Admits one audit row per tenant per `Safeguards.keyUseAuditInterval`.
+    /// Admits one audit row per notification key record per `Safeguards.secretUseAuditInterval`.
     let keyUseAudits: RateLimiter
-    /// Admits one audit row per tenant per `Safeguards.keyUseAuditInterval` for the shop's token,
-    /// which the confirming reads use.
+    /// Admits one audit row per token record per `Safeguards.secretUseAuditInterval`: the
+    /// confirming reads' use of the shop's token.
     let tokenUseAudits: RateLimiter
 
     /// The largest body read: the provider's notifications are a few hundred bytes.
@@ -57,8 +57,8 @@ package struct NotificationReceiver: Sendable {
         /// How long the provider's answer to a confirming read also answers later claims about the same order.
         package var confirmingReadReuse: Duration = .seconds(10)
         /// A verified use of a tenant's notification key, and a use of its token by a confirming
-        /// read, are each written to the vault's audit trail at most once in this interval.
-        package var keyUseAuditInterval: Duration = .seconds(60)
+        /// read, are each written to the vault's audit trail about once in this interval.
+        package var secretUseAuditInterval: Duration = .seconds(60)
         package var now: @Sendable () -> ContinuousClock.Instant = { .now }
 
         package init() {}
@@ -76,8 +76,8 @@ package struct NotificationReceiver: Sendable {
         self.tenantLimiter = RateLimiter(limit: safeguards.perTenant, now: safeguards.now)
         self.sourceLimiter = RateLimiter(limit: safeguards.perSource, now: safeguards.now)
         self.orderReads = SharedOrderReads(reuseFor: safeguards.confirmingReadReuse, now: safeguards.now)
-        self.keyUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.keyUseAuditInterval), now: safeguards.now)
-        self.tokenUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.keyUseAuditInterval), now: safeguards.now)
+        self.keyUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.secretUseAuditInterval), now: safeguards.now)
+        self.tokenUseAudits = RateLimiter(limit: RateLimit(requests: 1, window: safeguards.secretUseAuditInterval), now: safeguards.now)
     }
 
     static let actor = "notifications"
@@ -193,7 +193,7 @@ package struct NotificationReceiver: Sendable {
                 // Audited in aggregate: a captured signed body replayed many times adds one row
                 // per interval, not one per request.
                 if let usedKey {
-                    try await Self.audit(tenant, in: keyUseAudits) {
+                    try await Self.audit("\(tenant) \(usedKey.isPrevious) \(usedKey.keyID)", in: keyUseAudits) {
                         try await setup.recordNotificationKeyUse(of: tenant, key: usedKey, actor: Self.actor)
                     }
                 }
@@ -251,13 +251,14 @@ package struct NotificationReceiver: Sendable {
         return (check, nil)
     }
 
-    /// Writes an audit row through `write` unless `audits` had one written for `tenant` within its
-    /// window. The window is spent only once the row is written, so a write that fails leaves the
-    /// next use to write it; two uses at once may both write one.
-    static func audit(_ tenant: TenantID, in audits: RateLimiter, _ write: () async throws -> Void) async throws {
-        guard audits.hasRoom(tenant.description) else { return }
+    /// Writes an audit row through `write` unless `audits` had one written for the same `record`
+    /// (a tenant's secret under one KEK: what a row names) within its window. The window is spent
+    /// only once the row is written, so a write that fails leaves the next use to write it; uses
+    /// that arrive together may each write one.
+    static func audit(_ record: String, in audits: RateLimiter, _ write: () async throws -> Void) async throws {
+        guard audits.hasRoom(record) else { return }
         try await write()
-        _ = audits.admit(tenant.description)
+        _ = audits.admit(record)
     }
 
     /// Rules 3 to 5 of §14.4, the confirming read, and the change.
@@ -305,7 +306,9 @@ package struct NotificationReceiver: Sendable {
                 guard let shop else { throw InvoicingError.notActive }
                 // Audited in aggregate like the notification key: anonymous requests trigger
                 // these reads, and a row per read would let them grow the trail without bound.
-                try await Self.audit(tenant, in: tokenUseAudits) { try await setup.recordTokenUse(of: shop, actor: Self.actor) }
+                try await Self.audit(shop.tokenRecord, in: tokenUseAudits) {
+                    try await setup.recordTokenUse(of: shop, actor: Self.actor)
+                }
                 return try await provider.order(id: providerOrderID, shop: try setup.openShop(shop))
             }
             guard let read else {
