@@ -35,40 +35,55 @@ extension InvoicingSetup {
     /// token are read by one statement, and a grace period is judged by the database's clock, the
     /// same for every replica.
     package func notificationSettings(of tenant: TenantID) async throws -> NotificationSettings? {
+        // One row per secret, through one join: four relations cost the planner more than the
+        // whole statement costs to run, and this statement runs for every notification.
         let rows = try await client.query(
             """
-            SELECT settings.merchant_id, coalesce(settings.notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)),
-                sealed.format_version, sealed.kek_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext,
-                settings.previous_notification_key_algorithm,
-                replaced.format_version, replaced.kek_id, replaced.wrapped_key, replaced.nonce, replaced.ciphertext,
+            SELECT coalesce(settings.notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)),
+                settings.previous_notification_key_algorithm, secret.purpose,
                 settings.merchant_id, settings.api_prefix, settings.base_url, settings.provider,
-                token.format_version, token.kek_id, token.wrapped_key, token.nonce, token.ciphertext
+                \(unescaped: SecretVault.sealedColumns(of: "secret"))
             FROM folio.tenant_invoicing AS settings
-            LEFT JOIN folio.vault_secrets AS sealed
-                ON settings.has_notification_key AND sealed.tenant_id = settings.tenant_id AND sealed.purpose = \(Self.notificationKeyPurpose.rawValue)
-            LEFT JOIN folio.vault_secrets AS replaced
-                ON settings.previous_notification_key_valid_until > now() AND replaced.tenant_id = settings.tenant_id
-                AND replaced.purpose = \(Self.previousNotificationKeyPurpose.rawValue)
-            LEFT JOIN folio.vault_secrets AS token
-                ON token.tenant_id = settings.tenant_id AND token.purpose = \(unescaped: Self.tokenPurposeOfSettings)
+            LEFT JOIN folio.vault_secrets AS secret ON secret.tenant_id = settings.tenant_id AND (
+                secret.purpose = \(unescaped: Self.tokenPurposeOfSettings)
+                OR (settings.has_notification_key AND secret.purpose = \(Self.notificationKeyPurpose.rawValue))
+                OR (settings.previous_notification_key_valid_until > now() AND secret.purpose = \(Self.previousNotificationKeyPurpose.rawValue)))
             WHERE settings.tenant_id = \(tenant.rawValue) AND settings.state = 'active'
             """,
             logger: logger
         )
-        guard let row = try await rows.collect().first else { return nil }
-        let cells = PostgresRandomAccessRow(row)
-        var settings = NotificationSettings(merchantID: try cells[0].decode(String.self), keys: [], shop: try sealedShop(of: tenant, inLastColumnsOf: row))
-        for (first, purpose) in [(1, Self.notificationKeyPurpose), (7, Self.previousNotificationKeyPurpose)] {
-            guard let algorithm = try cells[first].decode(String?.self),
-                let record = try SecretVault.sealedRecord(tenant: tenant, purpose: purpose, in: cells, from: first + 1)
-            else { continue }
-            let key = NotificationKey(
-                secret: try vault.open(record),
-                algorithm: try StoredValue.decode(NotificationKey.Algorithm.self, algorithm, column: "tenant_invoicing.notification_key_algorithm")
-            )
-            settings.keys.append(OpenedNotificationKey(key: key, keyID: record.keyID, isPrevious: purpose == Self.previousNotificationKeyPurpose))
+        let found = try await rows.collect()
+        guard let first = found.first else { return nil }
+        var settings = NotificationSettings(merchantID: try PostgresRandomAccessRow(first)[3].decode(String.self), keys: [], shop: nil)
+        var current: OpenedNotificationKey?
+        var previous: OpenedNotificationKey?
+        for row in found {
+            let cells = PostgresRandomAccessRow(row)
+            switch try cells[2].decode(String?.self) {
+            case nil: continue
+            case Self.notificationKeyPurpose.rawValue: current = try openedKey(in: cells, algorithmAt: 0, purpose: Self.notificationKeyPurpose, tenant: tenant)
+            case Self.previousNotificationKeyPurpose.rawValue:
+                previous = try openedKey(in: cells, algorithmAt: 1, purpose: Self.previousNotificationKeyPurpose, tenant: tenant)
+            default: settings.shop = try sealedShop(of: tenant, inLastColumnsOf: row)
+            }
         }
+        settings.keys = [current, previous].compactMap { $0 }
         return settings
+    }
+
+    /// The key sealed in a row of `notificationSettings`, with its algorithm from cell
+    /// `algorithmAt`; `nil` when the settings name no algorithm for it.
+    private func openedKey(in cells: PostgresRandomAccessRow, algorithmAt index: Int, purpose: VaultPurpose, tenant: TenantID) throws
+        -> OpenedNotificationKey?
+    {
+        guard let algorithm = try cells[index].decode(String?.self),
+            let record = try SecretVault.sealedRecord(tenant: tenant, purpose: purpose, in: cells, from: cells.count - 5)
+        else { return nil }
+        let key = NotificationKey(
+            secret: try vault.open(record),
+            algorithm: try StoredValue.decode(NotificationKey.Algorithm.self, algorithm, column: "tenant_invoicing.notification_key_algorithm")
+        )
+        return OpenedNotificationKey(key: key, keyID: record.keyID, isPrevious: purpose == Self.previousNotificationKeyPurpose)
     }
 
     /// Records in the vault's audit trail that a notification key read by `notificationSettings` was used.

@@ -129,6 +129,11 @@ package struct SecretVault: Sendable {
     /// The columns a caller's statement reads a record with, in the order `sealedRecord` decodes them.
     package static let sealedColumns = "format_version, kek_id, wrapped_key, nonce, ciphertext"
 
+    /// `sealedColumns`, each qualified by `table`, for a statement that joins other tables.
+    package static func sealedColumns(of table: String) -> String {
+        sealedColumns.split(separator: ", ").map { "\(table).\($0)" }.joined(separator: ", ")
+    }
+
     /// The `action` an audit row written by a caller's statement records for a read.
     package static let auditedReadAction = AuditAction.read.rawValue
 
