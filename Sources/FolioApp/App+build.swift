@@ -86,7 +86,8 @@ package func buildApplication(
     let invoicing = InvoicingSetup(
         client: database, vault: vault, provider: provider, partner: configuration.invoiceboxPartner,
         providerBaseURL: configuration.invoiceboxBaseURL, logger: makeLogger("folio.invoicing"),
-        reinviteInterval: configuration.reinviteInterval, onboarding: onboarding, publicBaseURL: configuration.publicBaseURL
+        reinviteInterval: configuration.reinviteInterval, onboarding: onboarding, publicBaseURL: configuration.publicBaseURL,
+        preparesStatements: configuration.database.preparesStatements
     )
     let book = InvoiceBook(
         tenants: tenants, setup: invoicing, provider: provider, publicBaseURL: configuration.publicBaseURL,

@@ -17,6 +17,15 @@ package struct FolioAppConfiguration: Sendable {
         case url(DatabaseURL)
         /// A pool its caller runs and closes.
         case running(PostgresClient)
+
+        /// What the URL says; a pool the caller runs is its own test or benchmark database,
+        /// reached directly.
+        var preparesStatements: Bool {
+            switch self {
+            case .url(let url): url.preparesStatements
+            case .running: true
+            }
+        }
     }
 
     /// What happens to the migrations before the server takes its first request.

@@ -35,24 +35,7 @@ extension InvoicingSetup {
     /// token are read by one statement, and a grace period is judged by the database's clock, the
     /// same for every replica.
     package func notificationSettings(of tenant: TenantID) async throws -> NotificationSettings? {
-        // One row per secret, through one join: four relations cost the planner more than the
-        // whole statement costs to run, and this statement runs for every notification.
-        let rows = try await client.query(
-            """
-            SELECT coalesce(settings.notification_key_algorithm, \(NotificationKey.Algorithm.standard.rawValue)),
-                settings.previous_notification_key_algorithm, secret.purpose,
-                settings.merchant_id, settings.api_prefix, settings.base_url, settings.provider,
-                \(unescaped: SecretVault.sealedColumns(of: "secret"))
-            FROM folio.tenant_invoicing AS settings
-            LEFT JOIN folio.vault_secrets AS secret ON secret.tenant_id = settings.tenant_id AND (
-                secret.purpose = \(unescaped: Self.tokenPurposeOfSettings)
-                OR (settings.has_notification_key AND secret.purpose = \(Self.notificationKeyPurpose.rawValue))
-                OR (settings.previous_notification_key_valid_until > now() AND secret.purpose = \(Self.previousNotificationKeyPurpose.rawValue)))
-            WHERE settings.tenant_id = \(tenant.rawValue) AND settings.state = 'active'
-            """,
-            logger: logger
-        )
-        let found = try await rows.collect()
+        let found = try await client.rows(of: NotificationSettingsStatement(tenant: tenant), prepared: preparesStatements, logger: logger)
         guard let first = found.first else { return nil }
         var settings = NotificationSettings(merchantID: try PostgresRandomAccessRow(first)[3].decode(String.self), keys: [], shop: nil)
         var current: OpenedNotificationKey?

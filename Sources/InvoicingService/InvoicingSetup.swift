@@ -26,12 +26,15 @@ package struct InvoicingSetup: Sendable {
     let onboarding: [ProviderName: any AccountOnboarding]
     /// How such a provider reaches Folio: the base of each account's webhook URLs.
     let publicBaseURL: URL?
+    /// Whether the statement every notification runs is prepared (`DatabaseURL.preparesStatements`).
+    let preparesStatements: Bool
 
     package init(
         client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger,
         reinviteInterval: Duration = .seconds(60), activationLimit: ActivationAttemptLimit = .standard, now: @escaping @Sendable () -> Date = { Date() },
-        onboarding: [any AccountOnboarding] = [], publicBaseURL: URL? = nil
+        onboarding: [any AccountOnboarding] = [], publicBaseURL: URL? = nil, preparesStatements: Bool = false
     ) {
+        self.preparesStatements = preparesStatements
         self.onboarding = Dictionary(onboarding.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
         self.publicBaseURL = publicBaseURL
         self.client = client

@@ -6,6 +6,10 @@ import PostgresNIO
 /// `?host=/socket/dir` for a Unix socket and `?sslmode=disable|prefer|require`.
 package struct DatabaseURL: Sendable {
     package let configuration: PostgresClient.Configuration
+    /// Whether the statements Folio runs most are prepared once per connection
+    /// (`?prepared_statements=on|off`, on by default): off behind a transaction pooler that
+    /// cannot carry a named statement between transactions, such as PgBouncer before 1.21.
+    package let preparesStatements: Bool
     /// The URL without its password, fit for logs and error messages.
     package let redacted: String
 
@@ -52,6 +56,11 @@ package struct DatabaseURL: Sendable {
         // TCP and authentication round trip, and a pool that shrinks when idle does it again.
         configuration.options.minimumConnections = min(Int(query["min_connections"] ?? "") ?? maximum, maximum)
         self.configuration = configuration
+        switch query["prepared_statements"] ?? "on" {
+        case "on": preparesStatements = true
+        case "off": preparesStatements = false
+        default: throw .malformed("prepared_statements must be on or off")
+        }
 
         var shown = components
         if shown.password != nil { shown.password = "***" }

@@ -2,6 +2,7 @@ import FolioTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import InvoiceboxSandbox
 import Logging
 import PostgresNIO
 import Synchronization
@@ -33,13 +34,7 @@ struct PgBouncerIsolationTests {
     static let serverConnections = 3
 
     @Test func tenantsSharingThreeServerConnectionsNeverSeeEachOther() async throws {
-        let bouncer = try #require(
-            PgBouncer.url,
-            "FOLIO_TEST_PGBOUNCER_URL is not set while CI is: run the suite with scripts/test.sh, which starts PgBouncer"
-        )
-        let route: @Sendable (String) throws -> DatabaseURL = { database in
-            try PgBouncer.databaseURL(bouncer, database: database, maximumConnections: Self.applicationConnections)
-        }
+        let route = try Self.throughThePooler()
         try await TestAPI.run(applicationDatabaseURL: route) { api in
             let tenants = try await Self.provision(api)
             let ledger = Ledger(tenantCount: tenants.count)
@@ -66,6 +61,49 @@ struct PgBouncerIsolationTests {
             }
             let database = try #require(try await api.database.scalar("SELECT current_database()", as: String.self))
             try await Self.expectNoSessionStateLeft(through: try route(database))
+        }
+    }
+
+    @Test func notificationsAreConfirmedThroughThePooler() async throws {
+        let route = try Self.throughThePooler()
+        try await TestAPI.run(applicationDatabaseURL: route) { api in
+            var invoices: [OpenInvoice] = []
+            for index in 0..<6 {
+                let (tenant, merchantID) = try await api.activeTenant("bounced-notified-\(index)")
+                let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+                try await api.sandbox.state.pay(orderID: invoice.orderID)
+                invoices.append(invoice)
+            }
+            // Every notification starts with the statement a direct connection prepares; through
+            // the pooler it runs unnamed, whichever server connection each transaction gets.
+            let answers = try await withThrowingTaskGroup(of: [String?].self) { group in
+                for invoice in invoices {
+                    group.addTask {
+                        var statuses: [String?] = []
+                        for _ in 0..<3 {
+                            statuses.append(
+                                try await api.notify(invoice.tenant, body: try await api.notificationBody(invoice), signature: nil)["status"] as? String)
+                        }
+                        return statuses
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(answers == Array(repeating: "success", count: invoices.count * 3))
+            for invoice in invoices {
+                #expect(try await api.invoiceStatus(invoice) == "paid")
+            }
+        }
+    }
+
+    /// Where the application opens its pool: the suite's PgBouncer, naming the test's database.
+    private static func throughThePooler() throws -> @Sendable (String) throws -> DatabaseURL {
+        let bouncer = try #require(
+            PgBouncer.url,
+            "FOLIO_TEST_PGBOUNCER_URL is not set while CI is: run the suite with scripts/test.sh, which starts PgBouncer"
+        )
+        return { database in
+            try PgBouncer.databaseURL(bouncer, database: database, maximumConnections: Self.applicationConnections)
         }
     }
 
@@ -271,13 +309,15 @@ private enum PgBouncer {
     /// In CI a missing PgBouncer fails the suite rather than skipping it.
     static let isRequired = ProcessInfo.processInfo.environment["CI"] != nil
 
-    /// The pooler's URL naming `database`, with a pool of `maximumConnections` clients.
+    /// The pooler's URL naming `database`, with a pool of `maximumConnections` clients and no
+    /// named statements, which PgBouncer 1.18 in transaction mode cannot carry.
     static func databaseURL(_ url: String, database: String, maximumConnections: Int) throws -> DatabaseURL {
         guard var components = URLComponents(string: url) else { throw DatabaseURLError.malformed("is not a URL") }
         components.path = "/" + database
         components.queryItems =
-            (components.queryItems ?? []).filter { $0.name != "max_connections" } + [
-                URLQueryItem(name: "max_connections", value: String(maximumConnections))
+            (components.queryItems ?? []).filter { !["max_connections", "prepared_statements"].contains($0.name) } + [
+                URLQueryItem(name: "max_connections", value: String(maximumConnections)),
+                URLQueryItem(name: "prepared_statements", value: "off"),
             ]
         return try DatabaseURL(components.string ?? url)
     }
