@@ -47,7 +47,10 @@ extension InvoicingSetup {
             case Self.notificationKeyPurpose.rawValue: current = try openedKey(in: cells, algorithmAt: 0, purpose: Self.notificationKeyPurpose, tenant: tenant)
             case Self.previousNotificationKeyPurpose.rawValue:
                 previous = try openedKey(in: cells, algorithmAt: 1, purpose: Self.previousNotificationKeyPurpose, tenant: tenant)
-            default: settings.shop = try sealedShop(of: tenant, inLastColumnsOf: row)
+            case let purpose?:
+                // The token, unless the statement one day asks for something else too.
+                guard purpose == Self.tokenPurpose(of: try Self.providerName(inLastColumnsOf: row)).rawValue else { continue }
+                settings.shop = try sealedShop(of: tenant, inLastColumnsOf: row)
             }
         }
         settings.keys = [current, previous].compactMap { $0 }

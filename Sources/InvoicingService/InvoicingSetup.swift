@@ -32,7 +32,7 @@ package struct InvoicingSetup: Sendable {
     package init(
         client: PostgresClient, vault: SecretVault, provider: any PaymentProvider, partner: PartnerCredentials?, providerBaseURL: URL, logger: Logger,
         reinviteInterval: Duration = .seconds(60), activationLimit: ActivationAttemptLimit = .standard, now: @escaping @Sendable () -> Date = { Date() },
-        onboarding: [any AccountOnboarding] = [], publicBaseURL: URL? = nil, preparesStatements: Bool = false
+        onboarding: [any AccountOnboarding] = [], publicBaseURL: URL? = nil, preparesStatements: Bool
     ) {
         self.preparesStatements = preparesStatements
         self.onboarding = Dictionary(onboarding.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })

@@ -67,22 +67,29 @@ struct PgBouncerIsolationTests {
     @Test func notificationsAreConfirmedThroughThePooler() async throws {
         let route = try Self.throughThePooler()
         try await TestAPI.run(applicationDatabaseURL: route) { api in
-            var invoices: [OpenInvoice] = []
+            // Half the shops sign their notifications, so that the statement reads their keys too.
+            var invoices: [(invoice: OpenInvoice, key: String?)] = []
             for index in 0..<6 {
-                let (tenant, merchantID) = try await api.activeTenant("bounced-notified-\(index)")
+                let name = "bounced-notified-\(index)"
+                let (tenant, merchantID, key): (String, String, String?)
+                if index % 2 == 0 {
+                    (tenant, merchantID, key) = try await api.signedTenant(name)
+                } else {
+                    ((tenant, merchantID), key) = (try await api.activeTenant(name), nil)
+                }
                 let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
                 try await api.sandbox.state.pay(orderID: invoice.orderID)
-                invoices.append(invoice)
+                invoices.append((invoice, key))
             }
-            // Every notification starts with the statement a direct connection prepares; through
-            // the pooler it runs unnamed, whichever server connection each transaction gets.
+            // Every notification starts with the statement Folio prepares on a direct connection;
+            // through the pooler it runs unnamed, whichever server connection each transaction gets.
             let answers = try await withThrowingTaskGroup(of: [String?].self) { group in
-                for invoice in invoices {
+                for (invoice, key) in invoices {
                     group.addTask {
+                        let body = try await api.notificationBody(invoice)
                         var statuses: [String?] = []
                         for _ in 0..<3 {
-                            statuses.append(
-                                try await api.notify(invoice.tenant, body: try await api.notificationBody(invoice), signature: nil)["status"] as? String)
+                            statuses.append(try await api.notify(invoice.tenant, body: body, signature: key.map { sign(body, key: $0) })["status"] as? String)
                         }
                         return statuses
                     }
@@ -90,7 +97,7 @@ struct PgBouncerIsolationTests {
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             #expect(answers == Array(repeating: "success", count: invoices.count * 3))
-            for invoice in invoices {
+            for (invoice, _) in invoices {
                 #expect(try await api.invoiceStatus(invoice) == "paid")
             }
         }
