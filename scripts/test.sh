@@ -17,7 +17,9 @@ port="$(pg_free_port 55432)"
 trap 'pgb_stop "$cluster/pgbouncer"; pg_stop "$cluster"; rm -rf "$cluster"' EXIT
 
 # Durability is irrelevant for a throw-away cluster; turning it off makes schema-heavy tests fast.
-pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400
+# The suites run at once, each test with a database and pools of its own: at 400 connections the
+# peak ran out ("too many clients"), and a test whose notification then failed once saw the retry.
+pg_start "$cluster" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=900
 echo "test PostgreSQL cluster on 127.0.0.1:$port ($cluster)"
 
 export FOLIO_TEST_DATABASE_URL="postgres://folio@127.0.0.1:$port/postgres?sslmode=disable"
