@@ -24,7 +24,7 @@ struct CPUMeter {
         Reading(process: Self.processTime(), database: await databaseTime())
     }
 
-    /// "CPU per notification: 1,234 µs here, 2,345 µs in PostgreSQL".
+    /// The line printed after a phase: "  CPU per notification: 1234 µs in this process, 2345 µs in PostgreSQL".
     func summary(since start: Reading, operations: Int, per noun: String) async -> String {
         let end = await read()
         let count = Double(max(1, operations))
