@@ -49,8 +49,8 @@ extension InvoicingSetup {
                 previous = try openedKey(in: cells, algorithmAt: 1, purpose: Self.previousNotificationKeyPurpose, tenant: tenant)
             case let purpose?:
                 // The token, unless the statement one day asks for something else too.
-                guard purpose == Self.tokenPurpose(of: try Self.providerName(inLastColumnsOf: row)).rawValue else { continue }
-                settings.shop = try sealedShop(of: tenant, inLastColumnsOf: row)
+                guard let shop = try sealedShop(of: tenant, inLastColumnsOf: row), shop.token.purpose.rawValue == purpose else { continue }
+                settings.shop = shop
             }
         }
         settings.keys = [current, previous].compactMap { $0 }
