@@ -142,18 +142,16 @@ enum OrderValidation {
     /// it (it loads a calendar and a locale), and an order carries several dates. A formatter is
     /// not safe to share between threads, hence the lock.
     private struct Formatters {
+        /// Writes in UTC; reads any offset, since an internet date-time always carries one.
         let plain: ISO8601DateFormatter
         let fractional: ISO8601DateFormatter
-        let utc: ISO8601DateFormatter
 
         init() {
             plain = ISO8601DateFormatter()
             plain.formatOptions = [.withInternetDateTime]
+            plain.timeZone = TimeZone(identifier: "UTC")
             fractional = ISO8601DateFormatter()
             fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            utc = ISO8601DateFormatter()
-            utc.formatOptions = [.withInternetDateTime]
-            utc.timeZone = TimeZone(identifier: "UTC")
         }
     }
 
@@ -165,6 +163,6 @@ enum OrderValidation {
 
     static func format(_ date: Date) -> String {
         // The API writes `+00:00`, not `Z`.
-        formatters.withLock { $0.utc.string(from: date) }.replacingOccurrences(of: "Z", with: "+00:00")
+        formatters.withLock { $0.plain.string(from: date) }.replacingOccurrences(of: "Z", with: "+00:00")
     }
 }
