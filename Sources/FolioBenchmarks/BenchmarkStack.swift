@@ -102,8 +102,9 @@ struct Stack: Sendable {
     )
 
     /// `count` invoices in the tenant's schema, spread over the past year and over every status
-    /// a panel shows, with the stored request Folio itself writes. Written in a unit of work, so
-    /// that a tenant's first invoices make its schema as its first write through the API would.
+    /// a panel shows, with the stored request and the priced lines Folio itself writes (a list
+    /// then reads the lines as stored, not the request priced again). Written in a unit of work,
+    /// so that a tenant's first invoices make its schema as its first write through the API would.
     func insertInvoices(_ tenant: TenantID, count: Int, request: InvoiceRequest, logger: Logger) async throws {
         guard count > 0 else { return }
         try await tenants.withTenant(tenant) { connection in
@@ -112,13 +113,17 @@ struct Stack: Sendable {
     }
 
     private func insertInvoices(count: Int, request: InvoiceRequest, on connection: PostgresConnection, logger: Logger) async throws {
+        let lines = InvoicingService.StoredLines(try InvoiceLine.lines(of: request))
         try await connection.query(
             """
             INSERT INTO invoices
                 (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description, request,
+                 line_skus, line_names, line_quantities, line_unit_prices, line_amounts, line_vat_amounts, line_vat_codes,
                  provider_order_id, payment_url, expires_at, paid_at, created_at, updated_at)
             SELECT gen_random_uuid(), 'R-' || (g % 5000), (ARRAY['open', 'paid', 'paid', 'canceled', 'expired'])[1 + g % 5],
-                   'RUB', 1070100, 177759, 'Stay at Hotel Aurora', \(request), gen_random_uuid()::text,
+                   'RUB', 1070100, 177759, 'Stay at Hotel Aurora', \(request),
+                   \(lines.skus), \(lines.names), \(lines.quantities), \(lines.unitPrices), \(lines.amounts), \(lines.vatAmounts), \(lines.vatCodes),
+                   gen_random_uuid()::text,
                    'https://pay.example/' || g, now() + interval '3 days', CASE WHEN g % 5 IN (1, 2) THEN now() END,
                    now() - (g * interval '31 seconds'), now()
             FROM generate_series(1, \(count)) AS g

@@ -120,14 +120,14 @@ package struct Invoice: Sendable, Equatable {
 
 /// An invoice's priced lines as its `line_…` array columns hold them, one array per field, so
 /// that they are stored and read in PostgreSQL's binary form rather than as JSON.
-struct StoredLines: Sendable {
-    var skus: [String]
-    var names: [String]
-    var quantities: [Int64]
-    var unitPrices: [Int64]
-    var amounts: [Int64]
-    var vatAmounts: [Int64]
-    var vatCodes: [String]
+package struct StoredLines: Sendable {
+    package var skus: [String]
+    package var names: [String]
+    package var quantities: [Int64]
+    package var unitPrices: [Int64]
+    package var amounts: [Int64]
+    package var vatAmounts: [Int64]
+    package var vatCodes: [String]
 
     init(skus: [String], names: [String], quantities: [Int64], unitPrices: [Int64], amounts: [Int64], vatAmounts: [Int64], vatCodes: [String]) {
         self.skus = skus
@@ -139,7 +139,7 @@ struct StoredLines: Sendable {
         self.vatCodes = vatCodes
     }
 
-    init(_ lines: [InvoiceLine]) {
+    package init(_ lines: [InvoiceLine]) {
         self.init(
             skus: lines.map(\.sku), names: lines.map(\.name), quantities: lines.map(\.quantity), unitPrices: lines.map(\.unitPrice),
             amounts: lines.map(\.totalAmount.value), vatAmounts: lines.map(\.totalVATAmount.value), vatCodes: lines.map(\.vatCode.rawValue)
@@ -173,7 +173,7 @@ package struct InvoiceLine: Sendable, Equatable {
     package var totalVATAmount: MinorUnits
     package var vatCode: VATCode
 
-    static func lines(of request: InvoiceRequest) throws(BasketError) -> [InvoiceLine] {
+    package static func lines(of request: InvoiceRequest) throws(BasketError) -> [InvoiceLine] {
         var lines: [InvoiceLine] = []
         for (item, basketLine) in zip(request.items, request.basketLines) {
             let priced = try Basket.price(basketLine)
