@@ -2,6 +2,7 @@ import ArgumentParser
 import FolioDomain
 import Foundation
 import InvoiceboxSandbox
+import InvoicingService
 import Logging
 import NIOHTTP1
 import PostgresNIO
@@ -45,6 +46,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
             database: database, connections: concurrency + 8, sandboxConfiguration: .fast, logger: logger
         ) { stack, _, _, apiURL in
             let client = Client(apiURL: apiURL, key: stack.platformKey, runID: String(UUID().uuidString.prefix(8)))
+            let meter = CPUMeter(database: stack.database, logger: logger)
             try await timeProvisioningStatements(stack)
 
             print("\(Self.hot) hot tenants, \(invoicesPerTenant) invoices each")
@@ -54,8 +56,8 @@ struct TenantsBenchmark: AsyncParsableCommand {
             for tenant in hot { try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger) }
             try await stack.database.query("ANALYZE", logger: logger)
             // The first requests also fill the pools and the backends' caches; not compared.
-            _ = try await measureLists("warm-up, not compared", client: client, pick: { hot.randomElement()! })
-            let alone = try await measureLists("hot tenants, \(Self.hot) in the database", client: client, pick: { hot.randomElement()! })
+            _ = try await measureLists("warm-up, not compared", client: client, meter: meter, pick: { hot.randomElement()! })
+            let alone = try await measureLists("hot tenants, \(Self.hot) in the database", client: client, meter: meter, pick: { hot.randomElement()! })
 
             let sizeBefore = try await databaseSize(stack)
             let crowd = total - Self.hot
@@ -99,9 +101,9 @@ struct TenantsBenchmark: AsyncParsableCommand {
                 )
             )
             try await stack.database.query("ANALYZE", logger: logger)
-            let crowded = try await measureLists("hot tenants, \(total) in the database", client: client, pick: { hot.randomElement()! })
+            let crowded = try await measureLists("hot tenants, \(total) in the database", client: client, meter: meter, pick: { hot.randomElement()! })
             let random = try await measureLists(
-                "random tenants of \(sample.count), \(total) in the database", client: client, pick: { sample.randomElement()! })
+                "random tenants of \(sample.count), \(total) in the database", client: client, meter: meter, pick: { sample.randomElement()! })
             for (label, latencies) in [("hot among \(total)", crowded), ("random", random)] {
                 let p50 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.5)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.5))
                 let p95 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.95)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.95))
@@ -112,6 +114,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
             let randomP95 = Stats.seconds(of: Stats.percentile(random.sorted(), 0.95))
             let crowdedP95 = Stats.seconds(of: Stats.percentile(crowded.sorted(), 0.95))
             print(String(format: "  random ÷ hot, both among %d: p95 %.2f×", total, randomP95 / crowdedP95))
+            try await measureFirstReads(of: sample, logger: logger)
 
             let migrations = try MigrationSet.load(from: URL(fileURLWithPath: database.migrations, isDirectory: true))
             let runner = MigrationRunner(client: stack.database, migrations: migrations, logger: logger)
@@ -126,8 +129,9 @@ struct TenantsBenchmark: AsyncParsableCommand {
     }
 
     /// `requests` list calls of 20 invoices from `concurrency` clients, each on the tenant `pick` gives.
-    func measureLists(_ label: String, client: Client, pick: @escaping @Sendable () -> TenantID) async throws -> [Duration] {
+    func measureLists(_ label: String, client: Client, meter: CPUMeter, pick: @escaping @Sendable () -> TenantID) async throws -> [Duration] {
         let perClient = max(1, requests / concurrency)
+        let cpuBefore = await meter.read()
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for _ in 0..<concurrency {
@@ -145,7 +149,57 @@ struct TenantsBenchmark: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         print("list, \(label), \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) requests/s, \(Stats.summary(latencies, unit: .milliseconds))")
+        print(await meter.summary(since: cpuBefore, operations: latencies.count, per: "list"))
         return latencies
+    }
+
+    /// What a connection's first read of a tenant costs PostgreSQL, and what the connection keeps
+    /// of it: a new connection runs the list's statement on every tenant of `sample`, then once
+    /// more on each, and reads its server process's CPU time (`/proc`) and memory
+    /// (`pg_backend_memory_contexts`) after each pass. A server process loads a table's catalog
+    /// entries the first time it reads it and keeps them for as long as it lives.
+    func measureFirstReads(of sample: [TenantID], logger: Logger) async throws {
+        guard !sample.isEmpty, let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else { return }
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = 1
+        configuration.options.minimumConnections = 1
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.withConnection { connection in
+                func server() async throws -> (cpu: Duration, bytes: Int64) {
+                    let rows = try await connection.query(
+                        "SELECT pg_backend_pid(), (SELECT sum(total_bytes) FROM pg_backend_memory_contexts)::bigint", logger: logger)
+                    guard let (pid, bytes) = try await rows.decode((Int32, Int64).self).collect().first,
+                        let fields = CPUMeter.statFields(of: pid), let user = Double(fields[11]), let system = Double(fields[12])
+                    else { throw ValidationError("the server process of the benchmark's connection cannot be read") }
+                    return (.milliseconds(Int64((user + system) / Double(sysconf(Int32(_SC_CLK_TCK))) * 1000)), bytes)
+                }
+                func readEach() async throws {
+                    for tenant in sample {
+                        let statement =
+                            "SELECT \(InvoicingService.Invoice.columns) FROM \"\(tenant.schemaName)\".invoices "
+                            + "WHERE true ORDER BY created_at DESC, id DESC LIMIT 21"
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                    }
+                }
+                let start = try await server()
+                try await readEach()
+                let first = try await server()
+                try await readEach()
+                let second = try await server()
+                let count = Double(sample.count)
+                print(
+                    String(
+                        format: "first read of a tenant on a connection (%d tenants, the list's statement, one new connection): "
+                            + "PostgreSQL CPU %.0f µs per tenant the first time, %.0f µs the second; the server process keeps %.1f KB per tenant read",
+                        sample.count, Stats.seconds(of: first.cpu - start.cpu) * 1e6 / count, Stats.seconds(of: second.cpu - first.cpu) * 1e6 / count,
+                        Double(first.bytes - start.bytes) / count / 1024
+                    )
+                )
+            }
+        }
     }
 
     func provisionConcurrently(_ client: Client, range: Range<Int>) async throws -> ([TenantID], [Duration]) {

@@ -55,7 +55,7 @@ package struct Invoice: Sendable, Equatable {
     ///
     /// Invoices recorded before the priced lines were stored have no `line_skus`; for those alone
     /// the stored request is read and priced again.
-    static let columns = """
+    package static let columns = """
         id, reservation_id, status, description, currency, amount_minor, vat_amount_minor, refunded_minor,
         provider_order_id, payment_url, expires_at, paid_at, canceled_at, failure_code, created_at, updated_at,
         (extract(epoch FROM created_at) * 1000000)::bigint,
