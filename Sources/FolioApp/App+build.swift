@@ -57,12 +57,6 @@ package func buildApplication(
     case .url(let url):
         database = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
         services.append(database)
-        if let lifetime = url.connectionLifetime {
-            services.append(
-                ConnectionRenewal(
-                    client: database, lifetime: lifetime, connections: url.configuration.options.maximumConnections, logger: makeLogger("folio.database")
-                ))
-        }
     case .running(let client):
         database = client
     }

@@ -10,10 +10,6 @@ package struct DatabaseURL: Sendable {
     /// (`?prepared_statements=on|off`, on by default): off behind a transaction pooler that
     /// cannot carry a named statement between transactions, such as PgBouncer before 1.21.
     package let preparesStatements: Bool
-    /// About how long a pooled connection lives before it is closed and opened again
-    /// (`?connection_lifetime=SECONDS`, an hour by default, like PgBouncer's `server_lifetime`;
-    /// 0 keeps connections for good). `nil` when kept for good.
-    package let connectionLifetime: Duration?
     /// The URL without its password, fit for logs and error messages.
     package let redacted: String
 
@@ -64,15 +60,6 @@ package struct DatabaseURL: Sendable {
         case "on": preparesStatements = true
         case "off": preparesStatements = false
         default: throw .malformed("prepared_statements must be on or off")
-        }
-
-        if let lifetime = query["connection_lifetime"] {
-            guard let seconds = Int(lifetime), seconds >= 0 else {
-                throw .malformed("connection_lifetime must be a whole number of seconds, 0 to keep connections")
-            }
-            connectionLifetime = seconds == 0 ? nil : .seconds(seconds)
-        } else {
-            connectionLifetime = .seconds(3600)
         }
 
         var shown = components

@@ -22,15 +22,4 @@ import Testing
             try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?prepared_statements=no")
         }
     }
-
-    @Test func connectionsLiveAnHourUnlessToldOtherwise() throws {
-        #expect(try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable").connectionLifetime == .seconds(3600))
-        #expect(try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?connection_lifetime=600").connectionLifetime == .seconds(600))
-        #expect(try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?connection_lifetime=0").connectionLifetime == nil)
-        for refused in ["-5", "1h", ""] {
-            #expect(throws: DatabaseURLError.malformed("connection_lifetime must be a whole number of seconds, 0 to keep connections")) {
-                try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?connection_lifetime=\(refused)")
-            }
-        }
-    }
 }
