@@ -155,11 +155,12 @@ struct TenantsBenchmark: AsyncParsableCommand {
 
     /// What a connection's first read of a tenant costs PostgreSQL, and what the connection keeps
     /// of it: a new connection runs the list's statement on every tenant of `sample`, then once
-    /// more on each, and reads its server process's CPU time (`/proc`, in clock ticks of 10 ms, so
-    /// a sample of a few hundred tenants or more) and the memory its contexts use
+    /// more on each, and reads its server process's CPU time and the memory its contexts use
     /// (`pg_backend_memory_contexts`) after each pass. A server process loads a table's catalog
-    /// entries the first time it reads it and keeps them for as long as it lives. Printed as not
-    /// measured when either cannot be read (another machine, a role without the right).
+    /// entries the first time it reads it and keeps them for as long as it lives. The CPU time
+    /// comes from `/proc` in clock ticks of 10 ms, so the default sample of 1,000 tenants keeps
+    /// it within a few per cent. Printed as not measured when either cannot be read (a database
+    /// on another machine, a role that may not read the memory contexts).
     func measureFirstReads(of sample: [TenantID], logger: Logger) async throws {
         guard !sample.isEmpty, let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else { return }
         var configuration = try DatabaseURL(url).configuration
