@@ -10,20 +10,25 @@ struct BenchmarkDatabase: ParsableArguments {
     @Option(help: "The Migrations/ folder.")
     var migrations = "Migrations"
 
+    /// A pool of the database named by `FOLIO_DATABASE_URL` that keeps `connections` connections open.
+    func configuration(connections: Int) throws -> PostgresClient.Configuration {
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
+            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
+        }
+        var configuration = try DatabaseURL(url).configuration
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = connections
+        return configuration
+    }
+
     /// Runs `body` with a running, migrated pool of `connections` connections, and closes it afterwards.
     func withMigrated<Result: Sendable>(
         connections: Int,
         logger: Logger,
         _ body: (PostgresClient, MigrationSet) async throws -> Result
     ) async throws -> Result {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
-            throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
-        }
         let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = connections
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: try configuration(connections: connections), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -65,10 +65,20 @@ struct CPUMeter {
                 return nil
             }
             ticks += user + system
-            return .milliseconds(Int64(ticks / Double(sysconf(Int32(_SC_CLK_TCK))) * 1000))
+            return Self.duration(ofTicks: ticks)
         } catch {
             return nil
         }
+    }
+
+    /// The user and system time of one process, from `/proc`; `nil` when it cannot be read.
+    static func processorTime(of pid: Int32) -> Duration? {
+        guard let fields = statFields(of: pid), let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return duration(ofTicks: user + system)
+    }
+
+    static func duration(ofTicks ticks: Double) -> Duration {
+        .milliseconds(Int64(ticks / Double(sysconf(Int32(_SC_CLK_TCK))) * 1000))
     }
 
     /// The fields of `/proc/<pid>/stat` after the command name: the 3rd field of the line (state)

@@ -162,11 +162,8 @@ struct TenantsBenchmark: AsyncParsableCommand {
     /// it within a few per cent. Printed as not measured when either cannot be read (a database
     /// on another machine, a role that may not read the memory contexts).
     func measureFirstReads(of sample: [TenantID], logger: Logger) async throws {
-        guard !sample.isEmpty, let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else { return }
-        var configuration = try DatabaseURL(url).configuration
-        configuration.options.maximumConnections = 1
-        configuration.options.minimumConnections = 1
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        guard !sample.isEmpty else { return }
+        let client = PostgresClient(configuration: try database.configuration(connections: 1), backgroundLogger: logger)
         let label = "first read of a tenant on a connection (\(sample.count) tenants, the list's statement, one new connection)"
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -176,9 +173,9 @@ struct TenantsBenchmark: AsyncParsableCommand {
                     let statement: PostgresQuery = "SELECT pg_backend_pid(), (SELECT sum(used_bytes) FROM pg_backend_memory_contexts)::bigint"
                     guard let rows = try? await connection.query(statement, logger: logger),
                         let (pid, bytes) = try? await rows.decode((Int32, Int64).self).collect().first,
-                        let fields = CPUMeter.statFields(of: pid), let user = Double(fields[11]), let system = Double(fields[12])
+                        let cpu = CPUMeter.processorTime(of: pid)
                     else { return nil }
-                    return (.milliseconds(Int64((user + system) / Double(sysconf(Int32(_SC_CLK_TCK))) * 1000)), bytes)
+                    return (cpu, bytes)
                 }
                 func readEach() async throws {
                     for tenant in sample {
