@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "TenantRegistry",
-            dependencies: ["FolioDomain", crypto, logging, nioSSL, postgres],
+            dependencies: ["FolioDomain", crypto, logging, metrics, nioSSL, postgres],
             swiftSettings: strictSettings
         ),
         .target(

@@ -53,12 +53,17 @@ package func buildApplication(
     let logger = makeLogger("folio")
     var services: [any Service] = []
     let database: PostgresClient
+    let tenantConnections: TenantConnections?
     switch configuration.database {
     case .url(let url):
         database = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
         services.append(database)
-    case .running(let client):
+        let own = TenantConnections(configuration: url.configuration, count: url.tenantConnections, logger: logger)
+        services += own.clients
+        tenantConnections = own
+    case .running(let client, let connections):
         database = client
+        tenantConnections = connections
     }
     // Redirects are refused, so that a redirected write is an error rather than a second request
     // somewhere else. The pool is sized for the provider's latency rather than AsyncHTTPClient's
@@ -74,7 +79,10 @@ package func buildApplication(
         concurrency: configuration.migrationConcurrency
     )
     let vault = SecretVault(client: database, keys: configuration.vaultKeys, logger: makeLogger("folio.vault"))
-    let tenants = TenantDirectory(client: database, tenantMigrations: configuration.migrations.tenant, logger: makeLogger("folio.registry"))
+    let tenants = TenantDirectory(
+        client: database, tenantMigrations: configuration.migrations.tenant, logger: makeLogger("folio.registry"),
+        tenantConnections: tenantConnections
+    )
     let invoicebox = InvoiceboxGateway(http: httpClient, configuration: configuration.invoiceboxClient, logger: makeLogger("folio.invoicebox"))
     let fakturownia = FakturowniaGateway(http: httpClient, configuration: configuration.fakturownia.client, logger: makeLogger("folio.fakturownia"))
     let provider = ProviderSwitch(primary: invoicebox, others: [FakturowniaProvider(gateway: fakturownia, logger: makeLogger("folio.fakturownia"))])

@@ -15,8 +15,9 @@ package struct FolioAppConfiguration: Sendable {
     package enum Database: Sendable {
         /// A pool the application opens, runs as one of its services and closes.
         case url(DatabaseURL)
-        /// A pool its caller runs and closes.
-        case running(PostgresClient)
+        /// A pool its caller runs and closes, and the tenants' own connections, if any, which
+        /// its caller runs too.
+        case running(PostgresClient, tenantConnections: TenantConnections? = nil)
 
         /// What the URL says; a pool the caller runs is its own test or benchmark database,
         /// reached directly.

@@ -30,9 +30,14 @@ struct Stack: Sendable {
 
     /// Starts what the API benchmarks measure: PostgreSQL migrated, the sandbox, and the API on a
     /// free port (wired as `configure` leaves it), then runs `body` with them and the API's base URL.
+    ///
+    /// - Parameters:
+    ///   - connections: the shared pool's.
+    ///   - tenantConnections: connections each kept for a share of the tenants, besides the pool.
     static func run(
         database options: BenchmarkDatabase,
         connections: Int,
+        tenantConnections: Int = 0,
         sandboxConfiguration: SandboxConfiguration,
         sandboxLogger: Logger? = nil,
         logger: Logger,
@@ -40,21 +45,27 @@ struct Stack: Sendable {
         _ body: @escaping @Sendable (Stack, InvoiceboxSandbox, URL, String) async throws -> Void
     ) async throws {
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
+        let own = TenantConnections(configuration: try options.configuration(connections: 1), count: tenantConnections, logger: logger)
         try await options.withMigrated(connections: connections, logger: logger) { database, migrations in
-            try await sandbox.withRunningServer { sandboxURL in
-                let key = APIKey.generate()
-                var configuration = Self.configuration(database: database, migrations: migrations, sandboxURL: sandboxURL, platformKey: key)
-                configure(&configuration)
-                let port = ListeningPort()
-                let (application, components) = try buildApplication(
-                    configuration: configuration, metrics: PrometheusCollectorRegistry(), makeLogger: { _ in logger }, onServerRunning: port.report
-                )
-                let stack = Stack(
-                    database: database, tenants: components.tenants, invoicing: components.invoicing, provider: components.provider,
-                    httpClient: components.httpClient, platformKey: key.secret, logger: logger
-                )
-                try await port.serve(application) { apiURL in
-                    try await body(stack, sandbox, sandboxURL, apiURL.absoluteString)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in own.clients { group.addTask { await client.run() } }
+                defer { group.cancelAll() }
+                try await sandbox.withRunningServer { sandboxURL in
+                    let key = APIKey.generate()
+                    var configuration = Self.configuration(database: database, migrations: migrations, sandboxURL: sandboxURL, platformKey: key)
+                    configuration.database = .running(database, tenantConnections: own)
+                    configure(&configuration)
+                    let port = ListeningPort()
+                    let (application, components) = try buildApplication(
+                        configuration: configuration, metrics: PrometheusCollectorRegistry(), makeLogger: { _ in logger }, onServerRunning: port.report
+                    )
+                    let stack = Stack(
+                        database: database, tenants: components.tenants, invoicing: components.invoicing, provider: components.provider,
+                        httpClient: components.httpClient, platformKey: key.secret, logger: logger
+                    )
+                    try await port.serve(application) { apiURL in
+                        try await body(stack, sandbox, sandboxURL, apiURL.absoluteString)
+                    }
                 }
             }
         }

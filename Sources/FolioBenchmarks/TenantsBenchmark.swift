@@ -35,18 +35,33 @@ struct TenantsBenchmark: AsyncParsableCommand {
     @Option(help: "Tenants the random lists pick from (each gets invoices).")
     var randomSample = 1000
 
+    @Option(help: "Of Folio's \(Self.extraConnections) + concurrency connections, how many are each kept for a share of the tenants (0: one shared pool).")
+    var tenantConnections = 8
+
     @OptionGroup var database: BenchmarkDatabase
 
     static let hot = 10
+    /// Connections Folio has beyond one per client.
+    static let extraConnections = 8
+
+    func validate() throws {
+        guard (0..<(concurrency + Self.extraConnections)).contains(tenantConnections) else {
+            throw ValidationError("--tenant-connections must be from 0 to concurrency + \(Self.extraConnections) - 1")
+        }
+    }
 
     func run() async throws {
         let logger = InvoicesBenchmark.quietLogger
         let total = max(Self.hot + 1, tenants)
         try await Stack.run(
-            database: database, connections: concurrency + 8, sandboxConfiguration: .fast, logger: logger
+            database: database, connections: concurrency + Self.extraConnections - tenantConnections, tenantConnections: tenantConnections,
+            sandboxConfiguration: .fast, logger: logger
         ) { stack, _, _, apiURL in
             let client = Client(apiURL: apiURL, key: stack.platformKey, runID: String(UUID().uuidString.prefix(8)))
             let meter = CPUMeter(database: stack.database, logger: logger)
+            print(
+                "Folio's connections: \(concurrency + Self.extraConnections - tenantConnections) shared, "
+                    + "\(tenantConnections) each kept for a share of the tenants")
             try await timeProvisioningStatements(stack)
 
             print("\(Self.hot) hot tenants, \(invoicesPerTenant) invoices each")
@@ -102,8 +117,17 @@ struct TenantsBenchmark: AsyncParsableCommand {
             )
             try await stack.database.query("ANALYZE", logger: logger)
             let crowded = try await measureLists("hot tenants, \(total) in the database", client: client, meter: meter, pick: { hot.randomElement()! })
+            let memoryBefore = try await serverMemory(stack)
             let random = try await measureLists(
                 "random tenants of \(sample.count), \(total) in the database", client: client, meter: meter, pick: { sample.randomElement()! })
+            let memoryAfter = try await serverMemory(stack)
+            print(
+                String(
+                    format: "  PostgreSQL's %d client processes grew by %.1f MB of private memory over the random lists (to %.1f MB; largest %.1f MB)",
+                    memoryAfter.processes, Double(memoryAfter.total - memoryBefore.total) / 1024, Double(memoryAfter.total) / 1024,
+                    Double(memoryAfter.largest) / 1024
+                )
+            )
             for (label, latencies) in [("hot among \(total)", crowded), ("random", random)] {
                 let p50 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.5)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.5))
                 let p95 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.95)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.95))
@@ -126,6 +150,24 @@ struct TenantsBenchmark: AsyncParsableCommand {
                     + "\(Stats.rate(report.tenantSchemasChecked, elapsed)) schemas/s (\(report.tenantFilesApplied) files applied)"
             )
         }
+    }
+
+    /// The private memory (`RssAnon`, in KB) of the server processes of this database's clients,
+    /// where each keeps the catalog entries of the tables it read.
+    func serverMemory(_ stack: Stack) async throws -> (processes: Int, total: Int, largest: Int) {
+        let rows = try await stack.database.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+            logger: stack.logger
+        )
+        var sizes: [Int] = []
+        for try await pid in rows.decode(Int32.self) {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+                let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Int($0) })
+            else { continue }
+            sizes.append(kilobytes)
+        }
+        return (sizes.count, sizes.reduce(0, +), sizes.max() ?? 0)
     }
 
     /// `requests` list calls of 20 invoices from `concurrency` clients, each on the tenant `pick` gives.

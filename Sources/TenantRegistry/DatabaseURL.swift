@@ -5,7 +5,12 @@ import PostgresNIO
 /// `FOLIO_DATABASE_URL`: `postgres://user:password@host:port/database`, with an optional
 /// `?host=/socket/dir` for a Unix socket and `?sslmode=disable|prefer|require`.
 package struct DatabaseURL: Sendable {
+    /// The shared pool's: `max_connections` less the tenants' own connections.
     package let configuration: PostgresClient.Configuration
+    /// Of `max_connections`, how many are each kept for a fixed share of the tenants
+    /// (`?tenant_connections=N`; by default 8, or half the maximum when that is less; see
+    /// `TenantConnections`). 0 behind a transaction pooler, which hands out its own connections.
+    package let tenantConnections: Int
     /// Whether the statements Folio runs most are prepared once per connection
     /// (`?prepared_statements=on|off`, on by default): off behind a transaction pooler that
     /// cannot carry a named statement between transactions, such as PgBouncer before 1.21.
@@ -50,7 +55,17 @@ package struct DatabaseURL: Sendable {
             }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
-        let maximum = Int(query["max_connections"] ?? "") ?? 20
+        let total = Int(query["max_connections"] ?? "") ?? 20
+        guard total >= 1 else { throw .malformed("max_connections must be at least 1") }
+        if let given = query["tenant_connections"] {
+            guard let count = Int(given), count >= 0, count < total else {
+                throw .malformed("tenant_connections must be a whole number from 0 to max_connections - 1")
+            }
+            tenantConnections = count
+        } else {
+            tenantConnections = min(8, total / 2)
+        }
+        let maximum = total - tenantConnections
         configuration.options.maximumConnections = maximum
         // Warm by default: a connection opened under load costs the request that waits for it a
         // TCP and authentication round trip, and a pool that shrinks when idle does it again.

@@ -11,12 +11,21 @@ package struct TenantDirectory: Sendable {
     let logger: Logger
     /// Shared by every copy of this directory.
     let currentSchemas: CurrentSchemas
+    /// Where a tenant's units of work and reads run first; `client` when they are busy or absent.
+    let tenantConnections: TenantConnections?
 
-    package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger) {
+    package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger, tenantConnections: TenantConnections? = nil) {
         self.client = client
         self.tenantMigrations = tenantMigrations
         self.logger = logger
         self.currentSchemas = CurrentSchemas()
+        self.tenantConnections = tenantConnections
+    }
+
+    /// Runs `body` with the tenant's own connection's pool when it is free, else the shared pool.
+    private func withClient<Result>(for id: TenantID, _ body: (PostgresClient) async throws -> Result) async throws -> Result {
+        guard let tenantConnections else { return try await body(client) }
+        return try await tenantConnections.withClient(for: id, shared: client, body)
     }
 
     /// The version a tenant schema must have for its units of work to run.
@@ -183,31 +192,33 @@ package struct TenantDirectory: Sendable {
         reading: Bool,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result? {
-        try await client.inTransaction(logger: logger) { connection in
-            // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
-            // runner record a new schema version on the row.
-            let lock = reading ? "" : " FOR KEY SHARE"
-            let path =
-                reading
-                ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
-                : "schema_name"
-            let rows = try await connection.query(
-                """
-                SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
-                FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
-                """,
-                logger: logger
-            )
-            guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
-                throw RegistryError.tenantNotFound(id)
+        try await withClient(for: id) { client in
+            try await client.inTransaction(logger: logger) { connection in
+                // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
+                // runner record a new schema version on the row.
+                let lock = reading ? "" : " FOR KEY SHARE"
+                let path =
+                    reading
+                    ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
+                    : "schema_name"
+                let rows = try await connection.query(
+                    """
+                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
+                    FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
+                    """,
+                    logger: logger
+                )
+                guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
+                    throw RegistryError.tenantNotFound(id)
+                }
+                guard let version else {
+                    // Not remembered: another replica may make the schema at any moment.
+                    return reading ? try await body(connection) : nil
+                }
+                guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+                currentSchemas.remember(id, schema: schema)
+                return try await body(connection)
             }
-            guard let version else {
-                // Not remembered: another replica may make the schema at any moment.
-                return reading ? try await body(connection) : nil
-            }
-            guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-            currentSchemas.remember(id, schema: schema)
-            return try await body(connection)
         }
     }
 
@@ -273,7 +284,7 @@ package struct TenantDirectory: Sendable {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
             let schema = try await currentSchema(of: id)
             do {
-                return try await decode(client.query(statement(schema), logger: logger))
+                return try await withClient(for: id) { client in try await decode(client.query(statement(schema), logger: logger)) }
             } catch let error as PSQLError where error.sqlState == "42P01" || error.sqlState == "3F000" {
                 currentSchemas.forget(id)
                 guard try await registeredSchema(of: id) != nil else { throw RegistryError.tenantNotFound(id) }

@@ -80,6 +80,23 @@ package enum TestDatabase {
             return try outcome.get()
         }
     }
+
+    /// Runs `body` with `count` tenants' own connections to the database `client` is connected to,
+    /// running until `body` returns.
+    package static func withTenantConnections<Result: Sendable>(
+        _ count: Int,
+        besides client: PostgresClient,
+        _ body: @Sendable (TenantConnections) async throws -> Result
+    ) async throws -> Result {
+        var configuration = try serverConfiguration()
+        configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
+        let connections = TenantConnections(configuration: configuration, count: count, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in connections.clients { group.addTask { await client.run() } }
+            defer { group.cancelAll() }
+            return try await body(connections)
+        }
+    }
 }
 
 extension PostgresClient {

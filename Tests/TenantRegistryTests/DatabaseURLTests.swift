@@ -5,13 +5,34 @@ import Testing
 
 @Suite struct DatabaseURLTests {
     @Test func thePoolStartsWarmUnlessToldOtherwise() throws {
-        let warm = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12").configuration.options
+        let warm = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12&tenant_connections=0").configuration.options
         #expect(warm.maximumConnections == 12)
         #expect(warm.minimumConnections == 12)
         let lazy = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12&min_connections=2").configuration.options
         #expect(lazy.minimumConnections == 2)
         let capped = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=4&min_connections=9").configuration.options
-        #expect(capped.minimumConnections == 4)
+        #expect(capped.minimumConnections == 2)
+    }
+
+    @Test func theTenantsOwnConnectionsComeOutOfTheMaximum() throws {
+        func split(_ query: String) throws -> (shared: Int, tenants: Int) {
+            let url = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable" + query)
+            return (url.configuration.options.maximumConnections, url.tenantConnections)
+        }
+        #expect(try split("") == (12, 8))
+        #expect(try split("&max_connections=6") == (3, 3))
+        #expect(try split("&max_connections=1") == (1, 0))
+        #expect(try split("&max_connections=40") == (32, 8))
+        #expect(try split("&max_connections=12&tenant_connections=11") == (1, 11))
+        #expect(try split("&tenant_connections=0") == (20, 0))
+        for refused in ["tenant_connections=20", "tenant_connections=-1", "tenant_connections=some", "max_connections=3&tenant_connections=3"] {
+            #expect(throws: DatabaseURLError.malformed("tenant_connections must be a whole number from 0 to max_connections - 1")) {
+                try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?" + refused)
+            }
+        }
+        #expect(throws: DatabaseURLError.malformed("max_connections must be at least 1")) {
+            try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?max_connections=0")
+        }
     }
 
     @Test func statementsArePreparedUnlessToldOtherwise() throws {
