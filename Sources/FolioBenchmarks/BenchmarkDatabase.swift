@@ -10,6 +10,17 @@ struct BenchmarkDatabase: ParsableArguments {
     @Option(help: "The Migrations/ folder.")
     var migrations = "Migrations"
 
+    @Option(help: "Of Folio's connections, how many are each kept for a share of the tenants (0: one shared pool; default: as folio serve).")
+    var tenantConnections: Int?
+
+    /// How many of `total` connections Folio keeps for the tenants, as `folio serve` would unless
+    /// told otherwise.
+    func tenantConnections(of total: Int) throws -> Int {
+        let count = tenantConnections ?? DatabaseURL.defaultTenantConnections(of: total)
+        guard (0..<total).contains(count) else { throw ValidationError("--tenant-connections must be from 0 to \(total - 1) here") }
+        return count
+    }
+
     /// A pool of the database named by `FOLIO_DATABASE_URL` that keeps `connections` connections open.
     func configuration(connections: Int) throws -> PostgresClient.Configuration {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {

@@ -31,13 +31,11 @@ struct Stack: Sendable {
     /// Starts what the API benchmarks measure: PostgreSQL migrated, the sandbox, and the API on a
     /// free port (wired as `configure` leaves it), then runs `body` with them and the API's base URL.
     ///
-    /// - Parameters:
-    ///   - connections: the shared pool's.
-    ///   - tenantConnections: connections each kept for a share of the tenants, besides the pool.
+    /// - Parameter connections: Folio's connections in all, of which `--tenant-connections` are
+    ///   each kept for a share of the tenants.
     static func run(
         database options: BenchmarkDatabase,
         connections: Int,
-        tenantConnections: Int = 0,
         sandboxConfiguration: SandboxConfiguration,
         sandboxLogger: Logger? = nil,
         logger: Logger,
@@ -45,8 +43,9 @@ struct Stack: Sendable {
         _ body: @escaping @Sendable (Stack, InvoiceboxSandbox, URL, String) async throws -> Void
     ) async throws {
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
-        let own = TenantConnections(configuration: try options.configuration(connections: 1), count: tenantConnections, logger: logger)
-        try await options.withMigrated(connections: connections, logger: logger) { database, migrations in
+        let ownCount = try options.tenantConnections(of: connections)
+        let own = TenantConnections(configuration: try options.configuration(connections: 1), count: ownCount, logger: logger)
+        try await options.withMigrated(connections: connections - ownCount, logger: logger) { database, migrations in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in own.clients { group.addTask { await client.run() } }
                 defer { group.cancelAll() }

@@ -35,33 +35,25 @@ struct TenantsBenchmark: AsyncParsableCommand {
     @Option(help: "Tenants the random lists pick from (each gets invoices).")
     var randomSample = 1000
 
-    @Option(help: "Of Folio's \(Self.extraConnections) + concurrency connections, how many are each kept for a share of the tenants (0: one shared pool).")
-    var tenantConnections = 8
-
     @OptionGroup var database: BenchmarkDatabase
 
     static let hot = 10
     /// Connections Folio has beyond one per client.
     static let extraConnections = 8
 
-    func validate() throws {
-        guard (0..<(concurrency + Self.extraConnections)).contains(tenantConnections) else {
-            throw ValidationError("--tenant-connections must be from 0 to concurrency + \(Self.extraConnections) - 1")
-        }
-    }
-
     func run() async throws {
         let logger = InvoicesBenchmark.quietLogger
         let total = max(Self.hot + 1, tenants)
+        let connections = concurrency + Self.extraConnections
+        let ownConnections = try database.tenantConnections(of: connections)
         try await Stack.run(
-            database: database, connections: concurrency + Self.extraConnections - tenantConnections, tenantConnections: tenantConnections,
+            database: database, connections: connections,
             sandboxConfiguration: .fast, logger: logger
         ) { stack, _, _, apiURL in
             let client = Client(apiURL: apiURL, key: stack.platformKey, runID: String(UUID().uuidString.prefix(8)))
             let meter = CPUMeter(database: stack.database, logger: logger)
             print(
-                "Folio's connections: \(concurrency + Self.extraConnections - tenantConnections) shared, "
-                    + "\(tenantConnections) each kept for a share of the tenants")
+                "Folio's connections: \(connections - ownConnections) shared, \(ownConnections) each kept for a share of the tenants")
             try await timeProvisioningStatements(stack)
 
             print("\(Self.hot) hot tenants, \(invoicesPerTenant) invoices each")

@@ -18,6 +18,12 @@ package struct DatabaseURL: Sendable {
     /// The URL without its password, fit for logs and error messages.
     package let redacted: String
 
+    /// `tenant_connections` when the URL does not say, for `max_connections` of `total`: enough
+    /// to spread the tenants, while the shared pool keeps at least half.
+    package static func defaultTenantConnections(of total: Int) -> Int {
+        min(8, total / 2)
+    }
+
     package init(_ string: String) throws(DatabaseURLError) {
         guard let components = URLComponents(string: string),
             let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
@@ -63,7 +69,7 @@ package struct DatabaseURL: Sendable {
             }
             tenantConnections = count
         } else {
-            tenantConnections = min(8, total / 2)
+            tenantConnections = Self.defaultTenantConnections(of: total)
         }
         let maximum = total - tenantConnections
         configuration.options.maximumConnections = maximum
