@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "TenantRegistry",
-            dependencies: ["FolioDomain", crypto, logging, metrics, nioSSL, postgres],
+            dependencies: ["FolioDomain", crypto, logging, metrics, nioSSL, postgres, serviceLifecycle],
             swiftSettings: strictSettings
         ),
         .target(

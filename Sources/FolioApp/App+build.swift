@@ -58,8 +58,8 @@ package func buildApplication(
     case .url(let url):
         database = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
         services.append(database)
-        let own = TenantConnections(configuration: url.configuration, count: url.tenantConnections, logger: logger)
-        services += own.clients
+        let own = TenantConnections(configuration: url.connectionConfiguration, count: url.tenantConnections, logger: logger)
+        services.append(own)
         tenantConnections = own
     case .running(let client, let connections):
         database = client

@@ -44,8 +44,9 @@ struct BaselineServer: AsyncParsableCommand {
         guard let url = databaseURL ?? ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
             throw ValidationError("pass --database-url or set FOLIO_DATABASE_URL")
         }
-        // Folio's own parsing of the URL, so both pools have the same size and settings.
-        let client = PostgresClient(configuration: try DatabaseURL(url).configuration, backgroundLogger: logger)
+        // Folio's own parsing of the URL, so that this one pool has as many connections in all as
+        // Folio's shared pool and its tenants' own, with the same settings.
+        let client = PostgresClient(configuration: try DatabaseURL(url).singlePoolConfiguration, backgroundLogger: logger)
         let invoices = BaselineInvoices(client: client, handling: request, logger: logger)
 
         let router = Router()

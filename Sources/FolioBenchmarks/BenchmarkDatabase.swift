@@ -21,12 +21,17 @@ struct BenchmarkDatabase: ParsableArguments {
         return count
     }
 
-    /// A pool of the database named by `FOLIO_DATABASE_URL` that keeps `connections` connections open.
-    func configuration(connections: Int) throws -> PostgresClient.Configuration {
+    /// The database named by `FOLIO_DATABASE_URL`.
+    func url() throws -> DatabaseURL {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_DATABASE_URL"] else {
             throw ValidationError("set FOLIO_DATABASE_URL (scripts/bench.sh does)")
         }
-        var configuration = try DatabaseURL(url).configuration
+        return try DatabaseURL(url)
+    }
+
+    /// A pool of the database named by `FOLIO_DATABASE_URL` that keeps `connections` connections open.
+    func configuration(connections: Int) throws -> PostgresClient.Configuration {
+        var configuration = try url().configuration
         configuration.options.maximumConnections = connections
         configuration.options.minimumConnections = connections
         return configuration

@@ -44,10 +44,10 @@ struct Stack: Sendable {
     ) async throws {
         let sandbox = InvoiceboxSandbox(configuration: sandboxConfiguration, logger: sandboxLogger ?? logger)
         let ownCount = try options.tenantConnections(of: connections)
-        let own = TenantConnections(configuration: try options.configuration(connections: 1), count: ownCount, logger: logger)
+        let own = TenantConnections(configuration: try options.url().connectionConfiguration, count: ownCount, logger: logger)
         try await options.withMigrated(connections: connections - ownCount, logger: logger) { database, migrations in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for client in own.clients { group.addTask { await client.run() } }
+                group.addTask { await own.run() }
                 defer { group.cancelAll() }
                 try await sandbox.withRunningServer { sandboxURL in
                     let key = APIKey.generate()

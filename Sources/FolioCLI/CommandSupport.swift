@@ -54,7 +54,7 @@ enum CommandSupport {
         logger: Logger,
         _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        var database = configuration.database.configuration
+        var database = configuration.database.singlePoolConfiguration
         // A one-off command opens connections as it needs them, not the server's warm pool.
         database.options.minimumConnections = 0
         let client = PostgresClient(configuration: database, backgroundLogger: logger)

@@ -7,6 +7,10 @@ import PostgresNIO
 package struct DatabaseURL: Sendable {
     /// The shared pool's: `max_connections` less the tenants' own connections.
     package let configuration: PostgresClient.Configuration
+    /// One pool of all `max_connections`, for what keeps no tenant connections (a one-off command).
+    package let singlePoolConfiguration: PostgresClient.Configuration
+    /// The same server, user and TLS for one connection of its own, such as the tenants' own.
+    package let connectionConfiguration: PostgresConnection.Configuration
     /// Of `max_connections`, how many are each kept for a fixed share of the tenants
     /// (`?tenant_connections=N`; by default 8, or half the maximum when that is less; see
     /// `TenantConnections`). 0 behind a transaction pooler, which hands out its own connections.
@@ -17,6 +21,15 @@ package struct DatabaseURL: Sendable {
     package let preparesStatements: Bool
     /// The URL without its password, fit for logs and error messages.
     package let redacted: String
+
+    /// The TLS a pool of `PostgresClient` builds from `.makeClientConfiguration()`, for a connection.
+    private static func tlsContext() throws(DatabaseURLError) -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: .makeClientConfiguration())
+        } catch {
+            throw .malformed("asks for TLS, which cannot be set up here")
+        }
+    }
 
     /// `tenant_connections` when the URL does not say, for `max_connections` of `total`: enough
     /// to spread the tenants, while the shared pool keeps at least half.
@@ -44,28 +57,27 @@ package struct DatabaseURL: Sendable {
 
         var configuration: PostgresClient.Configuration
         if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
-            configuration = .init(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
-                username: user,
-                password: password,
-                database: database
-            )
+            let path = "\(socketDirectory)/.s.PGSQL.\(port)"
+            configuration = .init(unixSocketPath: path, username: user, password: password, database: database)
+            connectionConfiguration = .init(unixSocketPath: path, username: user, password: password, database: database)
         } else {
             let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
             let tls: PostgresClient.Configuration.TLS
+            let connectionTLS: PostgresConnection.Configuration.TLS
             switch query["sslmode"] ?? "prefer" {
-            case "disable": tls = .disable
-            case "prefer": tls = .prefer(.makeClientConfiguration())
-            case "require": tls = .require(.makeClientConfiguration())
+            case "disable": (tls, connectionTLS) = (.disable, .disable)
+            case "prefer": (tls, connectionTLS) = (.prefer(.makeClientConfiguration()), .prefer(try Self.tlsContext()))
+            case "require": (tls, connectionTLS) = (.require(.makeClientConfiguration()), .require(try Self.tlsContext()))
             default: throw .malformed("sslmode must be disable, prefer or require")
             }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            connectionConfiguration = .init(host: host, port: port, username: user, password: password, database: database, tls: connectionTLS)
         }
         let total = Int(query["max_connections"] ?? "") ?? 20
         guard total >= 1 else { throw .malformed("max_connections must be at least 1") }
         if let given = query["tenant_connections"] {
             guard let count = Int(given), count >= 0, count < total else {
-                throw .malformed("tenant_connections must be a whole number from 0 to max_connections - 1")
+                throw .malformed("tenant_connections must be a whole number from 0 to \(total - 1) (max_connections - 1)")
             }
             tenantConnections = count
         } else {
@@ -75,7 +87,12 @@ package struct DatabaseURL: Sendable {
         configuration.options.maximumConnections = maximum
         // Warm by default: a connection opened under load costs the request that waits for it a
         // TCP and authentication round trip, and a pool that shrinks when idle does it again.
-        configuration.options.minimumConnections = min(Int(query["min_connections"] ?? "") ?? maximum, maximum)
+        let minimum = Int(query["min_connections"] ?? "")
+        var single = configuration
+        single.options.maximumConnections = total
+        single.options.minimumConnections = min(minimum ?? total, total)
+        singlePoolConfiguration = single
+        configuration.options.minimumConnections = min(minimum ?? maximum, maximum)
         self.configuration = configuration
         switch query["prepared_statements"] ?? "on" {
         case "on": preparesStatements = true

@@ -9,17 +9,27 @@ extension PostgresClient {
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await withTransaction(logger: logger) { connection in
+        try await rethrowingItsCause {
+            try await withTransaction(logger: logger) { connection in
                 try await body(connection)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
     }
 }
 
 extension PostgresConnection {
+    /// `PostgresClient.inTransaction` on this connection.
+    package func inTransaction<Result: Sendable>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await rethrowingItsCause {
+            try await withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        }
+    }
+
     /// Points unqualified names at `schema` until the end of the current transaction only, so
     /// the connection goes back to the pool clean (and stays correct behind a transaction pooler).
     package func setLocalSearchPath(_ schema: String, logger: Logger) async throws {
@@ -45,5 +55,15 @@ extension PSQLError {
 
     package var sqlState: String? {
         serverInfo?[.sqlState]
+    }
+}
+
+/// Runs `transaction`, and throws the error that ended it (the body's own, else the commit's or
+/// the BEGIN's) rather than postgres-nio's wrapper.
+private func rethrowingItsCause<Result>(_ transaction: () async throws -> Result) async throws -> Result {
+    do {
+        return try await transaction()
+    } catch let error as PostgresTransactionError {
+        throw error.closureError ?? error.commitError ?? error.beginError ?? error
     }
 }

@@ -3,62 +3,141 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
-/// Connections each reserved for a fixed share of the tenants, so that a tenant's statements keep
+/// Connections each kept for a fixed share of the tenants, so that a tenant's statements keep
 /// finding the server process that already knows its tables.
 ///
 /// A PostgreSQL server process loads the catalog entries of each table the first time it reads
 /// it, and keeps them for its life: about 0.3 ms of its CPU and 77 KB of its memory per tenant
 /// (docs/scaling.md). A shared pool hands any connection to any tenant, so every busy connection
 /// ends up paying that for every tenant. Here each tenant has one connection of its own among
-/// `count`, picked from its id; a statement takes it when it is free and the shared pool's
-/// otherwise, so that no statement ever waits for its tenant's connection.
-package final class TenantConnections: Sendable {
-    /// One pool of one connection each, which `buildApplication` (or the caller) runs.
-    package let clients: [PostgresClient]
-    private let busy: Mutex<[Bool]>
-    /// Statements that found their tenant's connection free, and those that took the shared pool:
-    /// many of the second mean too few connections for the tenants' concurrency.
+/// `count`, picked from its id. A statement takes it only when it is open and idle, and the
+/// shared pool's otherwise: a connection being opened again, or busy with another of its
+/// tenants, never delays a statement.
+///
+/// `run()` opens the connections and keeps them open: it opens a closed one again, with a
+/// growing pause while that fails, and queries an idle one every `keepAliveInterval` so that a
+/// connection the network dropped silently is found and replaced before a statement needs it.
+package final class TenantConnections: Service, Sendable {
+    private struct Slot {
+        var connection: PostgresConnection?
+        var busy = false
+    }
+
+    package let count: Int
+    private let configuration: PostgresConnection.Configuration
+    private let keepAliveInterval: Duration
+    private let logger: Logger
+    private let slots: Mutex<[Slot]>
+    /// Statements that found their tenant's connection open and idle, and those that took the
+    /// shared pool: many of the second mean too few connections for the tenants' concurrency (or
+    /// connections that cannot be opened, which the log says).
     private let ownTaken = Counter(label: "folio_tenant_connection_statements_total", dimensions: [("connection", "own")])
     private let sharedTaken = Counter(label: "folio_tenant_connection_statements_total", dimensions: [("connection", "shared")])
 
-    /// - Parameter configuration: the shared pool's; each of the `count` pools opens one
-    ///   connection with it and keeps it open.
-    package init(configuration: PostgresClient.Configuration, count: Int, logger: Logger) {
-        var one = configuration
-        one.options.maximumConnections = 1
-        one.options.minimumConnections = 1
-        clients = (0..<max(0, count)).map { _ in PostgresClient(configuration: one, backgroundLogger: logger) }
-        busy = Mutex(Array(repeating: false, count: clients.count))
+    package init(configuration: PostgresConnection.Configuration, count: Int, logger: Logger, keepAliveInterval: Duration = .seconds(30)) {
+        self.count = max(0, count)
+        self.configuration = configuration
+        self.keepAliveInterval = keepAliveInterval
+        self.logger = logger
+        self.slots = Mutex(Array(repeating: Slot(), count: max(0, count)))
     }
 
-    /// The connection `tenant` always gets among `count`: its id's random bits, so the tenants
-    /// spread evenly and each keeps its place for as long as `count` does not change.
+    /// The connection `tenant` always gets among `count`: bits of its id that are random in every
+    /// UUID version 4 (byte 8's top two bits are the variant, hence the shift), so the tenants
+    /// spread evenly and each keeps its place while `count` stays the same.
     package static func index(of tenant: TenantID, among count: Int) -> Int {
+        precondition(count > 0, "no connections to choose among")
         let bits = withUnsafeBytes(of: tenant.rawValue.uuid) { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
-        return Int(bits % UInt64(count))
+        return Int((bits >> 8) % UInt64(count))
     }
 
-    /// Runs `body` with the tenant's own pool if no other statement holds it, else with `shared`.
-    package func withClient<Result>(
+    /// Runs `body` on the tenant's own connection if it is open and idle, else on one of `shared`.
+    package func withConnection<Result>(
         for tenant: TenantID,
         shared: PostgresClient,
-        _ body: (PostgresClient) async throws -> Result
+        _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        guard !clients.isEmpty else { return try await body(shared) }
-        let index = Self.index(of: tenant, among: clients.count)
-        let taken = busy.withLock { busy in
-            if busy[index] { return false }
-            busy[index] = true
-            return true
-        }
-        guard taken else {
+        guard count > 0 else { return try await shared.withConnection(body) }
+        let index = Self.index(of: tenant, among: count)
+        guard let connection = take(index) else {
             sharedTaken.increment()
-            return try await body(shared)
+            return try await shared.withConnection(body)
         }
         ownTaken.increment()
-        defer { busy.withLock { $0[index] = false } }
-        return try await body(clients[index])
+        defer { give(index) }
+        return try await body(connection)
+    }
+
+    /// The open connection of slot `index`, marked busy, or `nil` when it has none or it is busy.
+    private func take(_ index: Int) -> PostgresConnection? {
+        slots.withLock { slots in
+            guard !slots[index].busy, let connection = slots[index].connection, !connection.isClosed else { return nil }
+            slots[index].busy = true
+            return connection
+        }
+    }
+
+    private func give(_ index: Int) {
+        slots.withLock { $0[index].busy = false }
+    }
+
+    /// Whether slot `index` holds an open connection; for tests.
+    package func isOpen(_ index: Int) -> Bool {
+        slots.withLock { $0[index].connection.map { !$0.isClosed } ?? false }
+    }
+
+    /// Keeps every connection open until a graceful shutdown or cancellation, then closes them.
+    package func run() async {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for index in 0..<self.count {
+                    group.addTask { await self.keepOpen(index) }
+                }
+            }
+        }
+    }
+
+    private func keepOpen(_ index: Int) async {
+        var pause = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(configuration: configuration, id: index, logger: logger)
+            } catch {
+                // Its tenants' statements take the shared pool meanwhile.
+                logger.warning("a tenant connection could not be opened", metadata: ["connection": "\(index)", "error.type": "\(type(of: error))"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(30))
+                continue
+            }
+            pause = .milliseconds(100)
+            slots.withLock { $0[index].connection = connection }
+            await watch(connection, index)
+            slots.withLock { $0[index].connection = nil }
+            try? await connection.close()
+        }
+    }
+
+    /// Returns once `connection` is closed, fails its keep-alive query, or the task is cancelled.
+    /// Checked every second; a statement never gets a connection already known to be closed.
+    private func watch(_ connection: PostgresConnection, _ index: Int) async {
+        var sinceQuery = Duration.zero
+        while !Task.isCancelled, !connection.isClosed {
+            try? await Task.sleep(for: .seconds(1))
+            sinceQuery += .seconds(1)
+            guard sinceQuery >= keepAliveInterval else { continue }
+            // A busy connection is answering a statement; an idle one is asked.
+            guard take(index) != nil else { continue }
+            defer { give(index) }
+            sinceQuery = .zero
+            do {
+                try await connection.query("SELECT 1", logger: logger)
+            } catch {
+                return
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ package struct TenantDirectory: Sendable {
     let logger: Logger
     /// Shared by every copy of this directory.
     let currentSchemas: CurrentSchemas
-    /// Where a tenant's units of work and reads run first; `client` when they are busy or absent.
+    /// Where a tenant's units of work and reads run when its connection is open and idle.
     let tenantConnections: TenantConnections?
 
     package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger, tenantConnections: TenantConnections? = nil) {
@@ -22,10 +22,10 @@ package struct TenantDirectory: Sendable {
         self.tenantConnections = tenantConnections
     }
 
-    /// Runs `body` with the tenant's own connection's pool when it is free, else the shared pool.
-    private func withClient<Result>(for id: TenantID, _ body: (PostgresClient) async throws -> Result) async throws -> Result {
-        guard let tenantConnections else { return try await body(client) }
-        return try await tenantConnections.withClient(for: id, shared: client, body)
+    /// Runs `body` on the tenant's own connection when it is open and idle, else on the shared pool's.
+    private func withConnection<Result>(for id: TenantID, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        guard let tenantConnections else { return try await client.withConnection(body) }
+        return try await tenantConnections.withConnection(for: id, shared: client, body)
     }
 
     /// The version a tenant schema must have for its units of work to run.
@@ -192,8 +192,8 @@ package struct TenantDirectory: Sendable {
         reading: Bool,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result? {
-        try await withClient(for: id) { client in
-            try await client.inTransaction(logger: logger) { connection in
+        try await withConnection(for: id) { connection in
+            try await connection.inTransaction(logger: logger) { connection in
                 // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
                 // runner record a new schema version on the row.
                 let lock = reading ? "" : " FOR KEY SHARE"
@@ -284,7 +284,7 @@ package struct TenantDirectory: Sendable {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
             let schema = try await currentSchema(of: id)
             do {
-                return try await withClient(for: id) { client in try await decode(client.query(statement(schema), logger: logger)) }
+                return try await withConnection(for: id) { connection in try await decode(connection.query(statement(schema), logger: logger)) }
             } catch let error as PSQLError where error.sqlState == "42P01" || error.sqlState == "3F000" {
                 currentSchemas.forget(id)
                 guard try await registeredSchema(of: id) != nil else { throw RegistryError.tenantNotFound(id) }

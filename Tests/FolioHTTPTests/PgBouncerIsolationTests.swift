@@ -317,7 +317,9 @@ private enum PgBouncer {
     static let isRequired = ProcessInfo.processInfo.environment["CI"] != nil
 
     /// The pooler's URL naming `database`, with a pool of `maximumConnections` clients and no
-    /// named statements, which PgBouncer 1.18 in transaction mode cannot carry.
+    /// named statements, which PgBouncer 1.18 in transaction mode cannot carry. The tenants' own
+    /// connections stay at their default (8 of them), although they gain nothing behind a
+    /// transaction pooler: they are the production wiring whose isolation this suite checks.
     static func databaseURL(_ url: String, database: String, maximumConnections: Int) throws -> DatabaseURL {
         guard var components = URLComponents(string: url) else { throw DatabaseURLError.malformed("is not a URL") }
         components.path = "/" + database

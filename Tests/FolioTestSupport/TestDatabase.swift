@@ -82,17 +82,19 @@ package enum TestDatabase {
     }
 
     /// Runs `body` with `count` tenants' own connections to the database `client` is connected to,
-    /// running until `body` returns.
+    /// kept open until `body` returns.
     package static func withTenantConnections<Result: Sendable>(
         _ count: Int,
         besides client: PostgresClient,
+        keepAliveInterval: Duration = .seconds(30),
         _ body: @Sendable (TenantConnections) async throws -> Result
     ) async throws -> Result {
-        var configuration = try serverConfiguration()
+        guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else { throw MissingServer() }
+        var configuration = try DatabaseURL(url).connectionConfiguration
         configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
-        let connections = TenantConnections(configuration: configuration, count: count, logger: logger)
+        let connections = TenantConnections(configuration: configuration, count: count, logger: logger, keepAliveInterval: keepAliveInterval)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            for client in connections.clients { group.addTask { await client.run() } }
+            group.addTask { await connections.run() }
             defer { group.cancelAll() }
             return try await body(connections)
         }

@@ -25,11 +25,21 @@ import Testing
         #expect(try split("&max_connections=40") == (32, 8))
         #expect(try split("&max_connections=12&tenant_connections=11") == (1, 11))
         #expect(try split("&tenant_connections=0") == (20, 0))
-        for refused in ["tenant_connections=20", "tenant_connections=-1", "tenant_connections=some", "max_connections=3&tenant_connections=3"] {
-            #expect(throws: DatabaseURLError.malformed("tenant_connections must be a whole number from 0 to max_connections - 1")) {
+        for (refused, range) in [
+            ("tenant_connections=20", "0 to 19"), ("tenant_connections=-1", "0 to 19"), ("tenant_connections=some", "0 to 19"),
+            ("max_connections=3&tenant_connections=3", "0 to 2"),
+        ] {
+            #expect(throws: DatabaseURLError.malformed("tenant_connections must be a whole number from \(range) (max_connections - 1)")) {
                 try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?" + refused)
             }
         }
+        // The shared pool's minimum follows its own size; a one-off command's single pool gets them all.
+        let url = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12")
+        #expect(url.configuration.options.minimumConnections == 6)
+        #expect(url.singlePoolConfiguration.options.maximumConnections == 12)
+        #expect(url.singlePoolConfiguration.options.minimumConnections == 12)
+        let lazy = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12&min_connections=0")
+        #expect(lazy.singlePoolConfiguration.options.minimumConnections == 0)
         #expect(throws: DatabaseURLError.malformed("max_connections must be at least 1")) {
             try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?max_connections=0")
         }

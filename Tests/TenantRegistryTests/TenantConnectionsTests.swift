@@ -7,107 +7,174 @@ import Testing
 @testable import TenantRegistry
 
 /// Each tenant's statements go to a connection kept for its share of the tenants while that
-/// connection is free, and to the shared pool otherwise.
-@Suite struct TenantConnectionsTests {
+/// connection is open and idle, and to the shared pool otherwise.
+@Suite(.timeLimit(.minutes(1))) struct TenantConnectionsTests {
     let logger = TestDatabase.logger
-
-    /// For pools that are never run: these tests only compare which pool a statement was given.
-    static var nowhere: PostgresClient.Configuration {
-        .init(host: "127.0.0.1", port: 9, username: "nobody", password: nil, database: nil, tls: .disable)
-    }
-
     static let ownStatements = #"folio_tenant_connection_statements_total{connection="own"}"#
     static let sharedStatements = #"folio_tenant_connection_statements_total{connection="shared"}"#
 
     @Test func aTenantKeepsItsPlaceAndTheTenantsSpreadEvenly() {
-        var counts = Array(repeating: 0, count: 8)
-        for _ in 0..<8000 {
-            let tenant = TenantID.random()
-            let index = TenantConnections.index(of: tenant, among: 8)
-            #expect(TenantConnections.index(of: tenant, among: 8) == index)
-            counts[index] += 1
-        }
-        // 1,000 each on average; a spread of ±200 is more than six standard deviations.
-        #expect(counts.allSatisfy { (800...1200).contains($0) }, "\(counts)")
-        let tenant = TenantID.random()
-        #expect((0..<3).contains(TenantConnections.index(of: tenant, among: 3)))
-        #expect(TenantConnections.index(of: tenant, among: 1) == 0)
-    }
-
-    @Test func aStatementNeverWaitsForItsTenantsConnection() async throws {
-        // Counted only once the metrics are bootstrapped; other tests may add to the counts meanwhile.
-        _ = TestMetrics.registry
-        let ownBefore = TestMetrics.counter(Self.ownStatements)
-        let sharedBefore = TestMetrics.counter(Self.sharedStatements)
-        let connections = TenantConnections(configuration: Self.nowhere, count: 4, logger: logger)
-        let shared = PostgresClient(configuration: Self.nowhere, backgroundLogger: logger)
-        let tenant = TenantID.random()
-        let own = connections.clients[TenantConnections.index(of: tenant, among: 4)]
-        let other = try #require(
-            (0..<100).lazy.map { _ in TenantID.random() }.first {
-                TenantConnections.index(of: $0, among: 4) != TenantConnections.index(of: tenant, among: 4)
-            })
-        try await connections.withClient(for: tenant, shared: shared) { outer in
-            #expect(outer === own)
-            // Held: the same tenant's next statement takes the shared pool; another tenant its own.
-            try await connections.withClient(for: tenant, shared: shared) { inner in #expect(inner === shared) }
-            try await connections.withClient(for: other, shared: shared) { inner in
-                #expect(inner === connections.clients[TenantConnections.index(of: other, among: 4)])
+        for count in [8, 128, 3] {
+            var counts = Array(repeating: 0, count: count)
+            for _ in 0..<(count * 1000) {
+                let tenant = TenantID.random()
+                let index = TenantConnections.index(of: tenant, among: count)
+                #expect(TenantConnections.index(of: tenant, among: count) == index)
+                counts[index] += 1
             }
+            // 1,000 each on average; ±200 is more than six standard deviations.
+            #expect(counts.allSatisfy { (800...1200).contains($0) }, "\(count): \(counts)")
         }
-        struct Refused: Error {}
-        await #expect(throws: Refused.self) {
-            try await connections.withClient(for: tenant, shared: shared) { _ in throw Refused() }
-        }
-        // Given back after a throw as after a return.
-        try await connections.withClient(for: tenant, shared: shared) { client in #expect(client === own) }
-        let none = TenantConnections(configuration: Self.nowhere, count: 0, logger: logger)
-        try await none.withClient(for: tenant, shared: shared) { client in #expect(client === shared) }
-        #expect(TestMetrics.counter(Self.ownStatements) >= ownBefore + 4)
-        #expect(TestMetrics.counter(Self.sharedStatements) >= sharedBefore + 1)
+        #expect(TenantConnections.index(of: TenantID.random(), among: 1) == 0)
     }
 
-    @Test func aTenantsReadsAndUnitsOfWorkKeepToOneServerProcess() async throws {
+    /// Waits until every connection of `connections` is open.
+    func waitUntilOpen(_ connections: TenantConnections) async throws {
+        for _ in 0..<500 where !(0..<connections.count).allSatisfy(connections.isOpen) { try await Task.sleep(for: .milliseconds(10)) }
+        try #require((0..<connections.count).allSatisfy(connections.isOpen))
+    }
+
+    func process(_ connection: PostgresConnection) async throws -> Int32 {
+        try #require(try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).collect().first)
+    }
+
+    /// Tenants until at least three of the connections have one.
+    func tenantsOverThreeConnections(among count: Int) -> [TenantID] {
+        var tenants: [TenantID] = []
+        while Set(tenants.map { TenantConnections.index(of: $0, among: count) }).count < 3 { tenants.append(.random()) }
+        return tenants
+    }
+
+    @Test func aTenantKeepsToItsOwnProcessWhileItIsIdle() async throws {
+        _ = TestMetrics.registry
         try await TestDatabase.withFresh { client in
             try await TestDatabase.withTenantConnections(4, besides: client) { connections in
+                try await waitUntilOpen(connections)
+                let ownBefore = TestMetrics.counter(Self.ownStatements)
+                let sharedBefore = TestMetrics.counter(Self.sharedStatements)
+                let tenants = tenantsOverThreeConnections(among: 4)
+                var processOfConnection: [Int: Int32] = [:]
+                for tenant in tenants {
+                    let seen = try await connections.withConnection(for: tenant, shared: client, process)
+                    #expect(try await connections.withConnection(for: tenant, shared: client, process) == seen)
+                    processOfConnection[TenantConnections.index(of: tenant, among: 4), default: seen] = seen
+                    #expect(processOfConnection[TenantConnections.index(of: tenant, among: 4)] == seen)
+                }
+                // One process per connection, none of them the shared pool's.
+                #expect(Set(processOfConnection.values).count == processOfConnection.count)
+                #expect(!processOfConnection.values.contains(try await client.withConnection(process)))
+
+                let tenant = tenants[0]
+                let own = try #require(processOfConnection[TenantConnections.index(of: tenant, among: 4)])
+                let (outer, inner) = try await connections.withConnection(for: tenant, shared: client) { outer in
+                    // Busy: the tenant's next statement takes the shared pool rather than wait.
+                    (try await process(outer), try await connections.withConnection(for: tenant, shared: client, process))
+                }
+                #expect(outer == own)
+                #expect(inner != own)
+                struct Refused: Error {}
+                await #expect(throws: Refused.self) {
+                    try await connections.withConnection(for: tenant, shared: client) { _ in throw Refused() }
+                }
+                // Given back after a throw as after a return.
+                #expect(try await connections.withConnection(for: tenant, shared: client, process) == own)
+                let owned = Double(tenants.count * 2 + 3)
+                #expect(TestMetrics.counter(Self.ownStatements) >= ownBefore + owned)
+                #expect(TestMetrics.counter(Self.sharedStatements) >= sharedBefore + 1)
+            }
+        }
+    }
+
+    @Test func theDirectorysReadsAndUnitsOfWorkRunOnTheTenantsConnection() async throws {
+        try await TestDatabase.withFresh { client in
+            try await TestDatabase.withTenantConnections(4, besides: client) { connections in
+                try await waitUntilOpen(connections)
                 let directory = TenantDirectory(
                     client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger, tenantConnections: connections)
-                var tenants: [TenantID] = []
-                for name in ["first", "second", "third", "fourth", "fifth", "sixth"] {
-                    let tenant = try await directory.register(TenantRegistration(externalID: name, displayName: nil)).tenant.id
-                    try await directory.withTenant(tenant) { _ in }
-                    tenants.append(tenant)
+                let tenant = try await directory.register(TenantRegistration(externalID: "reader", displayName: nil)).tenant.id
+                try await directory.withTenant(tenant) { _ in }
+                let own = try await connections.withConnection(for: tenant, shared: client, process)
+                let reading = try await directory.read(tenant) { schema in
+                    "SELECT pg_backend_pid() FROM (SELECT count(*) FROM \(unescaped: schema.table("invoices"))) AS invoices"
+                } decode: { rows in
+                    try await rows.decode(Int32.self).collect().first
                 }
-                let tenant = tenants[0]
-                func readingProcess(_ tenant: TenantID) async throws -> Int32 {
-                    try await directory.read(tenant) { schema in
-                        "SELECT pg_backend_pid() FROM (SELECT count(*) FROM \(unescaped: schema.table("invoices"))) AS invoices"
-                    } decode: { rows in
-                        try #require(try await rows.decode(Int32.self).collect().first)
-                    }
+                #expect(reading == own)
+                let (writing, searchPath) = try await directory.withTenant(tenant) { connection in
+                    let rows = try await connection.query("SELECT pg_backend_pid(), current_setting('search_path')", logger: logger)
+                    return try #require(try await rows.decode((Int32, String).self).collect().first)
                 }
-                let process = try await readingProcess(tenant)
-                for _ in 0..<5 { #expect(try await readingProcess(tenant) == process) }
-                let writingProcess = try await directory.withTenant(tenant) { connection in
-                    try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).collect().first
+                #expect(writing == own)
+                #expect(searchPath == tenant.schemaName)
+                // The unit's setting ended with it: the connection is clean for its next tenant.
+                let after = try await connections.withConnection(for: tenant, shared: client) { connection in
+                    try await connection.query("SELECT current_setting('search_path')", logger: logger).decode(String.self).collect().first
                 }
-                #expect(writingProcess == process)
-                // While the unit of work holds the tenant's connection, its reads go on elsewhere.
-                let (held, readMeanwhile) = try await directory.withTenant(tenant) { connection in
-                    let held = try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).collect().first
-                    return (held, try await readingProcess(tenant))
+                #expect(after != tenant.schemaName)
+            }
+        }
+    }
+
+    @Test func aConnectionTheServerEndsIsReplacedAndItsTenantsMeanwhileUseTheSharedPool() async throws {
+        try await TestDatabase.withFresh { client in
+            try await TestDatabase.withTenantConnections(2, besides: client) { connections in
+                try await waitUntilOpen(connections)
+                let tenant = TenantID.random()
+                let first = try await connections.withConnection(for: tenant, shared: client, process)
+                let ended = try await client.withConnection { connection in
+                    try await connection.query("SELECT pg_terminate_backend(\(first))", logger: logger).decode(Bool.self).collect().first
                 }
-                #expect(held == process)
-                #expect(readMeanwhile != process)
-                // Tenants with other places read on other processes, each always the same one.
-                var processes: [Int: Int32] = [:]
-                for other in tenants {
-                    let index = TenantConnections.index(of: other, among: 4)
-                    let seen = try await readingProcess(other)
-                    #expect(processes[index, default: seen] == seen)
-                    processes[index] = seen
+                #expect(ended == true)
+                // Once the client has seen the close (a statement already on the connection fails,
+                // as on a pooled one), every statement is answered while it is opened again.
+                try await Task.sleep(for: .milliseconds(200))
+                let index = TenantConnections.index(of: tenant, among: 2)
+                var meanwhile: [Int32] = []
+                for _ in 0..<250 where !connections.isOpen(index) {
+                    meanwhile.append(try await connections.withConnection(for: tenant, shared: client, process))
+                    try await Task.sleep(for: .milliseconds(20))
                 }
-                #expect(Set(processes.values).count == processes.count)
+                try #require(connections.isOpen(index))
+                #expect(!meanwhile.contains(first))
+                let replacement = try await connections.withConnection(for: tenant, shared: client, process)
+                #expect(replacement != first)
+                #expect(try await connections.withConnection(for: tenant, shared: client, process) == replacement)
+            }
+        }
+    }
+
+    @Test func aConnectionThatCannotBeOpenedSendsItsTenantsToTheSharedPool() async throws {
+        try await TestDatabase.withFresh { client in
+            // Nothing listens on port 9: every attempt fails, and no statement waits for one.
+            let nowhere = PostgresConnection.Configuration(host: "127.0.0.1", port: 9, username: "nobody", password: nil, database: nil, tls: .disable)
+            let connections = TenantConnections(configuration: nowhere, count: 2, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await connections.run() }
+                defer { group.cancelAll() }
+                let shared = try await client.withConnection(process)
+                for _ in 0..<20 {
+                    #expect(try await connections.withConnection(for: .random(), shared: client, process) == shared)
+                }
+                #expect(!connections.isOpen(0) && !connections.isOpen(1))
+            }
+        }
+    }
+
+    @Test func anIdleConnectionIsAskedWhetherItIsStillThere() async throws {
+        try await TestDatabase.withFresh { client in
+            try await TestDatabase.withTenantConnections(1, besides: client, keepAliveInterval: .seconds(1)) { connections in
+                try await waitUntilOpen(connections)
+                let own = try await connections.withConnection(for: .random(), shared: client) { connection in
+                    let pid = try await process(connection)
+                    try await connection.query("SELECT 'a statement of a tenant'", logger: logger)
+                    return pid
+                }
+                var lastQuery: String?
+                for _ in 0..<60 where lastQuery != "SELECT 1" {
+                    try await Task.sleep(for: .milliseconds(100))
+                    lastQuery = try await client.scalar("SELECT query FROM pg_stat_activity WHERE pid = \(own)", as: String.self)
+                }
+                #expect(lastQuery == "SELECT 1")
             }
         }
     }
