@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "TenantRegistry",
-            dependencies: ["FolioDomain", crypto, logging, metrics, nioSSL, postgres, serviceLifecycle],
+            dependencies: ["FolioDomain", crypto, logging, metrics, nioCore, nioSSL, postgres, serviceLifecycle],
             swiftSettings: strictSettings
         ),
         .target(
@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TenantRegistryTests",
-            dependencies: ["FolioDomain", "FolioTestSupport", "TenantRegistry", postgres],
+            dependencies: ["FolioDomain", "FolioTestSupport", "TenantRegistry", postgres, serviceLifecycle],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -23,11 +23,13 @@ package struct DatabaseURL: Sendable {
     package let redacted: String
 
     /// The TLS a pool of `PostgresClient` builds from `.makeClientConfiguration()`, for a connection.
-    private static func tlsContext() throws(DatabaseURLError) -> NIOSSLContext {
+    private static func tlsContext(for mode: String) throws(DatabaseURLError) -> NIOSSLContext {
         do {
             return try NIOSSLContext(configuration: .makeClientConfiguration())
         } catch {
-            throw .malformed("asks for TLS, which cannot be set up here")
+            throw .malformed(
+                "asks for TLS (sslmode=\(mode), the default being prefer), which cannot be set up here: \(error); "
+                    + "sslmode=disable for a server reached without it")
         }
     }
 
@@ -66,8 +68,8 @@ package struct DatabaseURL: Sendable {
             let connectionTLS: PostgresConnection.Configuration.TLS
             switch query["sslmode"] ?? "prefer" {
             case "disable": (tls, connectionTLS) = (.disable, .disable)
-            case "prefer": (tls, connectionTLS) = (.prefer(.makeClientConfiguration()), .prefer(try Self.tlsContext()))
-            case "require": (tls, connectionTLS) = (.require(.makeClientConfiguration()), .require(try Self.tlsContext()))
+            case "prefer": (tls, connectionTLS) = (.prefer(.makeClientConfiguration()), .prefer(try Self.tlsContext(for: "prefer")))
+            case "require": (tls, connectionTLS) = (.require(.makeClientConfiguration()), .require(try Self.tlsContext(for: "require")))
             default: throw .malformed("sslmode must be disable, prefer or require")
             }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)

@@ -2,6 +2,7 @@ import FolioDomain
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -18,8 +19,9 @@ import Synchronization
 /// tenants, never delays a statement.
 ///
 /// `run()` opens the connections and keeps them open: it opens a closed one again, with a
-/// growing pause while that fails, and queries an idle one every `keepAliveInterval` so that a
-/// connection the network dropped silently is found and replaced before a statement needs it.
+/// growing pause while that fails, and queries an idle one every `keepAliveInterval` (closing it
+/// when the answer takes 10 s) so that a connection the network dropped silently is found and
+/// replaced before a statement needs it.
 package final class TenantConnections: Service, Sendable {
     private struct Slot {
         var connection: PostgresConnection?
@@ -29,6 +31,7 @@ package final class TenantConnections: Service, Sendable {
     package let count: Int
     private let configuration: PostgresConnection.Configuration
     private let keepAliveInterval: Duration
+    private let keepAliveTimeout = Duration.seconds(10)
     private let logger: Logger
     private let slots: Mutex<[Slot]>
     /// Statements that found their tenant's connection open and idle, and those that took the
@@ -90,7 +93,13 @@ package final class TenantConnections: Service, Sendable {
     }
 
     /// Keeps every connection open until a graceful shutdown or cancellation, then closes them.
+    /// With no connections to keep, it waits for the shutdown all the same: a service that
+    /// returns early would end the application.
     package func run() async {
+        guard count > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for index in 0..<self.count {
@@ -101,28 +110,45 @@ package final class TenantConnections: Service, Sendable {
     }
 
     private func keepOpen(_ index: Int) async {
-        var pause = Duration.milliseconds(100)
+        let shortest = Duration.milliseconds(100)
+        var pause = shortest
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {
                 connection = try await PostgresConnection.connect(configuration: configuration, id: index, logger: logger)
             } catch {
+                if Task.isCancelled { return }
                 // Its tenants' statements take the shared pool meanwhile.
-                logger.warning("a tenant connection could not be opened", metadata: ["connection": "\(index)", "error.type": "\(type(of: error))"])
+                var metadata: Logger.Metadata = ["connection": "\(index)", "error.type": "\(type(of: error))"]
+                if let error = error as? PSQLError { metadata["error.code"] = "\(error.code)" }
+                logger.warning("a tenant connection could not be opened", metadata: metadata)
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(30))
                 continue
             }
-            pause = .milliseconds(100)
+            let opened = ContinuousClock.now
             slots.withLock { $0[index].connection = connection }
-            await watch(connection, index)
+            await withTaskCancellationHandler {
+                await watch(connection, index)
+            } onCancel: {
+                // Ends a keep-alive query still waiting, so that a shutdown never waits for it.
+                Self.close(connection)
+            }
             slots.withLock { $0[index].connection = nil }
             try? await connection.close()
+            // A server that ends each connection as soon as it is open must not be asked again
+            // at once, over and over: the pause grows until a connection lasts.
+            if opened.duration(to: .now) >= keepAliveInterval {
+                pause = shortest
+            } else {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(30))
+            }
         }
     }
 
-    /// Returns once `connection` is closed, fails its keep-alive query, or the task is cancelled.
-    /// Checked every second; a statement never gets a connection already known to be closed.
+    /// Returns once `connection` is closed, fails or outlasts its keep-alive query, or the task
+    /// is cancelled. Checked every second; a statement never gets a connection known to be closed.
     private func watch(_ connection: PostgresConnection, _ index: Int) async {
         var sinceQuery = Duration.zero
         while !Task.isCancelled, !connection.isClosed {
@@ -133,11 +159,33 @@ package final class TenantConnections: Service, Sendable {
             guard take(index) != nil else { continue }
             defer { give(index) }
             sinceQuery = .zero
-            do {
-                try await connection.query("SELECT 1", logger: logger)
-            } catch {
+            guard await answers(connection) else {
+                // Out of the slot before it is given back, so no statement takes it meanwhile.
+                slots.withLock { $0[index].connection = nil }
                 return
             }
         }
+    }
+
+    /// Whether `connection` answers `SELECT 1` within `keepAliveTimeout`. A connection the network
+    /// dropped silently would leave the query waiting for TCP to give up (many minutes); it is
+    /// closed instead, which ends the query.
+    private func answers(_ connection: PostgresConnection) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [logger] in (try? await connection.query("SELECT 1", logger: logger)) != nil }
+            group.addTask { [keepAliveTimeout] in
+                try? await Task.sleep(for: keepAliveTimeout)
+                return false
+            }
+            let answered = await group.next() ?? false
+            if !answered { Self.close(connection) }
+            group.cancelAll()
+            return answered
+        }
+    }
+
+    /// Closes `connection` without waiting for it to be closed.
+    private static func close(_ connection: PostgresConnection) {
+        let _: EventLoopFuture<Void> = connection.close()
     }
 }

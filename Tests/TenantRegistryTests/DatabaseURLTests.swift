@@ -53,4 +53,16 @@ import Testing
             try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?prepared_statements=no")
         }
     }
+
+    @Test func aTenantsOwnConnectionReachesTheSameServerAsThePool() throws {
+        for text in [
+            "postgres://folio:secret@db.example:6543/folio?sslmode=require", "postgres://folio@127.0.0.1/books?sslmode=disable",
+            "postgres://folio@localhost:5433/folio?host=/run/postgresql",
+        ] {
+            let url = try DatabaseURL(text)
+            let (pool, own) = (url.configuration, url.connectionConfiguration)
+            #expect(own.host == pool.host && own.port == pool.port && own.unixSocketPath == pool.unixSocketPath, "\(text)")
+            #expect(own.username == pool.username && own.password == pool.password && own.database == pool.database, "\(text)")
+        }
+    }
 }

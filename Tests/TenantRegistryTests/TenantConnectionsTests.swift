@@ -2,6 +2,8 @@ import FolioDomain
 import FolioTestSupport
 import Foundation
 import PostgresNIO
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import TenantRegistry
@@ -121,20 +123,27 @@ import Testing
                 try await waitUntilOpen(connections)
                 let tenant = TenantID.random()
                 let first = try await connections.withConnection(for: tenant, shared: client, process)
+                // Waits up to 5 s for the server process to end.
                 let ended = try await client.withConnection { connection in
-                    try await connection.query("SELECT pg_terminate_backend(\(first))", logger: logger).decode(Bool.self).collect().first
+                    try await connection.query("SELECT pg_terminate_backend(\(first), 5000)", logger: logger).decode(Bool.self).collect().first
                 }
                 #expect(ended == true)
                 // Once the client has seen the close (a statement already on the connection fails,
                 // as on a pooled one), every statement is answered while it is opened again.
-                try await Task.sleep(for: .milliseconds(200))
                 let index = TenantConnections.index(of: tenant, among: 2)
+                var waited = 0
+                while connections.isOpen(index), waited < 250 {
+                    try await Task.sleep(for: .milliseconds(20))
+                    waited += 1
+                }
+                try #require(!connections.isOpen(index))
                 var meanwhile: [Int32] = []
-                for _ in 0..<250 where !connections.isOpen(index) {
+                while !connections.isOpen(index), meanwhile.count < 250 {
                     meanwhile.append(try await connections.withConnection(for: tenant, shared: client, process))
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 try #require(connections.isOpen(index))
+                #expect(!meanwhile.isEmpty)
                 #expect(!meanwhile.contains(first))
                 let replacement = try await connections.withConnection(for: tenant, shared: client, process)
                 #expect(replacement != first)
@@ -160,6 +169,25 @@ import Testing
         }
     }
 
+    @Test func withNoConnectionsToKeepTheServiceRunsUntilTheShutdown() async throws {
+        let connections = TenantConnections(
+            configuration: .init(host: "127.0.0.1", port: 9, username: "nobody", password: nil, database: nil, tls: .disable), count: 0, logger: logger)
+        let group = ServiceGroup(services: [connections], logger: logger)
+        let finished = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                finished.raise()
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            // A service that returned on its own would have ended the group with an error by now.
+            #expect(!finished.isRaised)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(finished.isRaised)
+    }
+
     @Test func anIdleConnectionIsAskedWhetherItIsStillThere() async throws {
         try await TestDatabase.withFresh { client in
             try await TestDatabase.withTenantConnections(1, besides: client, keepAliveInterval: .seconds(1)) { connections in
@@ -178,4 +206,11 @@ import Testing
             }
         }
     }
+}
+
+/// A flag one task raises and another reads.
+private final class Flag: Sendable {
+    private let raised = Mutex(false)
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }
