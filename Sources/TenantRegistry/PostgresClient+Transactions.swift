@@ -7,12 +7,11 @@ extension PostgresClient {
     /// wrapper, so that callers can match on domain errors thrown from inside.
     package func inTransaction<Result: Sendable>(
         logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await rethrowingItsCause {
-            try await withTransaction(logger: logger) { connection in
-                try await body(connection)
-            }
+        try await withConnection(isolation: isolation) { connection in
+            try await connection.inTransaction(logger: logger, isolation: isolation, body)
         }
     }
 }
@@ -21,12 +20,15 @@ extension PostgresConnection {
     /// `PostgresClient.inTransaction` on this connection.
     package func inTransaction<Result: Sendable>(
         logger: Logger,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await rethrowingItsCause {
-            try await withTransaction(logger: logger) { connection in
+        do {
+            return try await withTransaction(logger: logger, isolation: isolation) { connection in
                 try await body(connection)
             }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
     }
 
@@ -55,15 +57,5 @@ extension PSQLError {
 
     package var sqlState: String? {
         serverInfo?[.sqlState]
-    }
-}
-
-/// Runs `transaction`, and throws the error that ended it (the body's own, else the commit's or
-/// the BEGIN's) rather than postgres-nio's wrapper.
-private func rethrowingItsCause<Result>(_ transaction: () async throws -> Result) async throws -> Result {
-    do {
-        return try await transaction()
-    } catch let error as PostgresTransactionError {
-        throw error.closureError ?? error.commitError ?? error.beginError ?? error
     }
 }
