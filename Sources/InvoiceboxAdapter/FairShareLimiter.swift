@@ -9,8 +9,7 @@ actor FairShareLimiter {
     let limit: Int
     let window: Duration
     private let clock: ElapsedClock
-    /// When each request inside the window was let through, oldest first.
-    private var booked: [Duration] = []
+    private var booked = WindowBookings()
     /// The waiting requests of each key, in arrival order.
     private var queues: [String: [Waiter]] = [:]
     /// The keys with a waiting request, in the order their turns come.
@@ -98,7 +97,7 @@ actor FairShareLimiter {
     }
 
     private func forgetOutsideWindow(at now: Duration) {
-        booked.removeAll { now - $0 >= window }
+        booked.forget(outside: window, at: now)
     }
 
     private func refuseWaiters(endingBefore slot: Duration) {
