@@ -1,4 +1,5 @@
 import Crypto
+import FolioDomain
 import Foundation
 
 /// At most `limit` requests in flight per account (fakturownia-api.md §10 recommends one or two
@@ -17,7 +18,7 @@ package actor InFlightLimiter {
     /// The key of an account: its base URL and a digest of its token, so that the token itself
     /// is never held as a key.
     package static func key(baseURL: URL, token: String) -> String {
-        let digest = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(token.utf8)).lowercaseHex
         return baseURL.absoluteString + "#" + digest.prefix(32)
     }
 

@@ -348,7 +348,7 @@ package struct InvoiceboxGateway: PaymentProvider {
 
     /// A SHA-256 of the token, so that the token itself is never a key kept in memory.
     static func digest(of token: Secret) -> String {
-        SHA256.hash(data: Data(token.revealed.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.revealed.utf8)).lowercaseHex
     }
 
     /// A row of another shop is dropped, as the official client does: in a multi-tenant service a

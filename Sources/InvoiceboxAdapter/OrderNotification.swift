@@ -71,7 +71,7 @@ package enum NotificationSignature {
             case .sha256: Array(HMAC<SHA256>.authenticationCode(for: body, using: symmetricKey))
             case .sha512: Array(HMAC<SHA512>.authenticationCode(for: body, using: symmetricKey))
             }
-        return code.map { String(format: "%02x", $0) }.joined()
+        return code.lowercaseHex
     }
 
     /// Compares in time independent of where the strings differ; upper-case hex is accepted. A
