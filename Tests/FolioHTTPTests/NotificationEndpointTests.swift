@@ -125,6 +125,10 @@ import Testing
             let storedHeaders = stored.first?.1 ?? ""
             #expect(storedHeaders.contains(signature))
             #expect(!storedHeaders.contains("secret"))
+            // Stored as received: a list of name and value, in order.
+            let list = try JSONSerialization.jsonObject(with: Data(storedHeaders.utf8)) as? [[String: String]]
+            #expect(list?.first { $0["name"]?.lowercased() == "x-signature" }?["value"] == signature)
+            #expect(list?.contains { $0["name"]?.lowercased() == "content-type" && $0["value"] == "application/json" } == true)
         }
     }
 
