@@ -20,7 +20,7 @@ actor SlidingWindowLimiter {
     let limit: Int
     let window: Duration
     private let clock: ElapsedClock
-    private var sent: [String: [Duration]] = [:]
+    private var sent: [String: WindowBookings] = [:]
     /// Keys come and go with tenants and tokens: once the map reaches this size, keys with no
     /// request inside the window are dropped, and the next sweep waits for twice the survivors.
     private let pruneAbove: Int
@@ -42,15 +42,7 @@ actor SlidingWindowLimiter {
     func acquire(_ key: String, within budget: Duration) async throws -> Bool {
         let deadline = clock.now() + budget
         while true {
-            let now = clock.now()
-            var times = recent(key, at: now)
-            if times.count < limit {
-                times.append(now)
-                store(times, for: key, at: now)
-                return true
-            }
-            store(times, for: key, at: now)
-            let slot = times[0] + window
+            guard let slot = book(key, at: clock.now()) else { return true }
             guard slot < deadline else { return false }
             try await clock.sleep(slot)
         }
@@ -60,23 +52,22 @@ actor SlidingWindowLimiter {
     /// returns how long until the next slot frees.
     func tryAcquire(_ key: String) -> Duration? {
         let now = clock.now()
-        var times = recent(key, at: now)
-        defer { store(times, for: key, at: now) }
-        guard times.count < limit else { return times[0] + window - now }
-        times.append(now)
-        return nil
+        return book(key, at: now).map { $0 - now }
     }
 
-    private func recent(_ key: String, at now: Duration) -> [Duration] {
-        sent[key, default: []].filter { now - $0 < window }
-    }
-
-    private func store(_ times: [Duration], for key: String, at now: Duration) {
+    /// Books a request for `key` at `now` and returns nil when a slot is free, else books
+    /// nothing and returns when the next slot frees. The key's bookings are changed in place:
+    /// copying them out and back cost a scan and an allocation per request.
+    private func book(_ key: String, at now: Duration) -> Duration? {
         if sent[key] == nil, sent.count >= pruneAt {
-            sent = sent.filter { entry in entry.value.contains { now - $0 < window } }
+            sent = sent.filter { $0.value.count > 0 && now - $0.value[$0.value.count - 1] < window }
             pruneAt = max(pruneAbove, sent.count * 2)
         }
-        sent[key] = times.isEmpty ? nil : times
+        sent[key, default: WindowBookings()].forget(outside: window, at: now)
+        let count = sent[key]?.count ?? 0
+        guard count < limit else { return (sent[key]?[count - limit] ?? now) + window }
+        sent[key, default: WindowBookings()].append(now)
+        return nil
     }
 }
 
