@@ -35,6 +35,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     @Option(help: "HTTP/1 connections the senders share to Folio (AsyncHTTPClient's shared client opens 8, so more senders queue).")
     var clientConnections = 8
 
+    @Option(help: "Folio's database connections in all (default: senders + 8).")
+    var connections: Int?
+
     @OptionGroup var database: BenchmarkDatabase
 
     func run() async throws {
@@ -53,7 +56,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         var sandboxLogger = logger
         sandboxLogger.logLevel = .error
         try await Stack.run(
-            database: database, connections: senders + 8, sandboxConfiguration: sandboxConfiguration,
+            database: database, connections: connections ?? senders + 8, sandboxConfiguration: sandboxConfiguration,
             sandboxLogger: sandboxLogger, logger: logger
         ) { stack, sandbox, _, apiURL in
             let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
