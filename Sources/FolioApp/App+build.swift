@@ -81,7 +81,7 @@ package func buildApplication(
     let vault = SecretVault(client: database, keys: configuration.vaultKeys, logger: makeLogger("folio.vault"))
     let tenants = TenantDirectory(
         client: database, tenantMigrations: configuration.migrations.tenant, logger: makeLogger("folio.registry"),
-        tenantConnections: tenantConnections
+        tenantConnections: tenantConnections, preparesStatements: configuration.database.preparesStatements
     )
     let invoicebox = InvoiceboxGateway(http: httpClient, configuration: configuration.invoiceboxClient, logger: makeLogger("folio.invoicebox"))
     let fakturownia = FakturowniaGateway(http: httpClient, configuration: configuration.fakturownia.client, logger: makeLogger("folio.fakturownia"))

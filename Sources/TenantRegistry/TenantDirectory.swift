@@ -13,13 +13,20 @@ package struct TenantDirectory: Sendable {
     let currentSchemas: CurrentSchemas
     /// Where a tenant's units of work and reads run when its connection is open and idle.
     let tenantConnections: TenantConnections?
+    /// Whether the statement each unit of work starts with is prepared once per connection
+    /// (`DatabaseURL.preparesStatements`).
+    let preparesStatements: Bool
 
-    package init(client: PostgresClient, tenantMigrations: [Migration], logger: Logger, tenantConnections: TenantConnections? = nil) {
+    package init(
+        client: PostgresClient, tenantMigrations: [Migration], logger: Logger, tenantConnections: TenantConnections? = nil,
+        preparesStatements: Bool = false
+    ) {
         self.client = client
         self.tenantMigrations = tenantMigrations
         self.logger = logger
         self.currentSchemas = CurrentSchemas()
         self.tenantConnections = tenantConnections
+        self.preparesStatements = preparesStatements
     }
 
     /// Runs `body` on the tenant's own connection when it is open and idle, else on the shared pool's.
@@ -187,28 +194,41 @@ package struct TenantDirectory: Sendable {
 
     /// The unit of work, or `nil` without running `body` when it would write to a tenant that has
     /// no schema yet.
+    ///
+    /// A prepared first statement that fails aborts its transaction before `body` runs, so the
+    /// unit then runs again from the start with the statement unnamed. It can fail where the
+    /// same text would not: its preparation failed once (postgres-nio then answers that error on
+    /// that connection for good), or a transaction pooler handed the run to a server connection
+    /// that never prepared it.
     private func unitOfWork<Result: Sendable>(
         _ id: TenantID,
         reading: Bool,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result? {
+        if preparesStatements {
+            do {
+                return try await unitOfWork(id, reading: reading, prepared: true, body)
+            } catch let failure as PreparedTenantRowFailure {
+                if Task.isCancelled { throw failure.error }
+                logger.debug("prepared tenant row statement failed; running it unnamed", metadata: ["error": "\(String(reflecting: failure.error))"])
+            }
+        }
+        return try await unitOfWork(id, reading: reading, prepared: false, body)
+    }
+
+    private func unitOfWork<Result: Sendable>(
+        _ id: TenantID,
+        reading: Bool,
+        prepared: Bool,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result? {
         try await withConnection(for: id) { connection in
             try await connection.inTransaction(logger: logger) { connection in
-                // KEY SHARE keeps the tenant from being deleted meanwhile, yet lets the migration
-                // runner record a new schema version on the row.
-                let lock = reading ? "" : " FOR KEY SHARE"
-                let path =
+                let rows =
                     reading
-                    ? "CASE WHEN schema_version IS NULL THEN \(TenantSchemaProvisioning.literal(TenantSchema.template.name)) ELSE schema_name END"
-                    : "schema_name"
-                let rows = try await connection.query(
-                    """
-                    SELECT schema_name, schema_version, set_config('search_path', quote_ident(\(unescaped: path)), true)
-                    FROM folio.tenants WHERE id = \(id.rawValue)\(unescaped: lock)
-                    """,
-                    logger: logger
-                )
-                guard let (schema, version, _) = try await rows.decode((String, Int?, String).self).collect().first else {
+                    ? try await tenantRow(ReadTenantRowStatement(tenant: id), prepared: prepared, on: connection)
+                    : try await tenantRow(LockedTenantRowStatement(tenant: id), prepared: prepared, on: connection)
+                guard let (schema, version, _) = try rows.first?.decode((String, Int?, String).self) else {
                     throw RegistryError.tenantNotFound(id)
                 }
                 guard let version else {
@@ -219,6 +239,21 @@ package struct TenantDirectory: Sendable {
                 currentSchemas.remember(id, schema: schema)
                 return try await body(connection)
             }
+        }
+    }
+
+    /// The rows of the tenant row statement: prepared by name, or unnamed as any other statement.
+    private func tenantRow(_ statement: some TenantRowStatement, prepared: Bool, on connection: PostgresConnection) async throws -> [PostgresRow] {
+        guard prepared else {
+            let query = PostgresQuery(unsafeSQL: type(of: statement).sql, binds: try statement.makeBindings())
+            return try await connection.query(query, logger: logger).collect()
+        }
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw PreparedTenantRowFailure(error: error)
         }
     }
 
@@ -369,4 +404,9 @@ package struct TenantDirectory: Sendable {
 /// Registration kept colliding with registrations that rolled back; the caller may retry.
 package enum RegistryConflict: Error, Sendable {
     case externalIDContended
+}
+
+/// The prepared tenant row statement failed: its unit runs again with the statement unnamed.
+private struct PreparedTenantRowFailure: Error {
+    let error: any Error
 }

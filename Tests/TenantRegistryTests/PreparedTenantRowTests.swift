@@ -1,0 +1,70 @@
+import FolioDomain
+import FolioTestSupport
+import PostgresNIO
+import Testing
+
+@testable import TenantRegistry
+
+/// The statement each unit of work starts with, prepared once per connection: one prepared plan
+/// serves every tenant, and a connection that cannot run it prepared still runs every unit.
+@Suite struct PreparedTenantRowTests {
+    let logger = TestDatabase.logger
+
+    /// Two tenants with a schema each, on a pool of one connection, so that every unit and every
+    /// question below is on the same server session.
+    func withTwoTenants(_ body: @Sendable (PostgresClient, TenantDirectory, [TenantID]) async throws -> Void) async throws {
+        try await TestDatabase.withFresh(maximumConnections: 1) { client in
+            let directory = TenantDirectory(
+                client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger, preparesStatements: true)
+            var tenants: [TenantID] = []
+            for name in ["first", "second"] {
+                let (tenant, _) = try await directory.register(TenantRegistration(externalID: name, displayName: nil))
+                try await directory.withTenant(tenant.id) { connection in
+                    try await connection.query(
+                        "INSERT INTO idempotency_records (idempotency_key, request_fingerprint) VALUES (\(name), '\\x00')", logger: logger)
+                }
+                tenants.append(tenant.id)
+            }
+            try await body(client, directory, tenants)
+        }
+    }
+
+    /// The key each tenant's unit of work reads from its own schema, with the schema it was in.
+    func keysRead(_ directory: TenantDirectory, _ tenants: [TenantID], reading: Bool) async throws -> [String] {
+        var keys: [String] = []
+        for tenant in tenants + tenants {
+            keys += try await directory.withTenant(tenant, reading: reading) { connection in
+                try await connection.query("SELECT idempotency_key FROM idempotency_records", logger: logger).decode(String.self).collect()
+            }
+        }
+        return keys
+    }
+
+    func preparedNames(_ client: PostgresClient) async throws -> Set<String> {
+        Set(try await client.query("SELECT name FROM pg_prepared_statements", logger: logger).decode(String.self).collect())
+    }
+
+    @Test func onePreparedStatementServesEveryTenantsUnits() async throws {
+        try await withTwoTenants { client, directory, tenants in
+            let written = try await keysRead(directory, tenants, reading: false)
+            let read = try await keysRead(directory, tenants, reading: true)
+            #expect(written == ["first", "second", "first", "second"])
+            #expect(read == ["first", "second", "first", "second"])
+            let prepared = try await preparedNames(client)
+            #expect(prepared == [LockedTenantRowStatement.name, ReadTenantRowStatement.name])
+        }
+    }
+
+    @Test func aConnectionThatCannotRunItPreparedStillRunsEveryUnit() async throws {
+        try await withTwoTenants { client, directory, tenants in
+            // The session forgets what postgres-nio prepared on it, and another statement takes
+            // the name: a run of the prepared statement now fails on this connection every time.
+            try await client.query("DEALLOCATE ALL", logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: "PREPARE \(quotedIdentifier(LockedTenantRowStatement.name)) AS SELECT 1"), logger: logger)
+            let written = try await keysRead(directory, tenants, reading: false)
+            #expect(written == ["first", "second", "first", "second"])
+            let statements = try await client.query("SELECT statement FROM pg_prepared_statements", logger: logger).decode(String.self).collect()
+            #expect(statements.count == 1 && statements[0].hasSuffix("AS SELECT 1"), "the units ran it unnamed, not prepared again")
+        }
+    }
+}
