@@ -68,44 +68,26 @@ package struct InvoiceBook: Sendable {
     /// The first commit: the invoice as `pending`, its place in the recovery queue, the idempotency
     /// key's claim on it, and the shop with its token (read, and audited, with the invoice).
     ///
-    /// Two statements inside the tenant's unit of work, one on the registry's tables and one on
-    /// the tenant's (no statement crosses the two, see docs/scaling.md). The first holds the shop's
-    /// settings row (`FOR KEY SHARE`, as `InvoicingSetup.holdShop` explains) from the moment they
-    /// are read, reads the token and writes its audit row, and queues the invoice for recovery;
-    /// the token's row is locked too, so that a reconnect the statement waited for is read whole,
-    /// its new settings with its new token, never the new settings with the old token. The
-    /// second records the invoice under the key's claim. Nothing commits when invoicing is not
-    /// active, or when a later attempt with the same key took it over and named its own invoice.
+    /// Two statements, one on the registry's tables and one on the tenant's (no statement crosses
+    /// the two, see docs/scaling.md). The first is the unit of work's own first statement
+    /// (`CreationTenantRowStatement`): with the tenant's row it holds the shop's settings row
+    /// (`FOR KEY SHARE`, as `InvoicingSetup.holdShop` explains) from the moment they are read,
+    /// reads the token and writes its audit row, and queues the invoice for recovery; the token's
+    /// row is locked too, so that a reconnect the statement waited for is read whole, its new
+    /// settings with its new token, never the new settings with the old token. The second records
+    /// the invoice under the key's claim. Nothing commits when invoicing is not active, or when a
+    /// later attempt with the same key took it over and named its own invoice.
     private func recordPending(_ tenant: TenantID, request: InvoiceRequest, idempotencyKey: String?) async throws -> (Invoice, ShopCredentials) {
         let id = UUID()
         let totals = try Basket.totals(of: request.basketLines.map { try Basket.price($0) })
         let lines = StoredLines(try InvoiceLine.lines(of: request))
         let expiresAt = request.expiresAt ?? Date().addingTimeInterval(defaultValidity)
-        let delay = recoveryDelay
-        let actor = Self.actor
-        let kind = PendingCreations.Kind.invoice.rawValue
         let setup = setup
-        return try await tenants.withTenant(tenant) { connection in
-            let shopRows = try await connection.query(
-                """
-                WITH settings AS (
-                    SELECT merchant_id, api_prefix, base_url, provider FROM folio.tenant_invoicing
-                    WHERE tenant_id = \(tenant.rawValue) AND state = 'active' FOR KEY SHARE
-                ), sealed AS (
-                    SELECT \(unescaped: InvoicingSetup.sealedTokenColumns) FROM folio.vault_secrets, settings
-                    WHERE tenant_id = \(tenant.rawValue) AND purpose = \(unescaped: InvoicingSetup.tokenPurposeOfSettings) FOR KEY SHARE OF vault_secrets
-                ), audited AS (
-                    INSERT INTO folio.vault_audit (tenant_id, purpose, action, actor, kek_id)
-                    SELECT \(tenant.rawValue), purpose, \(SecretVault.auditedReadAction), \(actor), kek_id FROM sealed
-                ), queued AS (
-                    INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
-                    SELECT \(tenant.rawValue), \(id), \(kind), now() + \(delay) * interval '1 second' FROM sealed
-                )
-                SELECT merchant_id, api_prefix, base_url, provider, \(unescaped: SecretVault.sealedColumns) FROM settings, sealed
-                """,
-                logger: logger
-            )
-            guard let shopRow = try await shopRows.collect().first else { throw InvoicingError.notActive }
+        let first = CreationTenantRowStatement(
+            tenant: tenant, actor: Self.actor, invoiceID: id, kind: PendingCreations.Kind.invoice.rawValue, recoveryDelay: recoveryDelay)
+        return try await tenants.withTenant(startingWith: first) { connection, shopRow in
+            // The shop's columns are NULL when invoicing is not active.
+            guard try PostgresRandomAccessRow(shopRow)[3].decode(String?.self) != nil else { throw InvoicingError.notActive }
             // The tenant's provider's rules, on the shop this statement holds: a refusal rolls
             // back the queue row and the audit row.
             let providerName = try InvoicingSetup.providerName(inLastColumnsOf: shopRow)

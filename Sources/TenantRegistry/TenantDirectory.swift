@@ -172,10 +172,30 @@ package struct TenantDirectory: Sendable {
         reading: Bool = false,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        if reading {
+            return try await withTenant(startingWith: ReadTenantRowStatement(tenant: id), reading: true) { connection, _ in try await body(connection) }
+        }
+        return try await withTenant(startingWith: LockedTenantRowStatement(tenant: id)) { connection, _ in try await body(connection) }
+    }
+
+    /// A writing unit of work, as `withTenant(_:reading:_:)`, that starts with `statement`: the
+    /// tenant's row (`FOR KEY SHARE`) with more of the registry, which `body` gets as that row.
+    package func withTenant<Statement: TenantRowStatement, Result: Sendable>(
+        startingWith statement: Statement,
+        _ body: (PostgresConnection, PostgresRow) async throws -> Result
+    ) async throws -> Result {
+        try await withTenant(startingWith: statement, reading: false, body)
+    }
+
+    private func withTenant<Statement: TenantRowStatement, Result: Sendable>(
+        startingWith statement: Statement,
+        reading: Bool,
+        _ body: (PostgresConnection, PostgresRow) async throws -> Result
+    ) async throws -> Result {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
-            if let done = try await unitOfWork(id, reading: reading, body) { return done }
-            try await makeSchema(of: id)
-            guard let done = try await unitOfWork(id, reading: reading, body) else { throw RegistryError.tenantNotFound(id) }
+            if let done = try await unitOfWork(statement, reading: reading, body) { return done }
+            try await makeSchema(of: statement.tenant)
+            guard let done = try await unitOfWork(statement, reading: reading, body) else { throw RegistryError.tenantNotFound(statement.tenant) }
             return done
         }
     }
@@ -188,61 +208,65 @@ package struct TenantDirectory: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result? {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
-            try await unitOfWork(id, reading: false, body)
+            try await unitOfWork(LockedTenantRowStatement(tenant: id), reading: false) { connection, _ in try await body(connection) }
         }
     }
 
     /// The unit of work, or `nil` without running `body` when it would write to a tenant that has
-    /// no schema yet.
+    /// no schema yet; the unit then rolls back, its first statement's writes included.
     ///
     /// A prepared first statement that fails aborts its transaction before `body` runs, so the
     /// unit then runs again from the start with the statement unnamed. It can fail where the
     /// same text would not: its preparation failed once (postgres-nio then answers that error on
     /// that connection for good), or a transaction pooler handed the run to a server connection
     /// that never prepared it.
-    private func unitOfWork<Result: Sendable>(
-        _ id: TenantID,
+    private func unitOfWork<Statement: TenantRowStatement, Result: Sendable>(
+        _ statement: Statement,
         reading: Bool,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PostgresConnection, PostgresRow) async throws -> Result
     ) async throws -> Result? {
         if preparesStatements {
             do {
-                return try await unitOfWork(id, reading: reading, prepared: true, body)
+                return try await unitOfWork(statement, reading: reading, prepared: true, body)
             } catch let failure as PreparedTenantRowFailure {
                 if Task.isCancelled { throw failure.error }
                 logger.debug("prepared tenant row statement failed; running it unnamed", metadata: ["error": "\(String(reflecting: failure.error))"])
             }
         }
-        return try await unitOfWork(id, reading: reading, prepared: false, body)
+        return try await unitOfWork(statement, reading: reading, prepared: false, body)
     }
 
-    private func unitOfWork<Result: Sendable>(
-        _ id: TenantID,
+    private func unitOfWork<Statement: TenantRowStatement, Result: Sendable>(
+        _ statement: Statement,
         reading: Bool,
         prepared: Bool,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PostgresConnection, PostgresRow) async throws -> Result
     ) async throws -> Result? {
-        try await withConnection(for: id) { connection in
-            try await connection.inTransaction(logger: logger) { connection in
-                let rows =
-                    reading
-                    ? try await tenantRow(ReadTenantRowStatement(tenant: id), prepared: prepared, on: connection)
-                    : try await tenantRow(LockedTenantRowStatement(tenant: id), prepared: prepared, on: connection)
-                guard let (schema, version, _) = try rows.first?.decode((String, Int?, String).self) else {
-                    throw RegistryError.tenantNotFound(id)
+        let id = statement.tenant
+        do {
+            return try await withConnection(for: id) { connection in
+                try await connection.inTransaction(logger: logger) { connection in
+                    guard let row = try await tenantRow(statement, prepared: prepared, on: connection).first else {
+                        throw RegistryError.tenantNotFound(id)
+                    }
+                    let cells = PostgresRandomAccessRow(row)
+                    let schema = try cells[0].decode(String.self)
+                    guard let version = try cells[1].decode(Int?.self) else {
+                        // Not remembered: another replica may make the schema at any moment.
+                        guard reading else { throw TenantHasNoSchema() }
+                        return try await body(connection, row)
+                    }
+                    guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
+                    currentSchemas.remember(id, schema: schema)
+                    return try await body(connection, row)
                 }
-                guard let version else {
-                    // Not remembered: another replica may make the schema at any moment.
-                    return reading ? try await body(connection) : nil
-                }
-                guard version >= latestTenantVersion else { throw RegistryError.tenantSchemaBehind(id) }
-                currentSchemas.remember(id, schema: schema)
-                return try await body(connection)
             }
+        } catch is TenantHasNoSchema {
+            return nil
         }
     }
 
-    /// The rows of the tenant row statement: prepared by name, or unnamed as any other statement.
+    /// The rows of the unit's first statement: prepared by name, or unnamed as any other statement.
     private func tenantRow(_ statement: some TenantRowStatement, prepared: Bool, on connection: PostgresConnection) async throws -> [PostgresRow] {
         guard prepared else {
             let query = PostgresQuery(unsafeSQL: type(of: statement).sql, binds: try statement.makeBindings())
@@ -410,3 +434,6 @@ package enum RegistryConflict: Error, Sendable {
 private struct PreparedTenantRowFailure: Error {
     let error: any Error
 }
+
+/// A writing unit found the tenant without a schema: it rolls back, and the schema is made.
+private struct TenantHasNoSchema: Error {}

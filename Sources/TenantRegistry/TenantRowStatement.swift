@@ -1,24 +1,31 @@
 import FolioDomain
 import PostgresNIO
 
-/// The statement every unit of work starts with: the tenant's row, which also points the
+/// The statement a unit of work starts with: the tenant's row, which also points the
 /// transaction's search path at the tenant's schema. Types, so that each can be prepared once per
 /// connection: the statement runs before the search path is set, so its plan is kept across
 /// tenants, where a statement run after it is planned again for each tenant.
 ///
-/// Both answer `schema_name`, `schema_version` and the search path set.
-protocol TenantRowStatement: PostgresPreparedStatement where Row == PostgresRow {
+/// Its first three columns are `schema_name`, `schema_version` and the search path set; a unit
+/// that needs more of the registry first reads it in further columns of the same statement
+/// (`TenantDirectory.withTenant(startingWith:_:)`), which saves the unit a round trip. Whatever
+/// else such a statement writes is rolled back with the unit when the tenant has no schema yet.
+package protocol TenantRowStatement: PostgresPreparedStatement where Row == PostgresRow {
     var tenant: TenantID { get }
 }
 
 extension TenantRowStatement {
-    func makeBindings() throws -> PostgresBindings {
+    /// Declared, so that a prepared statement's parameters are never left to inference.
+    package static var bindingDataTypes: [PostgresDataType] { [.uuid] }
+
+    /// The tenant's id as `$1`, the only parameter of the directory's own statements.
+    package func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings()
         bindings.append(tenant.rawValue)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    package func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// For a unit that writes: `FOR KEY SHARE` keeps the tenant from being deleted meanwhile, yet lets

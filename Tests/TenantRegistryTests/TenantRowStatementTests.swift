@@ -6,8 +6,22 @@ import Testing
 @testable import TenantRegistry
 
 /// The statement each unit of work starts with, prepared once per connection: one prepared plan
-/// serves every tenant, and a connection that cannot run it prepared still runs every unit.
-@Suite struct PreparedTenantRowTests {
+/// serves every tenant, a connection that cannot run it prepared still runs every unit, and what
+/// a unit's own first statement writes commits once, with the unit.
+@Suite struct TenantRowStatementTests {
+    /// A unit's first statement that also writes to the registry side: a row per run into a table
+    /// of the test database.
+    struct NotingTenantRowStatement: TenantRowStatement {
+        static let sql = """
+            WITH tenant AS (
+                SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true) AS search_path
+                FROM folio.tenants WHERE id = $1 FOR KEY SHARE
+            ), noted AS (INSERT INTO public.first_statement_runs (tenant_id) VALUES ($1))
+            SELECT schema_name, schema_version, search_path, 'noted' FROM tenant
+            """
+        let tenant: TenantID
+    }
+
     let logger = TestDatabase.logger
 
     /// Two tenants with a schema each, on a pool of one connection, so that every unit and every
@@ -65,6 +79,29 @@ import Testing
             #expect(written == ["first", "second", "first", "second"])
             let statements = try await client.query("SELECT statement FROM pg_prepared_statements", logger: logger).decode(String.self).collect()
             #expect(statements.count == 1 && statements[0].hasSuffix("AS SELECT 1"), "the units ran it unnamed, not prepared again")
+        }
+    }
+
+    @Test func aFirstStatementsWritesCommitOnceWithTheUnitThatMadeTheSchema() async throws {
+        try await TestDatabase.withFresh(maximumConnections: 2) { client in
+            try await client.query("CREATE TABLE public.first_statement_runs (tenant_id uuid NOT NULL)", logger: logger)
+            for prepared in [false, true] {
+                let directory = TenantDirectory(
+                    client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logger, preparesStatements: prepared)
+                let (tenant, _) = try await directory.register(TenantRegistration(externalID: "first write \(prepared)", displayName: nil))
+                // The tenant has no schema: the first run finds none and rolls back, its insert
+                // with it; the schema is made, and the second run commits.
+                let (lastColumn, path) = try await directory.withTenant(startingWith: NotingTenantRowStatement(tenant: tenant.id)) { connection, row in
+                    let cells = PostgresRandomAccessRow(row)
+                    let path = try await connection.query("SELECT current_setting('search_path')", logger: logger).decode(String.self).collect()[0]
+                    return (try cells[3].decode(String.self), path)
+                }
+                #expect(lastColumn == "noted")
+                #expect(path == tenant.id.schemaName)
+                let runs = try await client.scalar(
+                    "SELECT count(*) FROM public.first_statement_runs WHERE tenant_id = \(tenant.id.rawValue)", as: Int64.self)
+                #expect(runs == 1, "prepared: \(prepared)")
+            }
         }
     }
 }
