@@ -1,5 +1,5 @@
 /// When each request inside a sliding window was let through, oldest first, for
-/// `FairShareLimiter`. Forgetting the bookings that left the window costs nothing per request
+/// `FairShareLimiter` and each shop of `SlidingWindowLimiter`. Forgetting the bookings that left the window costs nothing per request
 /// however many the window holds: with a limit far above the provider's (a negotiated one, or a
 /// benchmark's), a scan of every booking on every request came to several per cent of a
 /// notification's CPU.

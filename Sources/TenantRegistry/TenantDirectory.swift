@@ -230,7 +230,7 @@ package struct TenantDirectory: Sendable {
                 return try await unitOfWork(statement, reading: reading, prepared: true, body)
             } catch let failure as PreparedTenantRowFailure {
                 if Task.isCancelled { throw failure.error }
-                logger.debug("prepared tenant row statement failed; running it unnamed", metadata: ["error": "\(String(reflecting: failure.error))"])
+                logger.debug("prepared tenant row statement failed; running it unnamed", metadata: ["error": "\(failure.error)"])
             }
         }
         return try await unitOfWork(statement, reading: reading, prepared: false, body)
@@ -276,10 +276,17 @@ package struct TenantDirectory: Sendable {
             var rows: [PostgresRow] = []
             for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
             return rows
-        } catch {
+        } catch let error as PSQLError where error.sqlState.map(Self.preparedStatementUnusable.contains) == true {
             throw PreparedTenantRowFailure(error: error)
         }
     }
+
+    /// The errors that say a named statement cannot be used on this connection, where the same
+    /// text unnamed would run: no such statement (a pooler moved the run), another statement
+    /// under the name, a statement that does not take these parameters, and "cached plan must
+    /// not change result type". Anything else (a lock timeout, a deadlock) is the unit's answer,
+    /// and running it again would only wait twice.
+    static let preparedStatementUnusable: Set<String> = ["26000", "42P05", "08P01", "0A000"]
 
     /// Makes the tenant's schema now if it has none, for a tenant about to write (its invoicing was
     /// just enabled), so that its first invoice does not wait about 30 ms for it. Best effort: a

@@ -1,4 +1,3 @@
-import Crypto
 import FolioDomain
 import Foundation
 import Testing
@@ -10,10 +9,5 @@ import Testing
         #expect([0x00, 0x0f, 0xa5, 0xff].lowercaseHex == "000fa5ff")
         let all = (0...255).map { UInt8($0) }
         #expect(all.lowercaseHex == all.map { String(format: "%02x", $0) }.joined())
-    }
-
-    @Test func aDigestIsWrittenAsItsKnownHex() {
-        // SHA-256 of "abc", FIPS 180-2 appendix B.1.
-        #expect(SHA256.hash(data: Data("abc".utf8)).lowercaseHex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

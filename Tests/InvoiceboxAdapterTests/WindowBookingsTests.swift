@@ -2,7 +2,7 @@ import Testing
 
 @testable import InvoiceboxAdapter
 
-/// The sliding window `FairShareLimiter` counts bookings in: what left the window is forgotten,
+/// The sliding window the provider limiters count bookings in: what left the window is forgotten,
 /// what is inside stays in order, across the compactions that keep it small.
 @Suite struct WindowBookingsTests {
     @Test func forgetsExactlyWhatLeftTheWindowAndKeepsTheRestInOrder() {

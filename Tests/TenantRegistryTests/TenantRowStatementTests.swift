@@ -70,20 +70,28 @@ import Testing
     }
 
     @Test func aConnectionThatCannotRunItPreparedStillRunsEveryUnit() async throws {
-        try await withTwoTenants { client, directory, tenants in
+        try await withTwoTenants { client, _, tenants in
+            let logs = CapturedLogs()
+            let directory = TenantDirectory(
+                client: client, tenantMigrations: TestDatabase.migrations.tenant, logger: logs.logger(label: "registry"),
+                preparesStatements: true)
+            _ = try await keysRead(directory, tenants, reading: false)
+            let preparedBefore = try await preparedNames(client)
+            #expect(preparedBefore.contains(LockedTenantRowStatement.name))
             // The session forgets what postgres-nio prepared on it, and another statement takes
             // the name: a run of the prepared statement now fails on this connection every time.
             try await client.query("DEALLOCATE ALL", logger: logger)
             try await client.query(PostgresQuery(unsafeSQL: "PREPARE \(quotedIdentifier(LockedTenantRowStatement.name)) AS SELECT 1"), logger: logger)
             let written = try await keysRead(directory, tenants, reading: false)
             #expect(written == ["first", "second", "first", "second"])
+            #expect(logs.text.contains("prepared tenant row statement failed; running it unnamed"))
             let statements = try await client.query("SELECT statement FROM pg_prepared_statements", logger: logger).decode(String.self).collect()
             #expect(statements.count == 1 && statements[0].hasSuffix("AS SELECT 1"), "the units ran it unnamed, not prepared again")
         }
     }
 
     @Test func aFirstStatementsWritesCommitOnceWithTheUnitThatMadeTheSchema() async throws {
-        try await TestDatabase.withFresh(maximumConnections: 2) { client in
+        try await TestDatabase.withFresh(maximumConnections: 1) { client in
             try await client.query("CREATE TABLE public.first_statement_runs (tenant_id uuid NOT NULL)", logger: logger)
             for prepared in [false, true] {
                 let directory = TenantDirectory(
@@ -101,6 +109,9 @@ import Testing
                 let runs = try await client.scalar(
                     "SELECT count(*) FROM public.first_statement_runs WHERE tenant_id = \(tenant.id.rawValue)", as: Int64.self)
                 #expect(runs == 1, "prepared: \(prepared)")
+                let preparedNow = try await preparedNames(client)
+                // PostgreSQL keeps the first 63 bytes of a name.
+                #expect(preparedNow.contains(String(decoding: NotingTenantRowStatement.name.utf8.prefix(63), as: UTF8.self)) == prepared)
             }
         }
     }
