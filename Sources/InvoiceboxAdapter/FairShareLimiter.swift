@@ -93,7 +93,7 @@ actor FairShareLimiter {
 
     /// When the oldest booking inside the window leaves it; nil while a slot is free.
     private func nextSlot() -> Duration? {
-        booked.count < limit ? nil : booked[booked.count - limit] + window
+        booked.nextSlot(limit: limit, window: window)
     }
 
     private func forgetOutsideWindow(at now: Duration) {

@@ -56,18 +56,14 @@ actor SlidingWindowLimiter {
     }
 
     /// Books a request for `key` at `now` and returns nil when a slot is free, else books
-    /// nothing and returns when the next slot frees. The key's bookings are changed in place:
-    /// copying them out and back cost a scan and an allocation per request.
+    /// nothing and returns when the next slot frees. The key's bookings are changed in place,
+    /// with one lookup: copying them out and back cost a scan and an allocation per request.
     private func book(_ key: String, at now: Duration) -> Duration? {
         if sent[key] == nil, sent.count >= pruneAt {
             sent = sent.filter { $0.value.count > 0 && now - $0.value[$0.value.count - 1] < window }
             pruneAt = max(pruneAbove, sent.count * 2)
         }
-        sent[key, default: WindowBookings()].forget(outside: window, at: now)
-        let count = sent[key]?.count ?? 0
-        guard count < limit else { return (sent[key]?[count - limit] ?? now) + window }
-        sent[key, default: WindowBookings()].append(now)
-        return nil
+        return sent[key, default: WindowBookings()].book(at: now, limit: limit, window: window)
     }
 }
 

@@ -19,6 +19,21 @@ struct WindowBookings {
         times.append(time)
     }
 
+    /// When the next slot frees under `limit` per `window`: the moment the booking that fills the
+    /// limit leaves the window; nil while a slot is free.
+    func nextSlot(limit: Int, window: Duration) -> Duration? {
+        count < limit ? nil : self[count - limit] + window
+    }
+
+    /// Books `now` if a slot is free under `limit` per `window` and returns nil; otherwise books
+    /// nothing and returns when the next slot frees.
+    mutating func book(at now: Duration, limit: Int, window: Duration) -> Duration? {
+        forget(outside: window, at: now)
+        if let slot = nextSlot(limit: limit, window: window) { return slot }
+        append(now)
+        return nil
+    }
+
     /// Forgets the bookings `window` or longer before `now`.
     mutating func forget(outside window: Duration, at now: Duration) {
         while start < times.count, now - times[start] >= window { start += 1 }

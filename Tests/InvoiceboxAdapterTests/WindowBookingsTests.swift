@@ -34,4 +34,15 @@ import Testing
         bookings.forget(outside: .seconds(30), at: .seconds(35))
         #expect(bookings.count == 0)
     }
+
+    @Test func aBookingOverTheLimitIsRefusedWithTheMomentASlotFrees() {
+        var bookings = WindowBookings()
+        #expect(bookings.book(at: .seconds(0), limit: 2, window: .seconds(30)) == nil)
+        #expect(bookings.book(at: .seconds(10), limit: 2, window: .seconds(30)) == nil)
+        #expect(bookings.book(at: .seconds(15), limit: 2, window: .seconds(30)) == .seconds(30))
+        #expect(bookings.count == 2, "a refused booking books nothing")
+        #expect(bookings.nextSlot(limit: 3, window: .seconds(30)) == nil)
+        #expect(bookings.book(at: .seconds(30), limit: 2, window: .seconds(30)) == nil)
+        #expect(bookings.nextSlot(limit: 2, window: .seconds(30)) == .seconds(40))
+    }
 }
