@@ -15,10 +15,7 @@ import TokenVault
 /// invoicing is not active; the audit and queue rows are then not written.
 struct CreationTenantRowStatement: TenantRowStatement {
     static let sql = """
-        WITH tenant AS (
-            SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true) AS search_path
-            FROM folio.tenants WHERE id = $1 FOR KEY SHARE
-        ), settings AS (
+        WITH tenant AS (\(LockedTenantRowStatement.sql)), settings AS (
             SELECT merchant_id, api_prefix, base_url, provider FROM folio.tenant_invoicing
             WHERE tenant_id = $1 AND state = 'active' FOR KEY SHARE
         ), sealed AS (
@@ -31,7 +28,7 @@ struct CreationTenantRowStatement: TenantRowStatement {
             INSERT INTO folio.pending_creations (tenant_id, resource_id, kind, due_at)
             SELECT $1, $4, $5, now() + $6 * interval '1 second' FROM sealed
         )
-        SELECT tenant.schema_name, tenant.schema_version, tenant.search_path, shop.*
+        SELECT tenant.*, shop.*
         FROM tenant LEFT JOIN (
             SELECT merchant_id, api_prefix, base_url, provider, \(SecretVault.sealedColumns) FROM settings, sealed
         ) AS shop ON true

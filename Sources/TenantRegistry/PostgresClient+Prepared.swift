@@ -17,14 +17,30 @@ extension PostgresClient {
     where Statement.Row == PostgresRow {
         if prepared {
             do {
-                var rows: [PostgresRow] = []
-                for try await row in try await execute(statement, logger: logger) { rows.append(row) }
-                return rows
+                return try await execute(statement, logger: logger).collect()
             } catch {
                 if Task.isCancelled { throw error }
                 logger.debug("prepared statement failed; running it unnamed", metadata: ["statement": "\(Statement.name)", "error": "\(error)"])
             }
         }
-        return try await query(PostgresQuery(unsafeSQL: Statement.sql, binds: try statement.makeBindings()), logger: logger).collect()
+        return try await query(try statement.unnamedQuery(), logger: logger).collect()
+    }
+}
+
+extension PostgresConnection {
+    /// The rows of `statement` on this connection, prepared by name or unnamed. A prepared run
+    /// that fails throws, with no second try here: inside a transaction nothing else can run
+    /// after it, so only the caller can start again.
+    package func rows<Statement: PostgresPreparedStatement>(of statement: Statement, prepared: Bool, logger: Logger) async throws -> [PostgresRow]
+    where Statement.Row == PostgresRow {
+        guard prepared else { return try await query(try statement.unnamedQuery(), logger: logger).collect() }
+        return try await execute(statement, logger: logger).collect()
+    }
+}
+
+extension PostgresPreparedStatement {
+    /// The statement's text and bindings as the unnamed statement every other query runs as.
+    func unnamedQuery() throws -> PostgresQuery {
+        PostgresQuery(unsafeSQL: Self.sql, binds: try makeBindings())
     }
 }

@@ -266,17 +266,12 @@ package struct TenantDirectory: Sendable {
         }
     }
 
-    /// The rows of the unit's first statement: prepared by name, or unnamed as any other statement.
+    /// The rows of the unit's first statement; a prepared run that fails only because the name
+    /// cannot be used here throws `PreparedTenantRowFailure`.
     private func tenantRow(_ statement: some TenantRowStatement, prepared: Bool, on connection: PostgresConnection) async throws -> [PostgresRow] {
-        guard prepared else {
-            let query = PostgresQuery(unsafeSQL: type(of: statement).sql, binds: try statement.makeBindings())
-            return try await connection.query(query, logger: logger).collect()
-        }
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-            return rows
-        } catch let error as PSQLError where error.sqlState.map(Self.preparedStatementUnusable.contains) == true {
+            return try await connection.rows(of: statement, prepared: prepared, logger: logger)
+        } catch let error as PSQLError where prepared && error.sqlState.map(Self.preparedStatementUnusable.contains) == true {
             throw PreparedTenantRowFailure(error: error)
         }
     }

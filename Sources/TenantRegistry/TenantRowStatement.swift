@@ -29,14 +29,15 @@ extension TenantRowStatement {
 }
 
 /// For a unit that writes: `FOR KEY SHARE` keeps the tenant from being deleted meanwhile, yet lets
-/// the migration runner record a new schema version on the row.
-struct LockedTenantRowStatement: TenantRowStatement {
-    static let sql = """
+/// the migration runner record a new schema version on the row. A unit's own first statement
+/// starts from this one (as a `WITH tenant AS (…)`), so that it locks and points the same way.
+package struct LockedTenantRowStatement: TenantRowStatement {
+    package static let sql = """
         SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true)
         FROM folio.tenants WHERE id = $1 FOR KEY SHARE
         """
 
-    let tenant: TenantID
+    package let tenant: TenantID
 }
 
 /// For a unit that only reads: no lock, and the template while the tenant has no schema.

@@ -13,11 +13,8 @@ import Testing
     /// of the test database.
     struct NotingTenantRowStatement: TenantRowStatement {
         static let sql = """
-            WITH tenant AS (
-                SELECT schema_name, schema_version, set_config('search_path', quote_ident(schema_name), true) AS search_path
-                FROM folio.tenants WHERE id = $1 FOR KEY SHARE
-            ), noted AS (INSERT INTO public.first_statement_runs (tenant_id) VALUES ($1))
-            SELECT schema_name, schema_version, search_path, 'noted' FROM tenant
+            WITH tenant AS (\(LockedTenantRowStatement.sql)), noted AS (INSERT INTO public.first_statement_runs (tenant_id) VALUES ($1))
+            SELECT tenant.*, 'noted' FROM tenant
             """
         let tenant: TenantID
     }
