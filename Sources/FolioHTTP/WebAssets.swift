@@ -1,4 +1,5 @@
 import Crypto
+import FolioDomain
 import Foundation
 
 /// The files Folio serves to browsers and to hosts' tooling, read once from the module's resources.
@@ -12,7 +13,7 @@ package struct WebAssets: Sendable {
         init(body: Data, contentType: String) {
             self.body = body
             self.contentType = contentType
-            self.digest = SHA256.hash(data: body).prefix(8).map { String(format: "%02x", $0) }.joined()
+            self.digest = SHA256.hash(data: body).prefix(8).lowercaseHex
         }
 
         package var etag: String { "\"\(digest)\"" }

@@ -1,4 +1,5 @@
 import Crypto
+import FolioDomain
 import Foundation
 
 /// One numbered SQL file of `Migrations/registry` or `Migrations/tenant`.
@@ -14,7 +15,7 @@ package struct Migration: Hashable, Sendable {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = SHA256.hash(data: Data(sql.utf8)).lowercaseHex
     }
 }
 
