@@ -38,7 +38,20 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     @Option(help: "Folio's database connections in all (default: senders + 8).")
     var connections: Int?
 
+    @Option(
+        help: """
+            Notifications per second from all senders together, each sender on its own schedule (open loop); latency counts \
+            from the moment a notification was due, so a late answer also delays the ones behind it. Without it, each \
+            sender posts the next notification as soon as the last is answered (closed loop).
+            """
+    )
+    var rate: Double?
+
     @OptionGroup var database: BenchmarkDatabase
+
+    func validate() throws {
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a number of notifications per second above 0") }
+    }
 
     func run() async throws {
         let logger = InvoicesBenchmark.quietLogger
@@ -109,16 +122,23 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     func measureNotifications(apiURL: String, paid: [[PaidInvoice]], label: String, client: HTTPClient, meter: CPUMeter) async throws {
         let cpu = await meter.read()
         let started = ContinuousClock.now
+        let pacing = rate.map { NotificationPacing(rate: $0, senders: paid.count, start: started) }
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for invoices in paid {
+            for (sender, invoices) in paid.enumerated() {
                 group.addTask {
                     var samples: [Duration] = []
-                    for invoice in invoices {
+                    for (index, invoice) in invoices.enumerated() {
                         var request = HTTPClientRequest(url: "\(apiURL)/v1/providers/invoicebox/notifications/\(invoice.tenant)")
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(data: invoice.body))
-                        let begin = ContinuousClock.now
+                        let begin: ContinuousClock.Instant
+                        if let due = pacing?.due(sender: sender, index: index) {
+                            try await Task.sleep(until: due, clock: .continuous)
+                            begin = due
+                        } else {
+                            begin = ContinuousClock.now
+                        }
                         let response = try await client.execute(request, timeout: .seconds(30))
                         let answer = Data(buffer: try await response.body.collect(upTo: 1 << 16))
                         samples.append(ContinuousClock.now - begin)
@@ -132,8 +152,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = ContinuousClock.now - started
+        let loop = rate.map { String(format: "open loop, %.0f per second due", $0) } ?? "closed loop"
         print(
-            "notifications, \(label), \(senders) senders over \(clientConnections) connections: \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
+            "notifications, \(label), \(senders) senders over \(clientConnections) connections, \(loop): \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
         )
         print(await meter.summary(since: cpu, operations: latencies.count, per: "notification"))
     }
@@ -176,6 +197,25 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     static func pending(_ database: PostgresClient, logger: Logger) async throws -> Int64 {
         let rows = try await database.query("SELECT count(*) FROM folio.events WHERE delivery = 'pending'", logger: logger)
         return try await rows.decode(Int64.self).firstElement() ?? 0
+    }
+}
+
+/// When each sender's notifications are due in an open loop: every sender posts at `rate ÷ senders`
+/// per second, the senders' schedules staggered evenly so that the whole arrives at `rate`.
+struct NotificationPacing: Sendable {
+    let interval: Duration
+    let stagger: Duration
+    let start: ContinuousClock.Instant
+
+    init(rate: Double, senders: Int, start: ContinuousClock.Instant) {
+        let perSender = rate / Double(max(1, senders))
+        interval = .nanoseconds(Int64(1e9 / perSender))
+        stagger = interval / max(1, senders)
+        self.start = start
+    }
+
+    func due(sender: Int, index: Int) -> ContinuousClock.Instant {
+        start + stagger * sender + interval * index
     }
 }
 
