@@ -75,8 +75,9 @@ package struct DatabaseURL: Sendable {
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
             connectionConfiguration = .init(host: host, port: port, username: user, password: password, database: database, tls: connectionTLS)
         }
-        let total = Int(query["max_connections"] ?? "") ?? 20
-        guard total >= 1 else { throw .malformed("max_connections must be at least 1") }
+        // A count that is there but not a count is refused, not read as the default: a typo in
+        // the URL must not quietly size the pools.
+        let total = try Self.count(query, "max_connections", atLeast: 1) ?? 20
         if let given = query["tenant_connections"] {
             guard let count = Int(given), count >= 0, count < total else {
                 throw .malformed("tenant_connections must be a whole number from 0 to \(total - 1) (max_connections - 1)")
@@ -89,7 +90,7 @@ package struct DatabaseURL: Sendable {
         configuration.options.maximumConnections = maximum
         // Warm by default: a connection opened under load costs the request that waits for it a
         // TCP and authentication round trip, and a pool that shrinks when idle does it again.
-        let minimum = Int(query["min_connections"] ?? "")
+        let minimum = try Self.count(query, "min_connections", atLeast: 0)
         var single = configuration
         single.options.maximumConnections = total
         single.options.minimumConnections = min(minimum ?? total, total)
@@ -105,6 +106,13 @@ package struct DatabaseURL: Sendable {
         var shown = components
         if shown.password != nil { shown.password = "***" }
         self.redacted = shown.string ?? "postgres://…"
+    }
+
+    /// The whole number `name` gives, `nil` when the URL does not give it.
+    private static func count(_ query: [String: String], _ name: String, atLeast lowest: Int) throws(DatabaseURLError) -> Int? {
+        guard let given = query[name] else { return nil }
+        guard let count = Int(given), count >= lowest else { throw .malformed("\(name) must be a whole number of at least \(lowest)") }
+        return count
     }
 }
 

@@ -40,8 +40,15 @@ import Testing
         #expect(url.singlePoolConfiguration.options.minimumConnections == 12)
         let lazy = try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?sslmode=disable&max_connections=12&min_connections=0")
         #expect(lazy.singlePoolConfiguration.options.minimumConnections == 0)
-        #expect(throws: DatabaseURLError.malformed("max_connections must be at least 1")) {
-            try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?max_connections=0")
+        for refused in ["max_connections=0", "max_connections=-3", "max_connections=twenty", "max_connections="] {
+            #expect(throws: DatabaseURLError.malformed("max_connections must be a whole number of at least 1")) {
+                try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?" + refused)
+            }
+        }
+        for refused in ["min_connections=-1", "min_connections=all", "min_connections=2.5"] {
+            #expect(throws: DatabaseURLError.malformed("min_connections must be a whole number of at least 0")) {
+                try DatabaseURL("postgres://folio@127.0.0.1:5432/folio?" + refused)
+            }
         }
     }
 
