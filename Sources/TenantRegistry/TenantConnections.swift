@@ -57,6 +57,11 @@ package final class TenantConnections: Service, Sendable {
         return Int((bits >> 8) % UInt64(count))
     }
 
+    /// The id the connection of slot `index` logs under (`psql_connection_id`): -1 for the first
+    /// slot, -2 for the second, and so on, so that a log line of a tenant connection is never
+    /// taken for one of the shared pool's, whose ids count up from 0.
+    package static func connectionID(ofSlot index: Int) -> Int { -(index + 1) }
+
     /// Runs `body` on the tenant's own connection if it is open and idle, else on one of `shared`.
     package func withConnection<Result>(
         for tenant: TenantID,
@@ -115,11 +120,11 @@ package final class TenantConnections: Service, Sendable {
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(configuration: configuration, id: index, logger: logger)
+                connection = try await PostgresConnection.connect(configuration: configuration, id: Self.connectionID(ofSlot: index), logger: logger)
             } catch {
                 if Task.isCancelled { return }
                 // Its tenants' statements take the shared pool meanwhile.
-                var metadata: Logger.Metadata = ["connection": "\(index)", "error.type": "\(type(of: error))"]
+                var metadata: Logger.Metadata = ["psql_connection_id": "\(Self.connectionID(ofSlot: index))", "error.type": "\(type(of: error))"]
                 if let error = error as? PSQLError { metadata["error.code"] = "\(error.code)" }
                 logger.warning("a tenant connection could not be opened", metadata: metadata)
                 try? await Task.sleep(for: pause)

@@ -65,6 +65,13 @@ import Testing
                 // One process per connection, none of them the shared pool's.
                 #expect(Set(processOfConnection.values).count == processOfConnection.count)
                 #expect(!processOfConnection.values.contains(try await client.withConnection(process)))
+                // Nor does a tenant connection log under an id of the shared pool's.
+                for tenant in tenants {
+                    let id = try await connections.withConnection(for: tenant, shared: client) { $0.id }
+                    #expect(id == -(TenantConnections.index(of: tenant, among: 4) + 1))
+                }
+                let sharedID = try await client.withConnection { $0.id }
+                #expect(sharedID >= 0)
 
                 let tenant = tenants[0]
                 let own = try #require(processOfConnection[TenantConnections.index(of: tenant, among: 4)])
