@@ -117,6 +117,12 @@ package final class TenantConnections: Service, Sendable {
     private func keepOpen(_ index: Int) async {
         let shortest = Duration.milliseconds(100)
         var pause = shortest
+        // A server that refuses, or ends each connection as soon as it is open, must not be asked
+        // again at once, over and over: the pause grows until a connection lasts.
+        func waitLonger() async {
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(30))
+        }
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {
@@ -127,8 +133,7 @@ package final class TenantConnections: Service, Sendable {
                 var metadata: Logger.Metadata = ["psql_connection_id": "\(Self.connectionID(ofSlot: index))", "error.type": "\(type(of: error))"]
                 if let error = error as? PSQLError { metadata["error.code"] = "\(error.code)" }
                 logger.warning("a tenant connection could not be opened", metadata: metadata)
-                try? await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(30))
+                await waitLonger()
                 continue
             }
             let opened = ContinuousClock.now
@@ -141,13 +146,10 @@ package final class TenantConnections: Service, Sendable {
             }
             slots.withLock { $0[index].connection = nil }
             try? await connection.close()
-            // A server that ends each connection as soon as it is open must not be asked again
-            // at once, over and over: the pause grows until a connection lasts.
             if opened.duration(to: .now) >= keepAliveInterval {
                 pause = shortest
             } else {
-                try? await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(30))
+                await waitLonger()
             }
         }
     }
