@@ -60,7 +60,7 @@ actor SlidingWindowLimiter {
     /// with one lookup: copying them out and back cost a scan and an allocation per request.
     private func book(_ key: String, at now: Duration) -> Duration? {
         if sent[key] == nil, sent.count >= pruneAt {
-            sent = sent.filter { $0.value.count > 0 && now - $0.value[$0.value.count - 1] < window }
+            sent = sent.filter { $0.value.latest.map { now - $0 < window } ?? false }
             pruneAt = max(pruneAbove, sent.count * 2)
         }
         return sent[key, default: WindowBookings()].book(at: now, limit: limit, window: window)

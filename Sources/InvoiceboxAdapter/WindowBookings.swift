@@ -1,8 +1,8 @@
 /// When each request inside a sliding window was let through, oldest first, for
-/// `FairShareLimiter` and each shop of `SlidingWindowLimiter`. Forgetting the bookings that left the window costs nothing per request
-/// however many the window holds: with a limit far above the provider's (a negotiated one, or a
-/// benchmark's), a scan of every booking on every request came to several per cent of a
-/// notification's CPU.
+/// `FairShareLimiter` and each shop of `SlidingWindowLimiter`. Forgetting the bookings that left
+/// the window costs nothing per request however many the window holds: with a limit far above the
+/// provider's (a negotiated one, or a benchmark's), a scan of every booking on every request came
+/// to several per cent of a notification's CPU.
 struct WindowBookings {
     /// Times in the order they were booked; those before `start` have left the window.
     private var times: [Duration] = []
@@ -13,6 +13,9 @@ struct WindowBookings {
 
     /// The `index`th oldest booking inside the window.
     subscript(index: Int) -> Duration { times[start + index] }
+
+    /// The newest booking, whether or not it is still inside the window; nil when none is kept.
+    var latest: Duration? { count > 0 ? times[times.count - 1] : nil }
 
     /// Books `time`, which is no earlier than any booked before.
     mutating func append(_ time: Duration) {
