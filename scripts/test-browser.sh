@@ -73,7 +73,7 @@ EOF
 
 folio_bin="${FOLIO_BIN:-}"
 if [ -z "$folio_bin" ]; then
-    swift build --product folio
+    swift build --product folio --quiet
     folio_bin=.build/debug/folio
 fi
 
