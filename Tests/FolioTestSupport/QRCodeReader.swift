@@ -9,20 +9,32 @@ package enum QRCodeReader {
 
     /// The text of the one code in `png`, or nil when no decoder is installed (tests then fail on
     /// `decoder` being nil).
-    package static func decode(png: Data) throws -> String? {
+    package static func decode(png: Data) async throws -> String? {
         guard let decoder else { return nil }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("folio-qr-\(UUID()).png")
-        try png.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let directory = FileManager.default.temporaryDirectory
+        let name = "folio-qr-\(UUID())"
+        let image = directory.appendingPathComponent(name + ".png")
+        let text = directory.appendingPathComponent(name + ".txt")
+        defer { for file in [image, text] { try? FileManager.default.removeItem(at: file) } }
+        try png.write(to: image)
+        try Data().write(to: text)
+        let output = try FileHandle(forWritingTo: text)
+        defer { try? output.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: decoder)
-        process.arguments = ["--raw", "-q", file.path]
-        let output = Pipe()
+        process.arguments = ["--raw", "-q", image.path]
         process.standardOutput = output
-        try process.run()
-        let text = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return "" }
-        return String(decoding: text, as: UTF8.self).trimmingCharacters(in: .newlines)
+        // Awaited, not waited for: a blocking wait (or a blocking read of a pipe) would hold one of
+        // the few threads that every test running at the same time shares.
+        let status: Int32 = try await withCheckedThrowingContinuation { exited in
+            process.terminationHandler = { exited.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                exited.resume(throwing: error)
+            }
+        }
+        guard status == 0 else { return "" }
+        return String(decoding: try Data(contentsOf: text), as: UTF8.self).trimmingCharacters(in: .newlines)
     }
 }
