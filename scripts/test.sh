@@ -31,7 +31,8 @@ echo "test PgBouncer (transaction mode) on 127.0.0.1:$bouncer_port"
 export FOLIO_TEST_PGBOUNCER_URL="postgres://folio@127.0.0.1:$bouncer_port/postgres?sslmode=disable"
 
 # The run's output stays small: CI keeps only about its first 1.5 MB, and a run that wrote more
-# stalled there until CI gave up. A build prints errors only (a first one lists some 3,000 steps).
+# stalled there until CI gave up. A build prints its diagnostics, not its steps (some 3,000 on a
+# first build).
 echo "building the tests (minutes on a first build)"
 swift build --build-tests --quiet
 
