@@ -115,6 +115,7 @@ package final class TenantConnections: Service, Sendable {
     }
 
     private func keepOpen(_ index: Int) async {
+        let id = Self.connectionID(ofSlot: index)
         let shortest = Duration.milliseconds(100)
         var pause = shortest
         // A server that refuses, or ends each connection as soon as it is open, must not be asked
@@ -126,11 +127,11 @@ package final class TenantConnections: Service, Sendable {
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(configuration: configuration, id: Self.connectionID(ofSlot: index), logger: logger)
+                connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
             } catch {
                 if Task.isCancelled { return }
                 // Its tenants' statements take the shared pool meanwhile.
-                var metadata: Logger.Metadata = ["psql_connection_id": "\(Self.connectionID(ofSlot: index))", "error.type": "\(type(of: error))"]
+                var metadata: Logger.Metadata = ["psql_connection_id": "\(id)", "error.type": "\(type(of: error))"]
                 if let error = error as? PSQLError { metadata["error.code"] = "\(error.code)" }
                 logger.warning("a tenant connection could not be opened", metadata: metadata)
                 await waitLonger()
