@@ -24,4 +24,5 @@ pg_create_database "$port" folio_bench
 
 swift build -c release --product folio-bench
 export FOLIO_DATABASE_URL="postgres://folio@127.0.0.1:$port/folio_bench?sslmode=disable"
-"$(swift build -c release --show-bin-path)/folio-bench" "$@"
+# Line-buffered: a run that stops answering shows the last figure it reached.
+stdbuf -oL "$(swift build -c release --show-bin-path)/folio-bench" "$@"
