@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 
 extension PostgresClient {
@@ -30,6 +31,43 @@ extension PostgresConnection {
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
+    }
+
+    /// A transaction, as `inTransaction(logger:_:)`, whose `BEGIN` is written without waiting
+    /// for its answer, so that `first`, the unit's first statement, queues behind it on the
+    /// connection: postgres-nio sends a queued statement as soon as the server answers the one
+    /// before, on the connection's own thread, instead of after this task has been resumed to
+    /// write it. The wire carries the same messages in the same order as with an awaited `BEGIN`.
+    ///
+    /// `BEGIN`'s answer is checked once `first` is answered, before `body` runs: a `BEGIN` that
+    /// failed fails `first` as well (the connection is then broken, or its transaction aborted),
+    /// so nothing runs outside the transaction beyond that first statement.
+    package func inTransaction<First, Result: Sendable>(
+        logger: Logger,
+        startingWith first: (PostgresConnection) async throws -> First,
+        _ body: (PostgresConnection, First) async throws -> Result
+    ) async throws -> Result {
+        let begun: EventLoopFuture<PostgresQueryResult> = query("BEGIN;", logger: logger)
+        let value: Result
+        do {
+            let opened: First
+            do {
+                opened = try await first(self)
+            } catch {
+                // A failed `BEGIN` is the cause, and what the caller should see.
+                _ = try await begun.get()
+                throw error
+            }
+            _ = try await begun.get()
+            value = try await body(self, opened)
+        } catch {
+            if (try? await begun.get()) != nil {
+                _ = try? await query("ROLLBACK;", logger: logger)
+            }
+            throw error
+        }
+        try await query("COMMIT;", logger: logger)
+        return value
     }
 
     /// Points unqualified names at `schema` until the end of the current transaction only, so

@@ -246,9 +246,9 @@ package struct TenantDirectory: Sendable {
         do {
             return try await withConnection(for: id) { connection in
                 try await connection.inTransaction(logger: logger) { connection in
-                    guard let row = try await tenantRow(statement, prepared: prepared, on: connection).first else {
-                        throw RegistryError.tenantNotFound(id)
-                    }
+                    try await tenantRow(statement, prepared: prepared, on: connection)
+                } _: { connection, rows in
+                    guard let row = rows.first else { throw RegistryError.tenantNotFound(id) }
                     let cells = PostgresRandomAccessRow(row)
                     let schema = try cells[0].decode(String.self)
                     guard let version = try cells[1].decode(Int?.self) else {
