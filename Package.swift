@@ -200,7 +200,7 @@ let package = Package(
         ),
         .target(
             name: "FolioTestSupport",
-            dependencies: ["TenantRegistry", logging, metrics, postgres, prometheus],
+            dependencies: ["FolioDomain", "TenantRegistry", logging, metrics, postgres, prometheus],
             path: "Tests/FolioTestSupport",
             swiftSettings: strictSettings
         ),

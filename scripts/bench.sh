@@ -15,6 +15,8 @@ source scripts/packages.sh
 
 pg_ensure_installed
 ensure_build_packages
+# `status --driver wrk` posts its notifications with wrk.
+command -v wrk >/dev/null || apt_install wrk
 cluster="$(mktemp -d /tmp/folio-bench-postgres.XXXXXX)"
 port="$(pg_free_port 56432)"
 trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT

@@ -47,10 +47,32 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     )
     var rate: Double?
 
+    /// What posts the notifications.
+    enum Driver: String, ExpressibleByArgument {
+        /// AsyncHTTPClient in this process: closed or open loop, first deliveries then replays.
+        case inProcess = "in-process"
+        /// wrk from outside this process, a thread and a connection per sender, first deliveries only.
+        case wrk
+    }
+
+    @Option(
+        help: """
+            What posts the notifications: in-process (AsyncHTTPClient in this process, --client-connections shared by the \
+            senders, then the same notifications replayed) or wrk (one connection per sender, from outside this process, \
+            for --seconds; --notifications must outlast them).
+            """
+    )
+    var driver = Driver.inProcess
+
+    @Option(help: "Seconds wrk posts for (with --driver wrk).")
+    var seconds = 5
+
     @OptionGroup var database: BenchmarkDatabase
 
     func validate() throws {
         if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a number of notifications per second above 0") }
+        if driver == .wrk, rate != nil { throw ValidationError("--rate paces the in-process driver only") }
+        if seconds < 1 { throw ValidationError("--seconds must be at least 1") }
     }
 
     func run() async throws {
@@ -74,9 +96,14 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
         ) { stack, sandbox, _, apiURL in
             let paid = try await prepare(stack, sandbox: sandbox, apiURL: apiURL)
             let meter = CPUMeter(database: stack.database, logger: logger)
-            try await measureNotifications(
-                apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)", client: client, meter: meter)
-            try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)", client: client, meter: meter)
+            switch driver {
+            case .inProcess:
+                try await measureNotifications(
+                    apiURL: apiURL, paid: paid, label: "first delivery (confirmed by a provider read)", client: client, meter: meter)
+                try await measureNotifications(apiURL: apiURL, paid: paid, label: "replayed (deduplicated)", client: client, meter: meter)
+            case .wrk:
+                try await measureNotificationsWithWrk(apiURL: apiURL, paid: paid, meter: meter)
+            }
             try await measureDelivery(database: stack.database, http: stack.httpClient, logger: logger)
         }
     }
@@ -157,6 +184,36 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
             "notifications, \(label), \(senders) senders over \(clientConnections) connections, \(loop): \(latencies.count) acknowledged, \(Stats.rate(latencies.count, elapsed)) per second, \(Stats.summary(latencies, unit: .milliseconds))"
         )
         print(await meter.summary(since: cpu, operations: latencies.count, per: "notification"))
+    }
+
+    /// Every sender's notifications posted by wrk, each notification once: wrk thread i, with its
+    /// one connection, is sender i and posts its shop's notifications one after another.
+    func measureNotificationsWithWrk(apiURL: String, paid: [[PaidInvoice]], meter: CPUMeter) async throws {
+        var notifications: [WrkNotificationDriver.Notification] = []
+        for index in 0..<(paid.map(\.count).max() ?? 0) {
+            for shop in paid where index < shop.count {
+                notifications.append(.init(path: "/v1/providers/invoicebox/notifications/\(shop[index].tenant)", body: shop[index].body))
+            }
+        }
+        let cpu = await meter.read()
+        // A thread per connection, so that each sender posts only its own shop's notifications, in order.
+        let driver = WrkNotificationDriver(connections: senders, threads: senders, seconds: seconds)
+        let outcome = try await driver.run(baseURL: apiURL, notifications: notifications)
+        guard outcome.exhausted == 0 else {
+            throw ValidationError("wrk ran out of notifications after \(outcome.requests): raise --notifications or lower --seconds")
+        }
+        guard outcome.errors == 0, outcome.refused == 0 else {
+            throw ValidationError("wrk: \(outcome.errors) requests failed and \(outcome.refused) answers were not the success answer")
+        }
+        print(
+            String(
+                format: "notifications, first delivery (confirmed by a provider read), %d wrk connections from outside this process, "
+                    + "closed loop: %d acknowledged, %.0f per second, p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms",
+                senders, outcome.requests, outcome.perSecond, Double(outcome.p50) / 1e3, Double(outcome.p95) / 1e3,
+                Double(outcome.p99) / 1e3, Double(outcome.max) / 1e3
+            )
+        )
+        print(await meter.summary(since: cpu, operations: outcome.requests, per: "notification (wrk's own CPU not counted)"))
     }
 
     /// The outbox the notifications filled, delivered to a local endpoint that answers 204.

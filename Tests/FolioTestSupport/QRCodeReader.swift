@@ -1,3 +1,4 @@
+import FolioDomain
 import Foundation
 
 /// Reads QR codes back with a real decoder, Debian's `zbarimg` (package zbar-tools, which
@@ -24,16 +25,7 @@ package enum QRCodeReader {
         process.executableURL = URL(fileURLWithPath: decoder)
         process.arguments = ["--raw", "-q", image.path]
         process.standardOutput = output
-        // Awaited, not waited for: a blocking wait (or a blocking read of a pipe) would hold one of
-        // the few threads that every test running at the same time shares.
-        let status: Int32 = try await withCheckedThrowingContinuation { exited in
-            process.terminationHandler = { exited.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                exited.resume(throwing: error)
-            }
-        }
+        let status = try await process.runToExit()
         guard status == 0 else { return "" }
         return String(decoding: try Data(contentsOf: text), as: UTF8.self).trimmingCharacters(in: .newlines)
     }
