@@ -112,6 +112,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     struct PaidInvoice: Sendable {
         let tenant: TenantID
         let body: Data
+
+        /// Where the provider posts it: the tenant's notification endpoint.
+        var path: String { "/v1/providers/invoicebox/notifications/\(tenant)" }
     }
 
     /// A shop per sender, invoices created through the API and paid in the sandbox.
@@ -155,7 +158,7 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
                 group.addTask {
                     var samples: [Duration] = []
                     for (index, invoice) in invoices.enumerated() {
-                        var request = HTTPClientRequest(url: "\(apiURL)/v1/providers/invoicebox/notifications/\(invoice.tenant)")
+                        var request = HTTPClientRequest(url: apiURL + invoice.path)
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(data: invoice.body))
@@ -189,16 +192,9 @@ struct StatusUpdaterBenchmark: AsyncParsableCommand {
     /// Every sender's notifications posted by wrk, each notification once: wrk thread i, with its
     /// one connection, is sender i and posts its shop's notifications one after another.
     func measureNotificationsWithWrk(apiURL: String, paid: [[PaidInvoice]], meter: CPUMeter) async throws {
-        var notifications: [WrkNotificationDriver.Notification] = []
-        for index in 0..<(paid.map(\.count).max() ?? 0) {
-            for shop in paid where index < shop.count {
-                notifications.append(.init(path: "/v1/providers/invoicebox/notifications/\(shop[index].tenant)", body: shop[index].body))
-            }
-        }
+        let notifications = paid.map { shop in shop.map { WrkNotificationDriver.Notification(path: $0.path, body: $0.body) } }
         let cpu = await meter.read()
-        // A thread per connection, so that each sender posts only its own shop's notifications, in order.
-        let driver = WrkNotificationDriver(connections: senders, threads: senders, seconds: seconds)
-        let outcome = try await driver.run(baseURL: apiURL, notifications: notifications)
+        let outcome = try await WrkNotificationDriver(seconds: seconds).run(baseURL: apiURL, senders: notifications)
         guard outcome.exhausted == 0 else {
             throw ValidationError("wrk ran out of notifications after \(outcome.requests): raise --notifications or lower --seconds")
         }

@@ -3,9 +3,9 @@ import FolioDomain
 import Foundation
 
 /// Posts prepared provider notifications to Folio with wrk (Debian package `wrk`), from outside
-/// this process: each of wrk's connections is a sender that posts its next notification as soon as
-/// the last is answered, and every notification is posted once. The load generator's own work
-/// then neither runs on Folio's threads nor counts in this process's CPU.
+/// this process: wrk thread i, with its one connection, is sender i, and posts sender i's
+/// notifications one after another, each as soon as the last is answered, each once. The load
+/// generator's own work then neither runs on Folio's threads nor counts in this process's CPU.
 struct WrkNotificationDriver {
     /// One notification as the provider would post it.
     struct Notification {
@@ -31,11 +31,10 @@ struct WrkNotificationDriver {
         var perSecond: Double { durationMicroseconds > 0 ? Double(requests) / (Double(durationMicroseconds) / 1e6) : 0 }
     }
 
-    let connections: Int
-    let threads: Int
     let seconds: Int
 
-    func run(baseURL: String, notifications: [Notification]) async throws -> Outcome {
+    /// - Parameter senders: each sender's notifications, in the order it posts them.
+    func run(baseURL: String, senders: [[Notification]]) async throws -> Outcome {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) else {
             throw ValidationError("wrk is not installed (scripts/bench.sh installs it)")
         }
@@ -45,7 +44,7 @@ struct WrkNotificationDriver {
         let list = directory.appendingPathComponent("notifications.tsv")
         let script = directory.appendingPathComponent("notifications.lua")
         let output = directory.appendingPathComponent("wrk.out")
-        try Self.lines(of: notifications).write(to: list)
+        try Self.lines(of: senders).write(to: list)
         try Data(Self.script.utf8).write(to: script)
         try Data().write(to: output)
         let outputHandle = try FileHandle(forWritingTo: output)
@@ -54,7 +53,7 @@ struct WrkNotificationDriver {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
         process.arguments = [
-            "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--timeout", "30s", "-s", script.path, baseURL, "--", list.path, "\(threads)",
+            "-t\(senders.count)", "-c\(senders.count)", "-d\(seconds)s", "--timeout", "30s", "-s", script.path, baseURL, "--", list.path,
         ]
         process.standardOutput = outputHandle
         process.standardError = outputHandle
@@ -66,17 +65,18 @@ struct WrkNotificationDriver {
         return outcome
     }
 
-    /// One line per notification, `path<TAB>body`, in the order given.
-    static func lines(of notifications: [Notification]) throws -> Data {
+    /// One line per notification, `sender<TAB>path<TAB>body`, each sender's in its order.
+    static func lines(of senders: [[Notification]]) throws -> Data {
         var data = Data()
-        for notification in notifications {
-            guard !notification.body.contains(0x0A), !notification.body.contains(0x09), !notification.path.contains("\t") else {
-                throw ValidationError("a notification body holds a tab or a line break; wrk's list cannot carry it")
+        for (sender, notifications) in senders.enumerated() {
+            for notification in notifications {
+                guard !notification.body.contains(0x0A), !notification.body.contains(0x09), !notification.path.contains("\t") else {
+                    throw ValidationError("a notification body holds a tab or a line break; wrk's list cannot carry it")
+                }
+                data.append(Data("\(sender)\t\(notification.path)\t".utf8))
+                data.append(notification.body)
+                data.append(0x0A)
             }
-            data.append(Data(notification.path.utf8))
-            data.append(0x09)
-            data.append(notification.body)
-            data.append(0x0A)
         }
         return data
     }
@@ -98,8 +98,8 @@ struct WrkNotificationDriver {
         )
     }
 
-    /// Thread `id` of `n` posts lines id, id + n, id + 2n… of the list, each once; a thread that
-    /// runs out stops, and counts what it would have sent as `exhausted`.
+    /// Thread `id` (from 0) posts the lines of sender `id`, in order, each once; a thread that runs
+    /// out stops, and counts what it would have sent as `exhausted`.
     static let script = #"""
         local threads = {}
         local nextID = 0
@@ -112,15 +112,13 @@ struct WrkNotificationDriver {
 
         function init(args)
             paths, bodies = {}, {}
-            local count = tonumber(args[2])
-            local number = 0
             for line in io.lines(args[1]) do
-                if number % count == id then
-                    local tab = line:find("\t", 1, true)
-                    table.insert(paths, line:sub(1, tab - 1))
-                    table.insert(bodies, line:sub(tab + 1))
+                local first = line:find("\t", 1, true)
+                if tonumber(line:sub(1, first - 1)) == id then
+                    local second = line:find("\t", first + 1, true)
+                    table.insert(paths, line:sub(first + 1, second - 1))
+                    table.insert(bodies, line:sub(second + 1))
                 end
-                number = number + 1
             end
             nextIndex = 1
             refused = 0
