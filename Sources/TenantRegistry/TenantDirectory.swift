@@ -29,10 +29,13 @@ package struct TenantDirectory: Sendable {
         self.preparesStatements = preparesStatements
     }
 
-    /// Runs `body` on the tenant's own connection when it is open and idle, else on the shared pool's.
-    private func withConnection<Result>(for id: TenantID, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    /// Runs `body` on the tenant's own connection when it is open and idle (or soon will be; see
+    /// `TenantConnections`), else on the shared pool's.
+    private func withConnection<Result>(
+        for id: TenantID, use: TenantConnections.Use = .other, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         guard let tenantConnections else { return try await client.withConnection(body) }
-        return try await tenantConnections.withConnection(for: id, shared: client, body)
+        return try await tenantConnections.withConnection(for: id, shared: client, use: use, body)
     }
 
     /// The version a tenant schema must have for its units of work to run.
@@ -333,7 +336,8 @@ package struct TenantDirectory: Sendable {
 
     /// Runs one read statement on the tenant's tables, outside any transaction: a single round
     /// trip once the tenant's schema is known to be current. `statement` names every table through
-    /// the `TenantSchema` it is given; nothing else reaches the schema.
+    /// the `TenantSchema` it is given; nothing else reaches the schema. `decode` only reads the
+    /// rows: another statement of the connection's tenants may be waiting for it to return.
     ///
     /// A tenant deleted since it was last seen has no schema left, so its statement fails on a
     /// missing relation; the tenant is then looked up again and answered as not found.
@@ -345,7 +349,9 @@ package struct TenantDirectory: Sendable {
         try await translatingDatabaseFailures(into: RegistryError.databaseFailed) {
             let schema = try await currentSchema(of: id)
             do {
-                return try await withConnection(for: id) { connection in try await decode(connection.query(statement(schema), logger: logger)) }
+                return try await withConnection(for: id, use: .singleRead) { connection in
+                    try await decode(connection.query(statement(schema), logger: logger))
+                }
             } catch let error as PSQLError where error.sqlState == "42P01" || error.sqlState == "3F000" {
                 currentSchemas.forget(id)
                 guard try await registeredSchema(of: id) != nil else { throw RegistryError.tenantNotFound(id) }

@@ -76,7 +76,8 @@ import Testing
                 let tenant = tenants[0]
                 let own = try #require(processOfConnection[TenantConnections.index(of: tenant, among: 4)])
                 let (outer, inner) = try await connections.withConnection(for: tenant, shared: client) { outer in
-                    // Busy: the tenant's next statement takes the shared pool rather than wait.
+                    // Busy with more than one read: the tenant's next statement takes the shared
+                    // pool rather than wait.
                     (try await process(outer), try await connections.withConnection(for: tenant, shared: client, process))
                 }
                 #expect(outer == own)
@@ -91,6 +92,148 @@ import Testing
                 #expect(TestMetrics.counter(Self.ownStatements) >= ownBefore + owned)
                 #expect(TestMetrics.counter(Self.sharedStatements) >= sharedBefore + 1)
             }
+        }
+    }
+
+    /// A tenant other than `tenant` whose statements go to the same connection among `count`.
+    func neighbour(of tenant: TenantID, among count: Int) -> TenantID {
+        var other = TenantID.random()
+        while TenantConnections.index(of: other, among: count) != TenantConnections.index(of: tenant, among: count) { other = .random() }
+        return other
+    }
+
+    /// Holds `tenant`'s connection for `use` until `release` is raised, or for 5 s at most, so
+    /// that a statement that waits where it should not makes its test fail instead of hang;
+    /// answers its process.
+    fileprivate func hold(
+        _ connections: TenantConnections, for tenant: TenantID, shared: PostgresClient, use: TenantConnections.Use, until release: Flag
+    ) async throws -> Int32 {
+        try await connections.withConnection(for: tenant, shared: shared, use: use) { connection in
+            let pid = try await process(connection)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !release.isRaised, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            return pid
+        }
+    }
+
+    func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(condition())
+    }
+
+    /// Two tenant connections, both open, and a tenant with the slot of its connection.
+    func withTwoConnections(_ body: @Sendable (PostgresClient, TenantConnections, _ tenant: TenantID, _ index: Int) async throws -> Void) async throws {
+        try await TestDatabase.withFresh { client in
+            try await TestDatabase.withTenantConnections(2, besides: client) { connections in
+                try await waitUntilOpen(connections)
+                let tenant = TenantID.random()
+                try await body(client, connections, tenant, TenantConnections.index(of: tenant, among: 2))
+            }
+        }
+    }
+
+    @Test func aStatementWaitsForASingleReadOnItsConnectionAndOneMoreTakesTheSharedPool() async throws {
+        try await withTwoConnections { client, connections, reader, index in
+            let release = Flag()
+            async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
+            try await waitUntil { connections.isHeld(index) }
+            let ranBehind = Flag()
+            async let behind = connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .singleRead) {
+                connection in
+                ranBehind.raise()
+                return try await process(connection)
+            }
+            try await waitUntil { connections.isAwaited(index) }
+            // Only one waits: the next goes to the shared pool at once, while the read still holds.
+            let third = try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, process)
+            #expect(!ranBehind.isRaised && connections.isHeld(index))
+            release.raise()
+            let (holder, waiter) = try await (own, behind)
+            #expect(waiter == holder)
+            #expect(third != holder)
+            #expect(!connections.isHeld(index) && !connections.isAwaited(index))
+        }
+    }
+
+    @Test func noStatementWaitsForAUnitOfWork() async throws {
+        try await withTwoConnections { client, connections, tenant, index in
+            let release = Flag()
+            async let own = hold(connections, for: tenant, shared: client, use: .other, until: release)
+            try await waitUntil { connections.isHeld(index) }
+            let read = try await connections.withConnection(for: neighbour(of: tenant, among: 2), shared: client, use: .singleRead, process)
+            #expect(connections.isHeld(index))
+            release.raise()
+            #expect(try await own != read)
+        }
+    }
+
+    @Test func aTenantThatTookTheSharedPoolLatelyDoesNotWait() async throws {
+        try await withTwoConnections { client, connections, holder, index in
+            let tenant = neighbour(of: holder, among: 2)
+            // A unit of work holds the connection: the tenant's read takes the shared pool.
+            let unitReleased = Flag()
+            async let unit = hold(connections, for: holder, shared: client, use: .other, until: unitReleased)
+            try await waitUntil { connections.isHeld(index) }
+            let first = try await connections.withConnection(for: tenant, shared: client, use: .singleRead, process)
+            unitReleased.raise()
+            let own = try await unit
+            #expect(first != own)
+            // A read holds it now: the tenant goes back to the shared pool rather than wait.
+            let readReleased = Flag()
+            async let read = hold(connections, for: holder, shared: client, use: .singleRead, until: readReleased)
+            try await waitUntil { connections.isHeld(index) }
+            let second = try await connections.withConnection(for: tenant, shared: client, use: .singleRead, process)
+            #expect(connections.isHeld(index))
+            readReleased.raise()
+            #expect(try await read == own)
+            #expect(second != own)
+        }
+    }
+
+    @Test func aCancelledWaiterLeavesAndTheConnectionIsIdleAfterTheRead() async throws {
+        try await withTwoConnections { client, connections, reader, index in
+            let release = Flag()
+            async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
+            try await waitUntil { connections.isHeld(index) }
+            let waiter = Task {
+                try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .singleRead, process)
+            }
+            try await waitUntil { connections.isAwaited(index) }
+            waiter.cancel()
+            // It stops waiting at once, while the read still holds the connection: the
+            // shared pool refuses it as cancelled, or runs it.
+            try await waitUntil { !connections.isAwaited(index) }
+            let outcome = await waiter.result
+            #expect(connections.isHeld(index))
+            release.raise()
+            let holder = try await own
+            if case .success(let waiterProcess) = outcome { #expect(waiterProcess != holder) }
+            #expect(!connections.isHeld(index))
+            #expect(try await connections.withConnection(for: reader, shared: client, use: .singleRead, process) == holder)
+        }
+    }
+
+    @Test func aWaiterWhoseConnectionClosesMeanwhileTakesTheSharedPool() async throws {
+        try await withTwoConnections { client, connections, reader, index in
+            let ended = Flag()
+            let holderProcess = Mutex<Int32?>(nil)
+            async let read: Void = connections.withConnection(for: reader, shared: client, use: .singleRead) { connection in
+                let pid = try await process(connection)
+                holderProcess.withLock { $0 = pid }
+                // Gives the connection back only once the client has seen the server end it.
+                while !(ended.isRaised && connection.isClosed) { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            try await waitUntil { holderProcess.withLock { $0 } != nil }
+            let holder = try #require(holderProcess.withLock { $0 })
+            async let behind = connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .singleRead, process)
+            try await waitUntil { connections.isAwaited(index) }
+            let terminated = try await client.scalar("SELECT pg_terminate_backend(\(holder), 5000)", as: Bool.self)
+            #expect(terminated == true)
+            ended.raise()
+            try await read
+            let waiter = try await behind
+            #expect(waiter != holder)
+            #expect(!connections.isAwaited(index))
         }
     }
 
