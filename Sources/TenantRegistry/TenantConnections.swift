@@ -16,14 +16,14 @@ import Synchronization
 /// ends up paying that for every tenant. Here each tenant has one connection of its own among
 /// `count`, picked from its id. A statement takes it when it is open and idle, and the shared
 /// pool's otherwise, with one exception: when the connection is busy with a single read of
-/// another of its tenants, and the statement's tenant has not taken the shared pool lately, one
-/// statement waits for that read to end. The read ends within a round trip and awaits nothing
-/// the statement could hold, while the shared pool would most likely load the tenant's tables
-/// into one more server process (with one connection per tenant and no waiting, a quarter of
-/// the reads of many tenants from 8 clients did). A tenant that took the shared pool lately is
-/// most likely known there already, so it does not wait. Nothing else delays a statement: not
-/// a unit of work's several round trips, not a second waiter, not a connection being opened
-/// again.
+/// another of its tenants, and the read's tenant has not taken the shared pool lately, one read
+/// waits for the other to end. That read ends within a round trip and awaits nothing the waiting
+/// one could hold, while the shared pool would most likely load the tenant's tables into one
+/// more server process (with one connection per tenant and no waiting, a quarter of the reads of
+/// many tenants from 8 clients did). A tenant that took the shared pool lately is most likely
+/// known there already, so it does not wait. Nothing else delays a statement: a unit of work
+/// never waits (its commits carry the latency of writes), nor does anything wait for one, nor
+/// for a second waiter, nor for a connection being opened again.
 ///
 /// `run()` opens the connections and keeps them open: it opens a closed one again, with a
 /// growing pause while that fails, and queries an idle one every `keepAliveInterval` (closing it
@@ -33,7 +33,7 @@ package final class TenantConnections: Service, Sendable {
     /// How a caller holds its tenant's connection.
     package enum Use: Sendable {
         /// One statement and the decoding of its rows, with nothing else awaited meanwhile: no
-        /// other connection, no lock. A statement may wait for a connection held this way.
+        /// other connection, no lock. Only such a read waits, and only for another such read.
         case singleRead
         /// Anything else, such as a unit of work's several round trips.
         case other
@@ -49,7 +49,7 @@ package final class TenantConnections: Service, Sendable {
         var connection: PostgresConnection?
         /// How the connection is held, or `nil` while it is idle.
         var heldFor: Use?
-        /// The one statement waiting for the single read that holds the connection.
+        /// The one read waiting for the single read that holds the connection.
         var waiter: Waiter?
     }
 
@@ -117,9 +117,10 @@ package final class TenantConnections: Service, Sendable {
         withUnsafeBytes(of: tenant.rawValue.uuid) { $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self) } | 1
     }
 
-    /// Runs `body` on the tenant's own connection if it is open and idle, or once the single read
-    /// that holds it ends (see above), else on one of `shared`. `use` says how `body` holds the
-    /// connection: `.singleRead` only when it runs one statement and awaits nothing else.
+    /// Runs `body` on the tenant's own connection if it is open and idle, or (for a single read)
+    /// once the single read that holds it ends (see above), else on one of `shared`. `use` says
+    /// how `body` holds the connection: `.singleRead` only when it runs one statement and awaits
+    /// nothing else.
     package func withConnection<Result>(
         for tenant: TenantID,
         shared: PostgresClient,
@@ -159,7 +160,8 @@ package final class TenantConnections: Service, Sendable {
                 state.slots[index].heldFor = use
                 return .own(connection)
             }
-            guard heldFor == .singleRead, state.slots[index].waiter == nil, let mark, !state.tookSharedLately(mark) else { return .shared }
+            guard use == .singleRead, heldFor == .singleRead, state.slots[index].waiter == nil, let mark, !state.tookSharedLately(mark)
+            else { return .shared }
             if let waiting { state.slots[index].waiter = waiting }
             return .waiting
         }

@@ -155,7 +155,7 @@ import Testing
         }
     }
 
-    @Test func noStatementWaitsForAUnitOfWork() async throws {
+    @Test func noReadWaitsForAUnitOfWork() async throws {
         try await withTwoConnections { client, connections, tenant, index in
             let release = Flag()
             async let own = hold(connections, for: tenant, shared: client, use: .other, until: release)
@@ -164,6 +164,18 @@ import Testing
             #expect(connections.isHeld(index))
             release.raise()
             #expect(try await own != read)
+        }
+    }
+
+    @Test func noUnitOfWorkWaitsForARead() async throws {
+        try await withTwoConnections { client, connections, reader, index in
+            let release = Flag()
+            async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
+            try await waitUntil { connections.isHeld(index) }
+            let unit = try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .other, process)
+            #expect(connections.isHeld(index))
+            release.raise()
+            #expect(try await own != unit)
         }
     }
 
