@@ -155,27 +155,17 @@ import Testing
         }
     }
 
-    @Test func noReadWaitsForAUnitOfWork() async throws {
+    /// A read never waits for a unit of work, and a unit of work never waits for a read.
+    @Test(arguments: [(TenantConnections.Use.other, TenantConnections.Use.singleRead), (.singleRead, .other)])
+    func noWaitWhereAUnitOfWorkIsEitherSide(holding: TenantConnections.Use, arriving: TenantConnections.Use) async throws {
         try await withTwoConnections { client, connections, tenant, index in
             let release = Flag()
-            async let own = hold(connections, for: tenant, shared: client, use: .other, until: release)
+            async let own = hold(connections, for: tenant, shared: client, use: holding, until: release)
             try await waitUntil { connections.isHeld(index) }
-            let read = try await connections.withConnection(for: neighbour(of: tenant, among: 2), shared: client, use: .singleRead, process)
+            let arrived = try await connections.withConnection(for: neighbour(of: tenant, among: 2), shared: client, use: arriving, process)
             #expect(connections.isHeld(index))
             release.raise()
-            #expect(try await own != read)
-        }
-    }
-
-    @Test func noUnitOfWorkWaitsForARead() async throws {
-        try await withTwoConnections { client, connections, reader, index in
-            let release = Flag()
-            async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
-            try await waitUntil { connections.isHeld(index) }
-            let unit = try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .other, process)
-            #expect(connections.isHeld(index))
-            release.raise()
-            #expect(try await own != unit)
+            #expect(try await own != arrived)
         }
     }
 
