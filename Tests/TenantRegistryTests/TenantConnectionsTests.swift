@@ -76,8 +76,8 @@ import Testing
                 let tenant = tenants[0]
                 let own = try #require(processOfConnection[TenantConnections.index(of: tenant, among: 4)])
                 let (outer, inner) = try await connections.withConnection(for: tenant, shared: client) { outer in
-                    // Busy with more than one read: the tenant's next statement takes the shared
-                    // pool rather than wait.
+                    // Busy with more than a single read: the tenant's next statement takes the
+                    // shared pool rather than wait.
                     (try await process(outer), try await connections.withConnection(for: tenant, shared: client, process))
                 }
                 #expect(outer == own)
@@ -132,7 +132,7 @@ import Testing
         }
     }
 
-    @Test func aStatementWaitsForASingleReadOnItsConnectionAndOneMoreTakesTheSharedPool() async throws {
+    @Test func aReadWaitsForAReadOnItsConnectionAndASecondReadTakesTheSharedPool() async throws {
         try await withTwoConnections { client, connections, reader, index in
             let release = Flag()
             async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
@@ -144,8 +144,8 @@ import Testing
                 return try await process(connection)
             }
             try await waitUntil { connections.isAwaited(index) }
-            // Only one waits: the next goes to the shared pool at once, while the read still holds.
-            let third = try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, process)
+            // Only one waits: the next read goes to the shared pool at once, while the first still holds.
+            let third = try await connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .singleRead, process)
             #expect(!ranBehind.isRaised && connections.isHeld(index))
             release.raise()
             let (holder, waiter) = try await (own, behind)
