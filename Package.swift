@@ -193,7 +193,7 @@ let package = Package(
             dependencies: [
                 "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoiceboxSandbox",
                 "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
-                argumentParser, asyncHTTPClient, hummingbird, logging, nioCore, nioFoundationCompat,
+                argumentParser, asyncHTTPClient, hummingbird, logging, metrics, nioCore, nioFoundationCompat,
                 nioHTTP1, postgres, prometheus,
             ],
             swiftSettings: strictSettings

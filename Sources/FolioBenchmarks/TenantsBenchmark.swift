@@ -42,6 +42,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
     static let extraConnections = 8
 
     func run() async throws {
+        let counts = TenantConnectionCounts.bootstrap()
         let logger = InvoicesBenchmark.quietLogger
         let total = max(Self.hot + 1, tenants)
         let connections = concurrency + Self.extraConnections
@@ -63,8 +64,9 @@ struct TenantsBenchmark: AsyncParsableCommand {
             for tenant in hot { try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger) }
             try await stack.database.query("ANALYZE", logger: logger)
             // The first requests also fill the pools and the backends' caches; not compared.
-            _ = try await measureLists("warm-up, not compared", client: client, meter: meter, pick: { hot.randomElement()! })
-            let alone = try await measureLists("hot tenants, \(Self.hot) in the database", client: client, meter: meter, pick: { hot.randomElement()! })
+            _ = try await measureLists("warm-up, not compared", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
+            let alone = try await measureLists(
+                "hot tenants, \(Self.hot) in the database", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
 
             let sizeBefore = try await databaseSize(stack)
             let crowd = total - Self.hot
@@ -108,10 +110,11 @@ struct TenantsBenchmark: AsyncParsableCommand {
                 )
             )
             try await stack.database.query("ANALYZE", logger: logger)
-            let crowded = try await measureLists("hot tenants, \(total) in the database", client: client, meter: meter, pick: { hot.randomElement()! })
+            let crowded = try await measureLists(
+                "hot tenants, \(total) in the database", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
             let memoryBefore = try await serverMemory(stack)
             let random = try await measureLists(
-                "random tenants of \(sample.count), \(total) in the database", client: client, meter: meter, pick: { sample.randomElement()! })
+                "random tenants of \(sample.count), \(total) in the database", client: client, meter: meter, counts: counts, pick: { sample.randomElement()! })
             let memoryAfter = try await serverMemory(stack)
             print(
                 String(
@@ -124,7 +127,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
             // connection, as the hot tenants' warm-up was theirs; the second is the steady state
             // of a server that has been up a while.
             let randomAgain = try await measureLists(
-                "random tenants of \(sample.count) again, \(total) in the database", client: client, meter: meter,
+                "random tenants of \(sample.count) again, \(total) in the database", client: client, meter: meter, counts: counts,
                 pick: { sample.randomElement()! })
             for (label, latencies) in [("hot among \(total)", crowded), ("random", random), ("random again", randomAgain)] {
                 let p50 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.5)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.5))
@@ -169,8 +172,11 @@ struct TenantsBenchmark: AsyncParsableCommand {
     }
 
     /// `requests` list calls of 20 invoices from `concurrency` clients, each on the tenant `pick` gives.
-    func measureLists(_ label: String, client: Client, meter: CPUMeter, pick: @escaping @Sendable () -> TenantID) async throws -> [Duration] {
+    func measureLists(
+        _ label: String, client: Client, meter: CPUMeter, counts: TenantConnectionCounts, pick: @escaping @Sendable () -> TenantID
+    ) async throws -> [Duration] {
         let perClient = max(1, requests / concurrency)
+        _ = counts.summarySinceLast()
         let cpuBefore = await meter.read()
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -190,6 +196,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         print("list, \(label), \(concurrency) clients: \(Stats.rate(latencies.count, elapsed)) requests/s, \(Stats.summary(latencies, unit: .milliseconds))")
         print(await meter.summary(since: cpuBefore, operations: latencies.count, per: "list"))
+        print(counts.summarySinceLast())
         return latencies
     }
 
