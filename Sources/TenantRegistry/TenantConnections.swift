@@ -21,9 +21,12 @@ import Synchronization
 /// one could hold, while the shared pool would most likely load the tenant's tables into one
 /// more server process (with one connection per tenant and no waiting, a quarter of the reads of
 /// many tenants from 8 clients did). A tenant that took the shared pool lately is most likely
-/// known there already, so it does not wait. Nothing else delays a statement: a unit of work
-/// never waits (its commits carry the latency of writes), nor does anything wait for one, nor
-/// for a second waiter, nor for a connection being opened again.
+/// known there already, so it does not wait. A read that is still waiting after `longestWait`
+/// takes the shared pool after all: a read that holds the connection for that long is waiting
+/// for something itself (a lock a migration holds, say), and another tenant must not wait with
+/// it. Nothing else delays a statement: a unit of work never waits (its commits carry the
+/// latency of writes), nor does anything wait for one, nor for a second waiter, nor for a
+/// connection being opened again.
 ///
 /// `run()` opens the connections and keeps them open: it opens a closed one again, with a
 /// growing pause while that fails, and queries an idle one every `keepAliveInterval` (closing it
@@ -71,13 +74,16 @@ package final class TenantConnections: Service, Sendable {
     private enum Taking {
         case own(PostgresConnection)
         case shared
-        case waiting
+        /// Behind the read on this connection.
+        case waiting(PostgresConnection)
     }
 
     package let count: Int
     private let configuration: PostgresConnection.Configuration
     private let keepAliveInterval: Duration
     private let keepAliveTimeout = Duration.seconds(10)
+    /// How long a read waits for another read on its tenant's connection at most.
+    private let longestWait: TimeAmount
     private let logger: Logger
     private let state: Mutex<State>
     private let waiterIDs = Atomic<UInt64>(0)
@@ -90,10 +96,14 @@ package final class TenantConnections: Service, Sendable {
     /// either of the above, by the connection they ran on).
     private let waited = Counter(label: "folio_tenant_connection_waits_total")
 
-    package init(configuration: PostgresConnection.Configuration, count: Int, logger: Logger, keepAliveInterval: Duration = .seconds(30)) {
+    package init(
+        configuration: PostgresConnection.Configuration, count: Int, logger: Logger, keepAliveInterval: Duration = .seconds(30),
+        longestWait: Duration = .milliseconds(20)
+    ) {
         self.count = max(0, count)
         self.configuration = configuration
         self.keepAliveInterval = keepAliveInterval
+        self.longestWait = .nanoseconds(Int64(longestWait / .nanoseconds(1)))
         self.logger = logger
         self.state = Mutex(State(slots: Array(repeating: Slot(), count: max(0, count))))
     }
@@ -136,9 +146,9 @@ package final class TenantConnections: Service, Sendable {
             connection = idle
         case .shared:
             connection = nil
-        case .waiting:
+        case .waiting(let busy):
             waited.increment()
-            connection = await waitFor(index, use: use, mark: mark)
+            connection = await waitFor(index, on: busy.eventLoop, use: use, mark: mark)
         }
         guard let connection else {
             sharedTaken.increment()
@@ -163,15 +173,18 @@ package final class TenantConnections: Service, Sendable {
             guard use == .singleRead, heldFor == .singleRead, state.slots[index].waiter == nil, let mark, !state.tookSharedLately(mark)
             else { return .shared }
             if let waiting { state.slots[index].waiter = waiting }
-            return .waiting
+            return .waiting(connection)
         }
     }
 
     /// The connection of slot `index` once the read that holds it gives it over, or `nil` for the
     /// shared pool: the slot lost its connection meanwhile, another statement became its waiter
-    /// first, or the task was cancelled.
-    private func waitFor(_ index: Int, use: Use, mark: UInt64) async -> PostgresConnection? {
+    /// first, the wait reached `longestWait` (timed on `eventLoop`, the connection's), or the
+    /// task was cancelled.
+    private func waitFor(_ index: Int, on eventLoop: any EventLoop, use: Use, mark: UInt64) async -> PostgresConnection? {
         let id = waiterIDs.add(1, ordering: .relaxed).newValue
+        let timeout = eventLoop.scheduleTask(in: longestWait) { self.stopWaiting(index, id: id) }
+        defer { timeout.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // Cancelled before it became the waiter: the handler below found nothing to end.
@@ -183,13 +196,18 @@ package final class TenantConnections: Service, Sendable {
                 }
             }
         } onCancel: {
-            let abandoned = state.withLock { state -> Waiter? in
-                guard let waiter = state.slots[index].waiter, waiter.id == id else { return nil }
-                state.slots[index].waiter = nil
-                return waiter
-            }
-            abandoned?.continuation.resume(returning: nil)
+            stopWaiting(index, id: id)
         }
+    }
+
+    /// Sends waiter `id` of slot `index`, if it still waits, to the shared pool.
+    private func stopWaiting(_ index: Int, id: UInt64) {
+        let abandoned = state.withLock { state -> Waiter? in
+            guard let waiter = state.slots[index].waiter, waiter.id == id else { return nil }
+            state.slots[index].waiter = nil
+            return waiter
+        }
+        abandoned?.continuation.resume(returning: nil)
     }
 
     /// Marks slot `index` idle, or hands its connection straight to the statement waiting for it.

@@ -87,12 +87,14 @@ package enum TestDatabase {
         _ count: Int,
         besides client: PostgresClient,
         keepAliveInterval: Duration = .seconds(30),
+        longestWait: Duration = .milliseconds(20),
         _ body: @Sendable (TenantConnections) async throws -> Result
     ) async throws -> Result {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else { throw MissingServer() }
         var configuration = try DatabaseURL(url).connectionConfiguration
         configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
-        let connections = TenantConnections(configuration: configuration, count: count, logger: logger, keepAliveInterval: keepAliveInterval)
+        let connections = TenantConnections(
+            configuration: configuration, count: count, logger: logger, keepAliveInterval: keepAliveInterval, longestWait: longestWait)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await connections.run() }
             defer { group.cancelAll() }

@@ -121,10 +121,13 @@ import Testing
         try #require(condition())
     }
 
-    /// Two tenant connections, both open, and a tenant with the slot of its connection.
-    func withTwoConnections(_ body: @Sendable (PostgresClient, TenantConnections, _ tenant: TenantID, _ index: Int) async throws -> Void) async throws {
+    /// Two tenant connections, both open, and a tenant with the slot of its connection. A read
+    /// waits up to `longestWait` for another; by default longer than any test holds one.
+    func withTwoConnections(
+        longestWait: Duration = .seconds(60), _ body: @Sendable (PostgresClient, TenantConnections, _ tenant: TenantID, _ index: Int) async throws -> Void
+    ) async throws {
         try await TestDatabase.withFresh { client in
-            try await TestDatabase.withTenantConnections(2, besides: client) { connections in
+            try await TestDatabase.withTenantConnections(2, besides: client, longestWait: longestWait) { connections in
                 try await waitUntilOpen(connections)
                 let tenant = TenantID.random()
                 try await body(client, connections, tenant, TenantConnections.index(of: tenant, among: 2))
@@ -152,6 +155,21 @@ import Testing
             #expect(waiter == holder)
             #expect(third != holder)
             #expect(!connections.isHeld(index) && !connections.isAwaited(index))
+        }
+    }
+
+    @Test func aReadStillWaitingAfterTheLongestWaitTakesTheSharedPool() async throws {
+        try await withTwoConnections(longestWait: .milliseconds(300)) { client, connections, reader, index in
+            let release = Flag()
+            async let own = hold(connections, for: reader, shared: client, use: .singleRead, until: release)
+            try await waitUntil { connections.isHeld(index) }
+            async let behind = connections.withConnection(for: neighbour(of: reader, among: 2), shared: client, use: .singleRead, process)
+            try await waitUntil { connections.isAwaited(index) }
+            // It gives up while the read still holds the connection (for 5 s, unless released).
+            let waiter = try await behind
+            #expect(connections.isHeld(index) && !connections.isAwaited(index))
+            release.raise()
+            #expect(try await own != waiter)
         }
     }
 
