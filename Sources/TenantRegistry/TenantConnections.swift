@@ -42,9 +42,9 @@ package final class TenantConnections: Service, Sendable {
         case other
     }
 
+    /// A single read waiting for the single read that holds its connection.
     private struct Waiter {
         let id: UInt64
-        let use: Use
         let continuation: CheckedContinuation<PostgresConnection?, Never>
     }
 
@@ -84,6 +84,7 @@ package final class TenantConnections: Service, Sendable {
     private let keepAliveTimeout = Duration.seconds(10)
     /// How long a read waits for another read on its tenant's connection at most.
     private let longestWait: TimeAmount
+    package static let defaultLongestWait = Duration.milliseconds(20)
     private let logger: Logger
     private let state: Mutex<State>
     private let waiterIDs = Atomic<UInt64>(0)
@@ -98,7 +99,7 @@ package final class TenantConnections: Service, Sendable {
 
     package init(
         configuration: PostgresConnection.Configuration, count: Int, logger: Logger, keepAliveInterval: Duration = .seconds(30),
-        longestWait: Duration = .milliseconds(20)
+        longestWait: Duration = defaultLongestWait
     ) {
         self.count = max(0, count)
         self.configuration = configuration
@@ -148,7 +149,7 @@ package final class TenantConnections: Service, Sendable {
             connection = nil
         case .waiting(let busy):
             waited.increment()
-            connection = await waitFor(index, on: busy.eventLoop, use: use, mark: mark)
+            connection = await waitFor(index, on: busy.eventLoop, mark: mark)
         }
         guard let connection else {
             sharedTaken.increment()
@@ -181,7 +182,7 @@ package final class TenantConnections: Service, Sendable {
     /// shared pool: the slot lost its connection meanwhile, another statement became its waiter
     /// first, the wait reached `longestWait` (timed on `eventLoop`, the connection's), or the
     /// task was cancelled.
-    private func waitFor(_ index: Int, on eventLoop: any EventLoop, use: Use, mark: UInt64) async -> PostgresConnection? {
+    private func waitFor(_ index: Int, on eventLoop: any EventLoop, mark: UInt64) async -> PostgresConnection? {
         let id = waiterIDs.add(1, ordering: .relaxed).newValue
         let timeout = eventLoop.scheduleTask(in: longestWait) { self.stopWaiting(index, id: id) }
         defer { timeout.cancel() }
@@ -189,7 +190,7 @@ package final class TenantConnections: Service, Sendable {
             await withCheckedContinuation { continuation in
                 // Cancelled before it became the waiter: the handler below found nothing to end.
                 guard !Task.isCancelled else { return continuation.resume(returning: nil) }
-                switch take(index, for: use, mark: mark, waiting: Waiter(id: id, use: use, continuation: continuation)) {
+                switch take(index, for: .singleRead, mark: mark, waiting: Waiter(id: id, continuation: continuation)) {
                 case .own(let idle): continuation.resume(returning: idle)
                 case .shared: continuation.resume(returning: nil)
                 case .waiting: break
@@ -222,7 +223,7 @@ package final class TenantConnections: Service, Sendable {
                 state.slots[index].heldFor = nil
                 return (waiter, nil)
             }
-            state.slots[index].heldFor = waiter.use
+            state.slots[index].heldFor = .singleRead
             return (waiter, connection)
         }
         if let (waiter, connection) = handedOver { waiter.continuation.resume(returning: connection) }

@@ -87,7 +87,7 @@ package enum TestDatabase {
         _ count: Int,
         besides client: PostgresClient,
         keepAliveInterval: Duration = .seconds(30),
-        longestWait: Duration = .milliseconds(20),
+        longestWait: Duration = TenantConnections.defaultLongestWait,
         _ body: @Sendable (TenantConnections) async throws -> Result
     ) async throws -> Result {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else { throw MissingServer() }
