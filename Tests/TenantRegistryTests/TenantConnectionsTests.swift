@@ -32,8 +32,7 @@ import Testing
 
     /// Waits until every connection of `connections` is open.
     func waitUntilOpen(_ connections: TenantConnections) async throws {
-        for _ in 0..<500 where !(0..<connections.count).allSatisfy(connections.isOpen) { try await Task.sleep(for: .milliseconds(10)) }
-        try #require((0..<connections.count).allSatisfy(connections.isOpen))
+        try await waitUntil { (0..<connections.count).allSatisfy(connections.isOpen) }
     }
 
     func process(_ connection: PostgresConnection) async throws -> Int32 {
@@ -116,9 +115,9 @@ import Testing
         }
     }
 
-    func waitUntil(_ condition: () -> Bool) async throws {
-        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
-        try #require(condition())
+    /// `eventually`, ending the test when the condition never holds.
+    func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try #require(try await eventually(sourceLocation: sourceLocation, condition), sourceLocation: sourceLocation)
     }
 
     /// Two tenant connections, both open, and a tenant with the slot of its connection. A read
