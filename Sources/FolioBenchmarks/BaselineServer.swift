@@ -60,7 +60,7 @@ struct BaselineServer: AsyncParsableCommand {
         let application = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
         print("baseline server listening on http://\(host):\(port) (stored request: \(request.rawValue))")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            client.run(in: &group)
             // Returns on SIGTERM or SIGINT, after the requests in flight are answered.
             try await application.runService()
             group.cancelAll()

@@ -46,7 +46,7 @@ struct BenchmarkDatabase: ParsableArguments {
         let migrationSet = try MigrationSet.load(from: URL(fileURLWithPath: migrations, isDirectory: true))
         let client = PostgresClient(configuration: try configuration(connections: connections), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            client.run(in: &group)
             defer { group.cancelAll() }
             _ = try await MigrationRunner(client: client, migrations: migrationSet, logger: logger).run()
             return try await body(client, migrationSet)

@@ -213,7 +213,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
         let client = PostgresClient(configuration: try database.configuration(connections: 1), backgroundLogger: logger)
         let label = "first read of a tenant on a connection (\(sample.count) tenants, the list's statement, one new connection)"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            client.run(in: &group)
             defer { group.cancelAll() }
             try await client.withConnection { connection in
                 func server() async -> (cpu: Duration, bytes: Int64)? {

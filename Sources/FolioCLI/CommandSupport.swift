@@ -59,7 +59,7 @@ enum CommandSupport {
         database.options.minimumConnections = 0
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            client.run(in: &group)
             defer { group.cancelAll() }
             return try await body(client)
         }

@@ -266,7 +266,7 @@ struct PgBouncerIsolationTests {
     private static func expectNoSessionStateLeft(through url: DatabaseURL) async throws {
         let client = PostgresClient(configuration: url.configuration, backgroundLogger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { running in
-            running.addTask { await client.run() }
+            client.run(in: &running)
             defer { running.cancelAll() }
             let everyone = Rendezvous(parties: serverConnections)
             let seen = try await withThrowingTaskGroup(of: ServerConnectionState.self) { group in

@@ -39,7 +39,7 @@ enum MigratedTemplate {
         configuration.database = building
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            client.run(in: &group)
             defer { group.cancelAll() }
             _ = try await MigrationRunner(client: client, migrations: TestDatabase.migrations, logger: logger).run()
         }

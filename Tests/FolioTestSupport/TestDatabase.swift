@@ -30,7 +30,8 @@ package enum TestDatabase {
         }
     }
 
-    static func serverConfiguration() throws -> PostgresClient.Configuration {
+    /// The test server's `postgres` database, with connections opened on demand.
+    package static func serverConfiguration() throws -> PostgresClient.Configuration {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else {
             throw MissingServer()
         }
@@ -54,7 +55,7 @@ package enum TestDatabase {
         let name = "folio_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = PostgresClient(configuration: server, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
+            admin.run(in: &group)
             defer { group.cancelAll() }
             if migrated {
                 let template = try await MigratedTemplate.name(admin: admin, server: server, logger: logger)
@@ -68,7 +69,7 @@ package enum TestDatabase {
             configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let outcome: Swift.Result<Result, any Error> = await withTaskGroup(of: Void.self) { inner in
-                inner.addTask { await client.run() }
+                client.run(in: &inner)
                 defer { inner.cancelAll() }
                 do {
                     return .success(try await body(client))
