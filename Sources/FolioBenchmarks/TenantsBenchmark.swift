@@ -32,14 +32,25 @@ struct TenantsBenchmark: AsyncParsableCommand {
     @Option(help: "Invoices given to each hot tenant and to each tenant of the random sample.")
     var invoicesPerTenant = 25
 
-    @Option(help: "Tenants the random lists pick from (each gets invoices).")
+    @Option(help: "Tenants the random lists of each round pick from (each gets invoices).")
     var randomSample = 1000
+
+    @Option(help: "Rounds of list measurements, each with random tenants of its own; the ratios compare median p95s.")
+    var rounds = 3
 
     @OptionGroup var database: BenchmarkDatabase
 
     static let hot = 10
     /// Connections Folio has beyond one per client.
     static let extraConnections = 8
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        let crowd = max(Self.hot + 1, tenants) - Self.hot
+        guard rounds * randomSample <= crowd else {
+            throw ValidationError("--rounds × --random-sample must be at most the \(crowd) tenants beyond the hot ones")
+        }
+    }
 
     func run() async throws {
         let counts = TenantConnectionCounts.bootstrap()
@@ -65,8 +76,13 @@ struct TenantsBenchmark: AsyncParsableCommand {
             try await stack.database.query("ANALYZE", logger: logger)
             // The first requests also fill the pools and the backends' caches; not compared.
             _ = try await measureLists("warm-up, not compared", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
-            let alone = try await measureLists(
-                "hot tenants, \(Self.hot) in the database", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
+            var alone: [[Duration]] = []
+            for round in 1...rounds {
+                alone.append(
+                    try await measureLists(
+                        "hot tenants, \(Self.hot) in the database\(label(round))", client: client, meter: meter, counts: counts,
+                        pick: { hot.randomElement()! }))
+            }
 
             let sizeBefore = try await databaseSize(stack)
             let crowd = total - Self.hot
@@ -100,46 +116,69 @@ struct TenantsBenchmark: AsyncParsableCommand {
                 )
             )
 
-            let sample = Array(others.shuffled().prefix(randomSample))
-            for tenant in sample { try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger) }
+            let shuffled = others.shuffled()
+            let samples = (0..<rounds).map { Array(shuffled.dropFirst($0 * randomSample).prefix(randomSample)) }
+            for tenant in samples.joined() {
+                try await stack.insertInvoices(tenant, count: invoicesPerTenant, request: Stack.benchmarkRequest, logger: logger)
+            }
+            let written = rounds * randomSample
             let sizeWithSample = try await databaseSize(stack)
             print(
                 String(
                     format: "disk per tenant once it wrote (its schema and %d invoices, %d tenants): %.1f KB",
-                    invoicesPerTenant, sample.count, Double(sizeWithSample - sizeAfter) / Double(max(1, sample.count)) / 1024
+                    invoicesPerTenant, written, Double(sizeWithSample - sizeAfter) / Double(max(1, written)) / 1024
                 )
             )
             try await stack.database.query("ANALYZE", logger: logger)
-            let crowded = try await measureLists(
-                "hot tenants, \(total) in the database", client: client, meter: meter, counts: counts, pick: { hot.randomElement()! })
-            let memoryBefore = try await serverMemory(stack)
-            let random = try await measureLists(
-                "random tenants of \(sample.count), \(total) in the database", client: client, meter: meter, counts: counts, pick: { sample.randomElement()! })
-            let memoryAfter = try await serverMemory(stack)
-            print(
-                String(
-                    format: "  PostgreSQL's %d client processes grew by %.1f MB of private memory over the random lists (to %.1f MB; largest %.1f MB)",
-                    memoryAfter.processes, Double(memoryAfter.total - memoryBefore.total) / 1024, Double(memoryAfter.total) / 1024,
-                    Double(memoryAfter.largest) / 1024
+            var crowded: [[Duration]] = []
+            var random: [[Duration]] = []
+            var randomAgain: [[Duration]] = []
+            for (round, sample) in zip(1..., samples) {
+                crowded.append(
+                    try await measureLists(
+                        "hot tenants, \(total) in the database\(label(round))", client: client, meter: meter, counts: counts,
+                        pick: { hot.randomElement()! }))
+                let memoryBefore = try await serverMemory(stack)
+                random.append(
+                    try await measureLists(
+                        "random tenants of \(sample.count), \(total) in the database\(label(round))", client: client, meter: meter,
+                        counts: counts, pick: { sample.randomElement()! }))
+                let memoryAfter = try await serverMemory(stack)
+                print(
+                    String(
+                        format:
+                            "  PostgreSQL's %d client processes grew by %.1f MB of private memory over the random lists (to %.1f MB; largest %.1f MB)",
+                        memoryAfter.processes, Double(memoryAfter.total - memoryBefore.total) / 1024, Double(memoryAfter.total) / 1024,
+                        Double(memoryAfter.largest) / 1024
+                    )
                 )
-            )
-            // The first random pass is also the first read of most of the sample on its
-            // connection, as the hot tenants' warm-up was theirs; the second is the steady state
-            // of a server that has been up a while.
-            let randomAgain = try await measureLists(
-                "random tenants of \(sample.count) again, \(total) in the database", client: client, meter: meter, counts: counts,
-                pick: { sample.randomElement()! })
-            for (label, latencies) in [("hot among \(total)", crowded), ("random", random), ("random again", randomAgain)] {
-                let p50 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.5)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.5))
-                let p95 = Stats.seconds(of: Stats.percentile(latencies.sorted(), 0.95)) / Stats.seconds(of: Stats.percentile(alone.sorted(), 0.95))
-                print(String(format: "  %@ ÷ %d-tenant: p50 %.2f×, p95 %.2f×", label, Self.hot, p50, p95))
+                // The first random pass is also the first read of most of the sample on its
+                // connection, as the hot tenants' warm-up was theirs; the second is the steady
+                // state of a server that has been up a while.
+                randomAgain.append(
+                    try await measureLists(
+                        "random tenants of \(sample.count) again, \(total) in the database\(label(round))", client: client,
+                        meter: meter, counts: counts, pick: { sample.randomElement()! }))
             }
-            // Measured a minute apart, the two lists above also see what else the machine did
-            // meanwhile; these two run back to back on the same database.
-            let randomP95 = Stats.seconds(of: Stats.percentile(random.sorted(), 0.95))
-            let crowdedP95 = Stats.seconds(of: Stats.percentile(crowded.sorted(), 0.95))
-            print(String(format: "  random ÷ hot, both among %d: p95 %.2f×", total, randomP95 / crowdedP95))
-            try await measureFirstReads(of: sample, logger: logger)
+            // A pass takes a few seconds, in which the machine's other work can move its p95 by
+            // a fifth: the ratios compare medians over the rounds, and every round is shown.
+            let tenTenants = Percentiles(alone)
+            print("p95 per round, ms: \(Self.hot)-tenant \(tenTenants.shown)")
+            for (name, passes) in [("hot among \(total)", crowded), ("random", random), ("random again", randomAgain)] {
+                let pass = Percentiles(passes)
+                print("  \(name) \(pass.shown)")
+                print(
+                    String(
+                        format: "  %@ ÷ %d-tenant, medians of %d rounds: p50 %.2f×, p95 %.2f×", name, Self.hot, rounds,
+                        pass.medianP50 / tenTenants.medianP50, pass.medianP95 / tenTenants.medianP95))
+            }
+            // Measured a minute apart, the lists above also see what else the machine did
+            // meanwhile; each round's hot and random lists run back to back on the same database.
+            let backToBack = zip(random, crowded).map { Percentiles([$0]).medianP95 / Percentiles([$1]).medianP95 }
+            print(
+                String(format: "  random ÷ hot, both among %d, p95: median %.2f× (", total, Percentiles.median(backToBack))
+                    + backToBack.map { String(format: "%.2f×", $0) }.joined(separator: ", ") + " by round)")
+            try await measureFirstReads(of: samples[0], logger: logger)
 
             let migrations = try MigrationSet.load(from: URL(fileURLWithPath: database.migrations, isDirectory: true))
             let runner = MigrationRunner(client: stack.database, migrations: migrations, logger: logger)
@@ -150,6 +189,33 @@ struct TenantsBenchmark: AsyncParsableCommand {
                 "migrate --verify-all over \(report.tenantSchemasChecked) schemas: \(Stats.seconds(elapsed)), "
                     + "\(Stats.rate(report.tenantSchemasChecked, elapsed)) schemas/s (\(report.tenantFilesApplied) files applied)"
             )
+        }
+    }
+
+    /// ", round 2 of 3" when there are several rounds.
+    func label(_ round: Int) -> String {
+        rounds > 1 ? ", round \(round) of \(rounds)" : ""
+    }
+
+    /// The p50 and p95 of each of several passes of one kind, in seconds.
+    struct Percentiles {
+        let p50s: [Double]
+        let p95s: [Double]
+
+        init(_ passes: [[Duration]]) {
+            let sorted = passes.map { $0.sorted() }
+            p50s = sorted.map { Stats.seconds(of: Stats.percentile($0, 0.5)) }
+            p95s = sorted.map { Stats.seconds(of: Stats.percentile($0, 0.95)) }
+        }
+
+        var medianP50: Double { Self.median(p50s) }
+        var medianP95: Double { Self.median(p95s) }
+        /// Each pass's p95 in milliseconds.
+        var shown: String { p95s.map { String(format: "%.2f", $0 * 1000) }.joined(separator: " / ") }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
     }
 
