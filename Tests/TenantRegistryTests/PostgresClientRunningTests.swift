@@ -1,9 +1,7 @@
 import FolioTestSupport
-import Foundation
 import PostgresNIO
+import TenantRegistry
 import Testing
-
-@testable import TenantRegistry
 
 /// `PostgresClient.run(in:)`: the pool is running by the time it returns, so a statement right
 /// after it leases a connection without postgres-nio's "run() hasn't been called yet" warning.
