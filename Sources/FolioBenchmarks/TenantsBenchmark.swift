@@ -163,9 +163,10 @@ struct TenantsBenchmark: AsyncParsableCommand {
             // A pass takes a few seconds, in which the machine's other work can move its p95 by
             // a fifth: the ratios compare medians over the rounds, and every round is shown.
             let tenTenants = Percentiles(alone)
+            let hotAmongAll = Percentiles(crowded)
+            let randomFirst = Percentiles(random)
             print("p95 per round, ms: \(Self.hot)-tenant \(tenTenants.shown)")
-            for (name, passes) in [("hot among \(total)", crowded), ("random", random), ("random again", randomAgain)] {
-                let pass = Percentiles(passes)
+            for (name, pass) in [("hot among \(total)", hotAmongAll), ("random", randomFirst), ("random again", Percentiles(randomAgain))] {
                 print("  \(name) \(pass.shown)")
                 print(
                     String(
@@ -174,7 +175,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
             }
             // Measured a minute apart, the lists above also see what else the machine did
             // meanwhile; each round's hot and random lists run back to back on the same database.
-            let backToBack = zip(random, crowded).map { Percentiles([$0]).medianP95 / Percentiles([$1]).medianP95 }
+            let backToBack = zip(randomFirst.p95s, hotAmongAll.p95s).map(/)
             print(
                 String(format: "  random ÷ hot, both among %d, p95: median %.2f× (", total, Percentiles.median(backToBack))
                     + backToBack.map { String(format: "%.2f×", $0) }.joined(separator: ", ") + " by round)")
