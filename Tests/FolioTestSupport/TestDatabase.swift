@@ -30,12 +30,17 @@ package enum TestDatabase {
         }
     }
 
-    /// The test server's `postgres` database, with connections opened on demand.
-    package static func serverConfiguration() throws -> PostgresClient.Configuration {
+    /// The test server, as `scripts/test.sh` names it.
+    static func serverURL() throws -> DatabaseURL {
         guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else {
             throw MissingServer()
         }
-        var configuration = try DatabaseURL(url).configuration
+        return try DatabaseURL(url)
+    }
+
+    /// The test server's `postgres` database, with connections opened on demand.
+    package static func serverConfiguration() throws -> PostgresClient.Configuration {
+        var configuration = try serverURL().configuration
         // Connections open on demand: hundreds of tests run at once against one server.
         configuration.options.minimumConnections = 0
         return configuration
@@ -91,8 +96,7 @@ package enum TestDatabase {
         longestWait: Duration = TenantConnections.defaultLongestWait,
         _ body: @Sendable (TenantConnections) async throws -> Result
     ) async throws -> Result {
-        guard let url = ProcessInfo.processInfo.environment["FOLIO_TEST_DATABASE_URL"], !url.isEmpty else { throw MissingServer() }
-        var configuration = try DatabaseURL(url).connectionConfiguration
+        var configuration = try serverURL().connectionConfiguration
         configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
         let connections = TenantConnections(
             configuration: configuration, count: count, logger: logger, keepAliveInterval: keepAliveInterval, longestWait: longestWait)
