@@ -4,6 +4,9 @@
 # Example: scripts/bench.sh provisioning --tenants 1000
 #          scripts/bench.sh fakturownia --creates 300   (Folio's added latency per create with Fakturownia)
 # `scripts/bench.sh http …` runs scripts/bench-http.sh instead (Folio against a bare server, by wrk).
+# FOLIO_BENCH_POSTGRES_SETTINGS adds server settings to the cluster, to find a cost's cause, never
+# to report a figure: FOLIO_BENCH_POSTGRES_SETTINGS="-c fsync=off" scripts/bench.sh invoices …
+# shows what a create costs without the disk's flushes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = http ]; then
@@ -21,7 +24,9 @@ cluster="$(mktemp -d /tmp/folio-bench-postgres.XXXXXX)"
 port="$(pg_free_port 56432)"
 trap 'pg_stop "$cluster"; rm -rf "$cluster"' EXIT
 
-pg_start "$cluster" "$port"
+# Split into words on purpose: each `-c name=value` is one option.
+# shellcheck disable=SC2086
+pg_start "$cluster" "$port" ${FOLIO_BENCH_POSTGRES_SETTINGS:-}
 pg_create_database "$port" folio_bench
 
 swift build -c release --product folio-bench

@@ -151,24 +151,31 @@ struct InvoicesBenchmark: AsyncParsableCommand {
         let credentials = ShopCredentials(merchantID: shop.id, token: Secret(shop.token), baseURL: sandboxURL)
         var throughAPI: [Duration] = []
         var direct: [Duration] = []
+        var flushes: [Duration] = []
         let meter = CPUMeter(database: stack.database, logger: stack.logger)
         let sequentialCPU = await meter.read()
-        for _ in 0..<creates {
-            let begin = ContinuousClock.now
-            _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201, client: client)
-            throughAPI.append(ContinuousClock.now - begin)
-            let draft = Stack.benchmarkRequest.draft(invoiceID: UUID(), notificationURL: nil, defaultExpiry: Date().addingTimeInterval(86_400))
-            let directBegin = ContinuousClock.now
-            _ = try await stack.provider.createOrder(draft, shop: credentials)
-            direct.append(ContinuousClock.now - directBegin)
+        try await stack.database.withConnection { probe in
+            for _ in 0..<creates {
+                let begin = ContinuousClock.now
+                _ = try await Self.call(.POST, path, key: platformKey, body: body, expect: 201, client: client)
+                throughAPI.append(ContinuousClock.now - begin)
+                let draft = Stack.benchmarkRequest.draft(invoiceID: UUID(), notificationURL: nil, defaultExpiry: Date().addingTimeInterval(86_400))
+                let directBegin = ContinuousClock.now
+                _ = try await stack.provider.createOrder(draft, shop: credentials)
+                direct.append(ContinuousClock.now - directBegin)
+                // In the same loop, so that the disk's share is read over the same seconds.
+                flushes.append(try await CommitFlushProbe.time(on: probe, logger: stack.logger))
+            }
         }
+        let cpu = await meter.summary(since: sequentialCPU, operations: creates, per: "create, its direct twin and a commit")
         print("create invoice, \(creates) sequential")
         print("  through Folio's API: \(Stats.summary(throughAPI, unit: .milliseconds))")
         print("  adapter to sandbox:  \(Stats.summary(direct, unit: .milliseconds))")
         let added50 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.5)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.5))
         let added99 = Stats.seconds(of: Stats.percentile(throughAPI.sorted(), 0.99)) - Stats.seconds(of: Stats.percentile(direct.sorted(), 0.99))
         print(String(format: "  Folio's added latency per create: p50 %.2f ms, p99 %.2f ms", added50 * 1e3, added99 * 1e3))
-        print(await meter.summary(since: sequentialCPU, operations: creates, per: "create and its direct twin"))
+        print("  a commit's WAL flush, one after each create (a create waits for two): \(Stats.summary(flushes, unit: .milliseconds))")
+        print(cpu)
 
         let concurrentCPU = await meter.read()
         let (latencies, elapsed) = try await load { index in

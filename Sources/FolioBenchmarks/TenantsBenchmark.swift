@@ -394,12 +394,7 @@ struct TenantsBenchmark: AsyncParsableCommand {
             }
             var commits: [Duration] = []
             for _ in 0..<20 {
-                try await connection.query("BEGIN", logger: logger)
-                // A transactional WAL record, so that the commit waits for its flush as a write's does.
-                try await connection.query("SELECT pg_logical_emit_message(true, 'folio-bench', 'flush')", logger: logger)
-                let begin = ContinuousClock.now
-                try await connection.query("COMMIT", logger: logger)
-                commits.append(ContinuousClock.now - begin)
+                commits.append(try await CommitFlushProbe.time(on: connection, logger: logger))
             }
             print("  the same as one block (rolled back, 5 runs): \(Stats.summary(blocks, unit: .milliseconds))")
             print("  a commit's WAL flush (20 runs): \(Stats.summary(commits, unit: .milliseconds))")
