@@ -199,6 +199,21 @@ import Testing
         }
     }
 
+    @Test func anOrderWhoseMerchantOrderIdNamesNoInvoiceIsFoundByItsOwnId() async throws {
+        try await TestAPI.run { api in
+            let (tenant, merchantID, key) = try await api.signedTenant("renamed")
+            // A merchant order id that names no invoice, and one that is no invoice id at all.
+            for merchantOrderID in [UUID().uuidString.lowercased(), ""] {
+                let invoice = try await api.openInvoice(tenant, merchantID: merchantID)
+                try await api.sandbox.state.pay(orderID: invoice.orderID)
+                let body = try editedBody(try await api.notificationBody(invoice)) { $0["merchantOrderId"] = merchantOrderID }
+                let answer = try await api.notify(tenant, body: body, signature: sign(body, key: key))
+                #expect(answer["status"] as? String == "success", "merchantOrderId \(merchantOrderID)")
+                #expect(try await api.invoiceStatus(invoice) == "paid", "merchantOrderId \(merchantOrderID)")
+            }
+        }
+    }
+
     @Test func theMonitoringTestIsAnsweredWithoutTouchingAnyInvoice() async throws {
         try await TestAPI.run { api in
             let (tenant, merchantID, key) = try await api.signedTenant("monitored")
