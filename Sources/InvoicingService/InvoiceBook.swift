@@ -321,9 +321,9 @@ package struct InvoiceBook: Sendable {
     /// `invoice(_:merchantOrderID:providerOrderID:in:)` finds it) and the notification accepted
     /// earlier with the same body, if any.
     ///
-    /// One statement when the `merchantOrderId` names an invoice of Folio's, as it does for every
-    /// order Folio made; a second, by the provider's order id, only when it names none. One
-    /// statement that matched either key cost PostgreSQL about twice as much to plan as one
+    /// By the invoice id the `merchantOrderId` carries, as every order Folio made does; by the
+    /// provider's order id when it carries none, or names no invoice (then a second statement).
+    /// One statement that matched either key cost PostgreSQL about twice as much to plan as one
     /// primary-key look-up (an `OR` over two indexes, ranked), on every notification.
     package static func invoiceAndAcceptedNotification(
         _ tenant: TenantID, merchantOrderID: String, providerOrderID: String, bodyDigest: Data, in tenants: TenantDirectory
