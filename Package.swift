@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FolioCLITests",
-            dependencies: ["FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", postgres],
+            dependencies: ["FolioCLI", "FolioDomain", "StatusUpdater", "TenantRegistry", "TokenVault", postgres],
             swiftSettings: strictSettings
         ),
         .testTarget(

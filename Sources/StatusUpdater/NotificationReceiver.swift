@@ -358,7 +358,7 @@ package struct NotificationReceiver: Sendable {
         let insert: (PostgresConnection) async throws -> Void = { connection in
             try await record.insert(verdict: answer, named: outcome(of: answer), on: connection, logger: logger)
         }
-        let recorded = makingSchema ? try await tenants.withTenant(tenant, insert) : try await tenants.withTenantIfItHasSchema(tenant, insert)
+        let recorded: Void? = makingSchema ? try await tenants.withTenant(tenant, insert) : try await tenants.withTenantIfItHasSchema(tenant, insert)
         if answer.verdict != .accepted {
             logger.notice(
                 "notification refused",

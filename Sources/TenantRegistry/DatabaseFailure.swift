@@ -36,7 +36,9 @@ package struct DatabaseFailure: Error, Sendable, Equatable, LogSafeError, Custom
 }
 
 /// Runs `body`, throwing the error `translate` makes of any database failure in place of
-/// postgres-nio's own, so that a store's callers see its module's error and never SQL.
+/// postgres-nio's own, so that a store's callers see its module's error and never SQL. Its
+/// result may go unused, as that of the statement it wraps may.
+@discardableResult
 package func translatingDatabaseFailures<Result>(
     into translate: (DatabaseFailure) -> any Error,
     _ body: () async throws -> Result

@@ -1,5 +1,6 @@
 import FolioCLI
 import Foundation
+import TenantRegistry
 import Testing
 
 @Suite struct BrowserAccessConfigurationTests {

@@ -3,6 +3,7 @@ import PostgresNIO
 import StatusUpdater
 import TenantRegistry
 import Testing
+import TokenVault
 
 @testable import FolioCLI
 

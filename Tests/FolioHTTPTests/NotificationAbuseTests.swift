@@ -33,7 +33,7 @@ import Testing
 
     @Test func bodiesThatFailTheSignatureOrTheShopCheckAreKeptAsABoundedRecord() async throws {
         try await TestAPI.run { api in
-            let (signed, signedShop, key) = try await api.signedTenant("bounded-signed")
+            let (signed, signedShop, _) = try await api.signedTenant("bounded-signed")
             let (unsigned, _) = try await api.activeTenant("bounded-unsigned")
             let inactive = try await api.createTenant("bounded-inactive")
             let invoice = try await api.openInvoice(signed, merchantID: signedShop)

@@ -104,7 +104,7 @@ struct TestAPI {
                             configuration: configuration, metrics: TestMetrics.registry, makeLogger: { _ in logger },
                             notificationProvider: notificationProvider
                         )
-                        relay?.forward(to: try await app.responder)
+                        relay?.forward(to: app.responder)
                         try await app.test(.router) { client in
                             try await body(
                                 TestAPI(

@@ -131,7 +131,7 @@ import Testing
                 """
             // A reading unit that writes after all is refused by the template's check.
             do {
-                try await directory.withTenant(tenant, reading: true) { connection in
+                _ = try await directory.withTenant(tenant, reading: true) { connection in
                     try await connection.query(PostgresQuery(unsafeSQL: insert), logger: logger)
                 }
                 Issue.record("the template took a row")

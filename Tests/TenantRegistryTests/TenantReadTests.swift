@@ -62,7 +62,7 @@ import Testing
             let tenant = try await directory.register(TenantRegistration(externalID: "new", displayName: nil)).tenant.id
             #expect(try await count(directory, tenant) == 0)
             #expect(directory.currentSchemas.schema(of: tenant) == nil)
-            try await elsewhere.withTenant(tenant) { connection in
+            _ = try await elsewhere.withTenant(tenant) { connection in
                 try await connection.query(
                     """
                     INSERT INTO invoices (id, reservation_id, status, currency, amount_minor, vat_amount_minor, description)

@@ -30,7 +30,7 @@ import Testing
             var tenants: [TenantID] = []
             for name in ["first", "second"] {
                 let (tenant, _) = try await directory.register(TenantRegistration(externalID: name, displayName: nil))
-                try await directory.withTenant(tenant.id) { connection in
+                _ = try await directory.withTenant(tenant.id) { connection in
                     try await connection.query(
                         "INSERT INTO idempotency_records (idempotency_key, request_fingerprint) VALUES (\(name), '\\x00')", logger: logger)
                 }
