@@ -151,9 +151,7 @@ struct FakturowniaTransport: Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let timeout = configuration.requestTimeout.components
-            let response = try await http.execute(
-                outgoing, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
+            let response = try await http.execute(outgoing, timeout: TimeAmount(configuration.requestTimeout))
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > configuration.responseSizeLimit {
                 return .tooLarge
             }

@@ -246,8 +246,7 @@ struct InvoiceboxTransport: Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let response = try await http.execute(
-                outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await http.execute(outgoing, timeout: TimeAmount(timeout))
             let requestID = response.headers.first(name: "X-Request-Id")
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > configuration.responseSizeLimit {
                 return .tooLarge(requestID: requestID)

@@ -104,7 +104,7 @@ package final class TenantConnections: Service, Sendable {
         self.count = max(0, count)
         self.configuration = configuration
         self.keepAliveInterval = keepAliveInterval
-        self.longestWait = .nanoseconds(Int64(longestWait / .nanoseconds(1)))
+        self.longestWait = TimeAmount(longestWait)
         self.logger = logger
         self.state = Mutex(State(slots: Array(repeating: Slot(), count: max(0, count))))
     }
