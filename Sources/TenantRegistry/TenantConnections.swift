@@ -308,6 +308,8 @@ package final class TenantConnections: Service, Sendable {
         var sinceQuery = Duration.zero
         while !Task.isCancelled, !connection.isClosed {
             try? await Task.sleep(for: .seconds(1))
+            // A cancellation ends the sleep early and closes the connection: no keep-alive then.
+            guard !Task.isCancelled else { return }
             sinceQuery += .seconds(1)
             guard sinceQuery >= keepAliveInterval else { continue }
             // A busy connection is answering a statement; an idle one is asked.
@@ -322,25 +324,70 @@ package final class TenantConnections: Service, Sendable {
         }
     }
 
-    /// Whether `connection` answers `SELECT 1` within `keepAliveTimeout`. A connection the network
-    /// dropped silently would leave the query waiting for TCP to give up (many minutes); it is
-    /// closed instead, which ends the query.
+    /// Whether `connection` answers `SELECT 1` within `keepAliveTimeout`, closing it when it does
+    /// not: a connection the network dropped silently would leave the query waiting for TCP to
+    /// give up (many minutes), and the close ends the query. A cancellation answers `false` at
+    /// once. The query runs in a task that nothing waits for: postgres-nio never ends a statement
+    /// written to a connection that closed just before, and such a query must hold up neither
+    /// this slot's watch nor a shutdown.
     private func answers(_ connection: PostgresConnection) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [logger] in (try? await connection.query("SELECT 1", logger: logger)) != nil }
-            group.addTask { [keepAliveTimeout] in
-                try? await Task.sleep(for: keepAliveTimeout)
-                return false
-            }
-            let answered = await group.next() ?? false
-            if !answered { Self.close(connection) }
-            group.cancelAll()
-            return answered
+        let answer = FirstAnswer()
+        let timeout = connection.eventLoop.scheduleTask(in: TimeAmount(keepAliveTimeout)) { answer.give(false) }
+        defer { timeout.cancel() }
+        Task { [logger] in answer.give((try? await connection.query("SELECT 1", logger: logger)) != nil) }
+        let answered = await withTaskCancellationHandler {
+            await answer.value
+        } onCancel: {
+            answer.give(false)
         }
+        if !answered { Self.close(connection) }
+        return answered
     }
 
     /// Closes `connection` without waiting for it to be closed.
     private static func close(_ connection: PostgresConnection) {
         let _: EventLoopFuture<Void> = connection.close()
+    }
+}
+
+/// The first of several answers to one question; the later ones are dropped.
+private final class FirstAnswer: Sendable {
+    private enum State {
+        case open
+        case awaited(CheckedContinuation<Bool, Never>)
+        case given(Bool)
+    }
+
+    private let state = Mutex(State.open)
+
+    /// Gives `answer` unless one was given before.
+    func give(_ answer: Bool) {
+        let waiting = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            switch state {
+            case .open:
+                state = .given(answer)
+                return nil
+            case .awaited(let continuation):
+                state = .given(answer)
+                return continuation
+            case .given:
+                return nil
+            }
+        }
+        waiting?.resume(returning: answer)
+    }
+
+    /// The first answer, once it is given.
+    var value: Bool {
+        get async {
+            await withCheckedContinuation { continuation in
+                let given = state.withLock { state -> Bool? in
+                    if case .given(let answer) = state { return answer }
+                    state = .awaited(continuation)
+                    return nil
+                }
+                if let given { continuation.resume(returning: given) }
+            }
+        }
     }
 }

@@ -87,6 +87,13 @@ package enum TestDatabase {
         }
     }
 
+    /// How a connection of its own reaches the database `client` is connected to.
+    package static func connectionConfiguration(besides client: PostgresClient) async throws -> PostgresConnection.Configuration {
+        var configuration = try serverURL().connectionConfiguration
+        configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
+        return configuration
+    }
+
     /// Runs `body` with `count` tenants' own connections to the database `client` is connected to,
     /// kept open until `body` returns.
     package static func withTenantConnections<Result: Sendable>(
@@ -96,10 +103,9 @@ package enum TestDatabase {
         longestWait: Duration = TenantConnections.defaultLongestWait,
         _ body: @Sendable (TenantConnections) async throws -> Result
     ) async throws -> Result {
-        var configuration = try serverURL().connectionConfiguration
-        configuration.database = try await client.scalar("SELECT current_database()", as: String.self)
         let connections = TenantConnections(
-            configuration: configuration, count: count, logger: logger, keepAliveInterval: keepAliveInterval, longestWait: longestWait)
+            configuration: try await connectionConfiguration(besides: client), count: count, logger: logger,
+            keepAliveInterval: keepAliveInterval, longestWait: longestWait)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await connections.run() }
             defer { group.cancelAll() }

@@ -357,6 +357,36 @@ import Testing
         #expect(finished.isRaised)
     }
 
+    /// A shutdown ends the sleep between keep-alives early and closes each connection. A
+    /// keep-alive that started on the connection the shutdown had just closed never ended (nor
+    /// did the shutdown): postgres-nio drops a statement written to a closed connection without
+    /// an answer. With a keep-alive due at every tick, each shutdown raced one; 48 rounds made
+    /// at least one of them hang in each of six runs of that code.
+    @Test func aShutdownWhileAKeepAliveIsDueEnds() async throws {
+        try await TestDatabase.withFresh { client in
+            let configuration = try await TestDatabase.connectionConfiguration(besides: client)
+            let rounds = (0..<48).map { _ in
+                let connections = TenantConnections(configuration: configuration, count: 3, logger: logger, keepAliveInterval: .seconds(1))
+                return (connections: connections, group: ServiceGroup(services: [connections], logger: logger), ended: Flag())
+            }
+            for round in rounds {
+                // Not awaited by this test: a shutdown that never ends must fail it, not hang it.
+                Task {
+                    try await round.group.run()
+                    round.ended.raise()
+                }
+            }
+            try await Task.sleep(for: .milliseconds(1_200))
+            for (index, round) in rounds.enumerated() {
+                try await Task.sleep(for: .milliseconds(25))
+                #expect(round.connections.isOpen(0), "round \(index) opened no connection")
+                await round.group.triggerGracefulShutdown()
+            }
+            // Records the failure itself when a shutdown is still running after 10 s.
+            _ = try await eventually("a shutdown did not end", timeout: .seconds(10)) { rounds.allSatisfy(\.ended.isRaised) }
+        }
+    }
+
     @Test func anIdleConnectionIsAskedWhetherItIsStillThere() async throws {
         try await TestDatabase.withFresh { client in
             try await TestDatabase.withTenantConnections(1, besides: client, keepAliveInterval: .seconds(1)) { connections in
