@@ -361,7 +361,7 @@ import Testing
     /// keep-alive that started on the connection the shutdown had just closed never ended (nor
     /// did the shutdown): postgres-nio drops a statement written to a closed connection without
     /// an answer. With a keep-alive due at every tick, each shutdown raced one; 48 rounds made
-    /// at least one of them hang in each of six runs of that code.
+    /// at least one of them hang in each of nine runs of that code.
     @Test func aShutdownWhileAKeepAliveIsDueEnds() async throws {
         try await TestDatabase.withFresh { client in
             let configuration = try await TestDatabase.connectionConfiguration(besides: client)
