@@ -122,7 +122,7 @@ struct FakturowniaTransport: Sendable {
             guard attempt < attempts else { break }
             logger.debug(
                 "retrying Fakturownia read",
-                metadata: ["operation": "\(request.operation)", "attempt": "\(attempt)", "delay_ms": "\(Self.milliseconds(retryDelay))"])
+                metadata: ["operation": "\(request.operation)", "attempt": "\(attempt)", "delay_ms": "\(retryDelay.wholeMilliseconds)"])
             do {
                 try await configuration.sleep(retryDelay)
             } catch {
@@ -165,7 +165,7 @@ struct FakturowniaTransport: Sendable {
                 "fakturownia call",
                 metadata: [
                     "operation": "\(request.operation)", "method": "\(request.method.rawValue)", "status": "\(response.status.code)",
-                    "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+                    "duration_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 ])
             return .answered(status: Int(response.status.code), headers: response.headers, body: body)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
@@ -254,10 +254,6 @@ struct FakturowniaTransport: Sendable {
 
     private func backoff(attempt: Int) -> Duration {
         configuration.backoffBase * (1 << (attempt - 1))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// The base URL, the path, and every query name and value percent-encoded (a token may hold

@@ -1,3 +1,4 @@
+import FolioDomain
 import HTTPTypes
 import Hummingbird
 import Metrics
@@ -23,7 +24,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             let route = metrics.route(context.endpointPath ?? Self.unmatched, method, response.status)
             route.requests.increment()
-            route.duration.recordNanoseconds(Self.nanoseconds(since: start))
+            route.duration.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
@@ -36,11 +37,6 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// One label for every path that matched no route, whatever it was answered.
     private static var unmatched: String { "NotFound" }
-
-    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-    }
 }
 
 /// The metric objects of each route, method and status, made once: a metrics factory looks a

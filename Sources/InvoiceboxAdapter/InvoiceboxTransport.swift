@@ -219,7 +219,7 @@ struct InvoiceboxTransport: Sendable {
                 label: "folio_provider_rate_limit_wait_seconds", dimensions: [("limiter", name)], preferredDisplayUnit: .seconds,
                 factory: configuration.metricsFactory ?? MetricsSystem.factory
             )
-            .recordNanoseconds(waited.components.seconds * 1_000_000_000 + waited.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(waited.wholeNanoseconds)
         }
         return try await wait()
     }
@@ -262,8 +262,7 @@ struct InvoiceboxTransport: Sendable {
                 metadata: [
                     "operation": "\(request.operation)", "status": "\(response.status.code)",
                     "invoicebox.request_id": "\(requestID ?? "none")",
-                    "duration_ms":
-                        "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+                    "duration_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
                 ]
             )
             return .response(status: Int(response.status.code), requestID: requestID, headers: response.headers, body: body)
@@ -306,7 +305,7 @@ struct InvoiceboxTransport: Sendable {
 
     private func backoff(attempt: Int) -> Duration {
         let base = configuration.backoffBase * (1 << (attempt - 1))
-        let jitterNanoseconds = Int64(configuration.jitter.components.seconds) * 1_000_000_000 + configuration.jitter.components.attoseconds / 1_000_000_000
+        let jitterNanoseconds = configuration.jitter.wholeNanoseconds
         return base + .nanoseconds(jitterNanoseconds > 0 ? Int64.random(in: 0...jitterNanoseconds) : 0)
     }
 

@@ -23,7 +23,7 @@ package struct Outbox: Sendable {
 
     /// Up to `limit` due events, leased for `lease` under `token`.
     package func claim(token: UUID, lease: Duration, limit: Int) async throws -> [HostEvent] {
-        let leaseMilliseconds = Self.milliseconds(lease)
+        let leaseMilliseconds = lease.wholeMilliseconds
         return try await EventLog.decode(
             client.query(
                 """
@@ -70,8 +70,8 @@ package struct Outbox: Sendable {
         _ event: HostEvent, token: UUID, started: Date, milliseconds: Int64, status: Int?, error: String,
         wait: Duration, retryWindow: Duration
     ) async throws -> String {
-        let window = Self.milliseconds(retryWindow)
-        let waitMilliseconds = Self.milliseconds(wait)
+        let window = retryWindow.wholeMilliseconds
+        let waitMilliseconds = wait.wholeMilliseconds
         let rows = try await client.query(
             """
             WITH updated AS (
@@ -107,10 +107,5 @@ package struct Outbox: Sendable {
             logger: logger
         )
         return try await rows.count()
-    }
-
-    /// Whole milliseconds, for SQL intervals.
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

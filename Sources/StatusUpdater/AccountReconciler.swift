@@ -104,7 +104,7 @@ package struct AccountReconciler: Service {
     func reconcile(_ lease: Lease) async throws -> Reading? {
         var lease = lease
         let shop = try await book.accountShop(of: lease.tenant)
-        let cutoff = lease.syncedThrough.map { $0.addingTimeInterval(-Self.seconds(overlap)) }
+        let cutoff = lease.syncedThrough.map { $0.addingTimeInterval(-overlap.fractionalSeconds) }
         var reading = Reading()
         var newest = lease.syncedThrough
         for page in 1...pageCap {
@@ -193,7 +193,7 @@ package struct AccountReconciler: Service {
     /// Records the watermark and the next reading's due time, for the account the reading read
     /// (a tenant that switched accounts meanwhile starts its new one from the beginning).
     private func finish(_ lease: Lease, merchantID: String, syncedThrough: Date?) async throws {
-        let seconds = Self.seconds(interval)
+        let seconds = interval.fractionalSeconds
         try await client.query(
             """
             UPDATE folio.tenant_invoicing
@@ -204,9 +204,5 @@ package struct AccountReconciler: Service {
             """,
             logger: logger
         )
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -101,7 +101,7 @@ package struct EventDispatcher: Service {
         let started = Date()
         let clock = ContinuousClock.now
         let (status, failure) = await post(event)
-        let milliseconds = (ContinuousClock.now - clock).milliseconds
+        let milliseconds = (ContinuousClock.now - clock).wholeMilliseconds
         // Shutting down is not the host's failure: the lease lapses and the event goes out again.
         if Task.isCancelled { return }
         do {
@@ -145,7 +145,7 @@ package struct EventDispatcher: Service {
         request.headers.add(name: "webhook-signature", value: webhook.signer.signature(id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(policy.timeout.milliseconds))
+            let response = try await http.execute(request, timeout: .milliseconds(policy.timeout.wholeMilliseconds))
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
             return (status, (200..<300).contains(status) ? nil : "HTTP \(status)")
@@ -164,12 +164,5 @@ package struct EventDispatcher: Service {
             }
         }
         return "connection failed"
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for HTTP timeouts and the recorded duration of an attempt.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import FolioDomain
 import Foundation
 import Synchronization
 
@@ -86,7 +87,6 @@ package final class RateLimiter: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        max(0, duration.fractionalSeconds)
     }
 }
