@@ -2,13 +2,22 @@
 """The figures of `scripts/bench.sh http`.
 
   bench-http-report.py compare BARE.json FOLIO.json MODE   checks that both lists answered the same page
-  bench-http-report.py table LABEL=WRK_OUTPUT ...          prints req/s, p50, p99 and the issue's ratios
+  bench-http-report.py rounds RUN_DIR ROUNDS MODE          each round's req/s, p50, p99 and ratios, and the goals
 
-`table` takes the four runs in the script's order: bare health, Folio health, bare list, Folio list.
+`rounds` reads RUN_DIR/NAME.ROUND.txt for the four names (bare-health, folio-health, bare-list,
+folio-list) and judges the goals on the median of the rounds' ratios.
 """
 import json
 import re
+import statistics
 import sys
+
+ROUTES = [
+    ("bare-health", "bare GET /health"),
+    ("folio-health", "Folio GET /health/live"),
+    ("bare-list", "bare GET /tenants/{id}/invoices ({mode})"),
+    ("folio-list", "Folio GET /v1/tenants/{id}/invoices?limit=20"),
+]
 
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
@@ -45,29 +54,48 @@ def read_wrk(path):
     }
 
 
-def table(arguments):
-    runs = []
-    for argument in arguments:
-        label, _, path = argument.rpartition("=")
-        runs.append((label, read_wrk(path)))
-    width = max(len(label) for label, _ in runs)
-    print(f"{'route':<{width}}  {'req/s':>9}  {'p50 ms':>8}  {'p99 ms':>8}  {'failed':>7}")
-    for label, run in runs:
-        print(f"{label:<{width}}  {run['rate']:>9.0f}  {run['p50']:>8.2f}  {run['p99']:>8.2f}  {run['failed']:>7}")
-    if len(runs) != 4:
-        return
-    bare_health, folio_health, bare_list, folio_list = (run for _, run in runs)
-    print()
-    ratios = [
-        ("Folio list req/s ÷ bare list req/s", folio_list["rate"] / bare_list["rate"], "≥", 0.70),
-        ("Folio list p99 ÷ bare list p99", folio_list["p99"] / bare_list["p99"], "≤", 1.5),
-        ("Folio health req/s ÷ bare health req/s", folio_health["rate"] / bare_health["rate"], "≥", 0.50),
+GOALS = [
+    ("Folio list req/s ÷ bare list req/s", "≥", 0.70),
+    ("Folio list p99 ÷ bare list p99", "≤", 1.5),
+    ("Folio health req/s ÷ bare health req/s", "≥", 0.50),
+]
+
+
+def ratios(bare_health, folio_health, bare_list, folio_list):
+    """The goals' ratios, in the order of GOALS."""
+    return [
+        folio_list["rate"] / bare_list["rate"],
+        folio_list["p99"] / bare_list["p99"],
+        folio_health["rate"] / bare_health["rate"],
     ]
-    width = max(len(name) for name, *_ in ratios)
-    for name, value, relation, goal in ratios:
+
+
+def print_goals(values):
+    """Each goal's ratio (with the rounds' own ratios when there are several) and whether it is met."""
+    width = max(len(name) for name, *_ in GOALS)
+    for (name, relation, goal), (value, by_round) in zip(GOALS, values):
         met = value >= goal if relation == "≥" else value <= goal
-        print(f"{name:<{width}}  {value:6.2f}   goal {relation} {goal:.2f}   {'met' if met else 'NOT met'}")
-    if any(run["failed"] for _, run in runs):
+        rounds = f"   (by round: {', '.join(f'{each:.2f}' for each in by_round)})" if by_round else ""
+        print(f"{name:<{width}}  {value:6.2f}   goal {relation} {goal:.2f}   {'met' if met else 'NOT met'}{rounds}")
+
+
+def rounds(run_dir, count, mode):
+    count = int(count)
+    per_round = []
+    failed = False
+    for round_number in range(1, count + 1):
+        runs = [(label.replace("{mode}", mode), read_wrk(f"{run_dir}/{name}.{round_number}.txt")) for name, label in ROUTES]
+        failed = failed or any(run["failed"] for _, run in runs)
+        print(f"round {round_number} of {count}")
+        width = max(len(label) for label, _ in runs)
+        print(f"  {'route':<{width}}  {'req/s':>9}  {'p50 ms':>8}  {'p99 ms':>8}  {'failed':>7}")
+        for label, run in runs:
+            print(f"  {label:<{width}}  {run['rate']:>9.0f}  {run['p50']:>8.2f}  {run['p99']:>8.2f}  {run['failed']:>7}")
+        per_round.append(ratios(*(run for _, run in runs)))
+    print()
+    print(f"the goals, on the median of {count} round(s)' ratios (each round's bare and Folio runs back to back):")
+    print_goals([(statistics.median(column), list(column) if count > 1 else None) for column in zip(*per_round)])
+    if failed:
         print("\nSome answers failed (non-2xx/3xx or socket errors): their route's figures do not count.")
 
 
@@ -100,8 +128,8 @@ def compare(bare_path, folio_path, mode):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 2 and sys.argv[1] == "table":
-        table(sys.argv[2:])
+    if len(sys.argv) == 5 and sys.argv[1] == "rounds":
+        rounds(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == "compare":
         compare(*sys.argv[2:])
     else:

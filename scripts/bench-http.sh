@@ -4,17 +4,20 @@
 # from outside both processes by wrk.
 #
 #   scripts/bench.sh http [--duration 10s] [--connections 32] [--threads 2] [--warmup 3s]
-#                         [--invoices 2000] [--bare-request lines|priced|text] [--tenant-key]
-#                         [--perf [PATH]] [--perf-run folio-list|folio-health] [--keep]
+#                         [--rounds 3] [--invoices 2000] [--bare-request lines|priced|text]
+#                         [--tenant-key] [--perf [PATH]] [--perf-run folio-list|folio-health] [--keep]
 #
-# The same settings come from FOLIO_BENCH_DURATION, FOLIO_BENCH_CONNECTIONS, FOLIO_BENCH_THREADS
-# and FOLIO_BENCH_WARMUP. Steps: release builds of folio and folio-bench, a private PostgreSQL
-# cluster (default durability), a tenant with N invoices created through Folio's API against the
-# sandbox (`folio-bench http-seed`), then `folio serve` configured through FOLIO_* variables as in
-# production (request logs at the default level, into a file) and the baseline server. Each route
-# is warmed, then measured, in this order: bare health, Folio /health/live, bare list, Folio list.
-# --perf records the Folio process with `perf record -g` during the Folio list run, or during the
-# run --perf-run names.
+# The same settings come from FOLIO_BENCH_DURATION, FOLIO_BENCH_CONNECTIONS, FOLIO_BENCH_THREADS,
+# FOLIO_BENCH_WARMUP and FOLIO_BENCH_ROUNDS. Steps: release builds of folio and folio-bench, a
+# private PostgreSQL cluster (default durability), a tenant with N invoices created through
+# Folio's API against the sandbox (`folio-bench http-seed`), then `folio serve` configured through
+# FOLIO_* variables as in production (request logs at the default level, into a file) and the
+# baseline server. Each route is warmed once, then measured in rounds: in each round the bare
+# route and Folio's back to back, the bare one first in odd rounds and Folio's first in even ones,
+# health then list. A ratio is taken within each round, and the goals are judged on the median
+# round: the machine's speed drifts over a run, and a ratio of two runs measured a minute apart
+# carries that drift. --perf records the Folio process with `perf record -g` during the first
+# round's Folio list run, or during the run --perf-run names.
 # --tenant-key lists with a tenant API key instead of a platform key from FOLIO_PLATFORM_KEYS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +29,7 @@ duration="${FOLIO_BENCH_DURATION:-10s}"
 connections="${FOLIO_BENCH_CONNECTIONS:-32}"
 threads="${FOLIO_BENCH_THREADS:-2}"
 warmup="${FOLIO_BENCH_WARMUP:-3s}"
+rounds="${FOLIO_BENCH_ROUNDS:-3}"
 invoices=2000
 bare_request=lines
 key_kind=platform
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
         --connections) connections="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
         --warmup) warmup="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
         --invoices) invoices="$2"; shift 2 ;;
         --bare-request) bare_request="$2"; shift 2 ;;
         --tenant-key) key_kind=tenant; shift ;;
@@ -53,6 +58,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+case "$rounds" in
+    '' | *[!0-9]* | 0) echo "--rounds is a whole number of at least 1, not $rounds" >&2; exit 64 ;;
+esac
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
 if [ -n "$perf_output" ] && ! command -v perf >/dev/null; then apt_install linux-perf; fi
@@ -117,33 +125,50 @@ curl -fsS -H 'Accept:' "$bare_list" >"$run/bare-list.json"
 curl -fsS -H 'Accept:' -H "Authorization: Bearer $key" "$folio_list" >"$run/folio-list.json"
 python3 scripts/bench-http-report.py compare "$run/bare-list.json" "$run/folio-list.json" "$bare_request"
 
-echo "wrk -t$threads -c$connections -d$duration --latency, each route warmed for $warmup first (Folio's list with a $key_kind key)"
-# measure NAME URL [header]: warms the route, then measures it into $run/NAME.txt.
-measure() {
-    local name="$1" url="$2" header=()
-    [ $# -gt 2 ] && header=(-H "$3")
+echo "wrk -t$threads -c$connections -d$duration --latency, $rounds round(s), each route warmed for $warmup first (Folio's list with a $key_kind key)"
+warm() {
+    local url="$1" header=()
+    [ $# -gt 1 ] && header=(-H "$2")
     wrk -t"$threads" -c"$connections" -d"$warmup" "${header[@]}" "$url" >/dev/null
+}
+# measure NAME ROUND URL [header]: measures the route into $run/NAME.ROUND.txt.
+measure() {
+    local name="$1" round="$2" url="$3" header=()
+    [ $# -gt 3 ] && header=(-H "$4")
     local perf_pid=""
-    if [ "$name" = "$perf_run" ] && [ -n "$perf_output" ]; then
+    if [ "$round" -eq 1 ] && [ "$name" = "$perf_run" ] && [ -n "$perf_output" ]; then
         perf record -g -o "$perf_output" -p "$folio_pid" -- sleep "$duration" 2>"$run/perf.log" &
         perf_pid=$!
     fi
-    wrk -t"$threads" -c"$connections" -d"$duration" --latency "${header[@]}" "$url" >"$run/$name.txt"
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency "${header[@]}" "$url" >"$run/$name.$round.txt"
     if [ -n "$perf_pid" ]; then wait "$perf_pid" || { cat "$run/perf.log" >&2; exit 1; }; fi
 }
-measure bare-health "$bare_health"
-measure folio-health "$folio_health"
-measure bare-list "$bare_list"
-measure folio-list "$folio_list" "Authorization: Bearer $key"
+# pair ROUND BARE_NAME BARE_URL FOLIO_NAME FOLIO_URL [Folio's header]: both routes, back to back,
+# the bare one first in odd rounds.
+pair() {
+    local round="$1" bare_name="$2" bare_url="$3" folio_name="$4" folio_url="$5" header=()
+    [ $# -gt 5 ] && header=("$6")
+    if [ $((round % 2)) -eq 1 ]; then
+        measure "$bare_name" "$round" "$bare_url"
+        measure "$folio_name" "$round" "$folio_url" "${header[@]}"
+    else
+        measure "$folio_name" "$round" "$folio_url" "${header[@]}"
+        measure "$bare_name" "$round" "$bare_url"
+    fi
+}
+warm "$bare_health"
+warm "$folio_health"
+warm "$bare_list"
+warm "$folio_list" "Authorization: Bearer $key"
+for round in $(seq 1 "$rounds"); do
+    pair "$round" bare-health "$bare_health" folio-health "$folio_health"
+    pair "$round" bare-list "$bare_list" folio-list "$folio_list" "Authorization: Bearer $key"
+done
 
 echo
-python3 scripts/bench-http-report.py table \
-    "bare GET /health=$run/bare-health.txt" \
-    "Folio GET /health/live=$run/folio-health.txt" \
-    "bare GET /tenants/{id}/invoices ($bare_request)=$run/bare-list.txt" \
-    "Folio GET /v1/tenants/{id}/invoices?limit=20=$run/folio-list.txt"
+python3 scripts/bench-http-report.py rounds "$run" "$rounds" "$bare_request"
 if [ -n "$perf_output" ]; then
     echo
-    echo "perf record -g of folio serve during the $perf_run run: $perf_output"
+    echo "perf record -g of folio serve during the first round's $perf_run run: $perf_output"
     echo "  perf report -i $perf_output --no-children --sort symbol"
 fi
