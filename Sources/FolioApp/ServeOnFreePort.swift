@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The port a server bound to port 0 was given, known once it runs: pass `report` as the
 /// application's `onServerRunning`.
@@ -21,16 +22,20 @@ package struct ListeningPort: Sendable {
     }
 
     /// Runs `application`, which reports to this port, until `body`, given its loopback base
-    /// URL, returns.
+    /// URL, returns; then shuts it down gracefully, as a signal to `folio serve` would, so that
+    /// its server ends its connections and its services finish their work. One that has not
+    /// ended after `shutdownGrace` is cancelled.
     package func serve<App: ApplicationProtocol, Result: Sendable>(
         _ application: App,
+        shutdownGrace: Duration = .seconds(5),
         _ body: (URL) async throws -> Result
     ) async throws -> Result {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let services = ServiceGroup(configuration: .init(services: [application], logger: application.logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [continuation] in
                 // A start that fails ends the stream too, so that its error is reported below.
                 defer { continuation.finish() }
-                try await application.run()
+                try await services.run()
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
@@ -38,7 +43,20 @@ package struct ListeningPort: Sendable {
                 throw CancellationError()
             }
             defer { group.cancelAll() }
-            return try await body(URL(string: "http://127.0.0.1:\(port)")!)
+            func shutDown() async {
+                await services.triggerGracefulShutdown()
+                group.addTask { try await Task.sleep(for: shutdownGrace) }
+                // The first to end: the application, or the grace period; `defer` cancels the other.
+                _ = try? await group.next()
+            }
+            do {
+                let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
+                await shutDown()
+                return result
+            } catch {
+                await shutDown()
+                throw error
+            }
         }
     }
 }
