@@ -1,3 +1,4 @@
+import FolioDomain
 import Foundation
 
 /// Percentiles and formatting shared by the benchmarks.
@@ -25,7 +26,7 @@ enum Stats {
     }
 
     static func seconds(of duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.fractionalSeconds
     }
 
     static func seconds(_ duration: Duration) -> String {
