@@ -104,9 +104,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HTTPServing",
+            dependencies: [hummingbird, logging, nioCore, serviceLifecycle],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "InvoiceboxSandbox",
             dependencies: [
-                asyncHTTPClient, crypto, httpTypes, hummingbird, logging, nioCore,
+                "HTTPServing", asyncHTTPClient, crypto, httpTypes, hummingbird, logging, nioCore,
                 nioFoundationCompat, nioHTTP1, serviceLifecycle,
             ],
             swiftSettings: strictSettings
@@ -114,7 +119,7 @@ let package = Package(
         .target(
             name: "FakturowniaSandbox",
             dependencies: [
-                asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1, serviceLifecycle,
+                "HTTPServing", asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1, serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -191,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "FolioBenchmarks",
             dependencies: [
-                "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "InvoiceboxAdapter", "InvoiceboxSandbox",
+                "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "HTTPServing", "InvoiceboxAdapter", "InvoiceboxSandbox",
                 "InvoicingService", "PaymentsPort", "StatusUpdater", "TenantRegistry", "TokenVault",
                 argumentParser, asyncHTTPClient, hummingbird, logging, metrics, nioCore, nioFoundationCompat,
                 nioHTTP1, postgres, prometheus,
@@ -234,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "InvoiceboxSandboxTests",
             dependencies: [
-                "FolioTestSupport", "InvoiceboxSandbox", asyncHTTPClient, httpTypes, hummingbird,
+                "FolioTestSupport", "HTTPServing", "InvoiceboxSandbox", asyncHTTPClient, httpTypes, hummingbird,
                 logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
@@ -242,16 +247,15 @@ let package = Package(
         .testTarget(
             name: "FakturowniaSandboxTests",
             dependencies: [
-                "FakturowniaSandbox", asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1,
+                "FakturowniaSandbox", "HTTPServing", asyncHTTPClient, httpTypes, hummingbird, logging, nioCore, nioFoundationCompat, nioHTTP1,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FakturowniaAdapterTests",
             dependencies: [
-                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", "JSONWire", "PaymentsPort", asyncHTTPClient, httpTypes,
-                hummingbird,
-                logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, prometheus,
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioDomain", "FolioTestSupport", "HTTPServing", "JSONWire", "PaymentsPort",
+                asyncHTTPClient, httpTypes, hummingbird, logging, metrics, nioCore, nioFoundationCompat, nioHTTP1, prometheus,
             ],
             swiftSettings: strictSettings
         ),
@@ -263,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "FolioHTTPTests",
             dependencies: [
-                "FakturowniaAdapter", "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "FolioTestSupport", "InvoiceboxAdapter",
+                "FakturowniaAdapter", "FakturowniaSandbox", "FolioApp", "FolioDomain", "FolioHTTP", "FolioTestSupport", "HTTPServing", "InvoiceboxAdapter",
                 "InvoiceboxSandbox", "InvoicingService", "PaymentsPort", "StatusUpdater",
                 "TenantRegistry", "TokenVault", asyncHTTPClient, crypto, httpTypes, hummingbird,
                 hummingbirdTesting, logging, nioCore, nioFoundationCompat, postgres, prometheus,

@@ -4,6 +4,7 @@ import FolioApp
 import FolioDomain
 import FolioHTTP
 import Foundation
+import HTTPServing
 import Hummingbird
 import InvoiceboxAdapter
 import InvoiceboxSandbox

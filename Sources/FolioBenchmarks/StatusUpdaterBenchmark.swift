@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import FolioApp
 import FolioDomain
 import Foundation
+import HTTPServing
 import Hummingbird
 import InvoiceboxSandbox
 import InvoicingService

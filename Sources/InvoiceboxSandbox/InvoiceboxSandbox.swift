@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPServing
 import Hummingbird
 import Logging
 import NIOCore
@@ -66,37 +67,13 @@ package final class InvoiceboxSandbox: Sendable {
         port: Int = 0,
         _ body: @Sendable (URL) async throws -> Result
     ) async throws -> Result {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let listening = ListeningPort()
         let app = Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? port)
-                portContinuation.finish()
-            },
+            onServerRunning: listening.report,
             logger: logger
         )
-        // A service group, so that the server drains and closes when `body` is done instead of
-        // being cancelled mid-connection.
-        let services = ServiceGroup(
-            configuration: .init(services: [app, BackgroundWork(sandbox: self)], gracefulShutdownSignals: [], logger: logger)
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let boundPort = await iterator.next() else {
-                group.cancelAll()
-                throw CancellationError()
-            }
-            let result: Swift.Result<Result, any Error>
-            do {
-                result = .success(try await body(URL(string: "http://\(host):\(boundPort)")!))
-            } catch {
-                result = .failure(error)
-            }
-            await services.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
-        }
+        return try await listening.serve([app, BackgroundWork(sandbox: self)], logger: logger, host: host, body)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServing
 import Hummingbird
 import Logging
 import NIOCore
@@ -23,23 +24,9 @@ final class LocalServer: Sendable {
         let router = Router()
         router.on("/**", method: .post) { request, _ -> Response in try await self.answer(request) }
         router.on("/**", method: .get) { request, _ -> Response in try await self.answer(request) }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        // Stopping by cancellation logs an error that says nothing here.
         var logger = Logger(label: "folio.test.local-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            return try await body(URL(string: "http://127.0.0.1:\(port)")!)
-        }
+        logger.logLevel = .warning
+        return try await serveOnFreePort(router, logger: logger, body)
     }
 
     private func answer(_ request: Request) async throws -> Response {

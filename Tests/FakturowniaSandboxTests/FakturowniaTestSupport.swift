@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FakturowniaSandbox
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -133,19 +134,8 @@ final class WebhookReceiver: Sendable {
             self.received.withLock { $0.append(Data(buffer: bytes)) }
             return Response(status: .ok)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: Logger(label: "folio.test.receiver"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            try await body("http://127.0.0.1:\(port)/hook")
+        try await serveOnFreePort(router, logger: Logger(label: "folio.test.receiver")) { url in
+            try await body(url.appendingPathComponent("hook").absoluteString)
         }
     }
 }

@@ -1,11 +1,11 @@
 import Crypto
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import NIOFoundationCompat
-import ServiceLifecycle
 
 /// A host platform's webhook endpoint for tests: answers as told, and records what it accepted.
 actor HostInbox {
@@ -93,33 +93,13 @@ enum HostWebhookReceiver {
         }
         var logger = Logger(label: "host")
         logger.logLevel = .warning
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let listening = ListeningPort()
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? port)
-                portContinuation.finish()
-            },
+            onServerRunning: listening.report,
             logger: logger
         )
-        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let boundPort = await iterator.next() else {
-                group.cancelAll()
-                throw CancellationError()
-            }
-            let result: Swift.Result<Result, any Error>
-            do {
-                result = .success(try await body(boundPort))
-            } catch {
-                result = .failure(error)
-            }
-            await services.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
-        }
+        return try await listening.serve(app) { url in try await body(url.port ?? port) }
     }
 }

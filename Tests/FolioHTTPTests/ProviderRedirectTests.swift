@@ -1,6 +1,6 @@
-import FolioApp
 import FolioTestSupport
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

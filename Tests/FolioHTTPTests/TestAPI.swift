@@ -6,6 +6,7 @@ import FolioDomain
 import FolioHTTP
 import FolioTestSupport
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

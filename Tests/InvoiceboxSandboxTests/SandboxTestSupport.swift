@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FolioTestSupport
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import InvoiceboxSandbox
@@ -88,22 +89,8 @@ final class NotificationReceiver: Sendable {
             let answer = self.answers.withLock { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Logger(label: "folio.test.receiver")
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            return try await body(URL(string: "http://127.0.0.1:\(port)/hook")!)
+        return try await serveOnFreePort(router, logger: Logger(label: "folio.test.receiver")) { url in
+            try await body(url.appendingPathComponent("hook"))
         }
     }
 
