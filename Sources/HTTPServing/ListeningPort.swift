@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The port a server bound to port 0 was given, known once it runs: pass `report` as the
-/// application's `onServerRunning`.
+/// The port a server listens on (for port 0, the one the system picked), known once it runs:
+/// pass `report` as the application's `onServerRunning`.
 package struct ListeningPort: Sendable {
     private let ports: AsyncStream<Int>
     private let continuation: AsyncStream<Int>.Continuation
