@@ -83,10 +83,11 @@ package final class FakturowniaSandbox: Sendable {
         let app = Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            services: [BackgroundWork(sandbox: self)],
             onServerRunning: listening.report,
             logger: logger
         )
-        return try await listening.serve([app, BackgroundWork(sandbox: self)], logger: logger, host: host) { url in
+        return try await listening.serve(app, host: host) { url in
             // A webhook's public link points at the origin the server is on.
             await state.setPublicOrigin(url.absoluteString)
             return try await body(url)

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 import ServiceLifecycle
 
@@ -22,28 +21,16 @@ package struct ListeningPort: Sendable {
     }
 
     /// Runs `application`, which reports to this port, until `body`, given its base URL on
-    /// `host`, returns; then shuts it down gracefully, as `serve(_:logger:host:shutdownGrace:_:)` does.
+    /// `host`, returns; then shuts it down gracefully, as a signal to `folio serve` would, so
+    /// that its server ends its connections and its services finish their work. An application
+    /// that has not ended after `shutdownGrace` is cancelled.
     package func serve<App: ApplicationProtocol, Result: Sendable>(
         _ application: App,
         host: String = "127.0.0.1",
         shutdownGrace: Duration = .seconds(5),
         _ body: (URL) async throws -> Result
     ) async throws -> Result {
-        try await serve([application], logger: application.logger, host: host, shutdownGrace: shutdownGrace, body)
-    }
-
-    /// Runs `services`, one of them an application that reports to this port, until `body`,
-    /// given the application's base URL on `host`, returns; then shuts them down gracefully, as a
-    /// signal to `folio serve` would, so that the server ends its connections and the services
-    /// finish their work. Services that have not ended after `shutdownGrace` are cancelled.
-    package func serve<Result: Sendable>(
-        _ services: [any Service],
-        logger: Logger,
-        host: String = "127.0.0.1",
-        shutdownGrace: Duration = .seconds(5),
-        _ body: (URL) async throws -> Result
-    ) async throws -> Result {
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [application], logger: application.logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { [continuation] in
                 // A start that fails ends the stream too, so that its error is reported below.
@@ -59,7 +46,7 @@ package struct ListeningPort: Sendable {
             func shutDown() async {
                 await group.triggerGracefulShutdown()
                 tasks.addTask { try await Task.sleep(for: shutdownGrace) }
-                // The first to end: the services, or the grace period; `defer` cancels the other.
+                // The first to end: the application, or the grace period; `defer` cancels the other.
                 _ = try? await tasks.next()
             }
             do {

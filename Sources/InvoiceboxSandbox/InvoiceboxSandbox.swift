@@ -71,9 +71,10 @@ package final class InvoiceboxSandbox: Sendable {
         let app = Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            services: [BackgroundWork(sandbox: self)],
             onServerRunning: listening.report,
             logger: logger
         )
-        return try await listening.serve([app, BackgroundWork(sandbox: self)], logger: logger, host: host, body)
+        return try await listening.serve(app, host: host, body)
     }
 }

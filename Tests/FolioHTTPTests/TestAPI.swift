@@ -123,14 +123,7 @@ struct TestAPI {
                     // sandbox's own notifications reach Folio. The port comes first, the application
                     // that answers on it after, since its address goes into every order.
                     let relay = ResponderRelay()
-                    let port = ListeningPort()
-                    let server = Application(
-                        responder: relay,
-                        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-                        onServerRunning: port.report,
-                        logger: logger
-                    )
-                    try await port.serve(server) { url in
+                    try await serveOnFreePort(responding: relay, logger: logger) { url in
                         configuration.publicBaseURL = url
                         try await start(configuration, relay)
                     }
